@@ -1,0 +1,1 @@
+"""switcheroo.backends.python"""

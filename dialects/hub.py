@@ -1,0 +1,144 @@
+"""The ``hub`` dialect: one op per abstract operation of the ontology.
+
+The op classes are generated from the ontology's specs when the dialect is first loaded
+(see docs/hub.md): ``hub.matmul`` exists because the spec ``matmul`` exists, and its
+verifier checks operands against that spec's ``std_args``. There is no second hand-kept
+list. Operands carry their standard argument names in ``arg_names``; a layer spec's op
+constructs the layer, and ``hub.apply`` calls a constructed layer on its inputs.
+
+Hub ops accept any operand type: framework Python uses ``!py.*`` values, the StableHLO
+and assembly paths use builtin tensors and memrefs.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from functools import cache
+from typing import ClassVar
+
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Dialect
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_op_definition,
+    prop_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.utils.exceptions import VerifyException
+
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.ontology.odl import OpSpec
+
+
+class HubOp(IRDLOperation):
+    """Base of the generated ops: operands named by the spec's standard arguments."""
+
+    SPEC_NAME: ClassVar[str] = ""
+    args = var_operand_def()
+    arg_names = prop_def(ArrayAttr[StringAttr])
+    res = var_result_def()
+
+    @property
+    def spec(self) -> OpSpec:
+        return load_ontology().specs[self.SPEC_NAME]
+
+    def named_args(self) -> dict[str, list]:
+        """Standard arg name -> its operands (several for a variadic argument)."""
+        out: dict[str, list] = {}
+        for n, v in zip(self.arg_names.data, self.args, strict=True):
+            out.setdefault(n.data, []).append(v)
+        return out
+
+    def verify_(self) -> None:
+        names = [a.data for a in self.arg_names.data]
+        if len(names) != len(self.args):
+            raise VerifyException(f"{self.name}: one arg_names entry per operand")
+        spec = self.spec
+        seen: set[str] = set()
+        for n in names:
+            arg = spec.arg(n)
+            if arg is None:
+                raise VerifyException(
+                    f"{self.name}: {n!r} is not an argument of spec {spec.operation!r} "
+                    f"(has {', '.join(spec.arg_names) or 'none'})"
+                )
+            if n in seen and not arg.is_variadic:
+                raise VerifyException(f"{self.name}: argument {n!r} given twice")
+            seen.add(n)
+        for arg in spec.std_args:
+            if not arg.has_default and not arg.is_variadic and arg.name not in seen:
+                raise VerifyException(f"{self.name}: missing required argument {arg.name!r}")
+
+
+@irdl_op_definition
+class ApplyOp(IRDLOperation):
+    """Calls a constructed layer (operand 0, made by a layer spec's op) on its inputs;
+    ``layer`` names that spec so passes know the semantics of the call."""
+
+    name = "hub.apply"
+    layer = prop_def(StringAttr)
+    args = var_operand_def()
+    arg_names = prop_def(ArrayAttr[StringAttr])
+    res = var_result_def()
+
+    def verify_(self) -> None:
+        if self.layer.data not in load_ontology().specs:
+            raise VerifyException(f"hub.apply: unknown layer spec {self.layer.data!r}")
+        if len(self.arg_names.data) != len(self.args) or not self.args:
+            raise VerifyException("hub.apply: the layer, then its inputs, each named")
+
+
+def class_name(spec_name: str) -> str:
+    """``'conv_transpose'`` -> ``'ConvTransposeOp'``; ``'Linear'`` -> ``'LinearOp'``."""
+    parts = re.split(r"[^0-9A-Za-z]+", spec_name)
+    name = "".join(p[:1].upper() + p[1:] for p in parts if p)
+    if not name or name[0].isdigit() or keyword.iskeyword(name):
+        name = "X" + name
+    return name + "Op"
+
+
+def _make_op(spec: OpSpec) -> type[HubOp]:
+    doc = (spec.description or spec.operation).strip().splitlines()[0]
+    cls = type(
+        class_name(spec.operation),
+        (HubOp,),
+        {
+            "name": f"hub.{spec.operation}",
+            "SPEC_NAME": spec.operation,
+            "__annotations__": {"SPEC_NAME": ClassVar[str]},
+            "__doc__": f"{doc} (hub spec ``{spec.operation}``, source: {spec.source}).",
+            "__module__": __name__,
+        },
+    )
+    return irdl_op_definition(cls)
+
+
+@cache
+def hub_ops() -> dict[str, type[IRDLOperation]]:
+    """Spec name -> generated op class (plus ``apply``)."""
+    ops: dict[str, type[IRDLOperation]] = {
+        name: _make_op(spec) for name, spec in sorted(load_ontology().specs.items())
+    }
+    ops["__apply__"] = ApplyOp
+    return ops
+
+
+def op_for(spec_name: str) -> type[HubOp]:
+    op = hub_ops().get(spec_name)
+    if op is None or not issubclass(op, HubOp):
+        raise KeyError(f"no hub op for spec {spec_name!r}")
+    return op
+
+
+@cache
+def hub_dialect() -> Dialect:
+    return Dialect("hub", list(hub_ops().values()), [])
+
+
+def __getattr__(attr: str) -> Dialect:
+    # The dialect object is built on first use, so importing this module stays cheap.
+    if attr == "HUB":
+        return hub_dialect()
+    raise AttributeError(attr)

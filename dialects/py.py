@@ -1,0 +1,357 @@
+"""The ``py`` dialect: Python program structure, so converted code prints back as Python.
+
+Statements are ops in a block; the expression a statement needs is computed by the
+expression ops just before it (each result used once, as in the source expression tree).
+Comments and blank lines ride on the statement ops as ``leading``/``trailing`` properties
+(the CST side-table, kept in the IR so a dump can be replayed by ``swc-opt``). Python the
+converter does not need to understand is an opaque op holding its exact source.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    opt_prop_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.traits import NoTerminator
+from xdsl.utils.exceptions import VerifyException
+
+
+@irdl_attr_definition
+class ObjectType(ParametrizedAttribute, TypeAttribute):
+    """Any Python value."""
+
+    name = "py.obj"
+
+
+@irdl_attr_definition
+class TensorType(ParametrizedAttribute, TypeAttribute):
+    """A Python value known to be a framework tensor/array (found by type inference)."""
+
+    name = "py.tensor"
+
+
+@irdl_attr_definition
+class LayerType(ParametrizedAttribute, TypeAttribute):
+    """A Python value known to be a constructed layer (a callable module)."""
+
+    name = "py.layer"
+
+
+ValueType = ObjectType | TensorType | LayerType
+
+_TRIVIA = ("leading", "trailing")
+
+
+class _Statement(IRDLOperation):
+    """Base of statement ops: comments and blank lines before/after the statement."""
+
+    leading = opt_prop_def(StringAttr)
+    trailing = opt_prop_def(StringAttr)
+
+
+def _str_list(attr: ArrayAttr[Attribute] | None) -> list[str]:
+    if attr is None:
+        return []
+    return [a.data for a in attr.data if isinstance(a, StringAttr)]
+
+
+@irdl_op_definition
+class ModuleOp(IRDLOperation):
+    """A Python source file. ``header``/``footer`` hold text before/after all statements."""
+
+    name = "py.module"
+    body = region_def("single_block")
+    header = opt_prop_def(StringAttr)
+    footer = opt_prop_def(StringAttr)
+    path = opt_prop_def(StringAttr)
+    traits = traits_def(NoTerminator())
+
+
+@irdl_op_definition
+class ClassOp(_Statement):
+    """``class NAME(bases...): body``; ``bases`` are the base-class expressions."""
+
+    name = "py.class"
+    sym_name = prop_def(StringAttr)
+    bases = var_operand_def(ValueType)
+    decorators = opt_prop_def(ArrayAttr[StringAttr])
+    body = region_def("single_block")
+    traits = traits_def(NoTerminator())
+
+
+@irdl_op_definition
+class FuncOp(_Statement):
+    """``def NAME(params): body``. Each param is ``name``, ``name: ann`` or
+    ``name=default`` source text; ``param_names`` lists the bare names in order."""
+
+    name = "py.func"
+    sym_name = prop_def(StringAttr)
+    params = prop_def(ArrayAttr[StringAttr])
+    param_names = prop_def(ArrayAttr[StringAttr])
+    returns = opt_prop_def(StringAttr)
+    decorators = opt_prop_def(ArrayAttr[StringAttr])
+    body = region_def("single_block")
+    traits = traits_def(NoTerminator())
+
+    def verify_(self) -> None:
+        if len(self.params.data) != len(self.param_names.data):
+            raise VerifyException("py.func: params and param_names differ in length")
+
+
+@irdl_op_definition
+class AssignOp(_Statement):
+    """``targets = value``; targets is the source text of the left-hand side."""
+
+    name = "py.assign"
+    value = operand_def(ValueType)
+    target = prop_def(StringAttr)
+    annotation = opt_prop_def(StringAttr)
+
+
+@irdl_op_definition
+class AugAssignOp(_Statement):
+    """``target OP= value`` (in place for mutable values)."""
+
+    name = "py.augassign"
+    value = operand_def(ValueType)
+    target = prop_def(StringAttr)
+    operator = prop_def(StringAttr)
+
+
+@irdl_op_definition
+class ExprStmtOp(_Statement):
+    """An expression evaluated for its effect."""
+
+    name = "py.expr"
+    value = operand_def(ValueType)
+
+
+@irdl_op_definition
+class ReturnOp(_Statement):
+    """``return`` with an optional value."""
+
+    name = "py.return"
+    value = var_operand_def(ValueType)
+
+    def verify_(self) -> None:
+        if len(self.value) > 1:
+            raise VerifyException("py.return takes at most one value (pack a tuple)")
+
+
+@irdl_op_definition
+class IfOp(_Statement):
+    """``if cond: then else: orelse`` (an empty else region means no else)."""
+
+    name = "py.if"
+    cond = operand_def(ValueType)
+    then = region_def("single_block")
+    orelse = region_def()
+    else_leading = opt_prop_def(StringAttr)
+    traits = traits_def(NoTerminator())
+
+
+@irdl_op_definition
+class ForOp(_Statement):
+    """``for target in iter: body``."""
+
+    name = "py.for"
+    iter = operand_def(ValueType)
+    target = prop_def(StringAttr)
+    body = region_def("single_block")
+    traits = traits_def(NoTerminator())
+
+
+@irdl_op_definition
+class WhileOp(_Statement):
+    """``while cond: body``; the condition is recomputed by its own region."""
+
+    name = "py.while"
+    cond = region_def("single_block")
+    body = region_def("single_block")
+    traits = traits_def(NoTerminator())
+
+
+@irdl_op_definition
+class YieldOp(IRDLOperation):
+    """Ends a ``py.while`` condition region with the condition value."""
+
+    name = "py.yield"
+    value = operand_def(ValueType)
+
+
+@irdl_op_definition
+class WithOp(_Statement):
+    """``with items: body``; each item is ``expr`` or ``expr as name``."""
+
+    name = "py.with"
+    items = var_operand_def(ValueType)
+    as_names = prop_def(ArrayAttr[StringAttr])
+    body = region_def("single_block")
+    traits = traits_def(NoTerminator())
+
+
+@irdl_op_definition
+class OpaqueStmtOp(_Statement):
+    """A statement kept verbatim (it needs no conversion, or cannot be converted)."""
+
+    name = "py.opaque"
+    code = prop_def(StringAttr)
+
+
+# ---- expressions -------------------------------------------------------------------
+
+
+@irdl_op_definition
+class NameOp(IRDLOperation):
+    """Reads a Python variable."""
+
+    name = "py.name"
+    id = prop_def(StringAttr)
+    result = result_def(ValueType)
+
+
+@irdl_op_definition
+class ConstOp(IRDLOperation):
+    """A literal, kept as its exact source text (``1e-5``, ``'mean'``, ``None``)."""
+
+    name = "py.const"
+    code = prop_def(StringAttr)
+    result = result_def(ValueType)
+
+
+@irdl_op_definition
+class AttrOp(IRDLOperation):
+    """``obj.attr``."""
+
+    name = "py.attr"
+    obj = operand_def(ValueType)
+    attr = prop_def(StringAttr)
+    result = result_def(ValueType)
+
+
+@irdl_op_definition
+class CallOp(IRDLOperation):
+    """``callee(args...)``; ``arg_names[i]`` is ``''`` (positional), a keyword, ``'*'``
+    or ``'**'`` for ``args[i]``."""
+
+    name = "py.call"
+    callee = operand_def(ValueType)
+    args = var_operand_def(ValueType)
+    arg_names = prop_def(ArrayAttr[StringAttr])
+    result = result_def(ValueType)
+
+    def verify_(self) -> None:
+        if len(self.arg_names.data) != len(self.args):
+            raise VerifyException("py.call: one arg_names entry per argument")
+
+
+@irdl_op_definition
+class BinOp(IRDLOperation):
+    """``lhs OP rhs`` for a Python binary operator (``+``, ``@``, ``and``, ``<`` ...)."""
+
+    name = "py.binop"
+    lhs = operand_def(ValueType)
+    rhs = operand_def(ValueType)
+    operator = prop_def(StringAttr)
+    result = result_def(ValueType)
+
+
+@irdl_op_definition
+class UnaryOp(IRDLOperation):
+    """``OP operand`` (``-``, ``not``, ``~``, ``+``)."""
+
+    name = "py.unaryop"
+    operand = operand_def(ValueType)
+    operator = prop_def(StringAttr)
+    result = result_def(ValueType)
+
+
+@irdl_op_definition
+class SubscriptOp(IRDLOperation):
+    """``value[index]``."""
+
+    name = "py.subscript"
+    value = operand_def(ValueType)
+    index = operand_def(ValueType)
+    result = result_def(ValueType)
+
+
+@irdl_op_definition
+class SliceOp(IRDLOperation):
+    """``lower:upper:step`` inside a subscript; ``parts`` says which are present."""
+
+    name = "py.slice"
+    bounds = var_operand_def(ValueType)
+    parts = prop_def(StringAttr)
+    result = result_def(ValueType)
+
+    def verify_(self) -> None:
+        if len(self.parts.data) != 3 or set(self.parts.data) - {"0", "1"}:
+            raise VerifyException("py.slice: parts is a 3-char mask of 0/1")
+        if self.parts.data.count("1") != len(self.bounds):
+            raise VerifyException("py.slice: one bound per '1' in parts")
+
+
+@irdl_op_definition
+class TupleOp(IRDLOperation):
+    """A tuple display ``(a, b)``; ``kind`` is ``tuple`` or ``list``."""
+
+    name = "py.tuple"
+    elts = var_operand_def(ValueType)
+    kind = prop_def(StringAttr)
+    result = result_def(ValueType)
+
+    def verify_(self) -> None:
+        if self.kind.data not in ("tuple", "list", "set"):
+            raise VerifyException(f"py.tuple: bad kind {self.kind.data!r}")
+
+
+@irdl_op_definition
+class OpaqueExprOp(IRDLOperation):
+    """An expression kept verbatim (lambda, comprehension, f-string ...)."""
+
+    name = "py.opaque_expr"
+    code = prop_def(StringAttr)
+    result = result_def(ValueType)
+
+
+PY = Dialect(
+    "py",
+    [
+        AssignOp,
+        AttrOp,
+        AugAssignOp,
+        BinOp,
+        CallOp,
+        ClassOp,
+        ConstOp,
+        ExprStmtOp,
+        ForOp,
+        FuncOp,
+        IfOp,
+        ModuleOp,
+        NameOp,
+        OpaqueExprOp,
+        OpaqueStmtOp,
+        ReturnOp,
+        SliceOp,
+        SubscriptOp,
+        TupleOp,
+        UnaryOp,
+        WhileOp,
+        WithOp,
+        YieldOp,
+    ],
+    [ObjectType, TensorType, LayerType],
+)

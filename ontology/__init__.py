@@ -1,0 +1,1 @@
+"""switcheroo.ontology"""

@@ -1,0 +1,197 @@
+"""Load the ontology's YAML files into typed models, with indexes and a warm cache.
+
+``load_ontology()`` returns an :class:`Ontology`: hub specs keyed by name, each holding
+the per-framework variants merged in from the mapping files, plus lookups by API name.
+Bad ODL raises :class:`OdlError` naming the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from switcheroo.ontology.odl import (
+    FrameworkTraits,
+    MappingFile,
+    OpSpec,
+    SpecFile,
+    TraitsFile,
+    Variant,
+)
+
+DATA_DIR = Path(__file__).parent / "data"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class OdlError(Exception):
+    """Invalid ODL: ``file:line: field: message``."""
+
+
+@dataclass
+class Ontology:
+    specs: dict[str, OpSpec]
+    traits: dict[str, FrameworkTraits]
+    by_api: dict[tuple[str, str], tuple[str, Variant]] = field(default_factory=dict)
+    by_method: dict[tuple[str, str], list[tuple[str, Variant]]] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.by_api:
+            self._index()
+
+    def _index(self) -> None:
+        for name, spec in self.specs.items():
+            for fw, var in spec.variants.items():
+                self.by_api.setdefault((fw, var.api), (name, var))
+                for rule in var.dispatch_rules:
+                    self.by_api.setdefault((fw, rule.use_api), (name, var))
+                if var.method:
+                    self.by_method.setdefault((fw, var.method), []).append((name, var))
+
+    def lookup_api(self, framework: str, api: str) -> tuple[OpSpec, Variant] | None:
+        hit = self.by_api.get((framework, api))
+        if hit is None:
+            return None
+        return self.specs[hit[0]], hit[1]
+
+    def lookup_method(self, framework: str, method: str) -> list[tuple[OpSpec, Variant]]:
+        return [(self.specs[n], v) for n, v in self.by_method.get((framework, method), [])]
+
+
+def _line_of(node: yaml.Node, path: tuple[Any, ...]) -> int:
+    """The 1-based line of the YAML node at ``path`` (as deep as it can be followed)."""
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            nxt = node.value[key]
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node = nxt
+    return node.start_mark.line + 1
+
+
+def _raise_odl(path: Path, text: str, err: ValidationError) -> None:
+    first = err.errors()[0]
+    loc = tuple(first["loc"])
+    root = yaml.compose(text, Loader=_Loader)
+    line = _line_of(root, loc) if root is not None else 1
+    field_path = ".".join(str(p) for p in loc)
+    raise OdlError(f"{path}:{line}: {field_path}: {first['msg']}") from None
+
+
+def parse_file(path: Path, text: str | None = None) -> SpecFile | MappingFile | TraitsFile:
+    """Parse and validate one ontology file."""
+    text = path.read_text() if text is None else text
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise OdlError(f"{path}:{line}: yaml: {getattr(e, 'problem', e)}") from None
+    if not isinstance(data, dict):
+        raise OdlError(f"{path}:1: top level: expected a mapping")
+    model: type[SpecFile] | type[MappingFile] | type[TraitsFile]
+    if "ops" in data:
+        model = SpecFile
+    elif "framework_traits" in data:
+        model = TraitsFile
+    elif "mappings" in data:
+        model = MappingFile
+    else:
+        raise OdlError(f"{path}:1: top level: expected 'ops', 'mappings' or 'framework_traits'")
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        _raise_odl(path, text, e)
+        raise AssertionError("unreachable") from None
+
+
+def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    return sorted(data_dir.rglob("*.yaml"))
+
+
+def build_ontology(files: list[Path]) -> Ontology:
+    """Validate every file and merge mappings into their specs (no cache)."""
+    specs: dict[str, OpSpec] = {}
+    spec_file: dict[str, str] = {}
+    traits: dict[str, FrameworkTraits] = {}
+    mappings: list[tuple[Path, MappingFile]] = []
+    for path in files:
+        parsed = parse_file(path)
+        if isinstance(parsed, SpecFile):
+            for spec in parsed.ops:
+                if spec.operation in specs:
+                    raise OdlError(
+                        f"{path}:1: ops: duplicate spec {spec.operation!r} "
+                        f"(first in {spec_file[spec.operation]})"
+                    )
+                specs[spec.operation] = spec
+                spec_file[spec.operation] = path.name
+        elif isinstance(parsed, TraitsFile):
+            for t in parsed.framework_traits:
+                traits[t.framework] = t
+        else:
+            mappings.append((path, parsed))
+    for path, mf in mappings:
+        for op_name, variant in mf.mappings.items():
+            spec = specs.get(op_name)
+            if spec is None:
+                raise OdlError(f"{path}:1: mappings.{op_name}: no hub spec named {op_name!r}")
+            if mf.framework in spec.variants:
+                raise OdlError(
+                    f"{path}:1: mappings.{op_name}: {mf.framework} variant given twice"
+                )
+            specs[op_name] = spec.model_copy(
+                update={"variants": {**spec.variants, mf.framework: variant}}
+            )
+    return Ontology(specs=specs, traits=traits, files=spec_file)
+
+
+def _fingerprint(files: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in files:
+        st = p.stat()
+        h.update(f"{p}:{st.st_mtime_ns}:{st.st_size};".encode())
+    return h.hexdigest()[:24]
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("SWC_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "switcheroo"
+    )
+    return Path(base)
+
+
+@lru_cache(maxsize=1)
+def load_ontology() -> Ontology:
+    """The whole ontology, from a pickle cache keyed on the data files when it is warm."""
+    files = data_files()
+    cache = _cache_dir() / f"ontology-{_fingerprint(files)}.pickle"
+    try:
+        with cache.open("rb") as f:
+            onto = pickle.load(f)
+        if isinstance(onto, Ontology):
+            return onto
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        pass  # cold or stale cache: rebuild below
+    onto = build_ontology(files)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(onto, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache)
+    except OSError:
+        pass  # a read-only cache dir only costs speed
+    return onto

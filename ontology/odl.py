@@ -1,0 +1,226 @@
+"""ODL, the operation definition language: the typed schema of the ontology.
+
+An ontology file is YAML holding a list of :class:`OpSpec` under ``ops:`` (hub specs) or
+a ``framework:`` key with ``mappings:`` (per-framework variants of existing specs), or a
+``framework_traits:`` block. Everything is validated by pydantic; unknown fields are
+errors, so a typo never silently disables a mapping.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FRAMEWORK_KEYS = ("torch", "jax", "flax_nnx", "keras", "tensorflow", "mlx", "numpy", "paxml")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OpType(str, Enum):
+    function = "function"
+    context = "context"
+    decorator = "decorator"
+
+
+class OpKind(str, Enum):
+    """What a spec stands for: a tensor function, a stateful layer (constructed, then
+    called), a framework constant, a class used as a base, an optimizer, and so on."""
+
+    function = "function"
+    layer = "layer"
+    constant = "constant"
+    base_class = "base_class"
+    optimizer = "optimizer"
+    schedule = "schedule"
+    initializer = "initializer"
+    loss = "loss"
+    method = "method"
+
+
+class StdArg(_Strict):
+    """One argument of the abstract operation, under its standard name."""
+
+    name: str
+    type: str = "Tensor"
+    default: Any = None
+    has_default: bool = False
+    rank: int | None = None
+    dtype: list[str] | None = None
+    shape_spec: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    options: list[Any] | None = None
+    is_variadic: bool = False
+    description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mark_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "default" in data and "has_default" not in data:
+            data = {**data, "has_default": True}
+        return data
+
+    @property
+    def is_tensor(self) -> bool:
+        return self.type.startswith("Tensor")
+
+
+class Compare(str, Enum):
+    eq = "eq"
+    neq = "neq"
+    gt = "gt"
+    lt = "lt"
+    in_ = "in"
+    not_in = "not_in"
+    is_type = "is_type"
+
+
+class DispatchRule(_Strict):
+    """Pick another API when an argument satisfies a condition."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    if_arg: str
+    op: Compare
+    value: Any
+    use_api: str
+
+
+class ImportSpec(_Strict):
+    module: str
+    alias: str | None = None
+    name: str | None = None
+
+
+class LayoutMap(_Strict):
+    """Layouts a variant needs, as ``FROM->TO`` permutation strings per argument name;
+    ``return`` names the result's layout back to the hub's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    args: dict[str, str] = Field(default_factory=dict)
+    weights: dict[str, str] = Field(default_factory=dict)
+    return_: str | None = Field(default=None, alias="return")
+
+    @field_validator("args", "weights")
+    @classmethod
+    def _check_perms(cls, v: dict[str, str]) -> dict[str, str]:
+        for perm in v.values():
+            parse_layout(perm)
+        return v
+
+
+def parse_layout(text: str) -> tuple[int, ...]:
+    """``'NCHW->NHWC'`` -> the permutation ``(0, 2, 3, 1)`` taking FROM to TO."""
+    src, sep, dst = text.partition("->")
+    if not sep or sorted(src) != sorted(dst) or len(set(src)) != len(src):
+        raise ValueError(f"bad layout {text!r}: expected e.g. 'NCHW->NHWC'")
+    return tuple(src.index(c) for c in dst)
+
+
+class Variant(_Strict):
+    """How one framework spells a hub op."""
+
+    api: str
+    method: str | None = None
+    args: dict[str, str] = Field(default_factory=dict)
+    arg_values: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    inject_args: dict[str, Any] = Field(default_factory=dict)
+    drop_args: list[str] = Field(default_factory=list)
+    dispatch_rules: list[DispatchRule] = Field(default_factory=list)
+    layout_map: LayoutMap | None = None
+    pack_as: Literal["tuple", "list"] | None = None
+    output_select_index: int | None = None
+    output_cast: str | None = None
+    min_version: str | None = None
+    max_version: str | None = None
+    required_imports: list[str | ImportSpec] = Field(default_factory=list)
+    requires_plugin: list[str] = Field(default_factory=list)
+    infix: str | None = None
+    as_value: bool = False
+    note: str = ""
+
+    @field_validator("requires_plugin", mode="before")
+    @classmethod
+    def _listify(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
+class OpSpec(_Strict):
+    """One abstract operation of the hub."""
+
+    operation: str
+    description: str = ""
+    kind: OpKind = OpKind.function
+    op_type: OpType = OpType.function
+    source: str = "curated"
+    std_args: list[StdArg] = Field(default_factory=list)
+    return_type: str = "Tensor"
+    output_shape_calc: str | None = None
+    is_inplace: bool = False
+    nondeterministic: bool = False
+    verification_mode: Literal["exact", "approx"] = "approx"
+    test_rtol: float | None = None
+    test_atol: float | None = None
+    tolerance_reason: str | None = None
+    scaffold_plugins: list[str] = Field(default_factory=list)
+    variants: dict[str, Variant] = Field(default_factory=dict)
+
+    @field_validator("variants")
+    @classmethod
+    def _known_frameworks(cls, v: dict[str, Variant]) -> dict[str, Variant]:
+        for fw in v:
+            if fw not in FRAMEWORK_KEYS:
+                raise ValueError(f"unknown framework {fw!r}; expected one of {FRAMEWORK_KEYS}")
+        return v
+
+    @model_validator(mode="after")
+    def _tolerance_needs_reason(self) -> OpSpec:
+        if (self.test_rtol is not None or self.test_atol is not None) and not self.tolerance_reason:
+            raise ValueError("test_rtol/test_atol need a tolerance_reason")
+        return self
+
+    def arg(self, name: str) -> StdArg | None:
+        for a in self.std_args:
+            if a.name == name:
+                return a
+        return None
+
+    @property
+    def arg_names(self) -> list[str]:
+        return [a.name for a in self.std_args]
+
+
+class FrameworkTraits(_Strict):
+    """What differs between frameworks beyond single ops: this is data, not branches."""
+
+    framework: str
+    display: str
+    module_base: str | None = None
+    forward_method: str = "__call__"
+    layout: Literal["channels_first", "channels_last"] = "channels_first"
+    functional_arrays: bool = False
+    layer_rngs: bool = False
+    training_flag: str | None = None
+    fallback: list[str] = Field(default_factory=list)
+    import_aliases: dict[str, str] = Field(default_factory=dict)
+    source_prefixes: list[str] = Field(default_factory=list)
+    tensor_type: str | None = None
+
+
+class MappingFile(_Strict):
+    """A framework's mapping file: variants keyed by hub op name."""
+
+    framework: str
+    mappings: dict[str, Variant]
+
+
+class SpecFile(_Strict):
+    ops: list[OpSpec]
+
+
+class TraitsFile(_Strict):
+    framework_traits: list[FrameworkTraits]

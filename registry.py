@@ -1,0 +1,69 @@
+"""The registries: one sorted table per kind, each entry a lazy getter.
+
+Nothing here imports a dialect, pass, frontend or target until it is asked for, so the
+drivers start fast. The tables are exposed to xDSL through ``SWITCHEROO_UNIVERSE`` (entry
+point group ``xdsl.universe``), so stock ``xdsl-opt`` sees our dialects and passes too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from xdsl.universe import Universe
+
+if TYPE_CHECKING:
+    from xdsl.ir import Dialect
+    from xdsl.passes import ModulePass
+    from xdsl.utils.target import Target
+
+
+def _lazy(module: str, attr: str) -> Callable[[], Any]:
+    """A getter that imports ``switcheroo.<module>`` only when called."""
+
+    def get() -> Any:
+        return getattr(import_module(f"switcheroo.{module}"), attr)
+
+    get.__qualname__ = f"lazy:{module}.{attr}"
+    return get
+
+
+# Dialect name -> getter of the xDSL Dialect.
+DIALECTS: dict[str, Callable[[], Dialect]] = {
+    "fw": _lazy("dialects.fw", "FW"),
+    "hub": _lazy("dialects.hub", "HUB"),
+    "py": _lazy("dialects.py", "PY"),
+}
+
+# Pass name -> getter of the ModulePass class. The name equals the pass file's name.
+PASSES: dict[str, Callable[[], type[ModulePass]]] = {
+    "check-no-source-refs": _lazy("passes.check_no_source_refs", "CheckNoSourceRefs"),
+    "fold-transposes": _lazy("passes.fold_transposes", "FoldTransposes"),
+    "infer-tensor-types": _lazy("passes.infer_tensor_types", "InferTensorTypes"),
+    "lower-hub-to-fw": _lazy("passes.lower_hub_to_fw", "LowerHubToFw"),
+    "raise-fw-to-hub": _lazy("passes.raise_fw_to_hub", "RaiseFwToHub"),
+    "thread-module-state": _lazy("passes.thread_module_state", "ThreadModuleState"),
+}
+
+# Frontend name -> getter of a callable ``(text, path) -> ModuleOp``.
+FRONTENDS: dict[str, Callable[[], Callable[..., Any]]] = {
+    "mlir": _lazy("frontends.mlir_text", "parse_mlir"),
+    "python": _lazy("frontends.python.lower", "lower_python"),
+}
+
+# Target name -> getter of the xDSL Target class.
+TARGETS: dict[str, Callable[[], type[Target]]] = {
+    "python": _lazy("backends.python.target", "PythonTarget"),
+}
+
+# Framework keys and the other formats the drivers accept.
+FRAMEWORKS = ("torch", "jax", "flax_nnx", "keras", "tensorflow", "mlx", "numpy", "paxml")
+FORMATS = ("stablehlo", "mlir", "sass", "rdna", "tikz", "html")
+
+
+SWITCHEROO_UNIVERSE = Universe(
+    all_dialects=DIALECTS,
+    all_passes=PASSES,
+    all_targets={f"swc-{k}": v for k, v in TARGETS.items()},
+)

@@ -33,14 +33,11 @@ def _lazy(module: str, attr: str) -> Callable[[], Any]:
 DIALECTS: dict[str, Callable[[], Dialect]] = {
     "fw": _lazy("dialects.fw", "FW"),
     "hub": _lazy("dialects.hub", "HUB"),
-    "py": _lazy("dialects.py", "PY"),
+    "pysrc": _lazy("dialects.pysrc", "PYSRC"),
 }
 
 # Pass name -> getter of the ModulePass class. The name equals the pass file's name.
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
-    "check-no-source-refs": _lazy("passes.check_no_source_refs", "CheckNoSourceRefs"),
-    "fold-transposes": _lazy("passes.fold_transposes", "FoldTransposes"),
-    "infer-tensor-types": _lazy("passes.infer_tensor_types", "InferTensorTypes"),
     "lower-hub-to-fw": _lazy("passes.lower_hub_to_fw", "LowerHubToFw"),
     "raise-fw-to-hub": _lazy("passes.raise_fw_to_hub", "RaiseFwToHub"),
     "thread-module-state": _lazy("passes.thread_module_state", "ThreadModuleState"),
@@ -57,6 +54,18 @@ TARGETS: dict[str, Callable[[], type[Target]]] = {
     "python": _lazy("backends.python.target", "PythonTarget"),
 }
 
+# How swc-translate goes from one kind of input to another: (from, to) -> the frontend,
+# the default pipeline ({src}/{dst} are the --from/--to keys) and the target. "framework"
+# stands for any framework key.
+TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("framework", "framework"): (
+        "python",
+        "raise-fw-to-hub{{framework={src}}},lower-hub-to-fw{{framework={dst}}},"
+        "thread-module-state{{source={src} framework={dst}}}",
+        "python",
+    ),
+}
+
 # Framework keys and the other formats the drivers accept.
 FRAMEWORKS = ("torch", "jax", "flax_nnx", "keras", "tensorflow", "mlx", "numpy", "paxml")
 FORMATS = ("stablehlo", "mlir", "sass", "rdna", "tikz", "html")
@@ -67,3 +76,14 @@ SWITCHEROO_UNIVERSE = Universe(
     all_passes=PASSES,
     all_targets={f"swc-{k}": v for k, v in TARGETS.items()},
 )
+
+
+def translation(src: str, dst: str) -> tuple[str, str, str] | None:
+    """The (frontend, pipeline, target) for ``--from src --to dst``, or None."""
+    kind = {k: "framework" for k in FRAMEWORKS}
+    for key in ((src, dst), (kind.get(src, src), dst), (src, kind.get(dst, dst)),
+                (kind.get(src, src), kind.get(dst, dst))):
+        if key in TRANSLATIONS:
+            front, pipeline, target = TRANSLATIONS[key]
+            return front, pipeline.format(src=src, dst=dst), target
+    return None

@@ -19,7 +19,7 @@ from xdsl.irdl import (
 )
 from xdsl.utils.exceptions import VerifyException
 
-from switcheroo.dialects.py import ValueType
+from switcheroo.dialects.pysrc import ValueType
 from switcheroo.ontology.odl import FRAMEWORK_KEYS
 
 
@@ -27,6 +27,7 @@ class _FwOp(IRDLOperation):
     framework = prop_def(StringAttr)
     api = prop_def(StringAttr)
     unmapped = opt_prop_def(StringAttr)
+    loc = opt_prop_def(StringAttr)
 
     def verify_(self) -> None:
         if self.framework.data not in FRAMEWORK_KEYS:

@@ -22,6 +22,7 @@ from xdsl.ir import Dialect
 from xdsl.irdl import (
     IRDLOperation,
     irdl_op_definition,
+    opt_prop_def,
     prop_def,
     var_operand_def,
     var_result_def,
@@ -39,6 +40,9 @@ class HubOp(IRDLOperation):
     args = var_operand_def()
     arg_names = prop_def(ArrayAttr[StringAttr])
     res = var_result_def()
+    src_framework = opt_prop_def(StringAttr)
+    src_api = opt_prop_def(StringAttr)
+    loc = opt_prop_def(StringAttr)
 
     @property
     def spec(self) -> OpSpec:

@@ -22,6 +22,7 @@ from switcheroo.ontology.odl import (
     FrameworkTraits,
     MappingFile,
     OpSpec,
+    PluginsFile,
     SpecFile,
     TraitsFile,
     Variant,
@@ -42,6 +43,8 @@ class Ontology:
     by_api: dict[tuple[str, str], tuple[str, Variant]] = field(default_factory=dict)
     by_method: dict[tuple[str, str], list[tuple[str, Variant]]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    plugins: dict[str, str] = field(default_factory=dict)
+    mapping_files: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.by_api:
@@ -90,7 +93,9 @@ def _raise_odl(path: Path, text: str, err: ValidationError) -> None:
     raise OdlError(f"{path}:{line}: {field_path}: {first['msg']}") from None
 
 
-def parse_file(path: Path, text: str | None = None) -> SpecFile | MappingFile | TraitsFile:
+def parse_file(
+    path: Path, text: str | None = None
+) -> SpecFile | MappingFile | TraitsFile | PluginsFile:
     """Parse and validate one ontology file."""
     text = path.read_text() if text is None else text
     try:
@@ -101,15 +106,19 @@ def parse_file(path: Path, text: str | None = None) -> SpecFile | MappingFile | 
         raise OdlError(f"{path}:{line}: yaml: {getattr(e, 'problem', e)}") from None
     if not isinstance(data, dict):
         raise OdlError(f"{path}:1: top level: expected a mapping")
-    model: type[SpecFile] | type[MappingFile] | type[TraitsFile]
+    model: type[SpecFile] | type[MappingFile] | type[TraitsFile] | type[PluginsFile]
     if "ops" in data:
         model = SpecFile
     elif "framework_traits" in data:
         model = TraitsFile
     elif "mappings" in data:
         model = MappingFile
+    elif "plugins" in data:
+        model = PluginsFile
     else:
-        raise OdlError(f"{path}:1: top level: expected 'ops', 'mappings' or 'framework_traits'")
+        raise OdlError(
+            f"{path}:1: top level: expected 'ops', 'mappings', 'framework_traits' or 'plugins'"
+        )
     try:
         return model.model_validate(data)
     except ValidationError as e:
@@ -121,11 +130,21 @@ def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
     return sorted(data_dir.rglob("*.yaml"))
 
 
+def _rel(path: Path) -> str:
+    """A data file's name relative to the data folder (its bare name when outside it)."""
+    try:
+        return str(path.relative_to(DATA_DIR))
+    except ValueError:
+        return path.name
+
+
 def build_ontology(files: list[Path]) -> Ontology:
     """Validate every file and merge mappings into their specs (no cache)."""
     specs: dict[str, OpSpec] = {}
     spec_file: dict[str, str] = {}
     traits: dict[str, FrameworkTraits] = {}
+    plugins: dict[str, str] = {}
+    mapping_files: dict[tuple[str, str], str] = {}
     mappings: list[tuple[Path, MappingFile]] = []
     for path in files:
         parsed = parse_file(path)
@@ -141,6 +160,8 @@ def build_ontology(files: list[Path]) -> Ontology:
         elif isinstance(parsed, TraitsFile):
             for t in parsed.framework_traits:
                 traits[t.framework] = t
+        elif isinstance(parsed, PluginsFile):
+            plugins.update({p.name: p.description for p in parsed.plugins})
         else:
             mappings.append((path, parsed))
     for path, mf in mappings:
@@ -150,12 +171,20 @@ def build_ontology(files: list[Path]) -> Ontology:
                 raise OdlError(f"{path}:1: mappings.{op_name}: no hub spec named {op_name!r}")
             if mf.framework in spec.variants:
                 raise OdlError(
-                    f"{path}:1: mappings.{op_name}: {mf.framework} variant given twice"
+                    f"{path}:1: mappings.{op_name}: {mf.framework} variant given twice "
+                    f"(first in {mapping_files.get((op_name, mf.framework), 'its spec')})"
                 )
+            mapping_files[(op_name, mf.framework)] = _rel(path)
             specs[op_name] = spec.model_copy(
                 update={"variants": {**spec.variants, mf.framework: variant}}
             )
-    return Ontology(specs=specs, traits=traits, files=spec_file)
+    return Ontology(
+        specs=specs,
+        traits=traits,
+        files=spec_file,
+        plugins=plugins,
+        mapping_files=mapping_files,
+    )
 
 
 def _fingerprint(files: list[Path]) -> str:

@@ -157,6 +157,9 @@ class OpSpec(_Strict):
     kind: OpKind = OpKind.function
     op_type: OpType = OpType.function
     source: str = "curated"
+    # The ONNX operator this spec stands for when it is the same concept (Add on ``add``),
+    # so the ONNX importer records it here instead of making a duplicate spec.
+    onnx_name: str | None = None
     std_args: list[StdArg] = Field(default_factory=list)
     return_type: str = "Tensor"
     output_shape_calc: str | None = None
@@ -203,7 +206,7 @@ class FrameworkTraits(_Strict):
     forward_method: str = "__call__"
     layout: Literal["channels_first", "channels_last"] = "channels_first"
     functional_arrays: bool = False
-    layer_rngs: bool = False
+    rngs_type: str | None = None
     training_flag: str | None = None
     fallback: list[str] = Field(default_factory=list)
     import_aliases: dict[str, str] = Field(default_factory=dict)
@@ -220,6 +223,18 @@ class MappingFile(_Strict):
 
 class SpecFile(_Strict):
     ops: list[OpSpec]
+
+
+class PluginDecl(_Strict):
+    """A rewrite the converter's passes implement, referenced by ``requires_plugin`` and
+    ``scaffold_plugins``; the checker rejects names not declared here."""
+
+    name: str
+    description: str
+
+
+class PluginsFile(_Strict):
+    plugins: list[PluginDecl]
 
 
 class TraitsFile(_Strict):

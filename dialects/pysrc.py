@@ -1,4 +1,4 @@
-"""The ``py`` dialect: Python program structure, so converted code prints back as Python.
+"""The ``pysrc`` dialect: Python program structure, so converted code prints back as Python.
 
 Statements are ops in a block; the expression a statement needs is computed by the
 expression ops just before it (each result used once, as in the source expression tree).
@@ -31,21 +31,21 @@ from xdsl.utils.exceptions import VerifyException
 class ObjectType(ParametrizedAttribute, TypeAttribute):
     """Any Python value."""
 
-    name = "py.obj"
+    name = "pysrc.obj"
 
 
 @irdl_attr_definition
 class TensorType(ParametrizedAttribute, TypeAttribute):
     """A Python value known to be a framework tensor/array (found by type inference)."""
 
-    name = "py.tensor"
+    name = "pysrc.tensor"
 
 
 @irdl_attr_definition
 class LayerType(ParametrizedAttribute, TypeAttribute):
     """A Python value known to be a constructed layer (a callable module)."""
 
-    name = "py.layer"
+    name = "pysrc.layer"
 
 
 ValueType = ObjectType | TensorType | LayerType
@@ -58,6 +58,8 @@ class _Statement(IRDLOperation):
 
     leading = opt_prop_def(StringAttr)
     trailing = opt_prop_def(StringAttr)
+    footer = opt_prop_def(StringAttr)
+    loc = opt_prop_def(StringAttr)
 
 
 def _str_list(attr: ArrayAttr[Attribute] | None) -> list[str]:
@@ -70,7 +72,7 @@ def _str_list(attr: ArrayAttr[Attribute] | None) -> list[str]:
 class ModuleOp(IRDLOperation):
     """A Python source file. ``header``/``footer`` hold text before/after all statements."""
 
-    name = "py.module"
+    name = "pysrc.module"
     body = region_def("single_block")
     header = opt_prop_def(StringAttr)
     footer = opt_prop_def(StringAttr)
@@ -82,7 +84,7 @@ class ModuleOp(IRDLOperation):
 class ClassOp(_Statement):
     """``class NAME(bases...): body``; ``bases`` are the base-class expressions."""
 
-    name = "py.class"
+    name = "pysrc.class"
     sym_name = prop_def(StringAttr)
     bases = var_operand_def(ValueType)
     decorators = opt_prop_def(ArrayAttr[StringAttr])
@@ -95,7 +97,7 @@ class FuncOp(_Statement):
     """``def NAME(params): body``. Each param is ``name``, ``name: ann`` or
     ``name=default`` source text; ``param_names`` lists the bare names in order."""
 
-    name = "py.func"
+    name = "pysrc.func"
     sym_name = prop_def(StringAttr)
     params = prop_def(ArrayAttr[StringAttr])
     param_names = prop_def(ArrayAttr[StringAttr])
@@ -106,14 +108,14 @@ class FuncOp(_Statement):
 
     def verify_(self) -> None:
         if len(self.params.data) != len(self.param_names.data):
-            raise VerifyException("py.func: params and param_names differ in length")
+            raise VerifyException("pysrc.func: params and param_names differ in length")
 
 
 @irdl_op_definition
 class AssignOp(_Statement):
     """``targets = value``; targets is the source text of the left-hand side."""
 
-    name = "py.assign"
+    name = "pysrc.assign"
     value = operand_def(ValueType)
     target = prop_def(StringAttr)
     annotation = opt_prop_def(StringAttr)
@@ -123,7 +125,7 @@ class AssignOp(_Statement):
 class AugAssignOp(_Statement):
     """``target OP= value`` (in place for mutable values)."""
 
-    name = "py.augassign"
+    name = "pysrc.augassign"
     value = operand_def(ValueType)
     target = prop_def(StringAttr)
     operator = prop_def(StringAttr)
@@ -133,7 +135,7 @@ class AugAssignOp(_Statement):
 class ExprStmtOp(_Statement):
     """An expression evaluated for its effect."""
 
-    name = "py.expr"
+    name = "pysrc.expr"
     value = operand_def(ValueType)
 
 
@@ -141,23 +143,24 @@ class ExprStmtOp(_Statement):
 class ReturnOp(_Statement):
     """``return`` with an optional value."""
 
-    name = "py.return"
+    name = "pysrc.return"
     value = var_operand_def(ValueType)
 
     def verify_(self) -> None:
         if len(self.value) > 1:
-            raise VerifyException("py.return takes at most one value (pack a tuple)")
+            raise VerifyException("pysrc.return takes at most one value (pack a tuple)")
 
 
 @irdl_op_definition
 class IfOp(_Statement):
     """``if cond: then else: orelse`` (an empty else region means no else)."""
 
-    name = "py.if"
+    name = "pysrc.if"
     cond = operand_def(ValueType)
     then = region_def("single_block")
     orelse = region_def()
     else_leading = opt_prop_def(StringAttr)
+    is_elif = opt_prop_def(StringAttr)
     traits = traits_def(NoTerminator())
 
 
@@ -165,7 +168,7 @@ class IfOp(_Statement):
 class ForOp(_Statement):
     """``for target in iter: body``."""
 
-    name = "py.for"
+    name = "pysrc.for"
     iter = operand_def(ValueType)
     target = prop_def(StringAttr)
     body = region_def("single_block")
@@ -176,7 +179,7 @@ class ForOp(_Statement):
 class WhileOp(_Statement):
     """``while cond: body``; the condition is recomputed by its own region."""
 
-    name = "py.while"
+    name = "pysrc.while"
     cond = region_def("single_block")
     body = region_def("single_block")
     traits = traits_def(NoTerminator())
@@ -184,9 +187,9 @@ class WhileOp(_Statement):
 
 @irdl_op_definition
 class YieldOp(IRDLOperation):
-    """Ends a ``py.while`` condition region with the condition value."""
+    """Ends a ``pysrc.while`` condition region with the condition value."""
 
-    name = "py.yield"
+    name = "pysrc.yield"
     value = operand_def(ValueType)
 
 
@@ -194,7 +197,7 @@ class YieldOp(IRDLOperation):
 class WithOp(_Statement):
     """``with items: body``; each item is ``expr`` or ``expr as name``."""
 
-    name = "py.with"
+    name = "pysrc.with"
     items = var_operand_def(ValueType)
     as_names = prop_def(ArrayAttr[StringAttr])
     body = region_def("single_block")
@@ -203,10 +206,12 @@ class WithOp(_Statement):
 
 @irdl_op_definition
 class OpaqueStmtOp(_Statement):
-    """A statement kept verbatim (it needs no conversion, or cannot be converted)."""
+    """A statement kept verbatim (it needs no conversion, or cannot be converted).
+    ``kind`` is ``import`` for import statements, which the backend re-derives."""
 
-    name = "py.opaque"
+    name = "pysrc.opaque"
     code = prop_def(StringAttr)
+    kind = opt_prop_def(StringAttr)
 
 
 # ---- expressions -------------------------------------------------------------------
@@ -216,7 +221,7 @@ class OpaqueStmtOp(_Statement):
 class NameOp(IRDLOperation):
     """Reads a Python variable."""
 
-    name = "py.name"
+    name = "pysrc.name"
     id = prop_def(StringAttr)
     result = result_def(ValueType)
 
@@ -225,7 +230,7 @@ class NameOp(IRDLOperation):
 class ConstOp(IRDLOperation):
     """A literal, kept as its exact source text (``1e-5``, ``'mean'``, ``None``)."""
 
-    name = "py.const"
+    name = "pysrc.const"
     code = prop_def(StringAttr)
     result = result_def(ValueType)
 
@@ -234,7 +239,7 @@ class ConstOp(IRDLOperation):
 class AttrOp(IRDLOperation):
     """``obj.attr``."""
 
-    name = "py.attr"
+    name = "pysrc.attr"
     obj = operand_def(ValueType)
     attr = prop_def(StringAttr)
     result = result_def(ValueType)
@@ -245,7 +250,7 @@ class CallOp(IRDLOperation):
     """``callee(args...)``; ``arg_names[i]`` is ``''`` (positional), a keyword, ``'*'``
     or ``'**'`` for ``args[i]``."""
 
-    name = "py.call"
+    name = "pysrc.call"
     callee = operand_def(ValueType)
     args = var_operand_def(ValueType)
     arg_names = prop_def(ArrayAttr[StringAttr])
@@ -253,14 +258,14 @@ class CallOp(IRDLOperation):
 
     def verify_(self) -> None:
         if len(self.arg_names.data) != len(self.args):
-            raise VerifyException("py.call: one arg_names entry per argument")
+            raise VerifyException("pysrc.call: one arg_names entry per argument")
 
 
 @irdl_op_definition
 class BinOp(IRDLOperation):
     """``lhs OP rhs`` for a Python binary operator (``+``, ``@``, ``and``, ``<`` ...)."""
 
-    name = "py.binop"
+    name = "pysrc.binop"
     lhs = operand_def(ValueType)
     rhs = operand_def(ValueType)
     operator = prop_def(StringAttr)
@@ -271,7 +276,7 @@ class BinOp(IRDLOperation):
 class UnaryOp(IRDLOperation):
     """``OP operand`` (``-``, ``not``, ``~``, ``+``)."""
 
-    name = "py.unaryop"
+    name = "pysrc.unaryop"
     operand = operand_def(ValueType)
     operator = prop_def(StringAttr)
     result = result_def(ValueType)
@@ -281,7 +286,7 @@ class UnaryOp(IRDLOperation):
 class SubscriptOp(IRDLOperation):
     """``value[index]``."""
 
-    name = "py.subscript"
+    name = "pysrc.subscript"
     value = operand_def(ValueType)
     index = operand_def(ValueType)
     result = result_def(ValueType)
@@ -291,43 +296,43 @@ class SubscriptOp(IRDLOperation):
 class SliceOp(IRDLOperation):
     """``lower:upper:step`` inside a subscript; ``parts`` says which are present."""
 
-    name = "py.slice"
+    name = "pysrc.slice"
     bounds = var_operand_def(ValueType)
     parts = prop_def(StringAttr)
     result = result_def(ValueType)
 
     def verify_(self) -> None:
         if len(self.parts.data) != 3 or set(self.parts.data) - {"0", "1"}:
-            raise VerifyException("py.slice: parts is a 3-char mask of 0/1")
+            raise VerifyException("pysrc.slice: parts is a 3-char mask of 0/1")
         if self.parts.data.count("1") != len(self.bounds):
-            raise VerifyException("py.slice: one bound per '1' in parts")
+            raise VerifyException("pysrc.slice: one bound per '1' in parts")
 
 
 @irdl_op_definition
 class TupleOp(IRDLOperation):
     """A tuple display ``(a, b)``; ``kind`` is ``tuple`` or ``list``."""
 
-    name = "py.tuple"
+    name = "pysrc.tuple"
     elts = var_operand_def(ValueType)
     kind = prop_def(StringAttr)
     result = result_def(ValueType)
 
     def verify_(self) -> None:
         if self.kind.data not in ("tuple", "list", "set"):
-            raise VerifyException(f"py.tuple: bad kind {self.kind.data!r}")
+            raise VerifyException(f"pysrc.tuple: bad kind {self.kind.data!r}")
 
 
 @irdl_op_definition
 class OpaqueExprOp(IRDLOperation):
     """An expression kept verbatim (lambda, comprehension, f-string ...)."""
 
-    name = "py.opaque_expr"
+    name = "pysrc.opaque_expr"
     code = prop_def(StringAttr)
     result = result_def(ValueType)
 
 
-PY = Dialect(
-    "py",
+PYSRC = Dialect(
+    "pysrc",
     [
         AssignOp,
         AttrOp,

@@ -1,0 +1,267 @@
+"""The Python backend: ``pysrc``/``fw`` IR -> LibCST nodes -> source text.
+
+Statements are rebuilt from their ops, expressions from the SSA trees feeding them, and
+comments/blank lines re-attached from the trivia the frontend stored. Framework APIs are
+spelled through :class:`ImportTable`; anything left unmapped is printed as it was and
+marked ``# swc: unmapped <api>`` on its line, and reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+from xdsl.dialects import builtin
+from xdsl.ir import Block, Operation, SSAValue
+
+from switcheroo.backends.python.imports import ImportTable, UsedNames, prune_import
+from switcheroo.backends.python.precedence import binop_node, unary_node
+from switcheroo.frontends.python.trivia import decode_comment, decode_lines, with_comment
+from switcheroo.diagnostics import Report
+from switcheroo.dialects import fw, hub, pysrc
+
+_PLACEHOLDER = re.compile(r"\{\{fw:([A-Za-z0-9_.]+)\}\}")
+
+
+@dataclass
+class PythonEmitter:
+    imports: ImportTable
+    path: str = "<stdin>"
+    report: Report = field(default_factory=Report)
+    _unmapped: list[str] = field(default_factory=list)
+
+    # -- expressions -----------------------------------------------------------------
+    def dotted(self, api: str) -> cst.BaseExpression:
+        return cst.parse_expression(self.imports.spell(api))
+
+    def args(self, values: list[SSAValue], names: list[str]) -> list[cst.Arg]:
+        out = []
+        for v, n in zip(values, names, strict=True):
+            if n in ("*", "**"):
+                out.append(cst.Arg(value=self.expr(v), star=n))
+            elif n:
+                out.append(cst.Arg(value=self.expr(v), keyword=cst.Name(n),
+                                   equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
+            else:
+                out.append(cst.Arg(value=self.expr(v)))
+        return out
+
+    def expr(self, v: SSAValue) -> cst.BaseExpression:
+        op = v.owner
+        match op:
+            case pysrc.NameOp():
+                return cst.Name(op.id.data)
+            case pysrc.ConstOp() | pysrc.OpaqueExprOp():
+                return cst.parse_expression(op.code.data)
+            case pysrc.AttrOp():
+                return cst.Attribute(value=self.expr(op.obj), attr=cst.Name(op.attr.data))
+            case pysrc.CallOp():
+                names = [n.data for n in op.arg_names.data]
+                return cst.Call(func=self.expr(op.callee), args=self.args(list(op.args), names))
+            case fw.RefOp():
+                self.note_unmapped(op)
+                return self.dotted(op.api.data)
+            case fw.CallOp():
+                self.note_unmapped(op)
+                names = [n.data for n in op.arg_names.data]
+                if op.method is not None:
+                    func = cst.Attribute(value=self.expr(op.args[0]), attr=cst.Name(op.method.data))
+                    return cst.Call(func=func, args=self.args(list(op.args)[1:], names[1:]))
+                return cst.Call(func=self.dotted(op.api.data), args=self.args(list(op.args), names))
+            case pysrc.BinOp():
+                return binop_node(op.operator.data, self.expr(op.lhs), self.expr(op.rhs))
+            case pysrc.UnaryOp():
+                return unary_node(op.operator.data, self.expr(op.operand))
+            case pysrc.SubscriptOp():
+                idx = op.index.owner
+                elems = list(idx.elts) if isinstance(idx, pysrc.TupleOp) and idx.kind.data == "tuple" and idx.elts else [op.index]
+                sub = [cst.SubscriptElement(slice=self.index(e)) for e in elems]
+                return cst.Subscript(value=self.expr(op.value), slice=sub)
+            case pysrc.SliceOp():
+                return cst.parse_expression("slice")  # a bare slice outside [] is not Python
+            case pysrc.TupleOp():
+                elts = [cst.Element(self.expr(e)) for e in op.elts]
+                if op.kind.data == "list":
+                    return cst.List(elts)
+                if op.kind.data == "set":
+                    return cst.Set(elts)
+                if len(elts) == 1:
+                    elts = [elts[0].with_changes(comma=cst.Comma())]
+                return cst.Tuple(elts)
+            case hub.HubOp() | hub.ApplyOp():
+                raise ValueError(f"{self.path}: hub op {op.name} reached the Python backend; "
+                                 "run lower-hub-to-fw first")
+        raise ValueError(f"{self.path}: cannot print {op.name if isinstance(op, Operation) else v} as Python")
+
+    def index(self, v: SSAValue) -> cst.BaseSlice:
+        op = v.owner
+        if not isinstance(op, pysrc.SliceOp):
+            return cst.Index(self.expr(v))
+        vals = iter(op.bounds)
+        parts = [self.expr(next(vals)) if bit == "1" else None for bit in op.parts.data]
+        return cst.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+
+    def note_unmapped(self, op: fw.CallOp | fw.RefOp) -> None:
+        if op.unmapped is None:
+            return
+        self._unmapped.append(op.api.data)
+        self.report.add(self.path, op.loc.data if op.loc else None, "warning",
+                        f"unmapped {op.unmapped.data}")
+
+    # -- statements ------------------------------------------------------------------
+    def block(self, block: Block | None) -> list[cst.BaseStatement]:
+        out: list[cst.BaseStatement] = []
+        for op in block.ops if block else []:
+            stmt = self.statement(op)
+            if stmt is not None:
+                out.append(stmt)
+        return out
+
+    def indented(self, block: Block | None, footer=None) -> cst.IndentedBlock:
+        body = self.block(block) or [cst.SimpleStatementLine([cst.Pass()])]
+        return cst.IndentedBlock(body=body, footer=decode_lines(footer))
+
+    def simple(self, op: Operation, small: cst.BaseSmallStatement) -> cst.SimpleStatementLine:
+        trailing = decode_comment(op.trailing)
+        for api in self._unmapped:
+            trailing = with_comment(trailing, f"# swc: unmapped {api}")
+        self._unmapped = []
+        return cst.SimpleStatementLine(body=[small], leading_lines=decode_lines(op.leading),
+                                       trailing_whitespace=trailing)
+
+    def text(self, s: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: self.imports.spell(m.group(1)), s)
+
+    def statement(self, op: Operation) -> cst.BaseStatement | None:
+        if not isinstance(op, pysrc._Statement):
+            return None  # expression ops are printed where they are used
+        self._unmapped = []
+        match op:
+            case pysrc.AssignOp():
+                value = self.expr(op.value)
+                target = cst.parse_expression(op.target.data)
+                if op.annotation is not None:
+                    ann = cst.Annotation(cst.parse_expression(self.text(op.annotation.data)))
+                    return self.simple(op, cst.AnnAssign(target=target, annotation=ann, value=value))
+                return self.simple(op, cst.Assign(targets=[cst.AssignTarget(target)], value=value))
+            case pysrc.AugAssignOp():
+                stmt = cst.parse_statement(f"{op.target.data} {op.operator.data} 0").body[0]
+                return self.simple(op, stmt.with_changes(value=self.expr(op.value)))
+            case pysrc.ExprStmtOp():
+                return self.simple(op, cst.Expr(self.expr(op.value)))
+            case pysrc.ReturnOp():
+                return self.simple(op, cst.Return(self.expr(op.value[0]) if op.value else None))
+            case pysrc.OpaqueStmtOp():
+                return self.opaque(op)
+            case pysrc.ClassOp():
+                return self.class_def(op)
+            case pysrc.FuncOp():
+                return self.func_def(op)
+            case pysrc.IfOp():
+                return self.if_stmt(op)
+            case pysrc.ForOp():
+                node = cst.parse_statement(f"for {op.target.data} in _:\n    pass\n")
+                return node.with_changes(iter=self.expr(op.iter), body=self.indented(op.body.block, op.footer),
+                                         leading_lines=decode_lines(op.leading))
+        return None
+
+    def opaque(self, op: pysrc.OpaqueStmtOp) -> cst.BaseStatement:
+        node = cst.parse_statement(op.code.data + "\n")
+        if isinstance(node, cst.SimpleStatementLine):
+            return node.with_changes(leading_lines=decode_lines(op.leading),
+                                     trailing_whitespace=decode_comment(op.trailing))
+        return node.with_changes(leading_lines=decode_lines(op.leading))
+
+    def class_def(self, op: pysrc.ClassOp) -> cst.ClassDef:
+        bases = [cst.Arg(self.expr(b)) for b in op.bases]
+        trailing = decode_comment(op.trailing)
+        for api in self._unmapped:
+            trailing = with_comment(trailing, f"# swc: unmapped {api}")
+        body = self.indented(op.body.block, op.footer).with_changes(header=trailing)
+        decorators = [cst.Decorator(cst.parse_expression(d.data)) for d in (op.decorators.data if op.decorators else [])]
+        return cst.ClassDef(name=cst.Name(op.sym_name.data), body=body, bases=bases,
+                            decorators=decorators, leading_lines=decode_lines(op.leading),
+                            lpar=cst.LeftParen() if bases else cst.MaybeSentinel.DEFAULT,
+                            rpar=cst.RightParen() if bases else cst.MaybeSentinel.DEFAULT)
+
+    def func_def(self, op: pysrc.FuncOp) -> cst.FunctionDef:
+        params = ", ".join(self.text(p.data) for p in op.params.data)
+        returns = f" -> {self.text(op.returns.data)}" if op.returns else ""
+        node = cst.parse_statement(f"def {op.sym_name.data}({params}){returns}:\n    pass\n")
+        assert isinstance(node, cst.FunctionDef)
+        decorators = [cst.Decorator(cst.parse_expression(self.text(d.data))) for d in (op.decorators.data if op.decorators else [])]
+        body = self.indented(op.body.block, op.footer).with_changes(header=decode_comment(op.trailing))
+        return node.with_changes(body=body, decorators=decorators, leading_lines=decode_lines(op.leading))
+
+    def if_stmt(self, op: pysrc.IfOp) -> cst.If:
+        test = self.expr(op.cond)
+        body = self.indented(op.then.block, op.footer).with_changes(header=decode_comment(op.trailing))
+        orelse = None
+        blocks = op.orelse.blocks
+        if blocks:
+            ops = list(blocks[0].ops)
+            inner = [o for o in ops if isinstance(o, pysrc._Statement)]
+            if len(inner) == 1 and isinstance(inner[0], pysrc.IfOp) and inner[0].is_elif is not None:
+                orelse = self.if_stmt(inner[0])
+            else:
+                orelse = cst.Else(body=self.indented(blocks[0]), leading_lines=decode_lines(op.else_leading))
+        return cst.If(test=test, body=body, orelse=orelse, leading_lines=decode_lines(op.leading))
+
+    # -- module ----------------------------------------------------------------------
+    def module(self, top: pysrc.ModuleOp) -> cst.Module:
+        for op in top.body.block.ops:
+            if isinstance(op, pysrc.OpaqueStmtOp) and op.kind is not None and op.kind.data == "import":
+                for small in cst.parse_statement(op.code.data + "\n").body:
+                    self.imports.note_import(small)
+        body = self.block(top.body.block)
+        module = cst.Module(body=body, header=decode_lines(top.header, indent=False),
+                            footer=decode_lines(top.footer, indent=False))
+        return self.fix_imports(module)
+
+    def fix_imports(self, module: cst.Module) -> cst.Module:
+        """Drop unused framework imports and add the target's, in the file's import block."""
+        visitor = UsedNames()
+        module.visit(visitor)
+        used = visitor.names
+        body: list[cst.BaseStatement] = []
+        block_at, block_lead, last_import = -1, (), -1
+        for stmt in module.body:
+            if isinstance(stmt, cst.SimpleStatementLine) and all(
+                    isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
+                if block_at < 0:
+                    block_at, block_lead = len(body), stmt.leading_lines
+                kept = [k for s in stmt.body if (k := prune_import(s, self.imports, used)) is not None]
+                if kept:
+                    body.append(stmt.with_changes(body=kept, leading_lines=[] if len(body) == block_at else stmt.leading_lines))
+                    last_import = len(body) - 1
+                continue
+            body.append(stmt)
+        new = self.imports.new_import_statements(used)
+        if block_at < 0:
+            at = self._after_docstring(body)
+            block_at, block_lead = at, [cst.EmptyLine(indent=False)] if at else []
+        else:
+            at = last_import + 1 if last_import >= block_at else block_at
+        body[at:at] = new
+        if block_at < len(body):
+            body[block_at] = body[block_at].with_changes(leading_lines=block_lead)
+        return module.with_changes(body=body)
+
+    @staticmethod
+    def _after_docstring(body: list[cst.BaseStatement]) -> int:
+        if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr) \
+                and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+            return 1
+        return 0
+
+
+def emit_python(module: builtin.ModuleOp, frameworks: list[str], path: str = "<stdin>",
+                report: Report | None = None) -> str:
+    """Print the ``pysrc.module`` inside ``module`` as Python source."""
+    tops = [op for op in module.ops if isinstance(op, pysrc.ModuleOp)]
+    if len(tops) != 1:
+        raise ValueError(f"{path}: expected exactly one pysrc.module, found {len(tops)}")
+    emitter = PythonEmitter(ImportTable.for_target(frameworks), path, report or Report())
+    return emitter.module(tops[0]).code

@@ -1,0 +1,142 @@
+"""Import bookkeeping for the Python backend: spell APIs, add what is used, drop what is not.
+
+An API such as ``flax.nnx.Linear`` is spelled through an import the file already has
+(respecting ``import torch as t``), else through the framework's conventional alias
+(``from flax import nnx`` -> ``nnx.Linear``), which is then added. Framework imports that
+the output no longer uses are removed; other imports are left as the user wrote them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from switcheroo.ontology.loader import load_ontology
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+@dataclass
+class ImportTable:
+    """Module path -> local name, for imports present and imports to add."""
+
+    existing: dict[str, str] = field(default_factory=dict)
+    conventional: dict[str, str] = field(default_factory=dict)
+    added: dict[str, str] = field(default_factory=dict)
+    framework_prefixes: tuple[str, ...] = ()
+
+    @classmethod
+    def for_target(cls, frameworks: list[str]) -> ImportTable:
+        onto = load_ontology()
+        conventional: dict[str, str] = {}
+        for key in frameworks:
+            traits = onto.traits.get(key)
+            if traits:
+                for mod, alias in traits.import_aliases.items():
+                    conventional.setdefault(mod, alias)
+        prefixes = tuple(p for t in onto.traits.values() for p in t.source_prefixes)
+        return cls(conventional=conventional, framework_prefixes=prefixes)
+
+    def note_import(self, stmt: cst.BaseSmallStatement) -> None:
+        """Record what an import statement of the source file binds."""
+        if isinstance(stmt, cst.Import):
+            for a in stmt.names:
+                mod = _dotted(a.name)
+                if a.asname is not None:
+                    self.existing[mod] = a.asname.name.value
+                else:
+                    self.existing.setdefault(mod.split(".")[0], mod.split(".")[0])
+                    self.existing.setdefault(mod, mod)
+        elif isinstance(stmt, cst.ImportFrom) and stmt.module is not None and not stmt.relative:
+            base = _dotted(stmt.module)
+            if isinstance(stmt.names, cst.ImportStar):
+                return
+            for a in stmt.names:
+                local = a.asname.name.value if a.asname else _dotted(a.name)
+                self.existing[f"{base}.{_dotted(a.name)}"] = local
+
+    def spell(self, api: str) -> str:
+        """The expression text for ``api`` under the imports (adding one if needed): the
+        longest module prefix that is imported already or has a conventional alias."""
+        parts = api.split(".")
+        for i in range(len(parts), 0, -1):
+            mod = ".".join(parts[:i])
+            for table in (self.existing, self.added, self.conventional):
+                if mod in table:
+                    if table is self.conventional:
+                        self.added[mod] = table[mod]
+                    return ".".join([table[mod], *parts[i:]])
+        self.added[parts[0]] = parts[0]
+        return api
+
+    def new_import_statements(self, used: set[str]) -> list[cst.SimpleStatementLine]:
+        out = []
+        for mod, alias in sorted(self.added.items()):
+            if alias not in used or mod in self.existing:
+                continue
+            if alias == mod:
+                node = cst.Import(names=[cst.ImportAlias(name=cst.parse_expression(mod))])
+            elif "." in mod and mod.rsplit(".", 1)[1] == alias:
+                parent, leaf = mod.rsplit(".", 1)
+                node = cst.ImportFrom(module=cst.parse_expression(parent), names=[cst.ImportAlias(name=cst.Name(leaf))])
+            elif "." in alias:
+                node = cst.Import(names=[cst.ImportAlias(name=cst.parse_expression(alias.split(".")[0]))])
+            else:
+                node = cst.Import(names=[cst.ImportAlias(
+                    name=cst.parse_expression(mod), asname=cst.AsName(name=cst.Name(alias)))])
+            out.append(cst.SimpleStatementLine(body=[node]))
+        return out
+
+    def is_framework(self, module: str) -> bool:
+        return any(module == p or module.startswith(p + ".") for p in self.framework_prefixes)
+
+
+def prune_import(stmt: cst.BaseSmallStatement, table: ImportTable, used: set[str]) -> cst.BaseSmallStatement | None:
+    """Drop the framework aliases of an import that the output no longer uses."""
+    if isinstance(stmt, cst.Import):
+        keep = []
+        for a in stmt.names:
+            mod = _dotted(a.name)
+            local = a.asname.name.value if a.asname else mod.split(".")[0]
+            if not table.is_framework(mod) or local in used:
+                keep.append(a)
+    elif isinstance(stmt, cst.ImportFrom) and stmt.module is not None and not isinstance(stmt.names, cst.ImportStar):
+        mod = _dotted(stmt.module)
+        keep = [
+            a for a in stmt.names
+            if not table.is_framework(mod) or stmt.relative
+            or (a.asname.name.value if a.asname else _dotted(a.name)) in used
+        ]
+    else:
+        return stmt
+    if not keep:
+        return None
+    keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return stmt.with_changes(names=keep)
+
+
+class UsedNames(cst.CSTVisitor):
+    """Every name the module reads (outside import statements)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # ``a.nn`` reads ``a``, not ``nn``
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)

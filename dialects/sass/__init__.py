@@ -1,0 +1,21 @@
+"""The ``sass`` dialect: NVIDIA SASS as an xDSL ISA dialect, split like xDSL's RISC-V
+dialect into registers (types), operand attributes, and ops (one per opcode)."""
+
+from xdsl.ir import Dialect
+
+from switcheroo.dialects.sass.attrs import OPERAND_ATTRS
+from switcheroo.dialects.sass.ops import (
+    INSTRUCTION_OPS,
+    DirectiveOp,
+    GenericInstructionOp,
+    KernelOp,
+    LabelOp,
+    LineOp,
+)
+from switcheroo.dialects.sass.registers import REGISTER_TYPES
+
+SASS = Dialect(
+    "sass",
+    [KernelOp, LabelOp, DirectiveOp, LineOp, GenericInstructionOp, *INSTRUCTION_OPS.values()],
+    [*REGISTER_TYPES, *OPERAND_ATTRS],
+)

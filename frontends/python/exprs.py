@@ -1,0 +1,244 @@
+"""Expressions: LibCST expression nodes -> ``pysrc``/``fw`` ops appended to a block.
+
+Framework names are resolved through the module's imports (LibCST's qualified-name
+metadata), so ``nn.Linear`` under ``from torch import nn`` is ``torch.nn.Linear``. A small
+type inference marks tensors and layers so that ``x.sum(dim=1)`` on a tensor becomes a
+framework method call, while ``cfg.sum(...)`` on anything else stays plain Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import QualifiedNameSource
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Attribute, Block, Operation, SSAValue
+
+from switcheroo.dialects import fw, pysrc
+
+OBJ = pysrc.ObjectType()
+TENSOR = pysrc.TensorType()
+LAYER = pysrc.LayerType()
+
+_BINOPS: dict[type[cst.CSTNode], str] = {
+    cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/",
+    cst.FloorDivide: "//", cst.Modulo: "%", cst.Power: "**", cst.MatrixMultiply: "@",
+    cst.LeftShift: "<<", cst.RightShift: ">>", cst.BitAnd: "&", cst.BitOr: "|",
+    cst.BitXor: "^", cst.And: "and", cst.Or: "or", cst.LessThan: "<",
+    cst.GreaterThan: ">", cst.LessThanEqual: "<=", cst.GreaterThanEqual: ">=",
+    cst.Equal: "==", cst.NotEqual: "!=", cst.In: "in", cst.NotIn: "not in",
+    cst.Is: "is", cst.IsNot: "is not",
+}
+_UNARY: dict[type[cst.CSTNode], str] = {
+    cst.Minus: "-", cst.Plus: "+", cst.Not: "not", cst.BitInvert: "~",
+}
+
+
+def strs(items: list[str]) -> ArrayAttr[StringAttr]:
+    return ArrayAttr([StringAttr(s) for s in items])
+
+
+@dataclass
+class Scope:
+    """What the type inference knows inside one function: name -> value type."""
+
+    names: dict[str, Attribute] = field(default_factory=dict)
+    self_attrs: dict[str, Attribute] = field(default_factory=dict)
+
+
+class ExprLowering:
+    """Lowers one expression at a time into ``block`` (set by the statement lowering)."""
+
+    def __init__(self, module: cst.Module, metadata: dict, prefixes: dict[str, str], framework: str):
+        self.module = module
+        self.qnames = metadata["qnames"]
+        self.positions = metadata["positions"]
+        self.prefixes = prefixes  # module prefix -> framework key
+        self.framework = framework
+        self.block = Block()
+        self.scope = Scope()
+
+    # -- helpers ---------------------------------------------------------------------
+    def add(self, op: Operation) -> SSAValue:
+        self.block.add_op(op)
+        return op.results[0]
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    def loc(self, node: cst.CSTNode) -> StringAttr:
+        pos = self.positions.get(node)
+        return StringAttr(f"{pos.start.line}:{pos.start.column + 1}" if pos else "1:1")
+
+    def framework_of(self, qname: str) -> str | None:
+        best = None
+        for prefix, fwk in self.prefixes.items():
+            if (qname == prefix or qname.startswith(prefix + ".")) and (
+                best is None or len(prefix) > len(best[0])
+            ):
+                best = (prefix, fwk)
+        return best[1] if best else None
+
+    def resolve(self, node: cst.CSTNode) -> tuple[str, str] | None:
+        """(framework, qualified api) when the node names a framework object."""
+        if not isinstance(node, (cst.Name, cst.Attribute)):
+            return None
+        inner = node
+        while isinstance(inner, cst.Attribute):  # only plain dotted names, not f(x).attr
+            inner = inner.value
+        if not isinstance(inner, cst.Name):
+            return None
+        found = self.qnames.get(node, ())
+        if callable(found):  # LibCST computes some metadata lazily
+            found = found()
+        for q in found:
+            if q.source is QualifiedNameSource.IMPORT:
+                fwk = self.framework_of(q.name)
+                if fwk is not None:
+                    return fwk, q.name
+        return None
+
+    def opaque(self, node: cst.CSTNode) -> SSAValue:
+        return self.add(
+            pysrc.OpaqueExprOp.create(properties={"code": StringAttr(self.code(node))}, result_types=[OBJ])
+        )
+
+    def type_of(self, v: SSAValue) -> Attribute:
+        return v.type
+
+    # -- expressions -----------------------------------------------------------------
+    def lower(self, node: cst.BaseExpression) -> SSAValue:
+        if node.lpar and not isinstance(node, (cst.Tuple, cst.GeneratorExp)):
+            node = node.with_changes(lpar=[], rpar=[])
+        hit = self.resolve(node)
+        if hit is not None:
+            return self.add(fw.RefOp.create(
+                properties={"framework": StringAttr(hit[0]), "api": StringAttr(hit[1]),
+                            "loc": self.loc(node)},
+                result_types=[OBJ],
+            ))
+        match node:
+            case cst.Name(value=v) if v in ("True", "False", "None"):
+                return self.const(v)
+            case cst.Name(value=v):
+                t = self.scope.names.get(v, OBJ)
+                return self.add(pysrc.NameOp.create(properties={"id": StringAttr(v)}, result_types=[t]))
+            case cst.Integer() | cst.Float() | cst.Imaginary() | cst.SimpleString() | cst.ConcatenatedString():
+                return self.const(self.code(node))
+            case cst.Ellipsis():
+                return self.const("...")
+            case cst.Attribute(value=obj, attr=cst.Name(value=a)):
+                base = self.lower(obj)
+                t = OBJ
+                if isinstance(obj, cst.Name) and obj.value == "self":
+                    t = self.scope.self_attrs.get(a, OBJ)
+                return self.add(pysrc.AttrOp.create(
+                    operands=[base], properties={"attr": StringAttr(a)}, result_types=[t]))
+            case cst.Call():
+                return self.call(node)
+            case cst.BinaryOperation(left=l, operator=op, right=r) if type(op) in _BINOPS:
+                return self.binop(_BINOPS[type(op)], l, r)
+            case cst.BooleanOperation(left=l, operator=op, right=r):
+                return self.binop(_BINOPS[type(op)], l, r)
+            case cst.Comparison(left=l, comparisons=[cst.ComparisonTarget(operator=op, comparator=r)]):
+                return self.binop(_BINOPS[type(op)], l, r)
+            case cst.UnaryOperation(operator=op, expression=e):
+                v = self.lower(e)
+                return self.add(pysrc.UnaryOp.create(
+                    operands=[v], properties={"operator": StringAttr(_UNARY[type(op)])},
+                    result_types=[v.type if v.type == TENSOR else OBJ]))
+            case cst.Subscript(value=base, slice=elems):
+                return self.subscript(base, elems)
+            case cst.Tuple(elements=elts) | cst.List(elements=elts) | cst.Set(elements=elts) if all(
+                isinstance(e, cst.Element) for e in elts
+            ):
+                kind = {cst.Tuple: "tuple", cst.List: "list", cst.Set: "set"}[type(node)]
+                vals = [self.lower(e.value) for e in elts]
+                return self.add(pysrc.TupleOp.create(
+                    operands=vals, properties={"kind": StringAttr(kind)}, result_types=[OBJ]))
+        return self.opaque(node)
+
+    def const(self, code: str) -> SSAValue:
+        return self.add(pysrc.ConstOp.create(properties={"code": StringAttr(code)}, result_types=[OBJ]))
+
+    def binop(self, operator: str, l: cst.BaseExpression, r: cst.BaseExpression) -> SSAValue:
+        lv, rv = self.lower(l), self.lower(r)
+        tensor = TENSOR in (lv.type, rv.type) and operator not in ("and", "or", "is", "is not", "in", "not in")
+        return self.add(pysrc.BinOp.create(
+            operands=[lv, rv], properties={"operator": StringAttr(operator)},
+            result_types=[TENSOR if tensor else OBJ]))
+
+    def subscript(self, base: cst.BaseExpression, elems: list[cst.SubscriptElement]) -> SSAValue:
+        bv = self.lower(base)
+        idx = [self.index(e.slice) for e in elems]
+        if len(idx) == 1 and not elems[0].comma:
+            iv = idx[0]
+        else:
+            iv = self.add(pysrc.TupleOp.create(
+                operands=idx, properties={"kind": StringAttr("tuple")}, result_types=[OBJ]))
+        return self.add(pysrc.SubscriptOp.create(
+            operands=[bv, iv], result_types=[TENSOR if bv.type == TENSOR else OBJ]))
+
+    def index(self, s: cst.BaseSlice) -> SSAValue:
+        if isinstance(s, cst.Index):
+            return self.lower(s.value)
+        assert isinstance(s, cst.Slice)
+        parts = [s.lower, s.upper, s.step]
+        vals = [self.lower(p) for p in parts if p is not None]
+        mask = "".join("0" if p is None else "1" for p in parts)
+        return self.add(pysrc.SliceOp.create(
+            operands=vals, properties={"parts": StringAttr(mask)}, result_types=[OBJ]))
+
+    def call_args(self, args: list[cst.Arg]) -> tuple[list[SSAValue], list[str]]:
+        vals, names = [], []
+        for a in args:
+            vals.append(self.lower(a.value))
+            names.append(a.keyword.value if a.keyword else (a.star or ""))
+        return vals, names
+
+    def call(self, node: cst.Call) -> SSAValue:
+        hit = self.resolve(node.func)
+        if hit is not None:
+            vals, names = self.call_args(list(node.args))
+            return self.add(fw.CallOp.create(
+                operands=vals,
+                properties={"framework": StringAttr(hit[0]), "api": StringAttr(hit[1]),
+                            "arg_names": strs(names), "loc": self.loc(node)},
+                result_types=[self.result_kind(hit[0], hit[1])]))
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            recv = self.lower(func.value)
+            if recv.type == TENSOR:
+                vals, names = self.call_args(list(node.args))
+                method = func.attr.value
+                return self.add(fw.CallOp.create(
+                    operands=[recv, *vals],
+                    properties={"framework": StringAttr(self.framework),
+                                "api": StringAttr(f"{self.framework}.Tensor.{method}"),
+                                "method": StringAttr(method), "arg_names": strs(["", *names]),
+                                "loc": self.loc(node)},
+                    result_types=[TENSOR]))
+            callee = self.add(pysrc.AttrOp.create(
+                operands=[recv], properties={"attr": StringAttr(func.attr.value)},
+                result_types=[self.scope.self_attrs.get(func.attr.value, OBJ)
+                              if isinstance(func.value, cst.Name) and func.value.value == "self" else OBJ]))
+        else:
+            callee = self.lower(func)
+        vals, names = self.call_args(list(node.args))
+        # Calling a layer, or a module's own method on tensors, gives a tensor.
+        out = TENSOR if callee.type == LAYER or any(v.type == TENSOR for v in vals) else OBJ
+        return self.add(pysrc.CallOp.create(
+            operands=[callee, *vals], properties={"arg_names": strs(names)}, result_types=[out]))
+
+    def result_kind(self, framework: str, api: str) -> Attribute:
+        from switcheroo.ontology.loader import load_ontology
+
+        onto = load_ontology()
+        hit = onto.lookup_api(framework, api)
+        if hit is None:
+            return OBJ
+        spec = hit[0]
+        if spec.kind.value == "layer":
+            return LAYER
+        return TENSOR if spec.return_type.startswith("Tensor") and spec.kind.value == "function" else OBJ

@@ -1,0 +1,289 @@
+"""The Python frontend: LibCST module -> ``pysrc`` structure with ``fw`` ops inside.
+
+Classes, functions, assignments, returns and control flow become ops (so passes can add a
+parameter or rename ``forward``); every framework reference becomes an ``fw`` op; Python
+that needs no conversion stays an opaque op holding its exact source text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
+from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.ir import Block, Operation, Region
+
+from switcheroo.diagnostics import fail
+from switcheroo.dialects import pysrc
+from switcheroo.frontends.python.exprs import LAYER, OBJ, TENSOR, ExprLowering, Scope, strs
+from switcheroo.frontends.python.trivia import encode_comment, encode_lines
+from switcheroo.ontology.loader import load_ontology
+
+TENSOR_ANNOTATION = "{{Tensor}}"
+
+
+def _prefix_table() -> dict[str, str]:
+    """Module prefix -> framework key, from the ontology's framework traits (most specific
+    frameworks win: ``flax`` is flax_nnx even though JAX lists it as a source prefix)."""
+    table: dict[str, str] = {}
+    for key, traits in load_ontology().traits.items():
+        for prefix in traits.source_prefixes:
+            table.setdefault(prefix, key)
+    table["flax"] = "flax_nnx"
+    return table
+
+
+class StatementLowering(ExprLowering):
+    """Walks statements; expressions are lowered by :class:`ExprLowering`."""
+
+    def __init__(self, module: cst.Module, metadata: dict, framework: str):
+        super().__init__(module, metadata, _prefix_table(), framework)
+        self.tensor_types = {t.tensor_type for t in load_ontology().traits.values() if t.tensor_type}
+
+    def trivia(self, node: cst.CSTNode, props: dict) -> dict:
+        lead = getattr(node, "leading_lines", ())
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node.decorators:
+            lead = node.leading_lines
+        if (enc := encode_lines(lead)) is not None:
+            props["leading"] = enc
+        trailing = getattr(node, "trailing_whitespace", None)
+        body = getattr(node, "body", None)
+        if isinstance(body, cst.IndentedBlock):
+            trailing = body.header
+            if (foot := encode_lines(body.footer)) is not None:
+                props["footer"] = foot
+        if (com := encode_comment(trailing)) is not None:
+            props["trailing"] = com
+        return props
+
+    def body(self, stmts: Sequence[cst.BaseStatement]) -> Region:
+        outer = self.block
+        self.block = Block()
+        for s in stmts:
+            self.statement(s)
+        block, self.block = self.block, outer
+        return Region(block)
+
+    def suite(self, suite: cst.BaseSuite) -> Region:
+        if isinstance(suite, cst.IndentedBlock):
+            return self.body(suite.body)
+        return self.body([cst.SimpleStatementLine(body=suite.body)])
+
+    def opaque_stmt(self, node: cst.CSTNode, kind: str | None = None) -> None:
+        code = self.code(node)
+        if isinstance(node, cst.SimpleStatementLine):
+            code = self.code(node.with_changes(leading_lines=[], trailing_whitespace=cst.TrailingWhitespace())).rstrip("\n")
+        elif hasattr(node, "leading_lines"):
+            code = self.code(node.with_changes(leading_lines=[])).rstrip("\n")
+        props = self.trivia(node, {"code": StringAttr(code.strip("\n"))}) if isinstance(
+            node, cst.SimpleStatementLine) else {"code": StringAttr(code)}
+        if not isinstance(node, cst.SimpleStatementLine) and (enc := encode_lines(getattr(node, "leading_lines", ()))):
+            props["leading"] = enc
+        if kind:
+            props["kind"] = StringAttr(kind)
+        props["loc"] = self.loc(node)
+        self.block.add_op(pysrc.OpaqueStmtOp.create(properties=props))
+
+    # -- statements ------------------------------------------------------------------
+    def statement(self, node: cst.BaseStatement) -> None:
+        match node:
+            case cst.SimpleStatementLine(body=[small]):
+                self.small(node, small)
+            case cst.ClassDef():
+                self.class_def(node)
+            case cst.FunctionDef():
+                self.func_def(node)
+            case cst.If():
+                self.if_stmt(node)
+            case cst.For(asynchronous=None, orelse=None):
+                it = self.lower(node.iter)
+                props = self.trivia(node, {"target": StringAttr(self.code(node.target))})
+                self.block.add_op(pysrc.ForOp.create(operands=[it], properties=props, regions=[self.suite(node.body)]))
+            case cst.With(asynchronous=None) if all(i.asname is None or isinstance(i.asname.name, cst.Name) for i in node.items):
+                vals = [self.lower(i.item) for i in node.items]
+                names = [i.asname.name.value if i.asname else "" for i in node.items]
+                props = self.trivia(node, {"as_names": strs(names)})
+                self.block.add_op(pysrc.WithOp.create(operands=vals, properties=props, regions=[self.suite(node.body)]))
+            case _:
+                self.opaque_stmt(node)
+
+    def small(self, line: cst.SimpleStatementLine, node: cst.BaseSmallStatement) -> None:
+        props = self.trivia(line, {"loc": self.loc(node)})
+        match node:
+            case cst.Assign(targets=[cst.AssignTarget(target=t)], value=v):
+                val = self.lower(v)
+                self.note_assign(t, val.type)
+                props["target"] = StringAttr(self.code(t))
+                self.block.add_op(pysrc.AssignOp.create(operands=[val], properties=props))
+            case cst.AnnAssign(target=t, annotation=ann, value=v) if v is not None:
+                val = self.lower(v)
+                self.note_assign(t, val.type)
+                props["target"] = StringAttr(self.code(t))
+                props["annotation"] = StringAttr(self.annotation(ann))
+                self.block.add_op(pysrc.AssignOp.create(operands=[val], properties=props))
+            case cst.AugAssign(target=t, operator=op, value=v):
+                val = self.lower(v)
+                props["target"] = StringAttr(self.code(t))
+                props["operator"] = StringAttr(self.code(op).strip())
+                self.block.add_op(pysrc.AugAssignOp.create(operands=[val], properties=props))
+            case cst.Expr(value=v) if not isinstance(v, (cst.SimpleString, cst.ConcatenatedString)):
+                val = self.lower(v)
+                self.block.add_op(pysrc.ExprStmtOp.create(operands=[val], properties=props))
+            case cst.Return(value=v):
+                vals = [] if v is None else [self.lower(v)]
+                self.block.add_op(pysrc.ReturnOp.create(operands=vals, properties=props))
+            case cst.Import() | cst.ImportFrom():
+                self.opaque_stmt(line, kind="import")
+            case _:
+                self.opaque_stmt(line)
+
+    def note_assign(self, target: cst.BaseExpression, t) -> None:
+        if isinstance(target, cst.Name):
+            self.scope.names[target.value] = t
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+            if t in (LAYER, TENSOR):
+                self.scope.self_attrs[target.attr.value] = t
+
+    def annotation(self, ann: cst.Annotation) -> str:
+        hit = self.resolve(ann.annotation)
+        if hit is not None and hit[1] in self.tensor_types:
+            return TENSOR_ANNOTATION
+        return self.code(ann.annotation)
+
+    def class_def(self, node: cst.ClassDef) -> None:
+        bases = [self.lower(a.value) for a in node.bases]
+        props = self.trivia(node, {"sym_name": StringAttr(node.name.value), "loc": self.loc(node)})
+        if node.decorators:
+            props["decorators"] = strs([self.code(d.decorator) for d in node.decorators])
+        saved = self.scope
+        self.scope = Scope(self_attrs=self.prescan_self_attrs(node))
+        region = self.suite(node.body)
+        self.scope = saved
+        self.block.add_op(pysrc.ClassOp.create(operands=bases, properties=props, regions=[region]))
+
+    def prescan_self_attrs(self, node: cst.ClassDef) -> dict:
+        """``self.x = <layer constructor>`` anywhere in the class marks ``self.x`` a layer."""
+        found: dict = {}
+        lowering = self
+
+        class Visitor(cst.CSTVisitor):
+            def visit_Assign(self, a: cst.Assign) -> None:
+                for t in a.targets:
+                    tgt = t.target
+                    if (isinstance(tgt, cst.Attribute) and isinstance(tgt.value, cst.Name)
+                            and tgt.value.value == "self" and isinstance(a.value, cst.Call)):
+                        hit = lowering.resolve(a.value.func)
+                        if hit and lowering.result_kind(*hit) == LAYER:
+                            found[tgt.attr.value] = LAYER
+
+        node.visit(Visitor())
+        return found
+
+    def func_def(self, node: cst.FunctionDef) -> None:
+        params, names = self.params(node.params)
+        props = self.trivia(node, {
+            "sym_name": StringAttr(node.name.value), "params": strs(params),
+            "param_names": strs(names), "loc": self.loc(node)})
+        if node.returns is not None:
+            props["returns"] = StringAttr(self.annotation(node.returns))
+        if node.decorators:
+            props["decorators"] = strs([self.code(d.decorator) for d in node.decorators])
+        saved = self.scope
+        self.scope = Scope(dict(saved.names), saved.self_attrs)
+        for p in self.all_params(node.params):
+            ann = self.annotation(p.annotation) if p.annotation else None
+            # A module's forward inputs are tensors; annotated tensors are tensors.
+            is_input = node.name.value in ("forward", "__call__", "call") and p.name.value != "self" and p.default is None
+            if ann == TENSOR_ANNOTATION or (is_input and ann is None):
+                self.scope.names[p.name.value] = TENSOR
+            else:
+                self.scope.names.pop(p.name.value, None)
+        region = self.suite(node.body)
+        self.scope = saved
+        self.block.add_op(pysrc.FuncOp.create(properties=props, regions=[region]))
+
+    @staticmethod
+    def all_params(p: cst.Parameters) -> list[cst.Param]:
+        out = [*p.posonly_params, *p.params, *p.kwonly_params]
+        if isinstance(p.star_arg, cst.Param):
+            out.append(p.star_arg)
+        if p.star_kwarg:
+            out.append(p.star_kwarg)
+        return out
+
+    def params(self, p: cst.Parameters) -> tuple[list[str], list[str]]:
+        texts: list[str] = []
+        names: list[str] = []
+
+        def one(param: cst.Param, star: str = "") -> None:
+            text = star + param.name.value
+            if param.annotation is not None:
+                text += ": " + self.annotation(param.annotation)
+            if param.default is not None:
+                text += ("=" if param.annotation is None else " = ") + self.code(param.default)
+            texts.append(text)
+            names.append(param.name.value)
+
+        for q in p.posonly_params:
+            one(q)
+        if p.posonly_params:
+            texts.append("/")
+            names.append("/")
+        for q in p.params:
+            one(q)
+        if isinstance(p.star_arg, cst.Param):
+            one(p.star_arg, "*")
+        elif p.kwonly_params:
+            texts.append("*")
+            names.append("*")
+        for q in p.kwonly_params:
+            one(q)
+        if p.star_kwarg:
+            one(p.star_kwarg, "**")
+        return texts, names
+
+    def if_stmt(self, node: cst.If, is_elif: bool = False) -> None:
+        cond = self.lower(node.test)
+        props = self.trivia(node, {"loc": self.loc(node)})
+        if is_elif:
+            props["is_elif"] = StringAttr("1")
+        then = self.suite(node.body)
+        orelse = Region()
+        if isinstance(node.orelse, cst.If):
+            outer = self.block
+            self.block = Block()
+            self.if_stmt(node.orelse, is_elif=True)
+            orelse = Region(self.block)
+            self.block = outer
+        elif isinstance(node.orelse, cst.Else):
+            if (enc := encode_lines(node.orelse.leading_lines)) is not None:
+                props["else_leading"] = enc
+            orelse = self.suite(node.orelse.body)
+        self.block.add_op(pysrc.IfOp.create(operands=[cond], properties=props, regions=[then, orelse]))
+
+
+def _parse(text: str, path: str) -> cst.Module:
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as e:
+        fail(f"{path}:{e.raw_line}:{e.raw_column + 1}: error: invalid Python: {e.message}")
+
+
+def lower_python(text: str, path: str = "<stdin>", framework: str = "torch") -> ModuleOp:
+    """Parse Python source and lower it to a builtin module holding one ``pysrc.module``."""
+    module = _parse(text, path)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    metadata = {
+        "qnames": wrapper.resolve(QualifiedNameProvider),
+        "positions": wrapper.resolve(PositionProvider),
+    }
+    lowering = StatementLowering(module, metadata, framework)
+    region = lowering.body(module.body)
+    props: dict = {"path": StringAttr(path)}
+    if (h := encode_lines(module.header)) is not None:
+        props["header"] = h
+    if (f := encode_lines(module.footer)) is not None:
+        props["footer"] = f
+    top: Operation = pysrc.ModuleOp.create(properties=props, regions=[region])
+    return ModuleOp([top])

@@ -1,0 +1,48 @@
+"""Comments and blank lines: read from LibCST nodes, stored on ops, rebuilt by the backend.
+
+Trivia is kept as a JSON list of lines, each ``""`` (a blank line) or a comment's text
+(``"# why"``), so it survives printing the IR to text and parsing it back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import libcst as cst
+from xdsl.dialects.builtin import StringAttr
+
+
+def encode_lines(lines: Sequence[cst.EmptyLine]) -> StringAttr | None:
+    if not lines:
+        return None
+    return StringAttr(json.dumps([ln.comment.value if ln.comment else "" for ln in lines]))
+
+
+def decode_lines(attr: StringAttr | None, indent: bool = True) -> list[cst.EmptyLine]:
+    if attr is None:
+        return []
+    return [
+        cst.EmptyLine(indent=indent and bool(c), comment=cst.Comment(c) if c else None)
+        for c in json.loads(attr.data)
+    ]
+
+
+def encode_comment(ws: cst.TrailingWhitespace | None) -> StringAttr | None:
+    if ws is None or ws.comment is None:
+        return None
+    return StringAttr(ws.comment.value)
+
+
+def decode_comment(attr: StringAttr | None) -> cst.TrailingWhitespace:
+    if attr is None:
+        return cst.TrailingWhitespace()
+    return cst.TrailingWhitespace(
+        whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(attr.data)
+    )
+
+
+def with_comment(ws: cst.TrailingWhitespace, comment: str) -> cst.TrailingWhitespace:
+    """Append a note (``# swc: unmapped ...``) to a line's trailing comment."""
+    text = f"{ws.comment.value}  {comment}" if ws.comment else comment
+    return cst.TrailingWhitespace(whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(text))

@@ -1,0 +1,169 @@
+"""How each framework takes NumPy inputs and gives results back: one sorted table.
+
+Everything framework-specific that ``swc verify`` needs lives in :data:`ADAPTERS`, so the
+runner never branches on a framework's name. Each entry imports its framework lazily;
+``configure_threads`` must run before the first import so that a worker process stays on
+one core.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """A framework as seen by the verifier.
+
+    ``tensor_src`` and ``dtype_src`` are format strings that print, in a snippet, the code
+    which makes a native tensor from a NumPy literal and names a dtype.
+    """
+
+    module: str
+    imports: tuple[str, ...]
+    to_native: Callable[[Any, np.ndarray], Any]
+    dtype: Callable[[Any, str], Any]
+    tensor_src: str
+    dtype_src: str
+    to_numpy: Callable[[Any, Any], Any] | None = None
+
+
+def _torch_numpy(torch: Any, out: Any) -> Any:
+    if isinstance(out, torch.Tensor):
+        return out.detach().cpu().resolve_conj().resolve_neg().numpy()
+    return None
+
+
+def _tf_numpy(tf: Any, out: Any) -> Any:
+    return out.numpy() if isinstance(out, tf.Tensor | tf.Variable) else None
+
+
+def _keras_numpy(keras: Any, out: Any) -> Any:
+    return keras.ops.convert_to_numpy(out) if keras.ops.is_tensor(out) else None
+
+
+# Framework key (as in ontology/data) -> adapter. Keep sorted.
+ADAPTERS: dict[str, Adapter] = {
+    "jax": Adapter(
+        module="jax",
+        imports=("jax", "jax.numpy"),
+        to_native=lambda m, a: importlib.import_module("jax.numpy").asarray(a),
+        dtype=lambda m, n: importlib.import_module("jax.numpy").dtype(n),
+        tensor_src="jax.numpy.asarray({})",
+        dtype_src="jax.numpy.{}",
+    ),
+    "keras": Adapter(
+        module="keras",
+        imports=("keras",),
+        to_native=lambda m, a: m.ops.convert_to_tensor(a),
+        dtype=lambda m, n: n,
+        tensor_src="keras.ops.convert_to_tensor({})",
+        dtype_src="{!r}",
+        to_numpy=_keras_numpy,
+    ),
+    "mlx": Adapter(
+        module="mlx.core",
+        imports=("mlx.core",),
+        to_native=lambda m, a: m.array(a),
+        dtype=lambda m, n: getattr(m, n),
+        tensor_src="mlx.core.array({})",
+        dtype_src="mlx.core.{}",
+    ),
+    "numpy": Adapter(
+        module="numpy",
+        imports=("numpy",),
+        to_native=lambda m, a: a.copy(),
+        dtype=lambda m, n: m.dtype(n),
+        tensor_src="{}",
+        dtype_src="numpy.{}",
+    ),
+    "tensorflow": Adapter(
+        module="tensorflow",
+        imports=("tensorflow",),
+        to_native=lambda m, a: m.convert_to_tensor(a),
+        dtype=lambda m, n: m.as_dtype(n),
+        tensor_src="tensorflow.convert_to_tensor({})",
+        dtype_src="tensorflow.{}",
+        to_numpy=_tf_numpy,
+    ),
+    "torch": Adapter(
+        module="torch",
+        imports=("torch",),
+        to_native=lambda m, a: m.from_numpy(a.copy()),
+        dtype=lambda m, n: getattr(m, n),
+        tensor_src="torch.from_numpy({})",
+        dtype_src="torch.{}",
+        to_numpy=_torch_numpy,
+    ),
+}
+
+# Environment that keeps every framework on one thread, quiet and deterministic. It must be
+# set before the framework is imported; values already set by the user win.
+_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "TF_NUM_INTRAOP_THREADS": "1",
+    "TF_NUM_INTEROP_THREADS": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "TF_ENABLE_ONEDNN_OPTS": "0",
+    "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+    "JAX_PLATFORMS": "cpu",
+    "KERAS_BACKEND": "tensorflow",
+    "GRPC_VERBOSITY": "ERROR",
+}
+
+
+def configure_threads() -> None:
+    """Pin frameworks imported after this call to one thread each."""
+    for key, value in _ENV.items():
+        os.environ.setdefault(key, value)
+
+
+@cache
+def load(framework: str) -> Any | None:
+    """The framework's module, imported once per process; None when not installed."""
+    adapter = ADAPTERS.get(framework)
+    if adapter is None:
+        return None
+    configure_threads()
+    try:
+        mod = importlib.import_module(adapter.module)
+    except ImportError:
+        return None
+    return mod
+
+
+def version(framework: str) -> str | None:
+    """The installed version of ``framework``, or None when it is missing."""
+    mod = load(framework)
+    if mod is None:
+        return None
+    top = importlib.import_module(ADAPTERS[framework].module.split(".")[0])
+    return str(getattr(top, "__version__", getattr(mod, "__version__", "0")))
+
+
+def installed(frameworks: list[str]) -> list[str]:
+    """Those of ``frameworks`` that have an adapter and import cleanly."""
+    return [fw for fw in frameworks if load(fw) is not None]
+
+
+def to_numpy(framework: str, out: Any) -> Any:
+    """A result as NumPy: tensors become arrays, tuples and lists stay sequences."""
+    if isinstance(out, tuple | list):
+        return tuple(to_numpy(framework, o) for o in out)
+    if out is None or isinstance(out, str | np.dtype | type):
+        return out
+    adapter = ADAPTERS[framework]
+    if adapter.to_numpy is not None:
+        got = adapter.to_numpy(load(framework), out)
+        if got is not None:
+            return got
+    return np.asarray(out)

@@ -1,0 +1,123 @@
+"""What kind of value each standard argument takes, read from its ODL type and name.
+
+ODL types are free text (``Tensor``, ``int | tuple[int, ...] | None``, ``tuple[array,
+...]``); this module turns one into an :class:`ArgKind` that the input strategies know how
+to draw. A few argument *names* carry relations the type cannot (``axis`` is an axis of
+the first tensor, ``shape`` a shape its data can take); those rules are the tables below.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from switcheroo.ontology.odl import StdArg
+
+
+class Role(str, Enum):
+    tensor = "tensor"
+    tensors = "tensors"
+    axis = "axis"
+    axes = "axes"
+    perm = "perm"
+    shape = "shape"
+    int_ = "int"
+    float_ = "float"
+    bool_ = "bool"
+    dtype = "dtype"
+    option = "option"
+    unsupported = "unsupported"
+
+
+@dataclass(frozen=True)
+class ArgKind:
+    """How to draw one argument: its role, whether None is a value, whether it may be left
+    out (it has a default), and for axis-like roles whether a tuple is allowed too."""
+
+    role: Role
+    nullable: bool = False
+    optional: bool = False
+    tuple_ok: bool = False
+    why: str = ""
+
+
+# Names whose integers are axes of the first tensor argument.
+AXIS_NAMES = frozenset(
+    {"axis", "axes", "dim", "dims", "axis1", "axis2", "axisa", "axisb", "axisc", "source",
+     "destination", "start_dim", "end_dim", "start_axis", "end_axis"}
+)
+# Names whose required tuple of axes is a permutation of all axes.
+PERM_NAMES = frozenset({"axes", "perm", "dims", "permutation"})
+# Names whose integer tuple is a target shape for the first tensor's data.
+SHAPE_NAMES = frozenset({"shape", "newshape", "new_shape", "size", "sizes"})
+
+_TENSOR_WORDS = frozenset({"tensor", "array", "arraylike", "ndarray"})
+_SCALAR_WORDS = {"int": Role.int_, "float": Role.float_, "bool": Role.bool_,
+                 "dtype": Role.dtype, "number": Role.float_, "scalar": Role.float_}
+
+
+def _split_union(text: str) -> list[str]:
+    """Top-level ``|`` alternatives, with ``Optional[X]`` / ``Union[..]`` unwrapped."""
+    text = text.strip()
+    m = re.fullmatch(r"(?:typing\.)?Optional\[(.*)\]", text)
+    if m:
+        return [*_split_union(m.group(1)), "None"]
+    m = re.fullmatch(r"(?:typing\.)?Union\[(.*)\]", text)
+    sep = "," if m else "|"
+    body = m.group(1) if m else text
+    parts, depth, cur = [], 0, ""
+    for ch in body:
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == sep and depth == 0:
+            parts.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur.strip())
+    return [q for p in parts for q in (_split_union(p) if "|" in p or "Optional[" in p else [p])]
+
+
+def _token(alt: str) -> str:
+    """One union alternative reduced to: tensor, tensors, ints, a scalar word, none, other."""
+    low = alt.lower().replace(" ", "")
+    seq = re.fullmatch(r"(?:tuple|list|sequence|typing\.sequence)\[(.*?)(?:,\.\.\.)?\]", low)
+    if seq:
+        inner = seq.group(1).split(",")[0]
+        if inner in _TENSOR_WORDS or inner.startswith("tensor"):
+            return "tensors"
+        return "ints" if inner == "int" else "other"
+    if low in ("none", "nonetype"):
+        return "none"
+    base = low.split("[")[0].split(".")[-1]
+    if base in _TENSOR_WORDS or base.startswith("tensor"):
+        return "tensor"
+    return base if base in _SCALAR_WORDS or base == "str" else "other"
+
+
+def classify(arg: StdArg) -> ArgKind:
+    """The :class:`ArgKind` of one standard argument."""
+    optional = arg.has_default
+    tokens = {_token(a) for a in _split_union(arg.type)}
+    nullable = "none" in tokens or (optional and arg.default is None)
+    if arg.options:
+        return ArgKind(Role.option, nullable, optional)
+    if "tensors" in tokens or ("tensor" in tokens and arg.is_variadic):
+        return ArgKind(Role.tensors, nullable, optional)
+    if "tensor" in tokens:
+        return ArgKind(Role.tensor, nullable, optional)
+    name = arg.name.lower()
+    if name in SHAPE_NAMES and tokens & {"ints", "int"}:
+        return ArgKind(Role.shape, nullable, optional)
+    if name in AXIS_NAMES and tokens & {"ints", "int"}:
+        if name in PERM_NAMES and tokens & {"ints"} and "int" not in tokens and not optional:
+            return ArgKind(Role.perm, nullable, optional)
+        role = Role.axis if "int" in tokens else Role.axes
+        return ArgKind(role, nullable, optional, tuple_ok="ints" in tokens)
+    for word in ("bool", "int", "float", "number", "scalar", "dtype"):
+        if word in tokens:
+            return ArgKind(_SCALAR_WORDS[word], nullable, optional)
+    if tokens == {"none"}:
+        return ArgKind(Role.option, True, optional)
+    return ArgKind(Role.unsupported, nullable, optional, why=f"type {arg.type!r}")

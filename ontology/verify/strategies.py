@@ -1,0 +1,232 @@
+"""Hypothesis strategies drawn from a spec's ODL constraints.
+
+One example is a dict from standard argument name to a value: NumPy arrays for tensors,
+a list of arrays for variadic tensors, :class:`DTypeName` for dtype arguments, plain
+Python for the rest; an argument left out (so every framework uses its default) is absent.
+
+Floats are drawn from multiples of 1/8 in [-8, 8]: sums and products of a few of them are
+exact in float32, so a difference in summation order never looks like a wrong mapping,
+while a wrong axis, operand or function still does. Special values (signed zeros, ±inf,
+nan, subnormals) are sprinkled in unless the argument has bounds or the spec says
+``special_values: false``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from switcheroo.ontology.odl import OpSpec, StdArg
+from switcheroo.ontology.verify.argtypes import ArgKind, Role, classify
+
+MAX_DIM = 4
+MAX_RANK = 3
+FLOAT_SPECIALS = (0.0, -0.0, math.inf, -math.inf, math.nan, 1.4e-45, -2.0e-39, 1.1754944e-38)
+# Dtypes we draw; others in an ODL list are ignored (see docs/verify.md).
+GENERATED = ("float32", "int32", "int64", "int16", "int8", "uint8", "bool")
+_CATEGORIES = {
+    "float": ("float32",), "floating": ("float32",), "real floating": ("float32",),
+    "real_floating": ("float32",), "integer": ("int32", "int64"), "int": ("int32", "int64"),
+    "signed integer": ("int32", "int64"), "unsigned integer": ("uint8",),
+    "numeric": ("float32", "int32"), "real": ("float32", "int32"), "number": ("float32", "int32"),
+    "boolean": ("bool",), "bool": ("bool",), "all": ("float32", "int32", "bool"),
+    "any": ("float32", "int32", "bool"),
+}
+
+
+@dataclass(frozen=True)
+class DTypeName:
+    """A dtype passed as an argument, by its NumPy name."""
+
+    name: str
+
+
+class Unsupported(ValueError):
+    """The spec has an argument the verifier cannot draw values for."""
+
+
+def dtypes_of(arg: StdArg) -> tuple[str, ...]:
+    """The generated dtypes an argument accepts (float32 when the ODL says nothing)."""
+    if not arg.dtype:
+        return ("float32",)
+    out: list[str] = []
+    for raw in arg.dtype:
+        name = str(raw).strip().lower()
+        if name.startswith("tensor(") and name.endswith(")"):
+            name = name[7:-1]
+        for d in _CATEGORIES.get(name, (name,)):
+            if d in GENERATED and d not in out:
+                out.append(d)
+    return tuple(out)
+
+
+def _floats(arg: StdArg) -> st.SearchStrategy[float]:
+    lo = -64 if arg.min is None else math.ceil(arg.min * 8)
+    hi = 64 if arg.max is None else math.floor(arg.max * 8)
+    if lo > hi:
+        raise Unsupported(f"arg {arg.name}: empty range [{arg.min}, {arg.max}]")
+    return st.integers(lo, hi).map(lambda k: k / 8)
+
+
+def _ints(arg: StdArg, dtype: str) -> st.SearchStrategy[int]:
+    lo = (0 if dtype.startswith("uint") else -16) if arg.min is None else math.ceil(arg.min)
+    hi = 16 if arg.max is None else math.floor(arg.max)
+    return st.integers(lo, hi)
+
+
+def _specials_allowed(spec: OpSpec, arg: StdArg) -> bool:
+    # Bounds say the argument lives in a range; specials would leave it.
+    if arg.min is not None or arg.max is not None:
+        return False
+    return bool(getattr(arg, "special_values", True) and getattr(spec, "special_values", True))
+
+
+@st.composite
+def _array(draw: Any, spec: OpSpec, arg: StdArg, dtype: str, shape: tuple[int, ...]) -> np.ndarray:
+    if dtype == "bool":
+        return draw(hnp.arrays(np.bool_, shape))
+    if dtype.startswith(("int", "uint")):
+        return draw(hnp.arrays(np.dtype(dtype), shape, elements=_ints(arg, dtype)))
+    arr = draw(hnp.arrays(np.float32, shape, elements=_floats(arg)))
+    if arr.size and _specials_allowed(spec, arg) and draw(st.integers(0, 3)) == 3:
+        flat = arr.reshape(-1)
+        for i in draw(st.lists(st.integers(0, arr.size - 1), min_size=1, max_size=3)):
+            flat[i] = draw(st.sampled_from(FLOAT_SPECIALS))
+    return arr
+
+
+def _broadcast_variant(draw: Any, base: tuple[int, ...]) -> tuple[int, ...]:
+    """``base`` itself (most often, and what shrinking goes to), or a shape that
+    broadcasts to it: some dims set to 1, or leading dims dropped."""
+    how = draw(st.integers(0, 3))
+    if how == 2 and base:
+        ones = draw(st.lists(st.booleans(), min_size=len(base), max_size=len(base)))
+        return tuple(1 if o else d for d, o in zip(base, ones, strict=True))
+    if how == 3 and base:
+        return base[draw(st.integers(1, len(base))):]
+    return base
+
+
+def _shape_of(draw: Any, dims: dict[str, Any], spec_dims: list[str]) -> tuple[int, ...]:
+    out: list[int] = []
+    for sym in spec_dims:
+        sym = str(sym).strip()
+        if sym in ("...", "*"):
+            out.extend(dims["..."])
+        elif sym.isdigit():
+            out.append(int(sym))
+        else:
+            if sym not in dims:
+                dims[sym] = draw(st.integers(1, MAX_DIM))
+            out.append(dims[sym])
+    return tuple(out)
+
+
+def _axes_of(draw: Any, kind: ArgKind, rank: int) -> Any:
+    if kind.role is Role.perm:
+        return tuple(draw(st.permutations(list(range(rank)))))
+    if rank == 0:
+        return None if kind.nullable else draw(st.integers(-1, 0))
+    as_tuple = kind.role is Role.axes or (kind.tuple_ok and draw(st.booleans()))
+    if not as_tuple:
+        return draw(st.integers(-rank, rank - 1))
+    chosen = draw(st.permutations(list(range(rank))))[: draw(st.integers(1, rank))]
+    return tuple(a - rank if draw(st.booleans()) else a for a in chosen)
+
+
+def _target_shape(draw: Any, shape: tuple[int, ...] | None) -> tuple[int, ...]:
+    if shape is None:
+        return tuple(draw(st.lists(st.integers(1, MAX_DIM), max_size=MAX_RANK)))
+    if draw(st.booleans()):  # a broadcast target: new leading dims, 1s widened
+        lead = draw(st.lists(st.integers(1, 3), max_size=2))
+        return (*lead, *(draw(st.integers(1, 3)) if d == 1 else d for d in shape))
+    dims = list(draw(st.permutations(list(shape))))  # a reshape: same elements, regrouped
+    if len(dims) > 1 and draw(st.booleans()):
+        dims[:2] = [dims[0] * dims[1]]
+    if dims and draw(st.booleans()):
+        dims[draw(st.integers(0, len(dims) - 1))] = -1
+    return tuple(dims)
+
+
+def _scalar(draw: Any, kind: ArgKind, arg: StdArg) -> Any:
+    if kind.role is Role.option:
+        return draw(st.sampled_from(list(arg.options or [None])))
+    if kind.role is Role.bool_:
+        return draw(st.booleans())
+    if kind.role is Role.int_:
+        lo = 0 if arg.min is None else math.ceil(arg.min)
+        return draw(st.integers(lo, lo + 4 if arg.max is None else math.floor(arg.max)))
+    if kind.role is Role.float_:
+        return draw(_floats(arg))
+    if kind.role is Role.dtype:
+        return DTypeName(draw(st.sampled_from(["float32", "int32", "int64"])))
+    raise Unsupported(f"arg {arg.name}: {kind.why or kind.role.value}")
+
+
+def check_supported(spec: OpSpec) -> None:
+    """Raise :class:`Unsupported` when some required argument cannot be drawn."""
+    for arg in spec.std_args:
+        kind = classify(arg)
+        if kind.role is Role.unsupported and not kind.optional:
+            raise Unsupported(f"arg {arg.name}: cannot draw values of {kind.why}")
+        if kind.role in (Role.tensor, Role.tensors) and not dtypes_of(arg) and not kind.optional:
+            raise Unsupported(f"arg {arg.name}: no generated dtype in {arg.dtype}")
+
+
+@st.composite
+def inputs_for(draw: Any, spec: OpSpec) -> dict[str, Any]:
+    """One example of the op's standard arguments (see the module docstring)."""
+    kinds = {a.name: classify(a) for a in spec.std_args}
+    dims: dict[str, Any] = {"...": tuple(draw(st.lists(st.integers(1, 3), max_size=2)))}
+    tensor_args = [a for a in spec.std_args if kinds[a.name].role in (Role.tensor, Role.tensors)]
+    min_rank = max((a.rank or 0 for a in tensor_args if not a.shape_spec), default=0)
+    rank = draw(st.integers(min_rank, max(min_rank, MAX_RANK)))
+    square = draw(st.booleans())  # equal dims make matmul-like ops valid without a shape_spec
+    side = draw(st.integers(1, MAX_DIM))
+    base = tuple(side if square else draw(st.integers(1, MAX_DIM)) for _ in range(rank))
+    shared = draw(st.sampled_from(sorted({d for a in tensor_args for d in dtypes_of(a)}) or ["x"]))
+    out: dict[str, Any] = {}
+    first_shape: tuple[int, ...] | None = None
+    for arg in spec.std_args:
+        kind = kinds[arg.name]
+        if kind.role not in (Role.tensor, Role.tensors):
+            continue  # drawn below, once the tensors' ranks are known
+        if kind.optional and draw(st.booleans()):
+            continue  # left out: every framework uses its own default
+        if kind.nullable and not kind.optional and draw(st.integers(0, 3)) == 0:
+            out[arg.name] = None
+            continue
+        allowed = dtypes_of(arg)
+        dtype = shared if shared in allowed else draw(st.sampled_from(allowed))
+        if arg.shape_spec:
+            shape = _shape_of(draw, dims, arg.shape_spec)
+        elif arg.rank is not None:
+            shape = base[len(base) - arg.rank:]
+        else:
+            shape = _broadcast_variant(draw, base)
+        if kind.role is Role.tensors:
+            count = draw(st.integers(1, 3))
+            out[arg.name] = [draw(_array(spec, arg, dtype, shape)) for _ in range(count)]
+        else:
+            out[arg.name] = draw(_array(spec, arg, dtype, shape))
+        first_shape = shape if first_shape is None else first_shape
+    for arg in spec.std_args:
+        kind = kinds[arg.name]
+        if arg.name in out or kind.role in (Role.tensor, Role.tensors, Role.unsupported):
+            continue
+        if kind.optional and draw(st.booleans()):
+            continue
+        if kind.nullable and draw(st.integers(0, 3)) == 0:
+            out[arg.name] = None
+        elif kind.role in (Role.axis, Role.axes, Role.perm):
+            out[arg.name] = _axes_of(draw, kind, len(first_shape or ()))
+        elif kind.role is Role.shape:
+            out[arg.name] = _target_shape(draw, first_shape)
+        else:
+            out[arg.name] = _scalar(draw, kind, arg)
+    return out

@@ -1,0 +1,108 @@
+"""Helpers shared by the framework passes: constants, argument binding, framework chains."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from xdsl.dialects.builtin import StringAttr
+from xdsl.ir import Operation, SSAValue
+
+from switcheroo.dialects import pysrc
+from switcheroo.ontology.loader import Ontology, load_ontology
+from switcheroo.ontology.odl import OpSpec, Variant
+
+OBJ = pysrc.ObjectType()
+_NO_VALUE = object()
+
+
+def chain(framework: str, onto: Ontology | None = None) -> list[str]:
+    """The framework followed by its fallbacks: where its mappings are looked up."""
+    onto = onto or load_ontology()
+    traits = onto.traits.get(framework)
+    out = [framework]
+    for fb in traits.fallback if traits else []:
+        if fb not in out:
+            out.append(fb)
+    return out
+
+
+def target_variant(spec: OpSpec, framework: str) -> tuple[str, Variant] | None:
+    for fwk in chain(framework):
+        if fwk in spec.variants:
+            return fwk, spec.variants[fwk]
+    return None
+
+
+def const_value(v: SSAValue) -> Any:
+    """The Python value of a literal operand, or ``_NO_VALUE`` when it is not a literal."""
+    op = v.owner
+    if isinstance(op, pysrc.ConstOp):
+        try:
+            return ast.literal_eval(op.code.data)
+        except (ValueError, SyntaxError):
+            return _NO_VALUE
+    if isinstance(op, pysrc.UnaryOp) and op.operator.data == "-":
+        inner = const_value(op.operand)
+        return -inner if isinstance(inner, (int, float)) else _NO_VALUE
+    if isinstance(op, pysrc.TupleOp):
+        vals = [const_value(e) for e in op.elts]
+        return _NO_VALUE if any(x is _NO_VALUE for x in vals) else tuple(vals)
+    return _NO_VALUE
+
+
+def is_const(v: SSAValue) -> bool:
+    return const_value(v) is not _NO_VALUE
+
+
+def make_const(value: Any) -> list[Operation]:
+    """Ops that build ``value`` (a literal, or a tuple of literals); the last is the result."""
+    if isinstance(value, (tuple, list)):
+        parts = [make_const(x) for x in value]
+        tup = pysrc.TupleOp.create(
+            operands=[p[-1].results[0] for p in parts],
+            properties={"kind": StringAttr("tuple" if isinstance(value, tuple) else "list")},
+            result_types=[OBJ],
+        )
+        return [op for p in parts for op in p] + [tup]
+    if isinstance(value, (int, float)) and value < 0:
+        inner = make_const(-value)
+        neg = pysrc.UnaryOp.create(
+            operands=[inner[-1].results[0]], properties={"operator": StringAttr("-")},
+            result_types=[OBJ])
+        return [*inner, neg]
+    return [pysrc.ConstOp.create(properties={"code": StringAttr(repr(value))}, result_types=[OBJ])]
+
+
+def values_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def positional_order(spec: OpSpec, variant: Variant, framework: str) -> list[str]:
+    """Standard names in the order the framework takes them positionally."""
+    renamed = {fw_name: std for std, fw_name in variant.args.items()}
+    sig = _signature(framework, variant.api)
+    if sig:
+        order = [renamed.get(p, p) for p in sig]
+        known = [n for n in order if spec.arg(n) is not None]
+        if known:
+            return known
+    return spec.arg_names
+
+
+def _signature(framework: str, api: str) -> list[str] | None:
+    """Positional parameter names from the ghost snapshot, when one is shipped."""
+    try:
+        from switcheroo.ontology.snapshots import positional_params
+    except ImportError:
+        return None
+    try:
+        return positional_params(framework, api)
+    except (KeyError, LookupError, OSError):
+        return None

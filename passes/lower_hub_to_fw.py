@@ -1,0 +1,182 @@
+"""``lower-hub-to-fw{framework=flax_nnx}``: hub ops -> the target framework's API uses.
+
+For each hub op the target's variant is found (its own mappings, then its fallbacks);
+standard names are renamed, values translated (``arg_values``), defaults made explicit
+where the target's default differs from the spec's (``defaults``) and dropped where they
+equal it, extra arguments injected (``inject_args``), dispatch rules applied, and plugins
+run (``layer_rngs`` adds ``rngs=rngs``). A hub op the target cannot express goes back to
+the source API, marked ``unmapped``, so it is never dropped or guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
+from switcheroo.passes.fw_common import OBJ, _NO_VALUE, const_value, make_const, target_variant, values_equal
+
+
+def _rule_holds(rule: DispatchRule, value: object) -> bool:
+    match rule.op:
+        case Compare.eq:
+            return values_equal(value, rule.value)
+        case Compare.neq:
+            return not values_equal(value, rule.value)
+        case Compare.gt:
+            return isinstance(value, (int, float)) and value > rule.value
+        case Compare.lt:
+            return isinstance(value, (int, float)) and value < rule.value
+        case Compare.in_:
+            return value in rule.value
+        case Compare.not_in:
+            return value not in rule.value
+        case Compare.is_type:
+            return type(value).__name__ == rule.value
+    return False
+
+
+def _strs(items: list[str]) -> ArrayAttr[StringAttr]:
+    return ArrayAttr([StringAttr(s) for s in items])
+
+
+def build_call(
+    spec: OpSpec, variant: Variant, framework: str, named: dict[str, list[SSAValue]], src: hub.HubOp
+) -> tuple[list[Operation], list[SSAValue], list[str], str]:
+    """New ops, operands, arg names and api of the target call for a hub op's arguments."""
+    new_ops: list[Operation] = []
+    api = variant.api
+    values: dict[str, SSAValue] = {n: vs[0] for n, vs in named.items()}
+    for rule in variant.dispatch_rules:
+        if rule.if_arg in values and _rule_holds(rule, const_value(values[rule.if_arg])):
+            api = rule.use_api
+    for arg in spec.std_args:
+        n = arg.name
+        fw_default = variant.defaults.get(n, arg.default if arg.has_default else _NO_VALUE)
+        if n in values:
+            if n in variant.arg_values and (cv := const_value(values[n])) is not _NO_VALUE:
+                for std_val, fw_val in variant.arg_values[n].items():
+                    if values_equal(cv, std_val):
+                        ops = make_const(fw_val)
+                        new_ops.extend(ops)
+                        values[n] = ops[-1].results[0]
+            cv = const_value(values[n])
+            if cv is not _NO_VALUE and fw_default is not _NO_VALUE and values_equal(cv, fw_default) \
+                    and n not in variant.arg_values:
+                del values[n]  # the target's default: leave it out, as an expert would
+        elif n in variant.defaults and arg.has_default and not values_equal(variant.defaults[n], arg.default):
+            ops = make_const(arg.default)  # the target's default differs: say the spec's
+            new_ops.extend(ops)
+            values[n] = ops[-1].results[0]
+    for n in variant.drop_args:
+        values.pop(n, None)
+    operands: list[SSAValue] = []
+    names: list[str] = []
+    keyword = False
+    for arg in spec.std_args:
+        if arg.name not in values:
+            keyword = True if arg.has_default else keyword
+            continue
+        fw_name = variant.args.get(arg.name, arg.name)
+        vs = named.get(arg.name, [values[arg.name]]) if arg.is_variadic else [values[arg.name]]
+        if arg.is_variadic and variant.pack_as:
+            tup = pysrc.TupleOp.create(operands=vs, properties={"kind": StringAttr(variant.pack_as)},
+                                       result_types=[OBJ])
+            new_ops.append(tup)
+            vs = [tup.results[0]]
+        keyword = keyword or arg.has_default
+        for v in vs:
+            operands.append(v)
+            names.append(fw_name if keyword else "")
+    for n, value in variant.inject_args.items():
+        ops = make_const(value)
+        new_ops.extend(ops)
+        operands.append(ops[-1].results[0])
+        names.append(n)
+    if "layer_rngs" in variant.requires_plugin:
+        rngs = pysrc.NameOp.create(properties={"id": StringAttr("rngs")}, result_types=[OBJ])
+        new_ops.append(rngs)
+        operands.append(rngs.results[0])
+        names.append("rngs")
+    return new_ops, operands, names, api
+
+
+@dataclass
+class LowerHubOp(RewritePattern):
+    framework: str
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: hub.HubOp, rewriter: PatternRewriter) -> None:
+        spec = op.spec
+        found = target_variant(spec, self.framework)
+        result_type = op.res[0].type if op.res else OBJ
+        if found is None:
+            self.keep_source(op, rewriter, result_type)
+            return
+        fwk, variant = found
+        props = {"framework": StringAttr(fwk), "api": StringAttr(variant.api)}
+        if op.loc is not None:
+            props["loc"] = op.loc
+        if variant.as_value or (spec.kind.value in ("base_class", "constant") and not op.args):
+            new = fw.RefOp.create(properties=props, result_types=[result_type])
+            rewriter.replace_matched_op(new, [new.results[0]])
+            return
+        new_ops, operands, names, api = build_call(spec, variant, fwk, op.named_args(), op)
+        props["api"] = StringAttr(api)
+        props["arg_names"] = _strs(names)
+        call = fw.CallOp.create(operands=operands, properties=props, result_types=[result_type])
+        rewriter.replace_matched_op([*new_ops, call], [call.results[0]])
+
+    def keep_source(self, op: hub.HubOp, rewriter: PatternRewriter, result_type) -> None:
+        src_fw = op.src_framework.data if op.src_framework else "torch"
+        src_api = op.src_api.data if op.src_api else op.SPEC_NAME
+        props = {
+            "framework": StringAttr(src_fw),
+            "api": StringAttr(src_api),
+            "unmapped": StringAttr(f"{src_api}: no {self.framework} mapping for hub op {op.SPEC_NAME!r}"),
+        }
+        if op.loc is not None:
+            props["loc"] = op.loc
+        if not op.args:
+            new: Operation = fw.RefOp.create(properties=props, result_types=[result_type])
+        else:
+            props["arg_names"] = op.arg_names
+            new = fw.CallOp.create(operands=list(op.args), properties=props, result_types=[result_type])
+        rewriter.replace_matched_op(new, [new.results[0]])
+
+
+@dataclass
+class LowerApply(RewritePattern):
+    """``hub.apply`` -> a plain call of the layer value."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: hub.ApplyOp, rewriter: PatternRewriter) -> None:
+        names = [n.data for n in op.arg_names.data][1:]
+        call = pysrc.CallOp.create(
+            operands=list(op.args), properties={"arg_names": _strs(names)},
+            result_types=[r.type for r in op.res])
+        rewriter.replace_matched_op(call, [call.results[0]])
+
+
+@dataclass(frozen=True)
+class LowerHubToFw(ModulePass):
+    """Lower hub ops to the target framework (see module docstring)."""
+
+    name = "lower-hub-to-fw"
+    framework: str = "jax"
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        PatternRewriteWalker(LowerHubOp(self.framework), apply_recursively=False).rewrite_module(op)
+        PatternRewriteWalker(LowerApply(), apply_recursively=False).rewrite_module(op)

@@ -1,0 +1,215 @@
+"""``raise-fw-to-hub{framework=torch}``: framework API uses -> hub ops, through the ontology.
+
+Arguments are bound to the spec's standard names (positional order from the framework's
+signature, keywords through the variant's renames), values translated back through
+``arg_values``, and variant plugins applied (``pack_varargs``, ``decompose_alpha``). A call
+the ontology cannot express is kept as it is, marked ``unmapped`` with the reason.
+Calls of a layer attribute (``self.fc1(x)``) become ``hub.apply`` naming the layer's spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.ontology.odl import OpSpec, Variant
+from switcheroo.passes.fw_common import OBJ, chain, const_value, is_const, make_const, positional_order
+
+
+class Unmappable(Exception):
+    """Why one call cannot be raised; the call is kept and marked."""
+
+
+def _reverse_value(variant: Variant, std: str, v: SSAValue) -> list[Operation]:
+    """Framework value -> standard value (``arg_values`` maps standard -> framework)."""
+    table = variant.arg_values.get(std)
+    if not table:
+        return []
+    value = const_value(v)
+    for std_val, fw_val in table.items():
+        if fw_val == value:
+            return make_const(std_val)
+    return []
+
+
+@dataclass
+class Binding:
+    names: list[str]
+    values: list[SSAValue]
+    new_ops: list[Operation]
+
+
+def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Binding:
+    """Bind a call's operands to standard argument names (raises Unmappable)."""
+    renamed = {fw_name: std for std, fw_name in variant.args.items()}
+    order = positional_order(spec, variant, framework)
+    names: list[str] = []
+    values: list[SSAValue] = []
+    new_ops: list[Operation] = []
+    positional: list[SSAValue] = []
+    extras: dict[str, SSAValue] = {}
+    for n, v in zip(call.arg_names.data, call.args, strict=True):
+        kw = n.data
+        if kw in ("*", "**"):
+            raise Unmappable(f"{call.api.data}: star-arguments cannot be bound")
+        if kw == "":
+            positional.append(v)
+            continue
+        std = renamed.get(kw, kw)
+        if spec.arg(std) is None:
+            extras[kw] = v
+            continue
+        names.append(std)
+        values.append(v)
+    slots = [s for s in order if s not in names]
+    if "pack_varargs" in variant.requires_plugin:
+        # x.view(2, 3) -> reshape(x, shape=(2, 3)): positionals from the tuple slot on pack.
+        k = next((i for i, s in enumerate(slots) if spec.arg(s).type.lower().startswith("tuple")), None)
+        if k is not None and len(positional) > k + 1:
+            tup = pysrc.TupleOp.create(operands=positional[k:], properties={"kind": StringAttr("tuple")},
+                                       result_types=[OBJ])
+            new_ops.append(tup)
+            positional = [*positional[:k], tup.results[0]]
+    if len(positional) > len(slots):
+        raise Unmappable(f"{call.api.data}: {len(positional)} positional arguments, spec takes {len(slots)}")
+    for slot, v in zip(slots, positional):
+        names.append(slot)
+        values.append(v)
+    for kw, v in extras.items():
+        if kw == "alpha" and "decompose_alpha" in variant.requires_plugin:
+            # add(x, y, alpha=a) -> add(x, y * a)
+            i = names.index(spec.arg_names[1])
+            mul = pysrc.BinOp.create(operands=[values[i], v], properties={"operator": StringAttr("*")},
+                                     result_types=[values[i].type])
+            new_ops.append(mul)
+            values[i] = mul.results[0]
+            continue
+        if kw == "inplace" and is_const(v) and const_value(v) in (True, False):
+            continue  # functional semantics are the same; in-place is a memory detail
+        raise Unmappable(f"{call.api.data}: argument {kw!r} has no hub equivalent in spec {spec.operation!r}")
+    for i, (n, v) in enumerate(zip(names, values)):
+        rev = _reverse_value(variant, n, v)
+        if rev:
+            new_ops.extend(rev)
+            values[i] = rev[-1].results[0]
+    return Binding(names, values, new_ops)
+
+
+def _hub_op(spec: OpSpec, b: Binding, result_type: Any, src: fw.CallOp | fw.RefOp) -> Operation:
+    props = {
+        "arg_names": ArrayAttr([StringAttr(n) for n in b.names]),
+        "src_framework": src.framework,
+        "src_api": src.api,
+    }
+    if src.loc is not None:
+        props["loc"] = src.loc
+    return hub.op_for(spec.operation).create(operands=b.values, properties=props, result_types=[result_type])
+
+
+@dataclass
+class RaiseCall(RewritePattern):
+    frameworks: tuple[str, ...]
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: fw.CallOp, rewriter: PatternRewriter) -> None:
+        if op.framework.data not in self.frameworks or op.unmapped is not None:
+            return
+        onto = load_ontology()
+        hits = (
+            onto.lookup_method(op.framework.data, op.method.data)
+            if op.method is not None
+            else [h] if (h := onto.lookup_api(op.framework.data, op.api.data)) else []
+        )
+        if not hits:
+            op.properties["unmapped"] = StringAttr(f"{op.api.data}: no mapping in the ontology")
+            rewriter.notify_op_modified(op)
+            return
+        spec, variant = hits[0]
+        try:
+            b = bind(spec, variant, op.framework.data, op)
+        except Unmappable as e:
+            op.properties["unmapped"] = StringAttr(str(e))
+            rewriter.notify_op_modified(op)
+            return
+        new = _hub_op(spec, b, op.result.type, op)
+        rewriter.replace_matched_op([*b.new_ops, new], [new.results[0]])
+
+
+@dataclass
+class RaiseRef(RewritePattern):
+    frameworks: tuple[str, ...]
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: fw.RefOp, rewriter: PatternRewriter) -> None:
+        if op.framework.data not in self.frameworks or op.unmapped is not None:
+            return
+        hit = load_ontology().lookup_api(op.framework.data, op.api.data)
+        if hit is None:
+            op.properties["unmapped"] = StringAttr(f"{op.api.data}: no mapping in the ontology")
+            rewriter.notify_op_modified(op)
+            return
+        new = _hub_op(hit[0], Binding([], [], []), op.result.type, op)
+        rewriter.replace_matched_op(new, [new.results[0]])
+
+
+def layer_attrs(cls: pysrc.ClassOp) -> dict[str, str]:
+    """``self.X = hub.<Layer>(...)`` anywhere in the class: attribute -> layer spec."""
+    found: dict[str, str] = {}
+    specs = load_ontology().specs
+    for op in cls.walk():
+        if isinstance(op, pysrc.AssignOp) and op.target.data.startswith("self."):
+            owner = op.value.owner
+            if isinstance(owner, hub.HubOp) and specs[owner.SPEC_NAME].kind.value == "layer":
+                found[op.target.data[5:]] = owner.SPEC_NAME
+    return found
+
+
+def raise_layer_calls(module: builtin.ModuleOp) -> None:
+    """``self.fc1(x)`` -> ``hub.apply {layer = "Linear"}(self.fc1, x)``."""
+    for cls in [o for o in module.walk() if isinstance(o, pysrc.ClassOp)]:
+        layers = layer_attrs(cls)
+        for call in [o for o in cls.walk() if isinstance(o, pysrc.CallOp)]:
+            callee = call.callee.owner
+            if not (isinstance(callee, pysrc.AttrOp) and callee.attr.data in layers):
+                continue
+            recv = callee.obj.owner
+            if not (isinstance(recv, pysrc.NameOp) and recv.id.data == "self"):
+                continue
+            apply = hub.ApplyOp.create(
+                operands=[call.callee, *call.args],
+                properties={"layer": StringAttr(layers[callee.attr.data]),
+                            "arg_names": ArrayAttr([StringAttr(""), *call.arg_names.data])},
+                result_types=[call.result.type],
+            )
+            call.parent_block().insert_op_before(apply, call)
+            call.result.replace_all_uses_with(apply.res[0])
+            call.detach()
+            call.erase()
+
+
+@dataclass(frozen=True)
+class RaiseFwToHub(ModulePass):
+    """Raise the source framework's API uses to hub ops (see module docstring)."""
+
+    name = "raise-fw-to-hub"
+    framework: str = "torch"
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        frameworks = tuple(chain(self.framework))
+        PatternRewriteWalker(RaiseCall(frameworks), apply_recursively=False).rewrite_module(op)
+        PatternRewriteWalker(RaiseRef(frameworks), apply_recursively=False).rewrite_module(op)
+        raise_layer_calls(op)

@@ -1,0 +1,75 @@
+"""``thread-module-state{source=torch,framework=flax_nnx}``: module structure for the target.
+
+Renames the forward method (``forward`` -> ``__call__`` / ``call``) as the frameworks'
+traits say, and threads the layer RNG state: an ``__init__`` whose layers take
+``rngs=rngs`` gets a keyword-only ``rngs: nnx.Rngs`` parameter. Annotations naming a
+tensor type are re-pointed at the target's tensor type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.passes import ModulePass
+
+from switcheroo.dialects import pysrc
+from switcheroo.ontology.loader import load_ontology
+
+
+def fw_placeholder(api: str) -> str:
+    """Text the Python backend replaces by the API's spelling under the target's imports."""
+    return "{{fw:" + api + "}}"
+
+
+def _uses_free_name(func: pysrc.FuncOp, name: str) -> bool:
+    assigned = {o.target.data for o in func.walk() if isinstance(o, pysrc.AssignOp)}
+    used = any(isinstance(o, pysrc.NameOp) and o.id.data == name for o in func.walk())
+    return used and name not in assigned
+
+
+def add_keyword_param(func: pysrc.FuncOp, text: str, name: str) -> None:
+    params = [p.data for p in func.params.data]
+    names = [p.data for p in func.param_names.data]
+    at = len(params)
+    if names and names[-1].startswith("**") or (params and params[-1].startswith("**")):
+        at -= 1
+    if not any(n == "*" or p.startswith("*") and not p.startswith("**") for n, p in zip(names, params)):
+        params.insert(at, "*")
+        names.insert(at, "*")
+        at += 1
+    params.insert(at, text)
+    names.insert(at, name)
+    func.properties["params"] = ArrayAttr([StringAttr(p) for p in params])
+    func.properties["param_names"] = ArrayAttr([StringAttr(p) for p in names])
+
+
+@dataclass(frozen=True)
+class ThreadModuleState(ModulePass):
+    """Adapt module classes to the target framework's conventions (see module docstring)."""
+
+    name = "thread-module-state"
+    source: str = "torch"
+    framework: str = "jax"
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        traits = load_ontology().traits
+        src, dst = traits[self.source], traits[self.framework]
+        tensor = fw_placeholder(dst.tensor_type) if dst.tensor_type else None
+        for func in [o for o in op.walk() if isinstance(o, pysrc.FuncOp)]:
+            in_class = isinstance(func.parent_op(), pysrc.ClassOp)
+            if in_class and func.sym_name.data == src.forward_method != dst.forward_method:
+                func.properties["sym_name"] = StringAttr(dst.forward_method)
+            if in_class and func.sym_name.data == "__init__" and dst.rngs_type and _uses_free_name(func, "rngs"):
+                add_keyword_param(func, f"rngs: {fw_placeholder(dst.rngs_type)}", "rngs")
+            if tensor:
+                self._retype(func, tensor)
+
+    @staticmethod
+    def _retype(func: pysrc.FuncOp, tensor: str) -> None:
+        params = [p.data.replace("{{Tensor}}", tensor) for p in func.params.data]
+        func.properties["params"] = ArrayAttr([StringAttr(p) for p in params])
+        if func.returns is not None:
+            func.properties["returns"] = StringAttr(func.returns.data.replace("{{Tensor}}", tensor))

@@ -34,12 +34,16 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {
     "fw": _lazy("dialects.fw", "FW"),
     "hub": _lazy("dialects.hub", "HUB"),
     "pysrc": _lazy("dialects.pysrc", "PYSRC"),
+    "sass": _lazy("dialects.sass", "SASS"),
 }
 
 # Pass name -> getter of the ModulePass class. The name equals the pass file's name.
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "lower-hub-to-fw": _lazy("passes.lower_hub_to_fw", "LowerHubToFw"),
     "raise-fw-to-hub": _lazy("passes.raise_fw_to_hub", "RaiseFwToHub"),
+    "sass-build-cfg": _lazy("passes.sass_build_cfg", "SassBuildCfg"),
+    "sass-recover-params": _lazy("passes.sass_recover_params", "SassRecoverParams"),
+    "sass-recover-thread-ids": _lazy("passes.sass_recover_thread_ids", "SassRecoverThreadIds"),
     "thread-module-state": _lazy("passes.thread_module_state", "ThreadModuleState"),
 }
 
@@ -47,6 +51,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
 FRONTENDS: dict[str, Callable[[], Callable[..., Any]]] = {
     "mlir": _lazy("frontends.mlir_text", "parse_mlir"),
     "python": _lazy("frontends.python.lower", "lower_python"),
+    "sass": _lazy("frontends.sass.lower", "parse_sass"),
 }
 
 # Target name -> getter of the xDSL Target class.

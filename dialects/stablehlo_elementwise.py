@@ -87,6 +87,7 @@ def _define(base: type[IRDLOperation], op: str, doc: str, **extra: object) -> ty
             "name": f"stablehlo.{op}",
             "__doc__": f"{doc} Spec: {SPEC}{op}",
             "__module__": __name__,
+            "__annotations__": {k: ClassVar[type(v)] for k, v in extra.items()},
             **extra,
         },
     )
@@ -160,7 +161,7 @@ class ReducePrecisionOp(KeywordSyntax):
     Spec: https://openxla.org/stablehlo/spec#reduce_precision"""
 
     name = "stablehlo.reduce_precision"
-    KEYWORDS = (Kw("format", "format", "format"),)
+    KEYWORDS: ClassVar[tuple[Kw, ...]] = (Kw("format", "format", "format"),)
     operand = operand_def(TensorType)
     exponent_bits = prop_def(IntegerAttr)
     mantissa_bits = prop_def(IntegerAttr)
@@ -222,7 +223,7 @@ class SelectOp(KeywordSyntax):
     Spec: https://openxla.org/stablehlo/spec#select"""
 
     name = "stablehlo.select"
-    SIG = "select"
+    SIG: ClassVar[str] = "select"
     pred = operand_def(TensorType)
     on_true = operand_def(TensorType)
     on_false = operand_def(TensorType)
@@ -291,8 +292,8 @@ class IotaOp(KeywordSyntax):
     Spec: https://openxla.org/stablehlo/spec#iota"""
 
     name = "stablehlo.iota"
-    SIG = "result"
-    KEYWORDS = (Kw("dim", "iota_dimension", "int"),)
+    SIG: ClassVar[str] = "result"
+    KEYWORDS: ClassVar[tuple[Kw, ...]] = (Kw("dim", "iota_dimension", "int"),)
     iota_dimension = prop_def(IntegerAttr)
     output = result_def(TensorType)
     traits = traits_def(Pure())

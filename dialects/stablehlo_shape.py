@@ -5,6 +5,8 @@ optimization_barrier. Spec: https://openxla.org/stablehlo/spec
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import math
 
 from xdsl.dialects.builtin import BoolAttr, DenseArrayBase, IntegerAttr, TensorType
@@ -49,7 +51,7 @@ class ReshapeOp(KeywordSyntax):
     Spec: https://openxla.org/stablehlo/spec#reshape"""
 
     name = "stablehlo.reshape"
-    SIG = "func"
+    SIG: ClassVar[str] = "func"
     operand = operand_def(TensorType)
     result = result_def(TensorType)
     traits = traits_def(Pure())
@@ -66,8 +68,8 @@ class TransposeOp(KeywordSyntax):
     Spec: https://openxla.org/stablehlo/spec#transpose"""
 
     name = "stablehlo.transpose"
-    SIG = "func"
-    KEYWORDS = (Kw("dims", "permutation", "i64s"),)
+    SIG: ClassVar[str] = "func"
+    KEYWORDS: ClassVar[tuple[Kw, ...]] = (Kw("dims", "permutation", "i64s"),)
     operand = operand_def(TensorType)
     permutation = prop_def(DenseArrayBase)
     result = result_def(TensorType)
@@ -88,8 +90,8 @@ class BroadcastInDimOp(KeywordSyntax):
     equal); other result dims are new. Spec: https://openxla.org/stablehlo/spec#broadcast_in_dim"""
 
     name = "stablehlo.broadcast_in_dim"
-    SIG = "func"
-    KEYWORDS = (Kw("dims", "broadcast_dimensions", "i64s"),)
+    SIG: ClassVar[str] = "func"
+    KEYWORDS: ClassVar[tuple[Kw, ...]] = (Kw("dims", "broadcast_dimensions", "i64s"),)
     operand = operand_def(TensorType)
     broadcast_dimensions = prop_def(DenseArrayBase)
     result = result_def(TensorType)
@@ -110,8 +112,8 @@ class ConcatenateOp(KeywordSyntax):
     """Join inputs along ``dimension``. Spec: https://openxla.org/stablehlo/spec#concatenate"""
 
     name = "stablehlo.concatenate"
-    SIG = "func"
-    KEYWORDS = (Kw("dim", "dimension", "int"),)
+    SIG: ClassVar[str] = "func"
+    KEYWORDS: ClassVar[tuple[Kw, ...]] = (Kw("dim", "dimension", "int"),)
     inputs = var_operand_def(TensorType)
     dimension = prop_def(IntegerAttr)
     result = result_def(TensorType)
@@ -187,8 +189,8 @@ class DynamicSliceOp(KeywordSyntax):
     Spec: https://openxla.org/stablehlo/spec#dynamic_slice"""
 
     name = "stablehlo.dynamic_slice"
-    SIG = "func"
-    KEYWORDS = (Kw("sizes", "slice_sizes", "i64s"),)
+    SIG: ClassVar[str] = "func"
+    KEYWORDS: ClassVar[tuple[Kw, ...]] = (Kw("sizes", "slice_sizes", "i64s"),)
     operand = operand_def(TensorType)
     start_indices = var_operand_def(TensorType)
     slice_sizes = prop_def(DenseArrayBase)
@@ -207,7 +209,7 @@ class DynamicUpdateSliceOp(KeywordSyntax):
     Spec: https://openxla.org/stablehlo/spec#dynamic_update_slice"""
 
     name = "stablehlo.dynamic_update_slice"
-    SIG = "func"
+    SIG: ClassVar[str] = "func"
     operand = operand_def(TensorType)
     update = operand_def(TensorType)
     start_indices = var_operand_def(TensorType)
@@ -225,8 +227,8 @@ class PadOp(KeywordSyntax):
     Spec: https://openxla.org/stablehlo/spec#pad"""
 
     name = "stablehlo.pad"
-    SIG = "func"
-    KEYWORDS = (
+    SIG: ClassVar[str] = "func"
+    KEYWORDS: ClassVar[tuple[Kw, ...]] = (
         Kw("low", "edge_padding_low", "i64s"),
         Kw("high", "edge_padding_high", "i64s"),
         Kw("interior", "interior_padding", "i64s"),
@@ -251,7 +253,7 @@ class ReverseOp(KeywordSyntax):
     Spec: https://openxla.org/stablehlo/spec#reverse"""
 
     name = "stablehlo.reverse"
-    KEYWORDS = (Kw("dims", "dimensions", "i64s"),)
+    KEYWORDS: ClassVar[tuple[Kw, ...]] = (Kw("dims", "dimensions", "i64s"),)
     operand = operand_def(TensorType)
     dimensions = prop_def(DenseArrayBase)
     result = result_def(TensorType)
@@ -319,7 +321,7 @@ class TupleOp(KeywordSyntax):
     """A tuple of the operands. Spec: https://openxla.org/stablehlo/spec#tuple"""
 
     name = "stablehlo.tuple"
-    SIG = "result"
+    SIG: ClassVar[str] = "result"
     val = var_operand_def(Attribute)
     result = result_def(Attribute)
     traits = traits_def(Pure())
@@ -362,7 +364,7 @@ class OptimizationBarrierOp(KeywordSyntax):
     Spec: https://openxla.org/stablehlo/spec#optimization_barrier"""
 
     name = "stablehlo.optimization_barrier"
-    SIG = "list"
+    SIG: ClassVar[str] = "list"
     operand = var_operand_def(Attribute)
     result = var_result_def(Attribute)
 

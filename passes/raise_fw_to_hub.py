@@ -106,7 +106,10 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
         if rev:
             new_ops.extend(rev)
             values[i] = rev[-1].results[0]
-    return Binding(names, values, new_ops)
+    # Operands follow the spec's argument order, so the IR reads the same for every source.
+    rank = {n: i for i, n in enumerate(spec.arg_names)}
+    pairs = sorted(zip(names, values), key=lambda p: rank[p[0]])
+    return Binding([n for n, _ in pairs], [v for _, v in pairs], new_ops)
 
 
 def _hub_op(spec: OpSpec, b: Binding, result_type: Any, src: fw.CallOp | fw.RefOp) -> Operation:

@@ -41,10 +41,10 @@ def _merge(x: np.ndarray, axis: int) -> np.ndarray:
     return x.reshape(shape)
 
 
-# name -> (apply, inverse name, inverse args). Every layout op is exact (no arithmetic).
+# name -> f(x, *args). Every layout op is exact (no arithmetic); see inverse_op.
 LAYOUT_OPS: dict[str, Callable[..., np.ndarray]] = {
-    "transpose": lambda x, perm: np.transpose(x, perm),
-    "flip": lambda x, axes: np.flip(x, axes),
+    "transpose": lambda x, *perm: np.transpose(x, perm),
+    "flip": lambda x, *axes: np.flip(x, axes),
     "split": lambda x, axis, n: _split(x, axis, n),
     "merge": lambda x, axis: _merge(x, axis),
     "squeeze": lambda x, axis: np.squeeze(x, axis),
@@ -56,7 +56,7 @@ LAYOUT_OPS: dict[str, Callable[..., np.ndarray]] = {
 def inverse_op(name: str, args: list[Any]) -> tuple[str, list[Any]]:
     """The layout op undoing ``name(args)``."""
     if name == "transpose":
-        return "transpose", [int(i) for i in np.argsort(args[0])]
+        return "transpose", [int(i) for i in np.argsort(args)]
     if name == "flip":
         return "flip", args
     if name == "split":

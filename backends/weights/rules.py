@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from switcheroo.backends.weights.ops import COMBINE, LAYOUT_OPS
 
@@ -62,9 +69,11 @@ class ParamRule(_Strict):
             out.append((name, tuple(args) if isinstance(args, list) else (args,)))
         return out
 
-    def model_post_init(self, _: Any) -> None:
+    @model_validator(mode="after")
+    def _combine_needed(self) -> ParamRule:
         if len(self.hub) > 1 and self.combine is None:
             raise ValueError("several hub parameters need a combine")
+        return self
 
 
 class When(_Strict):
@@ -103,6 +112,10 @@ class Container(_Strict):
 
     class_: str = Field(alias="class")
     attr: str | None = None
+    # The hub's name for the container kind, so a checkpoint's keys can gain or lose
+    # ``attr`` without a destination model; ``wraps`` inserts ``attr`` above those specs.
+    hub: str | None = None
+    wraps: tuple[str, ...] = ()
 
 
 class WeightNormRule(_Strict):

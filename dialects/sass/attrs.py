@@ -50,7 +50,7 @@ class ImmAttr(ParametrizedAttribute):
 @irdl_attr_definition
 class CBankAttr(ParametrizedAttribute):
     """``c[bank][offset]``: a read of constant bank ``bank`` (kernel parameters and launch
-    dimensions live in bank 0; see the per-architecture ABI in passes/sass_abi.py)."""
+    dimensions live in bank 0; see the per-architecture ABI in dialects/sass/abi.py)."""
 
     name = "sass.cbank"
     bank: ArrayAttr[Attribute]

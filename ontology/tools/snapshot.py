@@ -206,8 +206,9 @@ def introspect(framework: str) -> dict[str, Any]:
             mod = importlib.import_module(modname)
         except ImportError:
             continue  # an optional submodule this version lacks
-        public = getattr(mod, "__all__", None) or [n for n in dir(mod) if not n.startswith("_")]
-        for attr in sorted(set(public)):
+        # __all__ is often partial (torch.unique is not in torch.__all__): take both.
+        public = set(getattr(mod, "__all__", None) or ()) | set(dir(mod))
+        for attr in sorted(n for n in public if not n.startswith("_")):
             obj = getattr(mod, attr, None)
             if obj is None or isinstance(obj, types.ModuleType) or not _own(obj, tops):
                 continue

@@ -8,9 +8,11 @@ the first tensor, ``shape`` a shape its data can take); those rules are the tabl
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from switcheroo.ontology.odl import StdArg
 
@@ -40,6 +42,7 @@ class ArgKind:
     optional: bool = False
     tuple_ok: bool = False
     why: str = ""
+    choices: tuple[Any, ...] = ()
 
 
 # Names whose integers are axes of the first tensor argument.
@@ -76,7 +79,8 @@ def _split_union(text: str) -> list[str]:
         else:
             cur += ch
     parts.append(cur.strip())
-    return [q for p in parts for q in (_split_union(p) if "|" in p or "Optional[" in p else [p])]
+    nested = ("Optional[", "Union[", "typing.Optional[", "typing.Union[")
+    return [q for p in parts for q in (_split_union(p) if "|" in p or p.startswith(nested) else [p])]
 
 
 def _token(alt: str) -> str:
@@ -102,7 +106,15 @@ def classify(arg: StdArg) -> ArgKind:
     tokens = {_token(a) for a in _split_union(arg.type)}
     nullable = "none" in tokens or (optional and arg.default is None)
     if arg.options:
-        return ArgKind(Role.option, nullable, optional)
+        return ArgKind(Role.option, nullable, optional, choices=tuple(arg.options))
+    literal = re.fullmatch(r"(?:typing\.)?Literal\[(.*)\]", arg.type.strip())
+    if literal:
+        try:
+            values = ast.literal_eval(f"({literal.group(1)},)")
+        except (ValueError, SyntaxError):
+            values = ()
+        if values:
+            return ArgKind(Role.option, nullable, optional, choices=tuple(values))
     if "tensors" in tokens or ("tensor" in tokens and arg.is_variadic):
         return ArgKind(Role.tensors, nullable, optional)
     if "tensor" in tokens:

@@ -205,7 +205,7 @@ def _native(plan: CallPlan, value: Any, example: dict[str, Any]) -> Any:
     if isinstance(value, Ref):
         arr = example[value.name] if value.index is None else example[value.name][value.index]
         arr = np.transpose(arr, value.perm) if value.perm else arr
-        return adapter.to_native(mod, np.ascontiguousarray(arr))
+        return adapter.to_native(mod, np.array(arr, order="C", copy=True))
     if isinstance(value, Pack):
         items = [_native(plan, v, example) for v in value.items]
         return tuple(items) if value.container == "tuple" else items

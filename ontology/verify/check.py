@@ -212,6 +212,9 @@ def _reference_verdict(ref: str, others: dict[str, PairResult]) -> PairResult:
         return PairResult("verified", f"reference; agrees with {', '.join(agreed)}", err, examples)
     if all(r.status == "skipped" for r in others.values()):
         return PairResult("skipped", next(iter(others.values())).reason)
+    if len(others) == 1:  # one disagreeing partner: no evidence which side is wrong
+        (partner,) = others
+        return PairResult("skipped", f"reference; its only partner {partner} disagrees")
     return PairResult("failed", "reference; no other mapping agrees with it", math.inf)
 
 

@@ -98,7 +98,7 @@ def _close(spec: OpSpec, r: np.ndarray, g: np.ndarray) -> Outcome:
     )
     ok = np.isclose(g64, r64, rtol=rtol, atol=atol, equal_nan=True)
     both = np.isfinite(r64) & np.isfinite(g64)
-    err = float(np.max(np.abs(g64 - r64)[both], initial=0.0))
+    err = float(np.max(np.abs(g64[both] - r64[both]), initial=0.0))
     if bool(np.all(ok)):
         return Outcome(True, err)
     idx = tuple(int(i) for i in np.argwhere(~ok)[0])

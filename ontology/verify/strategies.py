@@ -155,7 +155,7 @@ def _target_shape(draw: Any, shape: tuple[int, ...] | None) -> tuple[int, ...]:
 
 def _scalar(draw: Any, kind: ArgKind, arg: StdArg) -> Any:
     if kind.role is Role.option:
-        return draw(st.sampled_from(list(arg.options or [None])))
+        return draw(st.sampled_from(list(kind.choices or [None])))
     if kind.role is Role.bool_:
         return draw(st.booleans())
     if kind.role is Role.int_:

@@ -9,7 +9,7 @@ from pathlib import Path
 from switcheroo.diagnostics import Report
 from switcheroo.translate_main import Translator
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
 
 def convert(text: str, src: str, dst: str, path: str = "model.py") -> tuple[str, Report]:

@@ -15,18 +15,6 @@ nnx = pytest.importorskip("flax.nnx")
 SOURCE = (EXAMPLES / "mlp_torch.py").read_text()
 
 
-def _copy_mlp_weights(src, dst) -> None:
-    """Linear [out, in] -> kernel [in, out]; LayerNorm weight/bias -> scale/bias."""
-    import jax.numpy as jnp
-
-    for name in ("fc1", "fc2"):
-        s, d = getattr(src, name), getattr(dst, name)
-        d.kernel.value = jnp.asarray(s.weight.detach().numpy().T)
-        d.bias.value = jnp.asarray(s.bias.detach().numpy())
-    dst.norm.scale.value = jnp.asarray(src.norm.weight.detach().numpy())
-    dst.norm.bias.value = jnp.asarray(src.norm.bias.detach().numpy())
-
-
 @pytest.mark.parametrize("target", ["flax_nnx", "jax"])
 def test_mlp_matches_torch(tmp_path, target):
     code, report = convert(SOURCE, "torch", target)
@@ -37,7 +25,8 @@ def test_mlp_matches_torch(tmp_path, target):
     ref = src_mod.MLP(6, 16, 3).eval()
     out = dst_mod.MLP(6, 16, 3, rngs=nnx.Rngs(0))
     out.eval()
-    _copy_mlp_weights(ref, out)
+    check_mlp = import_code((EXAMPLES / "check_mlp.py").read_text(), tmp_path, f"check_mlp_{target}")
+    check_mlp.copy_weights(ref, out)
     x = np.random.default_rng(0).standard_normal((5, 6)).astype(np.float32)
     want = ref(torch.from_numpy(x)).detach().numpy()
     got = np.asarray(out(jax.numpy.asarray(x)))

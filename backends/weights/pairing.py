@@ -1,0 +1,161 @@
+"""Pair source and destination layers by hub path and build the migration plan.
+
+The destination is either walked from a live model (shapes known, every key checked) or
+made up from the rules when only the source model is known (checkpoint conversion
+without a target model): then each layer takes the first form of its spec.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from switcheroo.backends.weights.plan import Move, Plan, hub_exprs, param_expr, simplify
+from switcheroo.backends.weights.report import Report
+from switcheroo.backends.weights.rules import FrameworkRules, LayerForm
+from switcheroo.backends.weights.tree import LayerNode
+
+
+def _attrs(node: LayerNode) -> dict[str, Any]:
+    if node.form is None or node.obj is None:
+        return {}
+    return {hub: getattr(node.obj, fw) for hub, fw in node.form.attrs.items() if hasattr(node.obj, fw)}
+
+
+def _to_hub(value: Any, op: str) -> Any:
+    if op != "one_minus" or not isinstance(value, int | float):
+        return value
+    # 12 significant digits: 1 - (1 - 0.1) gives back 0.1, not 0.09999999999999998.
+    return float(f"{1 - value:.12g}")
+
+
+def build_plan(
+    src_nodes: list[LayerNode],
+    dst_nodes: list[LayerNode],
+    src_rules: FrameworkRules,
+    shape_of: Any = None,
+) -> tuple[Plan, Report]:
+    """The plan copying ``src_nodes`` into ``dst_nodes``, and what it leaves out.
+
+    ``shape_of(handle)`` gives a live destination tensor's shape (None: virtual).
+    """
+    plan, report = Plan(), Report()
+    by_path = {n.hub_path: n for n in src_nodes}
+    used: set[tuple[str, ...]] = set()
+    for dst in dst_nodes:
+        src = by_path.get(dst.hub_path)
+        if src is None:
+            report.missing += [dst.key(p.lstrip("?")) for p in _wanted(dst)]
+            continue
+        used.add(dst.hub_path)
+        if src.spec is None and dst.spec is None:
+            _pair_plain(src, dst, plan, report)
+        elif src.spec != dst.spec or src.form is None or dst.form is None:
+            report.problems.append(
+                f"{dst.name}: source is {src.spec or type(src.obj).__name__}, "
+                f"destination is {dst.spec or type(dst.obj).__name__}"
+            )
+        else:
+            _pair_layer(src, dst, src_rules, plan, report, shape_of)
+    for src in src_nodes:
+        if src.hub_path not in used:
+            report.unexpected += [src.key(p.lstrip("?")) for p in _offered(src)]
+    return plan, report
+
+
+def _wanted(node: LayerNode) -> list[str]:
+    drop = node.form.drop if node.form else ()
+    return [p for p in node.tensors if p not in drop]
+
+
+def _offered(node: LayerNode) -> list[str]:
+    return _wanted(node)
+
+
+def _pair_plain(src: LayerNode, dst: LayerNode, plan: Plan, report: Report) -> None:
+    for name in dst.tensors:
+        if name in src.tensors:
+            plan.moves.append(Move(dst.key(name), ["load", src.key(name)], name, dst))
+        else:
+            report.missing.append(dst.key(name))
+    report.unexpected += [src.key(n) for n in src.tensors if n not in dst.tensors]
+
+
+def _pair_layer(
+    src: LayerNode,
+    dst: LayerNode,
+    src_rules: FrameworkRules,
+    plan: Plan,
+    report: Report,
+    shape_of: Any,
+) -> None:
+    sform, dform = src.form, dst.form
+    assert sform is not None and dform is not None
+    keys = {p: src.key(p) for p in src.tensors if not p.startswith("?") and p not in sform.drop}
+    hub, sources = hub_exprs(sform, keys, src_rules.weight_norm)
+    attrs = {**_attrs(dst), **_attrs(src)}
+    consumed: set[str] = set()
+    for pname, rule in dform.params.items():
+        if pname not in dst.tensors:
+            continue  # the destination layer has no such parameter (bias=False)
+        handle = dst.tensors[pname]
+        shape = shape_of(handle) if (shape_of and handle is not None) else None
+        try:
+            e = param_expr(rule, hub, attrs, shape)
+        except ValueError as err:
+            report.problems.append(f"{dst.name}: {pname}: {err}")
+            continue
+        if e is None:
+            if dst.obj is not None:  # a virtual layer only has what the source gives
+                report.missing.append(dst.key(pname))
+            continue
+        consumed.update(rule.hub)
+        plan.moves.append(Move(dst.key(pname), simplify(e), pname, dst))
+    report.missing += [dst.key(p[1:]) for p in dst.tensors if p.startswith("?")]
+    for h, ks in sources.items():
+        if h not in consumed:
+            report.unexpected += [k for k in ks if k not in report.unexpected]
+    report.unexpected += [src.key(p[1:]) for p in src.tensors if p.startswith("?")]
+    _pair_config(src, dst, sform, dform, plan)
+
+
+def _pair_config(
+    src: LayerNode, dst: LayerNode, sform: LayerForm, dform: LayerForm, plan: Plan
+) -> None:
+    if src.obj is None or dst.obj is None:
+        return
+    hub_vals = {
+        c.hub: _to_hub(getattr(src.obj, attr), c.op)
+        for attr, c in sform.config.items()
+        if hasattr(src.obj, attr)
+    }
+    for attr, c in dform.config.items():
+        if c.hub in hub_vals and hub_vals[c.hub] is not None:
+            plan.config.append((dst.obj, attr, _to_hub(hub_vals[c.hub], c.op)))
+
+
+def virtual_nodes(src_nodes: list[LayerNode], dst_rules: FrameworkRules) -> list[LayerNode]:
+    """Destination layers made from the rules alone, one per source layer."""
+    attr_of = {c.hub: c.attr for c in dst_rules.containers if c.hub and c.attr}
+    wrap_of = {s: c.attr for c in dst_rules.containers if c.attr for s in c.wraps}
+    out = []
+    for src in src_nodes:
+        path = list(src.hub_path)
+        # Insert container attributes deepest first so earlier depths stay valid.
+        for depth, kind in sorted(src.containers, reverse=True):
+            if kind in attr_of:
+                path.insert(depth, attr_of[kind])
+        node = LayerNode(src.hub_path, tuple(path), None, spec=src.spec)
+        if src.spec is None:
+            node.tensors = {n: None for n in src.tensors}
+        else:
+            forms = dst_rules.layers.get(src.spec)
+            if not forms:
+                node.spec = f"{src.spec} (no {dst_rules.framework} rule)"
+                out.append(node)
+                continue
+            node.form = forms[0]
+            node.tensors = {p: None for p in node.form.params}
+            if src.spec in wrap_of:
+                node.fw_path = (*node.fw_path, wrap_of[src.spec])
+        out.append(node)
+    return out

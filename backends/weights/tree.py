@@ -1,0 +1,175 @@
+"""Walk a live model into weight-carrying layers, each named by its hub path.
+
+A layer whose class spells a hub layer spec (found through the ontology's API mappings,
+else the weight rules' class lists) is one node, its whole subtree consumed by the rule.
+Any other module contributes its own tensors as a plain node (copied by name) and is
+descended into. Container attributes that other frameworks do not have (nnx.Sequential
+``layers``, nnx.RNN ``cell``) are dropped from the hub path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from switcheroo.backends.weights.adapters import Adapter, resolve_api
+from switcheroo.backends.weights.rules import Container, FrameworkRules, LayerForm
+
+
+@dataclass
+class LayerNode:
+    """One weight-carrying layer: ``tensors`` maps parameter names (dotted below the
+    layer, as the rule names them) to framework handles."""
+
+    hub_path: tuple[str, ...]
+    fw_path: tuple[str, ...]
+    obj: Any
+    spec: str | None = None
+    form: LayerForm | None = None
+    tensors: dict[str, Any] = field(default_factory=dict)
+    owners: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    # (hub depth, container hub name) of the containers above this layer.
+    containers: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.hub_path) or "<root>"
+
+    def key(self, param: str) -> str:
+        """The flat checkpoint key of ``param`` in this framework."""
+        return ".".join((*self.fw_path, param))
+
+
+@lru_cache(maxsize=8)
+def _ontology_specs(frameworks: tuple[str, ...]) -> dict[int, str]:
+    """id(class) -> hub spec name, from the ontology's layer mappings."""
+    from switcheroo.ontology.loader import OdlError, load_ontology
+
+    try:
+        onto = load_ontology()
+    except OdlError:
+        return {}  # the rules' class lists still identify every layer they know
+    out: dict[int, str] = {}
+    for name, spec in onto.specs.items():
+        if spec.kind.value != "layer":
+            continue
+        for fw in frameworks:
+            var = spec.variants.get(fw)
+            obj = resolve_api(var.api) if var else None
+            if isinstance(obj, type):
+                out.setdefault(id(obj), name)
+    return out
+
+
+class ClassIndex:
+    """Finds the (spec, form) of a layer object for one framework."""
+
+    def __init__(self, rules: FrameworkRules, adapter: Adapter, ontology_fws: tuple[str, ...]):
+        self.rules = rules
+        self.adapter = adapter
+        self.ontology_fws = ontology_fws
+        self._forms: dict[int, list[tuple[str, LayerForm]]] = {}
+        for spec, forms in rules.layers.items():
+            for form in forms:
+                for api in form.classes:
+                    cls = resolve_api(api)
+                    if isinstance(cls, type):
+                        self._forms.setdefault(id(cls), []).append((spec, form))
+        self._containers: dict[int, Container] = {}
+        for c in rules.containers:
+            cls = resolve_api(c.class_)
+            if isinstance(cls, type):
+                self._containers[id(cls)] = c
+
+    def match(self, obj: Any) -> tuple[str, LayerForm] | None:
+        """The spec and form of ``obj``, or None for a class no rule names."""
+        onto = _ontology_specs(self.ontology_fws)
+        for cls in type(obj).__mro__:
+            cands = self._forms.get(id(cls))
+            if not cands:
+                continue
+            preferred = onto.get(id(cls))
+            cands = sorted(cands, key=lambda c: c[0] != preferred)
+            for spec, form in cands:
+                if self._when_holds(obj, form):
+                    return spec, form
+        return None
+
+    def _when_holds(self, obj: Any, form: LayerForm) -> bool:
+        if form.when is None:
+            return True
+        hit = self.adapter.lookup(obj, form.when.param)
+        return hit is not None and len(self.adapter.shape(hit[2])) == form.when.ndim
+
+    def container(self, obj: Any) -> Container | None:
+        """The container rule of ``obj``'s class, if any."""
+        if isinstance(obj, list | tuple):
+            return None
+        for cls in type(obj).__mro__:
+            if id(cls) in self._containers:
+                return self._containers[id(cls)]
+        return None
+
+
+def walk(model: Any, index: ClassIndex, weight_norm: bool = True) -> list[LayerNode]:
+    """Every weight-carrying layer of ``model``, in definition order."""
+    adapter = index.adapter
+    out: list[LayerNode] = []
+
+    def visit(obj: Any, hub: tuple[str, ...], fw: tuple[str, ...], conts: tuple) -> None:
+        hit = index.match(obj) if not isinstance(obj, list | tuple) else None
+        if hit is not None:
+            node = _layer_node(obj, hub, fw, hit, index, weight_norm)
+            node.containers = conts
+            out.append(node)
+            return
+        own = adapter.tensors(obj)
+        if own:
+            node = LayerNode(hub, fw, obj, tensors=dict(own), containers=conts)
+            node.owners = {k: (obj, k) for k in own}
+            out.append(node)
+        cont = index.container(obj)
+        attr = cont.attr if cont else None
+        if cont is not None and cont.hub:
+            conts = (*conts, (len(hub), cont.hub))
+        for name, child in adapter.children(obj):
+            drop = attr is not None and name == attr
+            visit(child, hub if drop else (*hub, name), (*fw, name), conts)
+
+    visit(model, (), (), ())
+    return out
+
+
+def _layer_node(obj, hub, fw, hit, index: ClassIndex, weight_norm: bool) -> LayerNode:
+    spec, form = hit
+    node = LayerNode(hub, fw, obj, spec=spec, form=form)
+    adapter = index.adapter
+    wanted = list(form.params) + list(form.drop)
+    if weight_norm:
+        for wn in index.rules.weight_norm:
+            wanted += [wn.g, wn.v]
+    for name in wanted:
+        found = adapter.lookup(obj, name)
+        if found is not None:
+            owner, leaf, handle = found
+            node.tensors[name] = handle
+            node.owners[name] = (owner, leaf)
+    # Tensors under the layer that no rule names are reported as unexpected later.
+    node.tensors.update({f"?{k}": v for k, v in _stray(obj, node, adapter).items()})
+    return node
+
+
+def _stray(obj: Any, node: LayerNode, adapter: Adapter) -> dict[str, Any]:
+    seen = {id(h) for h in node.tensors.values()}
+    stray: dict[str, Any] = {}
+
+    def visit(o: Any, prefix: str) -> None:
+        for k, h in adapter.tensors(o).items():
+            if id(h) not in seen:
+                stray[prefix + k] = h
+        for k, child in adapter.children(o):
+            visit(child, f"{prefix}{k}.")
+
+    visit(obj, "")
+    return stray

@@ -1,0 +1,79 @@
+"""Benchmark: SASS parse + lift throughput on a 50,000-instruction listing.
+
+The listing is the corpus's ``nvdisasm -c`` files concatenated until it holds 50,000
+instructions. Three timings of the same text: a bare Lark LALR parse (the grammar with no
+Transformer: the baseline), our parse to the parse model, and the full frontend + lifting
+passes (parse_sass, then sass-build-cfg, sass-recover-params, sass-recover-thread-ids).
+Prints instructions per second and the ratio of each to the bare parse.
+
+    python benchmarks/sass_parse.py [--instructions N] [--repeat R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from xdsl.context import Context
+
+from switcheroo.frontends.sass.lower import lower_listing
+from switcheroo.frontends.sass.parser import parse_listing, sass_lark
+from switcheroo.passes.sass_build_cfg import SassBuildCfg
+from switcheroo.passes.sass_recover_params import SassRecoverParams
+from switcheroo.passes.sass_recover_thread_ids import SassRecoverThreadIds
+
+CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "sass"
+
+
+def build_listing(target: int) -> tuple[str, int]:
+    """Concatenate ``-c`` listings until ``target`` instructions; returns (text, count)."""
+    files = sorted(CORPUS.glob("*.code.sass"))
+    if not files:
+        sys.exit(f"{CORPUS}: corpus not found")
+    texts = [(f.read_text(), len(parse_listing(f.read_text()).instructions())) for f in files]
+    parts, count = [], 0
+    while count < target:
+        for text, n in texts:
+            parts.append(text)
+            count += n
+            if count >= target:
+                break
+    return "".join(parts), count
+
+
+def best_of(repeat: int, fn) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--instructions", type=int, default=50_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    text, count = build_listing(args.instructions)
+    ctx = Context()
+    passes = (SassBuildCfg(), SassRecoverParams(arch="sm_90"), SassRecoverThreadIds(arch="sm_90"))
+
+    def lift() -> None:
+        module = lower_listing(parse_listing(text))
+        for p in passes:
+            p.apply(ctx, module)
+
+    bare = best_of(args.repeat, lambda: sass_lark(False).parse(text))
+    parsed = best_of(args.repeat, lambda: parse_listing(text))
+    lifted = best_of(args.repeat, lift)
+    print(f"listing: {count} instructions, {len(text.splitlines())} lines, {len(text)} bytes")
+    for label, t in (("bare Lark parse", bare), ("parse to model", parsed),
+                     ("parse + lift (IR + 3 passes)", lifted)):
+        print(f"{label:30s} {t:7.3f} s  {count / t:10.0f} instr/s  x{t / bare:5.2f} of bare")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Run :func:`check.verify_op` over many ops in a process pool and build the JSON report.
+
+Each worker imports the selected frameworks once (in the pool initializer, with one
+thread per framework) and loads the ontology from the same files as the parent, so a
+task is just an op name. The report's shape is documented in docs/verify.md.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import multiprocessing
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from switcheroo.ontology.loader import Ontology, build_ontology, data_files
+from switcheroo.ontology.verify import adapters
+
+DEFAULT_FRAMEWORKS = ("numpy", "torch", "jax", "tensorflow", "keras", "mlx")
+KNOWN_FAILURES = Path(__file__).with_name("known_failures.yaml")
+
+
+@dataclass
+class VerifyOptions:
+    """What to verify: op name patterns (fnmatch, comma-separated), frameworks, effort."""
+
+    ops: str = "*"
+    frameworks: tuple[str, ...] = DEFAULT_FRAMEWORKS
+    workers: int = 1
+    max_examples: int = 20
+    files: list[Path] = field(default_factory=data_files)
+    known_failures: Path | None = KNOWN_FAILURES
+
+
+def select_ops(onto: Ontology, pattern: str, frameworks: tuple[str, ...]) -> list[str]:
+    """Names of specs matching ``pattern`` that have a variant for some selected framework."""
+    pats = [p.strip() for p in pattern.split(",") if p.strip()] or ["*"]
+    return sorted(
+        name for name, spec in onto.specs.items()
+        if any(fnmatch.fnmatchcase(name, p) for p in pats)
+        and any(fw in spec.variants for fw in frameworks)
+    )
+
+
+def load_known_failures(path: Path | None) -> dict[tuple[str, str], str]:
+    """``{(op, framework): reason}`` from the known-failures file (empty when absent)."""
+    if path is None or not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text()) or {}
+    out: dict[tuple[str, str], str] = {}
+    for op, fws in (data.get("known_failures") or {}).items():
+        for fw, reason in (fws or {}).items():
+            out[(op, fw)] = str(reason)
+    return out
+
+
+# --- worker side -------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(files: list[str], frameworks: tuple[str, ...], max_examples: int) -> None:
+    adapters.configure_threads()
+    _WORKER["onto"] = build_ontology([Path(f) for f in files])
+    _WORKER["frameworks"] = list(frameworks)
+    _WORKER["max_examples"] = max_examples
+    adapters.installed(list(frameworks))  # import each framework once, up front
+    _WORKER["versions"] = {fw: adapters.version(fw) for fw in frameworks}
+
+
+def _verify_one(op: str) -> tuple[str, dict[str, dict[str, Any]], float, dict[str, Any]]:
+    from switcheroo.ontology.verify.check import verify_op
+
+    start = time.perf_counter()
+    spec = _WORKER["onto"].specs[op]
+    results = verify_op(spec, _WORKER["frameworks"], _WORKER["max_examples"])
+    elapsed = time.perf_counter() - start
+    return op, {fw: r.as_json() for fw, r in results.items()}, elapsed, _WORKER["versions"]
+
+
+def _run(opts: VerifyOptions, ops: list[str]) -> Iterator[tuple[str, dict, float, dict]]:
+    args = ([str(f) for f in opts.files], tuple(opts.frameworks), opts.max_examples)
+    if opts.workers <= 1:
+        _init_worker(*args)
+        for op in ops:
+            yield _verify_one(op)
+        return
+    # spawn, not fork: the parent may already hold framework threads (tests, notebooks)
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(opts.workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=args) as pool:
+        futures = [pool.submit(_verify_one, op) for op in ops]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+# --- parent side -------------------------------------------------------------------------
+
+
+def verify_ontology(
+    opts: VerifyOptions, progress: Callable[[str, dict[str, Any]], None] | None = None
+) -> dict[str, Any]:
+    """Verify every selected op; the report as a JSON-ready dict."""
+    start = time.perf_counter()
+    onto = build_ontology(opts.files)
+    ops = select_ops(onto, opts.ops, opts.frameworks)
+    known = load_known_failures(opts.known_failures)
+    report_ops: dict[str, dict[str, Any]] = {}
+    timings: dict[str, float] = {}
+    versions: dict[str, Any] = {}
+    for op, results, secs, versions in _run(opts, ops):
+        for fw, res in results.items():
+            if res["status"] == "failed" and (op, fw) in known:
+                res["known"] = True
+                res["known_reason"] = known[(op, fw)]
+        report_ops[op] = dict(sorted(results.items()))
+        timings[op] = round(secs, 3)
+        if progress is not None:
+            progress(op, report_ops[op])
+    wall = time.perf_counter() - start
+    return {
+        "ops": dict(sorted(report_ops.items())),
+        "summary": {
+            **summarize(report_ops, opts, timings),
+            "versions": versions,
+            "stale_known_failures": sorted(
+                f"{op}/{fw}" for op, fw in known
+                if report_ops.get(op, {}).get(fw, {}).get("status") == "verified"
+            ),
+        },
+        "wall_s": round(wall, 2),
+    }
+
+
+def summarize(ops: dict[str, dict[str, Any]], opts: VerifyOptions,
+              timings: dict[str, float]) -> dict[str, Any]:
+    """Counts overall and per framework, the share verified, and the slowest ops."""
+    total: Counter[str] = Counter()
+    per_fw: dict[str, Counter[str]] = {}
+    known = 0
+    for results in ops.values():
+        for fw, res in results.items():
+            total[res["status"]] += 1
+            per_fw.setdefault(fw, Counter())[res["status"]] += 1
+            known += bool(res.get("known"))
+    ran = total["verified"] + total["failed"]
+    return {
+        "pairs": sum(total.values()),
+        "verified": total["verified"],
+        "failed": total["failed"],
+        "failed_known": known,
+        "skipped": total["skipped"],
+        "verified_pct_of_run": round(100 * total["verified"] / ran, 2) if ran else None,
+        "frameworks": {fw: dict(c) for fw, c in sorted(per_fw.items())},
+        "workers": opts.workers,
+        "max_examples": opts.max_examples,
+        "slowest_ops": dict(sorted(timings.items(), key=lambda kv: -kv[1])[:10]),
+    }
+
+
+def write_report(report: dict[str, Any], path: Path) -> None:
+    """Write the report atomically: a half-written file never replaces a good one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(report, indent=1, sort_keys=False) + "\n")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,39 @@
+"""Results are compared within the spec's tolerance, exactly for ints, by statistics when random."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from switcheroo.ontology.odl import OpSpec
+from switcheroo.ontology.verify.compare import compare
+
+APPROX = OpSpec(operation="f")
+EXACT = OpSpec(operation="f", verification_mode="exact")
+LOOSE = OpSpec(operation="f", test_rtol=1e-2, tolerance_reason="fast approximation")
+RANDOM = OpSpec(operation="f", nondeterministic=True)
+
+
+def test_float_tolerance_nan_inf():
+    a = np.array([1.0, np.nan, np.inf, -0.0], np.float32)
+    assert compare(APPROX, a, a + np.float32(1e-6)).ok
+    assert not compare(APPROX, a, a * np.float32(1.001)).ok
+    assert compare(LOOSE, a, a * np.float32(1.001)).ok
+    assert not compare(APPROX, a, np.array([1.0, 0.0, np.inf, 0.0], np.float32)).ok
+    assert not compare(APPROX, a, np.array([1.0, np.nan, -np.inf, 0.0], np.float32)).ok
+
+
+def test_exact_shape_kind():
+    assert not compare(EXACT, np.float32([1.0]), np.float32([1.0 + 2**-20])).ok
+    assert compare(APPROX, np.int64([3]), np.int32([3])).ok  # width may differ (JAX x32)
+    assert not compare(APPROX, np.int64([3]), np.int64([4])).ok
+    assert "kind" in compare(APPROX, np.int64([3]), np.float32([3])).why
+    assert "shape" in compare(APPROX, np.zeros((2, 1)), np.zeros((2,))).why
+    assert compare(APPROX, (np.zeros(2), np.ones(1)), (np.zeros(2), np.ones(1))).ok
+    assert "structure" in compare(APPROX, (np.zeros(2),), np.zeros(2)).why
+
+
+def test_statistics_for_random_ops():
+    rng = np.random.default_rng(0)
+    a, b = rng.random(4000), rng.random(4000)
+    assert compare(RANDOM, a, b).ok
+    assert not compare(RANDOM, a, b + 0.5).ok

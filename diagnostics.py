@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
 
 
 class SwcError(Exception):
@@ -53,6 +52,8 @@ class Report:
 
 
 def _one_line(err: BaseException) -> str:
+    from xdsl.utils.exceptions import ArgSpecParseError, ParseError
+
     if isinstance(err, ParseError):
         return f"{err.span.get_location()}: error: {err.msg}"
     if isinstance(err, ArgSpecParseError):
@@ -67,6 +68,8 @@ def run_reporting_errors(body: Callable[[], object], tool: str) -> None:
     if os.environ.get("SWC_DEBUG"):
         body()
         return
+    from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
+
     try:
         body()
     except SwcError as e:

@@ -11,9 +11,8 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from xdsl.universe import Universe
-
 if TYPE_CHECKING:
+    from xdsl.universe import Universe
     from xdsl.ir import Dialect
     from xdsl.passes import ModulePass
     from xdsl.utils.target import Target
@@ -31,10 +30,12 @@ def _lazy(module: str, attr: str) -> Callable[[], Any]:
 
 # Dialect name -> getter of the xDSL Dialect.
 DIALECTS: dict[str, Callable[[], Dialect]] = {
+    "chlo": _lazy("dialects.chlo", "CHLO"),
     "fw": _lazy("dialects.fw", "FW"),
     "hub": _lazy("dialects.hub", "HUB"),
     "pysrc": _lazy("dialects.pysrc", "PYSRC"),
     "sass": _lazy("dialects.sass", "SASS"),
+    "stablehlo": _lazy("dialects.stablehlo", "STABLEHLO"),
 }
 
 # Pass name -> getter of the ModulePass class. The name equals the pass file's name.
@@ -76,11 +77,17 @@ FRAMEWORKS = ("torch", "jax", "flax_nnx", "keras", "tensorflow", "mlx", "numpy",
 FORMATS = ("stablehlo", "mlir", "sass", "rdna", "tikz", "html")
 
 
-SWITCHEROO_UNIVERSE = Universe(
-    all_dialects=DIALECTS,
-    all_passes=PASSES,
-    all_targets={f"swc-{k}": v for k, v in TARGETS.items()},
-)
+def __getattr__(attr: str) -> Universe:
+    # Built on first access (the entry point reads it), so importing the tables stays cheap.
+    if attr == "SWITCHEROO_UNIVERSE":
+        from xdsl.universe import Universe
+
+        return Universe(
+            all_dialects=DIALECTS,
+            all_passes=PASSES,
+            all_targets={f"swc-{k}": v for k, v in TARGETS.items()},
+        )
+    raise AttributeError(attr)
 
 
 def translation(src: str, dst: str) -> tuple[str, str, str] | None:

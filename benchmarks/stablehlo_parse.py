@@ -24,7 +24,7 @@ from switcheroo.frontends.mlir_text import parse_mlir, stablehlo_context
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "stablehlo"
 
 
-def _best(fn: Callable[[], object], repeat: int) -> float:
+def _best(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()

@@ -120,20 +120,22 @@ def _make_op(spec: OpSpec) -> type[HubOp]:
 
 
 @cache
+def _op_class(spec_name: str) -> type[HubOp]:
+    return _make_op(load_ontology().specs[spec_name])
+
+
 def hub_ops() -> dict[str, type[IRDLOperation]]:
-    """Spec name -> generated op class (plus ``apply``)."""
-    ops: dict[str, type[IRDLOperation]] = {
-        name: _make_op(spec) for name, spec in sorted(load_ontology().specs.items())
-    }
+    """Spec name -> generated op class, for every spec (plus ``apply``)."""
+    ops: dict[str, type[IRDLOperation]] = {name: _op_class(name) for name in sorted(load_ontology().specs)}
     ops["__apply__"] = ApplyOp
     return ops
 
 
 def op_for(spec_name: str) -> type[HubOp]:
-    op = hub_ops().get(spec_name)
-    if op is None or not issubclass(op, HubOp):
+    """The op class of one spec, generated on first use (a conversion needs only a few)."""
+    if spec_name not in load_ontology().specs:
         raise KeyError(f"no hub op for spec {spec_name!r}")
-    return op
+    return _op_class(spec_name)
 
 
 @cache

@@ -49,7 +49,9 @@ def build_plan(
         used.add(dst.hub_path)
         if src.spec is None and dst.spec is None:
             _pair_plain(src, dst, plan, report)
-        elif src.spec != dst.spec or src.form is None or dst.form is None:
+        elif src.spec is None or dst.spec is None or (
+            src.spec != dst.spec and not dst.as_spec(src.spec)
+        ):
             report.problems.append(
                 f"{dst.name}: source is {src.spec or type(src.obj).__name__}, "
                 f"destination is {dst.spec or type(dst.obj).__name__}"

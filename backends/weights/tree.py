@@ -31,6 +31,16 @@ class LayerNode:
     owners: dict[str, tuple[Any, str]] = field(default_factory=dict)
     # (hub depth, container hub name) of the containers above this layer.
     containers: tuple[tuple[int, str], ...] = ()
+    # Every spec the class can spell (nnx.BatchNorm: BatchNorm1d, 2d and 3d).
+    alternatives: dict[str, LayerForm] = field(default_factory=dict)
+
+    def as_spec(self, spec: str) -> bool:
+        """Re-read this layer as ``spec`` when its class also spells that one."""
+        form = self.alternatives.get(spec)
+        if form is None:
+            return False
+        self.spec, self.form = spec, form
+        return True
 
     @property
     def name(self) -> str:
@@ -82,8 +92,9 @@ class ClassIndex:
             if isinstance(cls, type):
                 self._containers[id(cls)] = c
 
-    def match(self, obj: Any) -> tuple[str, LayerForm] | None:
-        """The spec and form of ``obj``, or None for a class no rule names."""
+    def match(self, obj: Any) -> list[tuple[str, LayerForm]]:
+        """The (spec, form) pairs ``obj`` can spell, best first; empty for a class no
+        rule names. The ontology's mapping of the class decides the first."""
         onto = _ontology_specs(self.ontology_fws)
         for cls in type(obj).__mro__:
             cands = self._forms.get(id(cls))
@@ -91,10 +102,8 @@ class ClassIndex:
                 continue
             preferred = onto.get(id(cls))
             cands = sorted(cands, key=lambda c: c[0] != preferred)
-            for spec, form in cands:
-                if self._when_holds(obj, form):
-                    return spec, form
-        return None
+            return [(spec, form) for spec, form in cands if self._when_holds(obj, form)]
+        return []
 
     def _when_holds(self, obj: Any, form: LayerForm) -> bool:
         if form.when is None:
@@ -118,9 +127,10 @@ def walk(model: Any, index: ClassIndex, weight_norm: bool = True) -> list[LayerN
     out: list[LayerNode] = []
 
     def visit(obj: Any, hub: tuple[str, ...], fw: tuple[str, ...], conts: tuple) -> None:
-        hit = index.match(obj) if not isinstance(obj, list | tuple) else None
-        if hit is not None:
-            node = _layer_node(obj, hub, fw, hit, index, weight_norm)
+        hits = index.match(obj) if not isinstance(obj, list | tuple) else []
+        if hits:
+            node = _layer_node(obj, hub, fw, hits[0], index, weight_norm)
+            node.alternatives = dict(reversed(hits))
             node.containers = conts
             out.append(node)
             return

@@ -73,9 +73,13 @@ def _mlx(make: Callable[[Any], Any], cl: bool = False):
 
         m = make(nn)
         m.eval()
-        if cl:
-            return m, lambda x: _cf(np.array(m(mx.array(_cl(x)))))
-        return m, lambda x: np.array(m(mx.array(x)))
+
+        def run(x: np.ndarray) -> np.ndarray:
+            out = m(mx.array(_cl(x) if cl else x))
+            out = np.array(out[0] if isinstance(out, tuple) else out)
+            return _cf(out) if cl else out
+
+        return m, run
 
     return build
 

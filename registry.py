@@ -40,6 +40,7 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {
 
 # Pass name -> getter of the ModulePass class. The name equals the pass file's name.
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
+    "convert-layouts": _lazy("passes.convert_layouts", "ConvertLayouts"),
     "lower-hub-to-fw": _lazy("passes.lower_hub_to_fw", "LowerHubToFw"),
     "raise-fw-to-hub": _lazy("passes.raise_fw_to_hub", "RaiseFwToHub"),
     "sass-build-cfg": _lazy("passes.sass_build_cfg", "SassBuildCfg"),
@@ -66,7 +67,8 @@ TARGETS: dict[str, Callable[[], type[Target]]] = {
 TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("framework", "framework"): (
         "python",
-        "raise-fw-to-hub{{framework={src}}},lower-hub-to-fw{{framework={dst}}},"
+        "raise-fw-to-hub{{framework={src}}},convert-layouts{{framework={dst}}},"
+        "lower-hub-to-fw{{framework={dst}}},"
         "thread-module-state{{source={src} framework={dst}}}",
         "python",
     ),

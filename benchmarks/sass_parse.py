@@ -16,13 +16,12 @@ import sys
 import time
 from pathlib import Path
 
-from xdsl.context import Context
-
 from switcheroo.frontends.sass.lower import lower_listing
 from switcheroo.frontends.sass.parser import parse_listing, sass_lark
 from switcheroo.passes.sass_build_cfg import SassBuildCfg
 from switcheroo.passes.sass_recover_params import SassRecoverParams
 from switcheroo.passes.sass_recover_thread_ids import SassRecoverThreadIds
+from xdsl.context import Context
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "sass"
 
@@ -70,8 +69,11 @@ def main() -> None:
     parsed = best_of(args.repeat, lambda: parse_listing(text))
     lifted = best_of(args.repeat, lift)
     print(f"listing: {count} instructions, {len(text.splitlines())} lines, {len(text)} bytes")
-    for label, t in (("bare Lark parse", bare), ("parse to model", parsed),
-                     ("parse + lift (IR + 3 passes)", lifted)):
+    for label, t in (
+        ("bare Lark parse", bare),
+        ("parse to model", parsed),
+        ("parse + lift (IR + 3 passes)", lifted),
+    ):
         print(f"{label:30s} {t:7.3f} s  {count / t:10.0f} instr/s  x{t / bare:5.2f} of bare")
 
 

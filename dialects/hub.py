@@ -83,6 +83,7 @@ class ApplyOp(IRDLOperation):
 
     name = "hub.apply"
     layer = prop_def(StringAttr)
+    layout = opt_prop_def(StringAttr)
     args = var_operand_def()
     arg_names = prop_def(ArrayAttr[StringAttr])
     res = var_result_def()

@@ -82,6 +82,14 @@ def build_call(
             values[n] = ops[-1].results[0]
     for n in variant.drop_args:
         values.pop(n, None)
+    if "kernel_size_tuple" in variant.requires_plugin and variant.layout_map and "input" in variant.layout_map.args:
+        # nn.Conv2d(1, 32, 3) -> nnx.Conv(1, 32, kernel_size=(3, 3)): one entry per spatial dim.
+        rank = len(variant.layout_map.args["input"].partition("->")[0]) - 2
+        for n in ("kernel_size", "stride", "dilation", "strides", "window_shape"):
+            if n in values and isinstance(cv := const_value(values[n]), int) and not isinstance(cv, bool):
+                ops = make_const((cv,) * rank)
+                new_ops.extend(ops)
+                values[n] = ops[-1].results[0]
     operands: list[SSAValue] = []
     names: list[str] = []
     keyword = False

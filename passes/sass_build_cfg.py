@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, i64
-from xdsl.passes import ModulePass
-
 from switcheroo.dialects.sass.abi import instructions
 from switcheroo.dialects.sass.attrs import ImmAttr, TargetAttr
 from switcheroo.dialects.sass.ops import KernelOp, LabelOp, SassInstructionOp
+from xdsl.context import Context
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, i64
+from xdsl.passes import ModulePass
 
 _BRANCHES = {"BRA", "JMP", "BRX"}
 _ENDS = {"EXIT", "RET", "KILL"}

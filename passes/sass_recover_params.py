@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
-from xdsl.passes import ModulePass
-
 from switcheroo.dialects.sass.abi import abi_for, bank0_offset, instructions
 from switcheroo.dialects.sass.attrs import MemAttr, RegUseAttr
 from switcheroo.dialects.sass.ops import KernelOp
+from xdsl.context import Context
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
+from xdsl.passes import ModulePass
 
 _COPIES = {"MOV", "LDC", "ULDC", "LDCU", "UMOV"}
 _FLOAT_OPS = {"FADD", "FMUL", "FFMA", "FMNMX", "FSETP", "FSEL", "MUFU", "FCHK"}
@@ -47,8 +46,9 @@ def recover_params(kernel: KernelOp, arch: str) -> list[tuple[str, int]]:
                 continue
             words.add(off)
             # LDC.64 reads 64 bits; IMAD.WIDE's addend (its last operand) is 64-bit.
-            if wide_load or (ins.base_opcode == "IMAD" and "WIDE" in ins.modifiers
-                             and i == len(args) - 1):
+            if wide_load or (
+                ins.base_opcode == "IMAD" and "WIDE" in ins.modifiers and i == len(args) - 1
+            ):
                 wide.add(off)
             if is_float:
                 floats.add(off)

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
-from xdsl.passes import ModulePass
-
 from switcheroo.dialects.sass.abi import abi_for, bank0_offset, instructions
 from switcheroo.dialects.sass.ops import KernelOp
 from switcheroo.dialects.sass.registers import SpecialRegisterType
+from xdsl.context import Context
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
+from xdsl.passes import ModulePass
 
 _SPECIAL = {"SR_TID": "threadIdx", "SR_CTAID": "blockIdx", "SR_NTID": "blockDim",
             "SR_NCTAID": "gridDim"}  # fmt: skip

@@ -7,10 +7,8 @@ byte-identical; ops without a layout (built by passes) print in nvdisasm's ``-c`
 
 from __future__ import annotations
 
+import io
 from typing import IO
-
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Operation
 
 from switcheroo.dialects.sass.ops import (
     DirectiveOp,
@@ -26,9 +24,8 @@ from switcheroo.frontends.sass.model import (
     Other,
     decode_gaps,
 )
-
-# nvdisasm -c: 8 blanks, the address, the guard right-aligned to end at column 35.
-_DEFAULT_INSTR_GAPS = ["        ", None, " "]
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
 
 
 def _gaps(op: Operation, default: list[str]) -> list[str]:
@@ -42,12 +39,9 @@ def line_of(op: Operation) -> Line:
     match op:
         case SassInstructionOp():
             ins = op.to_model()
-            gaps = _gaps(op, [])
-            if not gaps:
-                guard = (ins.pred + " ") if ins.pred else ""
-                gaps = ["        ", " " * max(1, 19 - len(guard)) if guard else " " * 19, " ", "\n"]
-                if ins.pred:
-                    ins.raw_body = None
+            guard = (ins.pred + " ") if ins.pred else ""
+            # nvdisasm -c: 8 blanks, the address, the opcode at column 35.
+            gaps = _gaps(op, ["        ", " " * max(1, 19 - len(guard)), " ", "\n"])
             n = 4 if ins.enc is not None else 3
             ins.gaps, ins.eol = gaps[:n], gaps[n]
             if ins.ctrl is not None:
@@ -57,7 +51,7 @@ def line_of(op: Operation) -> Line:
             indent, eol = _gaps(op, ["", "\n"])
             return Label(op.label.data, indent, eol)
         case DirectiveOp():
-            gaps = _gaps(op, ["\t", "\t", "\n"] if op.addr else ["\t", "\t", "\n"])
+            gaps = _gaps(op, ["        ", " \t", "\t", "\n"] if op.addr else ["\t", "\t", "\n"])
             args = op.text.data if op.text else None
             addr = op.addr.data if op.addr else None
             return Directive(op.directive.data, args, addr, gaps[:-1], gaps[-1])
@@ -79,8 +73,6 @@ def print_sass(module: ModuleOp, out: IO[str]) -> None:
 
 def sass_text(module: ModuleOp) -> str:
     """The listing of ``module`` as a string."""
-    import io
-
     buf = io.StringIO()
     print_sass(module, buf)
     return buf.getvalue()

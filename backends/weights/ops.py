@@ -152,3 +152,35 @@ def leaves(expr: Expr) -> list[str]:
 def as_contiguous(x: np.ndarray) -> np.ndarray:
     """A C-contiguous array (views from layout ops are copied once, here)."""
     return np.ascontiguousarray(x)
+
+
+def infer(expr: Expr, meta: Callable[[str], tuple[tuple[int, ...], Any]]) -> tuple[tuple[int, ...], Any]:
+    """(shape, dtype) of ``expr`` without reading data; ``meta(key)`` describes a source."""
+    tag = expr[0]
+    if tag == "load":
+        shape, dtype = meta(expr[1])
+        return tuple(shape), dtype
+    if tag == "zeros_like":
+        return infer(expr[1], meta)
+    if tag == "weight_norm":
+        return infer(expr[3], meta)
+    if tag == "chunk":
+        (shape, dtype), axis, n = infer(expr[4], meta), expr[1], expr[2]
+        return shape[:axis] + (shape[axis] // n,) + shape[axis + 1 :], dtype
+    if tag == "concat":
+        parts = [infer(e, meta) for e in expr[2]]
+        shape, dtype, axis = parts[0][0], parts[0][1], expr[1]
+        return shape[:axis] + (sum(p[0][axis] for p in parts),) + shape[axis + 1 :], dtype
+    if tag == "combine":
+        parts = [infer(e, meta) for e in expr[2]]
+        shape, dtype = parts[0]
+        return ((len(parts), *shape) if expr[1] == "stack" else shape), dtype
+    if tag == "uncombine":
+        shape, dtype = infer(expr[4], meta)
+        return (shape[1:] if expr[1] == "stack" else shape), dtype
+    if tag == "op":
+        shape, dtype = infer(expr[3], meta)
+        # Layout ops only move elements: apply them to a zero-size stand-in of the shape.
+        probe = np.lib.stride_tricks.as_strided(np.zeros(1, np.int8), shape, (0,) * len(shape))
+        return LAYOUT_OPS[expr[1]](probe, *expr[2]).shape, dtype
+    raise ValueError(f"unknown plan node {tag!r}")

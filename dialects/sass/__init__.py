@@ -1,8 +1,6 @@
 """The ``sass`` dialect: NVIDIA SASS as an xDSL ISA dialect, split like xDSL's RISC-V
 dialect into registers (types), operand attributes, and ops (one per opcode)."""
 
-from xdsl.ir import Dialect
-
 from switcheroo.dialects.sass.attrs import OPERAND_ATTRS
 from switcheroo.dialects.sass.ops import (
     INSTRUCTION_OPS,
@@ -13,6 +11,7 @@ from switcheroo.dialects.sass.ops import (
     LineOp,
 )
 from switcheroo.dialects.sass.registers import REGISTER_TYPES
+from xdsl.ir import Dialect
 
 SASS = Dialect(
     "sass",

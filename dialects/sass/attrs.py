@@ -9,13 +9,12 @@ and symbolic targets ``#sass.target<".L_x_3">``.
 
 from __future__ import annotations
 
+from switcheroo.dialects.sass.registers import SassRegisterType, register
+from switcheroo.frontends.sass.model import CBank, Imm, Mem, Operand, Reg, Target
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Attribute, ParametrizedAttribute
 from xdsl.irdl import irdl_attr_definition
 from xdsl.utils.exceptions import VerifyException
-
-from switcheroo.dialects.sass.registers import SassRegisterType, register
-from switcheroo.frontends.sass.model import CBank, Imm, Mem, Operand, Reg, Target
 
 _PREFIXES = ("", "-", "+", "!", "~", "|")
 

@@ -142,7 +142,5 @@ _TABLE: dict[str, list[tuple[str, int, str]]] = {
 }
 
 FAMILIES: tuple[OpcodeInfo, ...] = tuple(
-    OpcodeInfo(op, ndst, doc, family)
-    for family, rows in _TABLE.items()
-    for op, ndst, doc in rows
+    OpcodeInfo(op, ndst, doc, family) for family, rows in _TABLE.items() for op, ndst, doc in rows
 )

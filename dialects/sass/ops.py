@@ -15,6 +15,10 @@ from __future__ import annotations
 import warnings
 from typing import ClassVar
 
+from switcheroo.dialects.sass.attrs import RegUseAttr, from_attr
+from switcheroo.dialects.sass.families import FAMILIES, OpcodeInfo
+from switcheroo.dialects.sass.registers import PredicateType, UniformPredicateType
+from switcheroo.frontends.sass.model import Instr
 from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, StringAttr
 from xdsl.ir import Attribute, Region
 from xdsl.irdl import (
@@ -27,11 +31,6 @@ from xdsl.irdl import (
 )
 from xdsl.traits import NoTerminator, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
-
-from switcheroo.dialects.sass.attrs import RegUseAttr, from_attr
-from switcheroo.dialects.sass.families import FAMILIES, OpcodeInfo
-from switcheroo.dialects.sass.registers import PredicateType, UniformPredicateType
-from switcheroo.frontends.sass.model import Instr
 
 
 class SassInstructionOp(IRDLOperation):
@@ -70,9 +69,7 @@ class SassInstructionOp(IRDLOperation):
                 raise VerifyException(f"{self.name}: guard must be a predicate, got {p}")
         info = self.INFO
         if info is not None and len(self.args.data) < info.ndst:
-            raise VerifyException(
-                f"{self.name}: needs at least {info.ndst} destination operand(s)"
-            )
+            raise VerifyException(f"{self.name}: needs at least {info.ndst} destination operand(s)")
 
     def to_model(self) -> Instr:
         """The parse-model instruction (for printing and for the lifting passes)."""

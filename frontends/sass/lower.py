@@ -8,9 +8,6 @@ prints back as the exact listing (backends/sass/printer.py).
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, i64
-from xdsl.ir import Block, Operation, Region
-
 from switcheroo.dialects.sass.attrs import to_attr
 from switcheroo.dialects.sass.ops import (
     DirectiveOp,
@@ -31,6 +28,8 @@ from switcheroo.frontends.sass.model import (
     encode_gaps,
 )
 from switcheroo.frontends.sass.parser import parse_listing
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, i64
+from xdsl.ir import Block, Operation, Region
 
 ARCH_ATTR = "sass.arch"
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput
-
 from switcheroo.frontends.sass.model import (
     CBank,
     Directive,
@@ -154,7 +153,7 @@ class SassTransformer(Transformer):
     def label(self, c: list) -> Label:
         return Label(str(c[0])[:-1], self._indent(c[0]), line=c[0].line)
 
-    def _other(kind: str):  # noqa: N805 - a factory for the three raw-line rules
+    def _other(kind: str):
         def rule(self, c: list) -> Other:
             return Other(kind, str(c[0]), self._indent(c[0]), line=c[0].line)
 

@@ -42,7 +42,7 @@ SOURCES: dict[str, tuple[list[str], list[str], list[str]]] = {
         ["jax.Array"],
     ),
     "flax_nnx": (
-        ["flax"],
+        ["flax", "jax"],  # nnx re-exports jax.nn's functions (nnx.relu is jax.nn.relu)
         ["flax.nnx", "flax.nnx.initializers"],
         ["flax.nnx.Module", "flax.nnx.Rngs", "flax.nnx.Optimizer"],
     ),
@@ -80,7 +80,9 @@ SOURCES: dict[str, tuple[list[str], list[str], list[str]]] = {
 # consulted for builtins whose own signature and docstring say nothing.
 SIGNATURE_HOOKS = {"torch": "torch.overrides:get_testing_overrides"}
 GHOST = SNAPSHOT_DIR / "ghost"
-_SIG_LINE = re.compile(r"^\s*(?:[\w.]+\.)?(\w+)\((.*)\)(?:\s*->.*)?$")
+_SIG_LINE = re.compile(
+    r"^\s*(?:\.\. (?:function|method):: )?(?:[\w.]+\.)?(\w+)\((.*)\)(?:\s*->.*)?$"
+)
 
 
 def _params_of_source(text: str) -> list[list[str]] | None:
@@ -129,31 +131,49 @@ def _default_repr(value: Any) -> str:
 
 
 def params_of(obj: Any, name: str, hook: dict[Any, Any] | None = None) -> list[list[str]] | None:
-    """The parameter list of a callable, or None when no source reveals it."""
+    """The parameter list of a callable, or None when no source reveals it.
+
+    Builtins document each overload as a signature line in their docstring
+    (``argmax(input)`` then ``argmax(input, dim, keepdim=False)``): the longest one is
+    kept and names only the others have are appended as keyword-only with default
+    ``...``, so the table knows every argument name the API accepts.
+    """
+    found: list[list[list[str]]] = []
     try:
         sig = inspect.signature(obj)
+        found.append(
+            [
+                [p.name, _KIND[p.kind]]
+                + ([] if p.default is inspect.Parameter.empty else [_default_repr(p.default)])
+                for p in sig.parameters.values()
+            ]
+        )
     except (ValueError, TypeError):
-        sig = None
-    if sig is not None:
-        return [
-            [p.name, _KIND[p.kind]]
-            + ([] if p.default is inspect.Parameter.empty else [_default_repr(p.default)])
-            for p in sig.parameters.values()
-        ]
-    for line in (inspect.getdoc(obj) or "").splitlines()[:3]:
-        m = _SIG_LINE.match(line)
-        if m and m.group(1) == name.rsplit(".", 1)[-1]:
-            parsed = _params_of_source(m.group(2))
-            if parsed is not None:
-                return parsed
-    stand_in = (hook or {}).get(obj) if _hashable(obj) else None
-    if stand_in is not None:
-        return params_of(stand_in, name)
-    nin = getattr(obj, "nin", None)  # a NumPy ufunc: x1..xn positional, then options
-    if isinstance(nin, int):
-        names = ["x"] if nin == 1 else [f"x{i + 1}" for i in range(nin)]
-        return [[n, "P"] for n in names] + [["out", "K", "None"], ["where", "K", "True"]]
-    return None
+        pass
+    short = name.rsplit(".", 1)[-1]
+    if not found or all(p[1] in "VW" for p in found[0]):
+        for line in (inspect.getdoc(obj) or "").splitlines():
+            m = _SIG_LINE.match(line)
+            if m and m.group(1) == short:
+                parsed = _params_of_source(m.group(2))
+                if parsed is not None:
+                    found.append(parsed)
+        stand_in = (hook or {}).get(obj) if _hashable(obj) else None
+        if stand_in is not None:
+            found.append(params_of(stand_in, name) or [])
+    found = [f for f in found if f and not all(p[1] in "VW" for p in f)] or found
+    if not found:
+        nin = getattr(obj, "nin", None)  # a NumPy ufunc: x1..xn positional, then options
+        if isinstance(nin, int):
+            names = ["x"] if nin == 1 else [f"x{i + 1}" for i in range(nin)]
+            return [[n, "P"] for n in names] + [["out", "K", "None"], ["where", "K", "True"]]
+        return None
+    best = max(found, key=len)
+    names = {p[0] for p in best}
+    extra = [[p[0], "K", "..."] for f in found for p in f if p[0] not in names and p[1] not in "VW"]
+    seen: set[str] = set()
+    merged = best + [p for p in extra if not (p[0] in seen or seen.add(p[0]))]
+    return merged
 
 
 def _hashable(obj: Any) -> bool:
@@ -189,8 +209,10 @@ def _entry(obj: Any, name: str, hook: dict[Any, Any], what: str | None = None) -
         return ["c", params]
     if callable(obj):
         params = params_of(obj, name, hook)
-        if what == "m" and params and params[0][0] in ("self", "cls", "input"):
-            params = params[1:]
+        if what == "m" and params:
+            # The receiver is not an argument of a method call.
+            params = [p for i, p in enumerate(params) if not (i == 0 and p[0] in ("self", "cls"))]
+            params = [p for p in params if p[0] != "input"]
         return [what or "f", params]
     return ["v", None]
 

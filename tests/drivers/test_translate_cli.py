@@ -12,7 +12,8 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "mlp_torch
 def test_print_pipeline():
     p = run("swc-translate", "--from", "torch", "--to", "flax_nnx", "--print-pipeline")
     assert p.returncode == 0
-    assert p.stdout.strip().startswith("raise-fw-to-hub{framework=torch},lower-hub-to-fw{framework=flax_nnx}")
+    assert p.stdout.strip().startswith(
+        "raise-fw-to-hub{framework=torch},convert-layouts{framework=flax_nnx},lower-hub-to-fw{framework=flax_nnx}")
 
 
 def test_list():
@@ -33,8 +34,8 @@ def test_dump_ir_after_all(tmp_path):
             "--dump-ir-after-all", str(tmp_path / "ir"))
     assert p.returncode == 0, p.stderr
     stages = sorted(f.name for f in (tmp_path / "ir").iterdir())
-    assert stages == ["00-frontend.mlir", "01-raise-fw-to-hub.mlir", "02-lower-hub-to-fw.mlir",
-                      "03-thread-module-state.mlir"]
+    assert stages == ["00-frontend.mlir", "01-raise-fw-to-hub.mlir", "02-convert-layouts.mlir",
+                      "03-lower-hub-to-fw.mlir", "04-thread-module-state.mlir"]
     assert '"hub.Linear"' in (tmp_path / "ir" / "01-raise-fw-to-hub.mlir").read_text()
     # Any stage replays through swc-opt.
     q = run("swc-opt", str(tmp_path / "ir" / "01-raise-fw-to-hub.mlir"), "-p", "lower-hub-to-fw{framework=flax_nnx}")

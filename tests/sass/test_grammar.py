@@ -9,19 +9,17 @@ import json
 import warnings
 
 import pytest
-from xdsl.context import Context
-from xdsl.dialects.builtin import Builtin
-from xdsl.parser import Parser
-from xdsl.printer import Printer
-
+from sass_corpus import corpus_files, listing_params
 from switcheroo.backends.sass.printer import sass_text
 from switcheroo.dialects.sass import SASS
 from switcheroo.dialects.sass.ops import GenericInstructionOp, KernelOp
 from switcheroo.frontends.sass.lower import parse_sass
 from switcheroo.frontends.sass.model import Directive, Instr, Label, Other, Target
 from switcheroo.frontends.sass.parser import SassSyntaxError, parse_listing
-
-from sass_corpus import corpus_files, listing_params
+from xdsl.context import Context
+from xdsl.dialects.builtin import Builtin
+from xdsl.parser import Parser
+from xdsl.printer import Printer
 
 
 @pytest.mark.parametrize("path", listing_params())
@@ -36,10 +34,15 @@ def test_parse_tree_prints_back_byte_identical(path):
 def _ir_params():
     # One listing per form by default (the IR round trip costs ~0.5 s a file); all 24
     # under -m slow.
-    fast = {"kernels_sm80.code.sass", "kernels_sm90.code_hex.sass",
-            "kernels_sm90.nvdisasm.sass", "kernels_sm120.cuobjdump.sass"}
+    fast = {
+        "kernels_sm80.code.sass",
+        "kernels_sm90.code_hex.sass",
+        "kernels_sm90.nvdisasm.sass",
+        "kernels_sm120.cuobjdump.sass",
+    }
     return [
-        p if p.values[0] is None or p.values[0].name in fast
+        p
+        if p.values[0] is None or p.values[0].name in fast
         else pytest.param(*p.values, marks=pytest.mark.slow, id=p.id)
         for p in listing_params()
     ]

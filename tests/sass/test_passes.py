@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 from sass_corpus import CORPUS, need_corpus
-from xdsl.context import Context
-
 from switcheroo.dialects.sass.abi import abi_for
 from switcheroo.dialects.sass.ops import KernelOp
 from switcheroo.frontends.sass.lower import parse_sass
 from switcheroo.passes.sass_build_cfg import SassBuildCfg
 from switcheroo.passes.sass_recover_params import SassRecoverParams
 from switcheroo.passes.sass_recover_thread_ids import SassRecoverThreadIds
+from xdsl.context import Context
 
 ARCHS = ["80", "86", "89", "90", "100", "120"]
 
@@ -20,8 +19,11 @@ ARCHS = ["80", "86", "89", "90", "100", "120"]
 def _kernels(arch: str, form: str = "code") -> dict[str, KernelOp]:
     need_corpus()
     module = parse_sass((CORPUS / f"kernels_sm{arch}.{form}.sass").read_text())
-    for p in (SassBuildCfg(), SassRecoverParams(arch=f"sm_{arch}"),
-              SassRecoverThreadIds(arch=f"sm_{arch}")):
+    for p in (
+        SassBuildCfg(),
+        SassRecoverParams(arch=f"sm_{arch}"),
+        SassRecoverThreadIds(arch=f"sm_{arch}"),
+    ):
         p.apply(Context(), module)
     return {k.sym_name.data: k for k in module.ops if isinstance(k, KernelOp)}
 
@@ -36,13 +38,25 @@ def test_params_of_elementwise_kernels(arch, form):
     ks = _kernels(arch, form)
     base = abi_for(f"sm_{arch}").param_base
     kinds = {n: [p.data for p in ks[n].attributes["sass.params"].data] for n in ks}
-    assert kinds["vector_add"] == [f"ptr@{base:#x}", f"ptr@{base + 8:#x}",
-                                   f"ptr@{base + 16:#x}", f"i32@{base + 24:#x}"]
-    assert kinds["saxpy"] == [f"i32@{base:#x}", f"f32@{base + 4:#x}",
-                              f"ptr@{base + 8:#x}", f"ptr@{base + 16:#x}"]
+    assert kinds["vector_add"] == [
+        f"ptr@{base:#x}",
+        f"ptr@{base + 8:#x}",
+        f"ptr@{base + 16:#x}",
+        f"i32@{base + 24:#x}",
+    ]
+    assert kinds["saxpy"] == [
+        f"i32@{base:#x}",
+        f"f32@{base + 4:#x}",
+        f"ptr@{base + 8:#x}",
+        f"ptr@{base + 16:#x}",
+    ]
     assert kinds["relu"] == [f"ptr@{base:#x}", f"ptr@{base + 8:#x}", f"i32@{base + 16:#x}"]
-    assert kinds["dot_warp"] == [f"ptr@{base:#x}", f"ptr@{base + 8:#x}",
-                                 f"ptr@{base + 16:#x}", f"i32@{base + 24:#x}"]
+    assert kinds["dot_warp"] == [
+        f"ptr@{base:#x}",
+        f"ptr@{base + 8:#x}",
+        f"ptr@{base + 16:#x}",
+        f"i32@{base + 24:#x}",
+    ]
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -58,9 +72,10 @@ def test_launch_values(arch):
 def test_cfg_shapes(arch):
     ks = _kernels(arch)
     blocks = _ints(ks["vector_add"].attributes["sass.cfg"])
-    # entry (guarded EXIT falls through), body ending in EXIT, the BRA-to-self trap.
-    assert blocks[0][0] == 0 and len(blocks) == 3
-    assert blocks[-1][2:] == [blocks[-1][0]]
+    # entry (guarded EXIT falls through), body ending in EXIT, the BRA-to-self trap,
+    # then the unreachable NOP padding.
+    assert len(blocks) == 4 and blocks[0][0] == 0 and blocks[0][2:] == [blocks[1][0]]
+    assert blocks[1][2:] == [] and blocks[2][2:] == [blocks[2][0]] and blocks[3][2:] == []
     # Every successor is the start of a block.
     for name, k in ks.items():
         rows = _ints(k.attributes["sass.cfg"])

@@ -1,0 +1,119 @@
+"""``convert-layouts{framework=flax_nnx}``: keep the source's tensor interface across layout
+changes, then fold the transposes that cancel.
+
+The hub is channels-first. When the target's variant of a layer says it wants another
+layout (``layout_map: {args: {input: NCHW->NHWC}, return: NHWC->NCHW}``), the layer's input
+is permuted before the call and its result permuted back, through ``hub.permute_dims`` —
+so the converted model takes and returns what the source did. Back-to-back permutations
+that compose to the identity are then removed, and elementwise ops between them are
+crossed so that ``conv -> relu -> conv`` keeps a single pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from switcheroo.dialects import hub
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.ontology.odl import parse_layout
+from switcheroo.passes.fw_common import _NO_VALUE, const_value, make_const, target_variant
+
+# Element-wise specs a permutation commutes with (one tensor in, same shape out).
+ELEMENTWISE = frozenset({"relu", "ReLU", "tanh", "sigmoid", "exp", "abs", "negative", "gelu", "silu"})
+
+
+def permute(value: SSAValue, perm: tuple[int, ...]) -> list[Operation]:
+    consts = make_const(tuple(perm))
+    op = hub.op_for("permute_dims").create(
+        operands=[value, consts[-1].results[0]],
+        properties={"arg_names": ArrayAttr([StringAttr("x"), StringAttr("axes")])},
+        result_types=[value.type],
+    )
+    return [*consts, op]
+
+
+def perm_of(op: Operation) -> tuple[int, ...] | None:
+    if not (isinstance(op, hub.HubOp) and op.SPEC_NAME == "permute_dims"):
+        return None
+    named = op.named_args()
+    axes = const_value(named["axes"][0]) if "axes" in named else _NO_VALUE
+    return tuple(axes) if isinstance(axes, tuple) else None
+
+
+@dataclass
+class WrapLayerLayouts(RewritePattern):
+    framework: str
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: hub.ApplyOp, rewriter: PatternRewriter) -> None:
+        if "layout" in op.properties:
+            return
+        spec = load_ontology().specs[op.layer.data]
+        found = target_variant(spec, self.framework)
+        lm = found[1].layout_map if found else None
+        if lm is None or "input" not in lm.args:
+            return
+        new_ops = permute(op.args[1], parse_layout(lm.args["input"]))
+        operands = list(op.args)
+        operands[1] = new_ops[-1].results[0]
+        wrapped = hub.ApplyOp.create(
+            operands=operands,
+            properties={**op.properties, "layout": StringAttr(lm.args["input"])},
+            result_types=[r.type for r in op.res],
+        )
+        new_ops.append(wrapped)
+        if lm.return_:
+            new_ops.extend(permute(wrapped.res[0], parse_layout(lm.return_)))
+        rewriter.replace_op(op, new_ops, [new_ops[-1].results[0]])
+
+
+class FoldPermutations(RewritePattern):
+    """permute(permute(x, p), q) with q∘p = id -> x; permute over an elementwise op is
+    moved below it, so pairs separated by activations meet."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: hub.HubOp, rewriter: PatternRewriter) -> None:
+        q = perm_of(op)
+        if q is None:
+            return
+        inner = op.args[0].owner
+        p = perm_of(inner)
+        if p is not None:
+            composed = tuple(p[i] for i in q)
+            if composed == tuple(range(len(composed))):
+                rewriter.replace_op(op, [], [inner.args[0]])
+            return
+        if isinstance(inner, hub.HubOp) and inner.SPEC_NAME in ELEMENTWISE and len(inner.args) == 1 \
+                and len(inner.res[0].uses) == 1:
+            source = inner.args[0].owner
+            if perm_of(source) is None:
+                return
+            # elementwise(permute(x, p)) then q  ==  elementwise(permute(permute(x, p), q))
+            moved = permute(inner.args[0], q)
+            new_inner = inner.clone()
+            new_inner.operands = [moved[-1].results[0]]
+            rewriter.replace_op(op, [*moved, new_inner], [new_inner.res[0]])
+
+
+@dataclass(frozen=True)
+class ConvertLayouts(ModulePass):
+    """Insert and fold layout permutations for the target (see module docstring)."""
+
+    name = "convert-layouts"
+    framework: str = "flax_nnx"
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        PatternRewriteWalker(WrapLayerLayouts(self.framework), apply_recursively=False).rewrite_module(op)
+        PatternRewriteWalker(FoldPermutations()).rewrite_module(op)

@@ -41,6 +41,7 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {
 # Pass name -> getter of the ModulePass class. The name equals the pass file's name.
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "convert-layouts": _lazy("passes.convert_layouts", "ConvertLayouts"),
+    "convert-stablehlo-to-hub": _lazy("passes.convert_stablehlo_to_hub", "ConvertStablehloToHub"),
     "lower-hub-to-fw": _lazy("passes.lower_hub_to_fw", "LowerHubToFw"),
     "raise-fw-to-hub": _lazy("passes.raise_fw_to_hub", "RaiseFwToHub"),
     "sass-build-cfg": _lazy("passes.sass_build_cfg", "SassBuildCfg"),
@@ -59,6 +60,7 @@ FRONTENDS: dict[str, Callable[[], Callable[..., Any]]] = {
 # Target name -> getter of the xDSL Target class.
 TARGETS: dict[str, Callable[[], type[Target]]] = {
     "python": _lazy("backends.python.target", "PythonTarget"),
+    "stablehlo-python": _lazy("backends.stablehlo.target", "StablehloPythonTarget"),
 }
 
 # How swc-translate goes from one kind of input to another: (from, to) -> the frontend,
@@ -72,6 +74,7 @@ TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         "thread-module-state{{source={src} framework={dst}}}",
         "python",
     ),
+    ("stablehlo", "framework"): ("mlir", "convert-stablehlo-to-hub", "stablehlo-python"),
 }
 
 # Framework keys and the other formats the drivers accept.

@@ -41,6 +41,7 @@ class Ontology:
     specs: dict[str, OpSpec]
     traits: dict[str, FrameworkTraits]
     by_api: dict[tuple[str, str], tuple[str, Variant]] = field(default_factory=dict)
+    all_by_api: dict[tuple[str, str], list[tuple[str, Variant]]] = field(default_factory=dict)
     by_method: dict[tuple[str, str], list[tuple[str, Variant]]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     plugins: dict[str, str] = field(default_factory=dict)
@@ -53,11 +54,19 @@ class Ontology:
     def _index(self) -> None:
         for name, spec in self.specs.items():
             for fw, var in spec.variants.items():
+                if var.direction == "lower":
+                    continue  # another spec owns this API when raising
                 self.by_api.setdefault((fw, var.api), (name, var))
+                self.all_by_api.setdefault((fw, var.api), []).append((name, var))
                 for rule in var.dispatch_rules:
                     self.by_api.setdefault((fw, rule.use_api), (name, var))
                 if var.method:
                     self.by_method.setdefault((fw, var.method), []).append((name, var))
+
+    def lookup_api_all(self, framework: str, api: str) -> list[tuple[OpSpec, Variant]]:
+        """Every (spec, variant) whose variant is spelled ``api`` (several specs can share
+        an API: torch.transpose is swapaxes, and matrix_transpose with injected axes)."""
+        return [(self.specs[n], v) for n, v in self.all_by_api.get((framework, api), [])]
 
     def lookup_api(self, framework: str, api: str) -> tuple[OpSpec, Variant] | None:
         hit = self.by_api.get((framework, api))
@@ -187,8 +196,11 @@ def build_ontology(files: list[Path]) -> Ontology:
     )
 
 
+_CACHE_FORMAT = "ontology-cache-v2"  # bump when the Ontology class changes shape
+
+
 def _fingerprint(files: list[Path]) -> str:
-    h = hashlib.sha256()
+    h = hashlib.sha256(_CACHE_FORMAT.encode())
     for p in files:
         st = p.stat()
         h.update(f"{p}:{st.st_mtime_ns}:{st.st_size};".encode())

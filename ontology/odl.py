@@ -141,6 +141,9 @@ class Variant(_Strict):
     requires_plugin: list[str] = Field(default_factory=list)
     infix: str | None = None
     as_value: bool = False
+    # "lower": used only to lower hub -> framework, when several specs share one API
+    # (Conv1d/Conv2d/Conv3d -> flax.nnx.Conv); raising that API picks the "both" variant.
+    direction: Literal["both", "lower"] = "both"
     note: str = ""
 
     @field_validator("requires_plugin", mode="before")

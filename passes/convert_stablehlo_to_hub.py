@@ -18,6 +18,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
     PatternRewriter,
@@ -225,6 +226,6 @@ def erase_dead(module: ModuleOp) -> None:
                 and not o.regions
                 and (isinstance(o, hub.HubOp) or o.dialect_name() in ("pysrc", "stablehlo", "chlo"))
             ):
-                o.erase()
+                Rewriter.erase_op(o)
                 changed = True
 

@@ -135,17 +135,23 @@ class RaiseCall(RewritePattern):
         hits = (
             onto.lookup_method(op.framework.data, op.method.data)
             if op.method is not None
-            else [h] if (h := onto.lookup_api(op.framework.data, op.api.data)) else []
+            else onto.lookup_api_all(op.framework.data, op.api.data)
         )
         if not hits:
             op.properties["unmapped"] = StringAttr(f"{op.api.data}: no mapping in the ontology")
             rewriter.notify_op_modified(op)
             return
-        spec, variant = hits[0]
-        try:
-            b = bind(spec, variant, op.framework.data, op)
-        except Unmappable as e:
-            op.properties["unmapped"] = StringAttr(str(e))
+        # A plain variant first; one with injected arguments only matches when they agree.
+        hits = sorted(hits, key=lambda h: bool(h[1].inject_args))
+        errors: list[str] = []
+        for spec, variant in hits:
+            try:
+                b = bind(spec, variant, op.framework.data, op)
+                break
+            except Unmappable as e:
+                errors.append(str(e))
+        else:
+            op.properties["unmapped"] = StringAttr(errors[0])
             rewriter.notify_op_modified(op)
             return
         new = _hub_op(spec, b, op.result.type, op)

@@ -22,7 +22,7 @@ def _infix(sym: str, a: str = "x1", b: str = "x2") -> dict[str, str]:
 HUB: dict[str, dict[str, str]] = {
     **{k: _same(k) for k in (
         "exp", "log", "tanh", "sqrt", "abs", "sin", "cos", "tan", "floor", "ceil", "sign",
-        "log1p", "expm1", "sinh", "cosh", "square", "isfinite", "round", "maximum", "minimum",
+        "log1p", "expm1", "sinh", "cosh", "square", "isfinite", "round",
     )},
     "maximum": {"*": "{xp}.maximum({x1}, {x2})"},
     "minimum": {"*": "{xp}.minimum({x1}, {x2})"},

@@ -56,6 +56,7 @@ class PythonEmitter:
         self.helpers: set[str] = set()
         self.names: dict[SSAValue, str] = {}
         self.counter = 0
+        self.used: set[str] = set()
         self.funcs: dict[str, str] = {}
 
     # ---- naming -------------------------------------------------------------
@@ -72,7 +73,8 @@ class PythonEmitter:
         out = []
         for a in block.args:
             hint = a.name_hint if a.name_hint and a.name_hint.isidentifier() else "a"
-            n = self.fresh(hint + "_") if hint in self.names.values() or hint == "a" else hint
+            n = self.fresh(hint + "_") if hint in self.used or hint == "a" else hint
+            self.used.add(n)
             self.names[a] = n
             out.append(n)
         return out
@@ -95,6 +97,7 @@ class PythonEmitter:
         return "\n\n\n".join(parts) + "\n"
 
     def func(self, f: FuncOp) -> str:
+        self.used, self.counter = set(), 0  # names are local to each function
         params = self.bind_args(f.body.block)
         lines = [f"def {self.funcs[f.sym_name.data]}({', '.join(params)}):"]
         sig = ", ".join(f"{p}: {type_comment(a.type)}" for p, a in zip(params, f.body.block.args))
@@ -103,12 +106,15 @@ class PythonEmitter:
         lines += self.block(f.body.block, "    ")
         return "\n".join(lines)
 
-    def block(self, block: Block, ind: str) -> list[str]:
+    def block(self, block: Block, ind: str, tuple_return: bool = False) -> list[str]:
         lines: list[str] = []
         for op in block.ops:
             if isinstance(op, ReturnOp | shctl.ReturnOp):
                 vals = [self.name(v) for v in op.operands]
-                lines.append(f"{ind}return " + (vals[0] if len(vals) == 1 else f"({', '.join(vals)})"))
+                if len(vals) == 1:
+                    lines.append(f"{ind}return " + (f"({vals[0]},)" if tuple_return else vals[0]))
+                else:
+                    lines.append(f"{ind}return ({', '.join(vals)})")
             elif op.dialect_name() == "pysrc":
                 continue  # literals are read where they are used
             elif isinstance(op, shctl.WhileOp):
@@ -134,7 +140,7 @@ class PythonEmitter:
         for label, region in (("cond", op.cond), ("body", op.body)):
             params = self.bind_args(region.block)
             lines.append(f"{ind}def {k}_{label}({', '.join(params)}):")
-            lines += self.block(region.block, ind + "    ")
+            lines += self.block(region.block, ind + "    ", tuple_return=label == "body")
         state = ", ".join(self.name(v) for v in op.operand) + ("," if len(op.operand) == 1 else "")
         lines.append(f"{ind}state = ({state})")
         lines += [ind + s for s in self.f["while"].format(k=k).splitlines()]

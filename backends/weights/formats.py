@@ -247,6 +247,18 @@ class NpzSink(Sink):
             self._zip = None
 
 
+def _file_backed(a: np.ndarray) -> bool:
+    """Whether ``a`` is a C-contiguous view of a memory map (no copy needed to save it)."""
+    base: Any = a
+    while base is not None:
+        if isinstance(base, mmap.mmap | np.memmap):
+            return bool(a.flags.c_contiguous)
+        base = getattr(base, "base", None) if isinstance(base, np.ndarray) else (
+            base.obj if isinstance(base, memoryview) else None
+        )
+    return False
+
+
 class OrbaxSink(Sink):
     """An Orbax checkpoint of the nested pure-dict state (``nnx.to_pure_dict`` shape).
 
@@ -259,16 +271,15 @@ class OrbaxSink(Sink):
         self._scratch = path.with_name(f".{path.name}.scratch-{os.getpid()}")
         self._scratch.mkdir(parents=True, exist_ok=True)
         self._tree: dict[str, Any] = {}
+        self._count = 0
 
     def write(self, key: str, value: np.ndarray) -> None:
-        if isinstance(value, np.memmap) or not value.flags.owndata and value.base is not None:
-            staged = value  # already backed by a file: nothing to copy
-        else:
-            staged = value
-        if not (isinstance(value.base, mmap.mmap) or isinstance(value, np.memmap)):
-            fname = self._scratch / f"{len(os.listdir(self._scratch))}.npy"
+        staged = value
+        if not _file_backed(value):
+            self._count += 1
+            fname = self._scratch / f"{self._count}.npy"
             staged = np.lib.format.open_memmap(fname, "w+", value.dtype, value.shape)
-            staged[...] = value
+            staged[...] = value  # copies straight from the source map: no heap copy
         node = self._tree
         *heads, last = key.split(".")
         for h in heads:

@@ -141,6 +141,8 @@ def check(onto: Ontology) -> Report:
         for fw, var in sorted(spec.variants.items()):
             used_plugins.update(var.requires_plugin)
             _check_variant(onto, spec, fw, var, rep)
+            if var.direction == "lower":
+                continue  # lowering-only variants may share their API
             group = _fallback_group(onto, fw)
             key = (group, _variant_key(var))
             if key in seen_api and seen_api[key] != name:

@@ -16,10 +16,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from switcheroo.frontends.mlir_text import parse_mlir, stablehlo_context
 from xdsl.parser import Parser
 from xdsl.printer import Printer
-
-from switcheroo.frontends.mlir_text import parse_mlir, stablehlo_context
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "stablehlo"
 

@@ -7,6 +7,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from switcheroo.dialects.stablehlo_syntax import (
+    parse_sig,
+    print_attr_dict,
+    print_sig,
+    shape_of,
+    split_attr_dict,
+)
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, TensorType, i64
 from xdsl.ir import Attribute, Dialect
 from xdsl.irdl import (
@@ -22,14 +29,6 @@ from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
-
-from switcheroo.dialects.stablehlo_syntax import (
-    parse_sig,
-    print_attr_dict,
-    print_sig,
-    shape_of,
-    split_attr_dict,
-)
 
 TD = "https://github.com/openxla/stablehlo/blob/main/stablehlo/dialect/ChloOps.td"
 

@@ -7,14 +7,14 @@ output is accepted by jaxlib's own parser. Spec: https://openxla.org/stablehlo/s
 
 from __future__ import annotations
 
-from xdsl.ir import Dialect, ParametrizedAttribute, TypeAttribute
-from xdsl.irdl import irdl_attr_definition
-
 from switcheroo.dialects.stablehlo_attrs import STABLEHLO_ATTRS
 from switcheroo.dialects.stablehlo_compute import COMPUTE_OPS
 from switcheroo.dialects.stablehlo_control import CONTROL_OPS
 from switcheroo.dialects.stablehlo_elementwise import ELEMENTWISE_OPS
+from switcheroo.dialects.stablehlo_reduce import REDUCE_OPS
 from switcheroo.dialects.stablehlo_shape import SHAPE_OPS
+from xdsl.ir import Dialect, ParametrizedAttribute, TypeAttribute
+from xdsl.irdl import irdl_attr_definition
 
 
 @irdl_attr_definition
@@ -25,7 +25,7 @@ class TokenType(ParametrizedAttribute, TypeAttribute):
 
 
 STABLEHLO_OPS = sorted(
-    [*ELEMENTWISE_OPS, *SHAPE_OPS, *COMPUTE_OPS, *CONTROL_OPS], key=lambda op: op.name
+    [*ELEMENTWISE_OPS, *SHAPE_OPS, *COMPUTE_OPS, *REDUCE_OPS, *CONTROL_OPS], key=lambda op: op.name
 )
 
 STABLEHLO = Dialect("stablehlo", STABLEHLO_OPS, [*STABLEHLO_ATTRS, TokenType])

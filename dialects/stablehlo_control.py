@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from switcheroo.dialects.stablehlo_syntax import KeywordSyntax, split_attr_dict
 from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Attribute
 from xdsl.irdl import (
@@ -22,8 +23,6 @@ from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.traits import IsTerminator
 from xdsl.utils.exceptions import VerifyException
-
-from switcheroo.dialects.stablehlo_syntax import KeywordSyntax, split_attr_dict
 
 
 @irdl_op_definition
@@ -77,7 +76,7 @@ class WhileOp(IRDLOperation):
             printer.print_string(", " if i else "")
             name = printer.print_ssa_value(a)
             # Both regions bind the same names, as MLIR's shadowRegionArgs does.
-            printer._ssa_values[body_args[i]] = name  # noqa: SLF001 (no public aliasing API)
+            printer._ssa_values[body_args[i]] = name
             printer.print_string(" = ")
             printer.print_operand(v)
         printer.print_string(")")

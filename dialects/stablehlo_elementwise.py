@@ -10,6 +10,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from switcheroo.dialects.stablehlo_attrs import ComparisonDirectionAttr, ComparisonTypeAttr
+from switcheroo.dialects.stablehlo_syntax import (
+    KeywordSyntax,
+    Kw,
+    parse_sig,
+    print_attr_dict,
+    print_sig,
+    shape_of,
+    split_attr_dict,
+)
 from xdsl.dialects.builtin import IntegerAttr, TensorType
 from xdsl.ir import Attribute
 from xdsl.irdl import (
@@ -25,17 +35,6 @@ from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
-
-from switcheroo.dialects.stablehlo_attrs import ComparisonDirectionAttr, ComparisonTypeAttr
-from switcheroo.dialects.stablehlo_syntax import (
-    KeywordSyntax,
-    Kw,
-    parse_sig,
-    print_attr_dict,
-    print_sig,
-    shape_of,
-    split_attr_dict,
-)
 
 SPEC = "https://openxla.org/stablehlo/spec#"
 

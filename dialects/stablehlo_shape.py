@@ -5,10 +5,24 @@ optimization_barrier. Spec: https://openxla.org/stablehlo/spec
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
-import math
-
+from switcheroo.dialects.stablehlo_attrs import (
+    GatherDimensionNumbersAttr,
+    ScatterDimensionNumbersAttr,
+)
+from switcheroo.dialects.stablehlo_syntax import (
+    KeywordSyntax,
+    Kw,
+    array_values,
+    i64_array,
+    parse_sig,
+    print_attr_dict,
+    print_sig,
+    shape_of,
+    split_attr_dict,
+)
 from xdsl.dialects.builtin import BoolAttr, DenseArrayBase, IntegerAttr, TensorType
 from xdsl.ir import Attribute
 from xdsl.irdl import (
@@ -27,22 +41,6 @@ from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
-
-from switcheroo.dialects.stablehlo_attrs import (
-    GatherDimensionNumbersAttr,
-    ScatterDimensionNumbersAttr,
-)
-from switcheroo.dialects.stablehlo_syntax import (
-    KeywordSyntax,
-    Kw,
-    array_values,
-    i64_array,
-    parse_sig,
-    print_attr_dict,
-    print_sig,
-    shape_of,
-    split_attr_dict,
-)
 
 
 @irdl_op_definition

@@ -22,6 +22,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, NamedTuple
 
+from switcheroo.dialects.stablehlo_attrs import (
+    PrecisionAttr,
+    RngAlgorithmAttr,
+    RngDistributionAttr,
+    print_int_list,
+)
 from xdsl.dialects.builtin import (
     ArrayAttr,
     DenseArrayBase,
@@ -36,13 +42,6 @@ from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import IRDLOperation
 from xdsl.parser import Parser
 from xdsl.printer import Printer
-
-from switcheroo.dialects.stablehlo_attrs import (
-    PrecisionAttr,
-    RngAlgorithmAttr,
-    RngDistributionAttr,
-    print_int_list,
-)
 
 
 class Kw(NamedTuple):
@@ -72,7 +71,7 @@ def shape_of(t: Attribute) -> tuple[int, ...] | None:
 
 def parse_sig(parser: Parser, sig: str, n_operands: int) -> list[Attribute]:
     """Parse the signature after ``:`` and return the result types."""
-    if sig in ("same", "func", "select") and parser._current_token.text == "(":  # noqa: SLF001
+    if sig in ("same", "func", "select") and parser._current_token.text == "(":
         ft = parser.parse_function_type()
         return list(ft.outputs.data)
     types = parser.parse_comma_separated_list(parser.Delimiter.NONE, parser.parse_type)
@@ -96,9 +95,7 @@ def print_sig(printer: Printer, op: IRDLOperation, sig: str) -> None:
     printer.print_string(" : ")
     if sig == "list":
         printer.print_list(outs, printer.print_attribute)
-    elif sig == "result":
-        printer.print_attribute(outs[0])
-    elif sig == "same" and len(outs) == 1 and all(t == outs[0] for t in ins):
+    elif sig == "result" or sig == "same" and len(outs) == 1 and all(t == outs[0] for t in ins):
         printer.print_attribute(outs[0])
     elif sig == "select" and len(ins) == 3 and ins[1] == ins[2] == outs[0]:
         printer.print_attribute(ins[0])
@@ -194,7 +191,7 @@ def parse_operands(parser: Parser) -> list[SSAValue]:
             break
         v = parser.parse_optional_operand()
         if v is None:
-            parser._resume_from(pos)  # noqa: SLF001 (the comma belongs to a keyword)
+            parser._resume_from(pos)
     return vals
 
 
@@ -216,7 +213,7 @@ class KeywordSyntax(IRDLOperation):
                 break
             word = parser.parse_optional_identifier()
             if word is None or word not in by_word:
-                parser._resume_from(pos)  # noqa: SLF001
+                parser._resume_from(pos)
                 break
             parser.parse_punctuation("=")
             kw = by_word[word]

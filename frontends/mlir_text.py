@@ -23,9 +23,9 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import (
     AnyFloat,
     ArrayAttr,
-    DictionaryAttr,
     BFloat16Type,
     Builtin,
+    DictionaryAttr,
     FileLineColLoc,
     LocationAttr,
     ModuleOp,
@@ -49,7 +49,7 @@ class MlirSyntaxError(ValueError):
         super().__init__(f"{path}:{line}:{col}: error: {message}")
 
 
-class _HexFloat(AttrParser._TensorLiteralElement):  # noqa: SLF001 (xDSL keeps it private)
+class _HexFloat(AttrParser._TensorLiteralElement):
     """A ``0x...`` literal: a bit pattern when the element type is a float."""
 
     def to_type(self, parser, type):  # type: ignore[no-untyped-def,override]

@@ -15,9 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
-
 from switcheroo.ontology.odl import (
     FrameworkTraits,
     MappingFile,
@@ -29,7 +27,14 @@ from switcheroo.ontology.odl import (
 )
 
 DATA_DIR = Path(__file__).parent / "data"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml() -> tuple[Any, Any]:
+    """PyYAML and its fastest safe loader, imported only when files are parsed (a warm
+    load reads the pickle and never needs them)."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class OdlError(Exception):
@@ -58,6 +63,9 @@ class Ontology:
                     continue  # another spec owns this API when raising
                 self.by_api.setdefault((fw, var.api), (name, var))
                 self.all_by_api.setdefault((fw, var.api), []).append((name, var))
+                for alias in var.aliases:
+                    self.by_api.setdefault((fw, alias), (name, var))
+                    self.all_by_api.setdefault((fw, alias), []).append((name, var))
                 for rule in var.dispatch_rules:
                     self.by_api.setdefault((fw, rule.use_api), (name, var))
                 if var.method:
@@ -78,8 +86,9 @@ class Ontology:
         return [(self.specs[n], v) for n, v in self.by_method.get((framework, method), [])]
 
 
-def _line_of(node: yaml.Node, path: tuple[Any, ...]) -> int:
+def _line_of(node: Any, path: tuple[Any, ...]) -> int:
     """The 1-based line of the YAML node at ``path`` (as deep as it can be followed)."""
+    yaml, _ = _yaml()
     for key in path:
         if isinstance(node, yaml.MappingNode):
             nxt = next((v for k, v in node.value if k.value == key), None)
@@ -96,7 +105,8 @@ def _line_of(node: yaml.Node, path: tuple[Any, ...]) -> int:
 def _raise_odl(path: Path, text: str, err: ValidationError) -> None:
     first = err.errors()[0]
     loc = tuple(first["loc"])
-    root = yaml.compose(text, Loader=_Loader)
+    yaml, loader = _yaml()
+    root = yaml.compose(text, Loader=loader)
     line = _line_of(root, loc) if root is not None else 1
     field_path = ".".join(str(p) for p in loc)
     raise OdlError(f"{path}:{line}: {field_path}: {first['msg']}") from None
@@ -107,15 +117,16 @@ def parse_file(
 ) -> SpecFile | MappingFile | TraitsFile | PluginsFile:
     """Parse and validate one ontology file."""
     text = path.read_text() if text is None else text
+    yaml, loader = _yaml()
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         raise OdlError(f"{path}:{line}: yaml: {getattr(e, 'problem', e)}") from None
     if not isinstance(data, dict):
         raise OdlError(f"{path}:1: top level: expected a mapping")
-    model: type[SpecFile] | type[MappingFile] | type[TraitsFile] | type[PluginsFile]
+    model: type[SpecFile | MappingFile | TraitsFile | PluginsFile]
     if "ops" in data:
         model = SpecFile
     elif "framework_traits" in data:
@@ -233,6 +244,9 @@ def load_ontology() -> Ontology:
         with tmp.open("wb") as f:
             pickle.dump(onto, f, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(cache)
+        for stale in cache.parent.glob("ontology-*.pickle"):
+            if stale != cache:
+                stale.unlink(missing_ok=True)  # each data change leaves one; keep the newest
     except OSError:
         pass  # a read-only cache dir only costs speed
     return onto

@@ -17,7 +17,7 @@ FRAMEWORK_KEYS = ("torch", "jax", "flax_nnx", "keras", "tensorflow", "mlx", "num
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class OpType(str, Enum):
@@ -82,7 +82,7 @@ class Compare(str, Enum):
 class DispatchRule(_Strict):
     """Pick another API when an argument satisfies a condition."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
     if_arg: str
     op: Compare
     value: Any
@@ -99,7 +99,7 @@ class LayoutMap(_Strict):
     """Layouts a variant needs, as ``FROM->TO`` permutation strings per argument name;
     ``return`` names the result's layout back to the hub's."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
     args: dict[str, str] = Field(default_factory=dict)
     weights: dict[str, str] = Field(default_factory=dict)
     return_: str | None = Field(default=None, alias="return")
@@ -141,6 +141,9 @@ class Variant(_Strict):
     requires_plugin: list[str] = Field(default_factory=list)
     infix: str | None = None
     as_value: bool = False
+    # Other APIs of the framework that mean the same call (torch.nn.functional.relu for
+    # torch.relu): raising recognises them; lowering always emits ``api``.
+    aliases: list[str] = Field(default_factory=list)
     # "lower": used only to lower hub -> framework, when several specs share one API
     # (Conv1d/Conv2d/Conv3d -> flax.nnx.Conv); raising that API picks the "both" variant.
     direction: Literal["both", "lower"] = "both"

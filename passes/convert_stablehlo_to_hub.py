@@ -14,11 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from switcheroo.dialects import chlo, hub
+from switcheroo.dialects import stablehlo_compute as shc
+from switcheroo.dialects import stablehlo_elementwise as she
+from switcheroo.dialects import stablehlo_reduce as shr
+from switcheroo.dialects import stablehlo_shape as shs
+from switcheroo.passes.stablehlo_common import dtype_name, hub_op, reduce_kind, splat_value
+from switcheroo.passes.stablehlo_composites import COMPOSITE_PATTERNS
 from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
     PatternRewriter,
@@ -26,13 +32,7 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
     op_type_rewrite_pattern,
 )
-
-from switcheroo.dialects import chlo, hub
-from switcheroo.dialects import stablehlo_compute as shc
-from switcheroo.dialects import stablehlo_elementwise as she
-from switcheroo.dialects import stablehlo_shape as shs
-from switcheroo.passes.stablehlo_common import dtype_name, hub_op, reduce_kind, splat_value
-from switcheroo.passes.stablehlo_composites import COMPOSITE_PATTERNS
+from xdsl.rewriter import Rewriter
 
 # StableHLO/CHLO op name -> hub spec, for one-operand maps with identical semantics.
 UNARY: dict[str, str] = {
@@ -69,6 +69,15 @@ REDUCE: dict[str, tuple[str, float]] = {
 }
 
 
+def in_combiner(op: Operation) -> bool:
+    """True inside a reducer/comparator region: those ops define the combining function
+    of their parent (``applies stablehlo.add``) and stay StableHLO."""
+    return isinstance(
+        op.parent_op(),
+        shr.ReduceOp | shr.ReduceWindowOp | shr.SelectAndScatterOp | shr.SortOp | shs.ScatterOp,
+    )
+
+
 def _elem(op: Operation):
     t = op.operands[0].type
     return t.get_element_type() if isinstance(t, TensorType) else None
@@ -79,6 +88,8 @@ class ElementwiseToHub(RewritePattern):
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if not isinstance(op, she.UnaryElementwiseOp | she.BinaryElementwiseOp | chlo.ChloUnaryOp):
+            return
+        if in_combiner(op):
             return
         spec = UNARY.get(op.name) or BINARY.get(op.name)
         if op.name in LOGICAL:
@@ -92,7 +103,7 @@ class ElementwiseToHub(RewritePattern):
             return
         names = ["x"] if len(op.operands) == 1 else ["x1", "x2"]
         ops, new = hub_op(spec, list(zip(names, op.operands, strict=True)), op.results[0].type)
-        rewriter.replace_op(op, ops, new.results)
+        rewriter.replace(op, ops, new.results)
 
 
 class CompareToHub(RewritePattern):
@@ -100,11 +111,13 @@ class CompareToHub(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: she.CompareOp, rewriter: PatternRewriter) -> None:
+        if in_combiner(op):
+            return
         if op.compare_type is not None and op.compare_type.data.value == "TOTALORDER":
             return
         spec = COMPARE[op.comparison_direction.data.value]
         ops, new = hub_op(spec, [("x1", op.lhs), ("x2", op.rhs)], op.result.type)
-        rewriter.replace_op(op, ops, new.results)
+        rewriter.replace(op, ops, new.results)
 
 
 class SelectToHub(RewritePattern):
@@ -112,9 +125,11 @@ class SelectToHub(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: she.SelectOp, rewriter: PatternRewriter) -> None:
+        if in_combiner(op):
+            return
         args = [("condition", op.pred), ("x1", op.on_true), ("x2", op.on_false)]
         ops, new = hub_op("where", args, op.result.type)
-        rewriter.replace_op(op, ops, new.results)
+        rewriter.replace(op, ops, new.results)
 
 
 class ConvertToHub(RewritePattern):
@@ -125,7 +140,7 @@ class ConvertToHub(RewritePattern):
             return
         res = op.results[0].type
         ops, new = hub_op("astype", [("x", op.operands[0]), ("dtype", dtype_name(res))], res)
-        rewriter.replace_op(op, ops, new.results)
+        rewriter.replace(op, ops, new.results)
 
 
 class ShapeToHub(RewritePattern):
@@ -140,14 +155,14 @@ class ShapeToHub(RewritePattern):
             ops, new = hub_op("permute_dims", [("x", op.operand), ("axes", axes)], op.result.type)
         else:
             return
-        rewriter.replace_op(op, ops, new.results)
+        rewriter.replace(op, ops, new.results)
 
 
 class ReduceToHub(RewritePattern):
     """``reduce`` applying add/multiply/maximum/minimum from its identity -> sum/prod/max/min."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: shc.ReduceOp, rewriter: PatternRewriter) -> None:
+    def match_and_rewrite(self, op: shr.ReduceOp, rewriter: PatternRewriter) -> None:
         kind = reduce_kind(op)
         if kind not in REDUCE:
             return
@@ -157,7 +172,7 @@ class ReduceToHub(RewritePattern):
             return
         axes = tuple(op.dimensions.get_values())
         ops, new = hub_op(spec, [("x", op.inputs[0]), ("axis", axes)], op.result[0].type)
-        rewriter.replace_op(op, ops, new.results)
+        rewriter.replace(op, ops, new.results)
 
 
 class DotGeneralToMatmul(RewritePattern):
@@ -181,7 +196,7 @@ class DotGeneralToMatmul(RewritePattern):
         if op.lhs.type.get_element_type() != op.result.type.get_element_type():
             return  # preferred_element_type: keep the explicit accumulation type
         ops, new = hub_op("matmul", [("x1", op.lhs), ("x2", op.rhs)], op.result.type)
-        rewriter.replace_op(op, ops, new.results)
+        rewriter.replace(op, ops, new.results)
 
 
 @dataclass(frozen=True)

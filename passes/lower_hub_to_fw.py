@@ -139,13 +139,13 @@ class LowerHubOp(RewritePattern):
             props["loc"] = op.loc
         if variant.as_value or (spec.kind.value in ("base_class", "constant") and not op.args):
             new = fw.RefOp.create(properties=props, result_types=[result_type])
-            rewriter.replace_matched_op(new, [new.results[0]])
+            rewriter.replace_op(op, new, [new.results[0]])
             return
         new_ops, operands, names, api = build_call(spec, variant, fwk, op.named_args(), op)
         props["api"] = StringAttr(api)
         props["arg_names"] = _strs(names)
         call = fw.CallOp.create(operands=operands, properties=props, result_types=[result_type])
-        rewriter.replace_matched_op([*new_ops, call], [call.results[0]])
+        rewriter.replace_op(op, [*new_ops, call], [call.results[0]])
 
     def keep_source(self, op: hub.HubOp, rewriter: PatternRewriter, result_type) -> None:
         src_fw = op.src_framework.data if op.src_framework else "torch"
@@ -162,7 +162,7 @@ class LowerHubOp(RewritePattern):
         else:
             props["arg_names"] = op.arg_names
             new = fw.CallOp.create(operands=list(op.args), properties=props, result_types=[result_type])
-        rewriter.replace_matched_op(new, [new.results[0]])
+        rewriter.replace_op(op, new, [new.results[0]])
 
 
 @dataclass
@@ -175,7 +175,7 @@ class LowerApply(RewritePattern):
         call = pysrc.CallOp.create(
             operands=list(op.args), properties={"arg_names": _strs(names)},
             result_types=[r.type for r in op.res])
-        rewriter.replace_matched_op(call, [call.results[0]])
+        rewriter.replace_op(op, call, [call.results[0]])
 
 
 @dataclass(frozen=True)

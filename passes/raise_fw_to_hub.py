@@ -155,7 +155,7 @@ class RaiseCall(RewritePattern):
             rewriter.notify_op_modified(op)
             return
         new = _hub_op(spec, b, op.result.type, op)
-        rewriter.replace_matched_op([*b.new_ops, new], [new.results[0]])
+        rewriter.replace_op(op, [*b.new_ops, new], [new.results[0]])
 
 
 @dataclass
@@ -172,7 +172,7 @@ class RaiseRef(RewritePattern):
             rewriter.notify_op_modified(op)
             return
         new = _hub_op(hit[0], Binding([], [], []), op.result.type, op)
-        rewriter.replace_matched_op(new, [new.results[0]])
+        rewriter.replace_op(op, new, [new.results[0]])
 
 
 def layer_attrs(cls: pysrc.ClassOp) -> dict[str, str]:

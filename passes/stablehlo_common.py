@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from xdsl.dialects.builtin import ArrayAttr, DenseIntOrFPElementsAttr, StringAttr, TensorType
-from xdsl.ir import Attribute, Operation, SSAValue
-
 from switcheroo.dialects import hub
-from switcheroo.dialects import stablehlo_compute as shc
 from switcheroo.dialects import stablehlo_elementwise as she
+from switcheroo.dialects import stablehlo_reduce as shr
 from switcheroo.dialects import stablehlo_shape as shs
 from switcheroo.passes.fw_common import make_const
+from xdsl.dialects.builtin import ArrayAttr, DenseIntOrFPElementsAttr, StringAttr, TensorType
+from xdsl.ir import Attribute, Operation, SSAValue
 
 
 def hub_op(
@@ -68,7 +67,7 @@ def dtype_name(t: Attribute) -> str:
     return table.get(text, text)
 
 
-def reduce_kind(op: shc.ReduceOp) -> str | None:
+def reduce_kind(op: shr.ReduceOp) -> str | None:
     """``'add'``/``'maximum'``/... when ``op`` is a single-input reduce with that body."""
     if len(op.inputs) != 1:
         return None

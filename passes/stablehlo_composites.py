@@ -5,14 +5,13 @@ hub ops, looking through the broadcasts StableHLO makes explicit."""
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import TensorType
-from xdsl.ir import Operation, SSAValue
-from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
-
 from switcheroo.dialects import hub
 from switcheroo.dialects import stablehlo_shape as shs
 from switcheroo.passes.fw_common import _NO_VALUE, const_value
 from switcheroo.passes.stablehlo_common import hub_op, splat_value, through_broadcasts
+from xdsl.dialects.builtin import TensorType
+from xdsl.ir import Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
 
 def _is(v: SSAValue, spec: str) -> hub.HubOp | None:
@@ -42,7 +41,7 @@ class ReluFromMaximum(RewritePattern):
         if x is None or x.type != op.results[0].type:
             return
         ops, new = hub_op("relu", [("x", x)], op.results[0].type)
-        rewriter.replace_op(op, ops, new.results)
+        rewriter.replace(op, ops, new.results)
 
 
 class SoftmaxFromExpSum(RewritePattern):
@@ -66,7 +65,7 @@ class SoftmaxFromExpSum(RewritePattern):
             if mx is not None and _arg(mx, "x") is sub.args[0] and _axes(mx) == axes:
                 x = sub.args[0]
         ops, new = hub_op("softmax", [("x", x), ("axis", axes[0])], op.results[0].type)
-        rewriter.replace_op(op, ops, new.results)
+        rewriter.replace(op, ops, new.results)
 
 
 def _bias_on_last_axis(v: SSAValue, rank: int) -> SSAValue | None:
@@ -107,8 +106,8 @@ class DenseFromMatmulAdd(RewritePattern):
             l_ops, new = hub_op(
                 "linear", [("x", x), ("weight", wt.results[0]), ("bias", bias)], op.results[0].type
             )
-            rewriter.replace_op(op, [*t_ops, *l_ops], new.results)
-            rewriter.erase_op(mm)
+            rewriter.replace(op, [*t_ops, *l_ops], new.results)
+            rewriter.erase(mm)
             return
 
 

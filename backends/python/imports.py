@@ -79,7 +79,7 @@ class ImportTable:
     def new_import_statements(self, used: set[str]) -> list[cst.SimpleStatementLine]:
         out = []
         for mod, alias in sorted(self.added.items()):
-            if alias not in used or mod in self.existing:
+            if alias.split(".")[0] not in used or mod in self.existing:
                 continue
             if alias == mod:
                 node = cst.Import(names=[cst.ImportAlias(name=cst.parse_expression(mod))])

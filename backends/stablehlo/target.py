@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO, ClassVar
 
+from switcheroo.backends.stablehlo.to_python import emit_python
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.target import Target
-
-from switcheroo.backends.stablehlo.to_python import emit_python
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,20 @@ import math
 import re
 from typing import Any
 
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, TensorType
-from xdsl.dialects.func import CallOp, FuncOp, ReturnOp
-from xdsl.ir import Block, Operation, SSAValue
-
 from switcheroo.backends.stablehlo.prelude import helper_sources
 from switcheroo.backends.stablehlo.templates import FAMILY, HUB, REDUCERS, dtype
+from switcheroo.diagnostics import SwcError
 from switcheroo.dialects import hub
 from switcheroo.dialects import stablehlo_compute as shc
 from switcheroo.dialects import stablehlo_control as shctl
 from switcheroo.dialects import stablehlo_elementwise as she
+from switcheroo.dialects import stablehlo_reduce as shr
 from switcheroo.dialects import stablehlo_shape as shs
-from switcheroo.diagnostics import SwcError
 from switcheroo.passes.fw_common import _NO_VALUE, const_value
 from switcheroo.passes.stablehlo_common import dtype_name
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, TensorType
+from xdsl.dialects.func import CallOp, FuncOp, ReturnOp
+from xdsl.ir import Block, Operation, SSAValue
 
 
 class EmitError(SwcError):
@@ -240,9 +240,9 @@ class PythonEmitter:
                 return self.dot_general(op, a)
             case shc.ConvolutionOp():
                 return self.convolution(op, a)
-            case shc.ReduceOp():
+            case shr.ReduceOp():
                 return self.reduce(op, a)
-            case shc.ReduceWindowOp():
+            case shr.ReduceWindowOp():
                 return self.reduce_window(op, a)
         if op.name in ("stablehlo.divide", "stablehlo.remainder"):
             key = op.name.removeprefix("stablehlo.")
@@ -292,7 +292,7 @@ class PythonEmitter:
             raise EmitError("error: stablehlo.convolution with lhs_dilation is not supported")
         if op.batch_group_count.value.data != 1:
             raise EmitError("error: stablehlo.convolution with batch_group_count > 1")
-        ints = lambda xs: tuple(i.data for i in xs)  # noqa: E731
+        ints = lambda xs: tuple(i.data for i in xs)
         dn = (
             (d.input_batch_dimension.data, d.input_feature_dimension.data, ints(d.input_spatial_dimensions)),
             (d.kernel_input_feature_dimension.data, d.kernel_output_feature_dimension.data, ints(d.kernel_spatial_dimensions)),
@@ -315,10 +315,10 @@ class PythonEmitter:
             raise EmitError(f"error: reduction body stablehlo.{kind} is not supported")
         return fn
 
-    def reduce(self, op: shc.ReduceOp, a: list[str]) -> str:
+    def reduce(self, op: shr.ReduceOp, a: list[str]) -> str:
         if len(op.inputs) != 1:
             raise EmitError("error: multi-input stablehlo.reduce is not supported yet")
-        kind = list(op.body.block.ops)[0].name.removeprefix("stablehlo.")
+        kind = next(iter(op.body.block.ops)).name.removeprefix("stablehlo.")
         fn = self._reducer(op.body)
         comb = {"add": "{r} + {i}", "multiply": "{r} * {i}", "maximum": "{xp}.maximum({r}, {i})",
                 "minimum": "{xp}.minimum({r}, {i})"}[kind]
@@ -326,7 +326,7 @@ class PythonEmitter:
         r = f"{fn}({a[0]}, {self.f['axis']}={axes})"
         return comb.format(r=r, i=a[1], xp=self.f["xp"])
 
-    def reduce_window(self, op: shc.ReduceWindowOp, a: list[str]) -> str:
+    def reduce_window(self, op: shr.ReduceWindowOp, a: list[str]) -> str:
         if len(op.args) != 2:
             raise EmitError("error: multi-input stablehlo.reduce_window is not supported")
         for dil in (op.base_dilations, op.window_dilations):
@@ -337,7 +337,7 @@ class PythonEmitter:
         strides = list(op.window_strides.get_values()) if op.window_strides else [1] * n
         flat = list(op.padding.get_values()) if op.padding else [0] * (2 * n)
         pads = [[flat[2 * i], flat[2 * i + 1]] for i in range(n)]
-        fn = self.f["window_fn"].get(list(op.body.block.ops)[0].name.removeprefix("stablehlo.")) or self._reducer(op.body)
+        fn = self.f["window_fn"].get(next(iter(op.body.block.ops)).name.removeprefix("stablehlo.")) or self._reducer(op.body)
         self.helpers.add("_reduce_window")
         return f"_reduce_window({a[0]}, {a[1]}, {fn}, {win}, {strides}, {pads})"
 

@@ -119,7 +119,7 @@ class FlaxNnxAdapter(Adapter):
     def is_module(self, obj: Any) -> bool:
         from flax import nnx
 
-        return isinstance(obj, nnx.Module) or isinstance(obj, list | tuple)
+        return isinstance(obj, nnx.Module | list | tuple)
 
     def children(self, obj: Any) -> Iterator[tuple[str, Any]]:
         from flax import nnx
@@ -167,7 +167,7 @@ class KerasAdapter(Adapter):
     def is_module(self, obj: Any) -> bool:
         import keras
 
-        return isinstance(obj, keras.layers.Layer) or isinstance(obj, list | tuple)
+        return isinstance(obj, keras.layers.Layer | list | tuple)
 
     def children(self, obj: Any) -> Iterator[tuple[str, Any]]:
         import keras
@@ -226,12 +226,12 @@ class MlxAdapter(Adapter):
     framework = "mlx"
 
     def is_module(self, obj: Any) -> bool:
-        import mlx.nn as nn
+        from mlx import nn
 
         return isinstance(obj, nn.Module | list | tuple)
 
     def children(self, obj: Any) -> Iterator[tuple[str, Any]]:
-        import mlx.nn as nn
+        from mlx import nn
 
         items = enumerate(obj) if isinstance(obj, list | tuple) else obj.items()
         for k, v in items:

@@ -14,9 +14,15 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="Migrate weights between frameworks and checkpoint formats.", no_args_is_help=True)
+app = typer.Typer(
+    help="Migrate weights between frameworks and checkpoint formats.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 
-From = Annotated[str, typer.Option("--from", help="Source framework (torch, flax_nnx, jax, keras, mlx).")]
+From = Annotated[
+    str, typer.Option("--from", help="Source framework (torch, flax_nnx, jax, keras, mlx).")
+]
 To = Annotated[str, typer.Option("--to", help="Destination framework.")]
 
 
@@ -34,16 +40,33 @@ def _input_errors() -> tuple[type[BaseException], ...]:
 
 @app.command()
 def convert(
-    ckpt: Annotated[Path, typer.Argument(help="Checkpoint: .pt/.pth, .safetensors[.index.json], .npz, .weights.h5, Orbax dir.")],
+    ckpt: Annotated[
+        Path,
+        typer.Argument(
+            help="Checkpoint: .pt/.pth, .safetensors[.index.json], .npz, .weights.h5, Orbax dir."
+        ),
+    ],
     src: From,
     dst: To,
     model: Annotated[str, typer.Option("--model", help="Source model code, MODEL.py[:Class].")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output path; its name picks the format.")],
-    target_model: Annotated[str | None, typer.Option(help="Destination model code, MODEL.py[:Class].")] = None,
-    src_format: Annotated[str | None, typer.Option(help="Override the checkpoint's format.")] = None,
-    dst_format: Annotated[str | None, typer.Option("--format", help="Override the output format.")] = None,
-    stream: Annotated[bool, typer.Option(help="Memory-map the source and convert tensor by tensor.")] = False,
-    allow_partial: Annotated[bool, typer.Option(help="Write what can be converted despite problems.")] = False,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Output path; its name picks the format.")
+    ],
+    target_model: Annotated[
+        str | None, typer.Option(help="Destination model code, MODEL.py[:Class].")
+    ] = None,
+    src_format: Annotated[
+        str | None, typer.Option(help="Override the checkpoint's format.")
+    ] = None,
+    dst_format: Annotated[
+        str | None, typer.Option("--format", help="Override the output format.")
+    ] = None,
+    stream: Annotated[
+        bool, typer.Option(help="Memory-map the source and convert tensor by tensor.")
+    ] = False,
+    allow_partial: Annotated[
+        bool, typer.Option(help="Write what can be converted despite problems.")
+    ] = False,
 ) -> None:
     """Convert checkpoint CKPT of MODEL from one framework to another."""
     from switcheroo.backends.weights.convert import convert_checkpoint
@@ -56,10 +79,20 @@ def convert(
         dst_fw = load_rules().framework(dst).framework
         live_src = src_format == "keras_h5" or str(ckpt).endswith(".h5")
         src_model = build_model(model, src_fw, abstract=not live_src)
-        dst_model = build_model(target_model, dst_fw, abstract=dst_fw != "keras") if target_model else None
+        dst_model = (
+            build_model(target_model, dst_fw, abstract=dst_fw != "keras") if target_model else None
+        )
         report = convert_checkpoint(
-            ckpt, output, src=src, dst=dst, src_model=src_model, dst_model=dst_model,
-            src_format=src_format, dst_format=dst_format, stream=stream, allow_partial=allow_partial,
+            ckpt,
+            output,
+            src=src,
+            dst=dst,
+            src_model=src_model,
+            dst_model=dst_model,
+            src_format=src_format,
+            dst_format=dst_format,
+            stream=stream,
+            allow_partial=allow_partial,
         )
     except TransferError as err:
         for line in err.report.lines()[:20]:
@@ -78,7 +111,9 @@ def script(
     src: From,
     dst: To,
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the script.")],
-    target_model: Annotated[str | None, typer.Option(help="Destination model code, MODEL.py[:Class].")] = None,
+    target_model: Annotated[
+        str | None, typer.Option(help="Destination model code, MODEL.py[:Class].")
+    ] = None,
 ) -> None:
     """Write a standalone script: python SCRIPT IN OUT (needs only the frameworks)."""
     from switcheroo.backends.weights.convert import plan_from_models
@@ -90,7 +125,9 @@ def script(
         src_fw = load_rules().framework(src).framework
         dst_fw = load_rules().framework(dst).framework
         src_model = build_model(model, src_fw)
-        dst_model = build_model(target_model, dst_fw, abstract=dst_fw != "keras") if target_model else None
+        dst_model = (
+            build_model(target_model, dst_fw, abstract=dst_fw != "keras") if target_model else None
+        )
         cp = plan_from_models(src_model, src, dst, dst_model)
         if cp.report.problems:
             _fail(cp.report.lines()[0], 1)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from switcheroo.backends.weights.formats import Source, detect_format, open_sink, open_source
 from switcheroo.backends.weights.ops import evaluate, infer, leaves
 from switcheroo.backends.weights.pairing import build_plan, virtual_nodes
@@ -111,9 +110,11 @@ def run_plan(
         for m in moves:
             if m.dst_key not in keep:
                 continue
-            value = evaluate(m.expr, source.get)
-            sink.write(m.dst_key, value)
-            del value
+            if _is_2d_transpose(m.expr, source):
+                shape, dtype = infer(m.expr, source.meta)
+                sink.write_blocks(m.dst_key, shape, dtype, _transpose_blocks(m.expr[3][1], source))
+            else:
+                sink.write(m.dst_key, evaluate(m.expr, source.get))
             for k in leaves(m.expr):
                 source.release(k)
             cp.report.copied += 1
@@ -122,6 +123,31 @@ def run_plan(
         sink.abort()
         raise
     return cp.report
+
+
+def _is_2d_transpose(expr: list, source: Source) -> bool:
+    return (
+        expr[0] == "op"
+        and expr[1] == "transpose"
+        and expr[2] == [1, 0]
+        and expr[3][0] == "load"
+        and len(source.meta(expr[3][1])[0]) == 2
+    )
+
+
+def _transpose_blocks(key: str, source: Source, block_bytes: int = 8 << 20) -> Any:
+    """Rows of ``source[key].T`` in blocks: each block reads one column stripe of the
+    source, whose pages are released before the next, so neither the source nor the
+    result is ever whole in memory (the point of ``--stream``)."""
+    src = source.get(key)
+    rows = max(1, block_bytes // max(1, src.shape[0] * src.itemsize))
+    for i in range(0, src.shape[1], rows):
+        out = np.empty((min(rows, src.shape[1] - i), src.shape[0]), src.dtype)
+        # Tiles of 256 source rows keep both sides in cache: about 2x np.ascontiguousarray.
+        for j in range(0, src.shape[0], 256):
+            out[:, j : j + 256] = src[j : j + 256, i : i + rows].T
+        yield out
+        source.release(key)
 
 
 def convert_checkpoint(
@@ -162,7 +188,7 @@ def _dst_shapes(cp: CheckpointPlan) -> dict[str, tuple[int, ...]]:
     for m in cp.plan.moves:
         h = m.layer.tensors.get(m.dst_param) if m.layer is not None else None
         if h is not None and hasattr(h, "shape"):
-            out[m.dst_key] = tuple(int(d) for d in getattr(h, "shape"))
+            out[m.dst_key] = tuple(int(d) for d in h.shape)
         elif h is not None and hasattr(h, "get_value"):
             out[m.dst_key] = tuple(h.get_value().shape)
     return out
@@ -171,14 +197,20 @@ def _dst_shapes(cp: CheckpointPlan) -> dict[str, tuple[int, ...]]:
 def _live_source(model: Any, fw: str) -> Source:
     _, adapter, index = framework_view(fw)
     tensors = {
-        n.key(p.lstrip("?")): adapter.to_numpy(h) for n in walk(model, index) for p, h in n.tensors.items()
+        n.key(p.lstrip("?")): adapter.to_numpy(h)
+        for n in walk(model, index)
+        for p, h in n.tensors.items()
     }
     return Source(tensors)
 
 
-def _write_keras(cp: CheckpointPlan, source: Source, out: Path, model: Any, fw: str, partial: bool) -> Report:
+def _write_keras(
+    cp: CheckpointPlan, source: Source, out: Path, model: Any, fw: str, partial: bool
+) -> Report:
     if model is None:
-        raise TransferError(_problem(cp.report, "writing .weights.h5 needs the Keras model (--target-model)"))
+        raise TransferError(
+            _problem(cp.report, "writing .weights.h5 needs the Keras model (--target-model)")
+        )
     check_source(cp, source)
     _, adapter, _ = framework_view(fw)
     staged, have = [], set(source.keys())
@@ -205,4 +237,34 @@ def _write_keras(cp: CheckpointPlan, source: Source, out: Path, model: Any, fw: 
 
 def _problem(report: Report, text: str) -> Report:
     report.problems.append(text)
+    return report
+
+
+def load_checkpoint(model: Any, path: str | Path, framework: str, fmt: str | None = None) -> Report:
+    """Load a checkpoint already in ``framework``'s names and layouts into a live model
+    (what ``convert`` wrote), checking every key and shape first."""
+    _, adapter, index = framework_view(framework)
+    source = open_source(Path(path), fmt)
+    report, staged = Report(), []
+    have = set(source.keys())
+    for node in walk(model, index):
+        for p, handle in node.tensors.items():
+            key = node.key(p.lstrip("?"))
+            if node.form and p in node.form.drop:
+                continue
+            if key not in have:
+                report.missing.append(key)
+                continue
+            have.discard(key)
+            value = source.get(key)
+            if tuple(value.shape) != adapter.shape(handle):
+                report.mismatched.append((key, tuple(value.shape), adapter.shape(handle)))
+                continue
+            staged.append((*node.owners[p], handle, value))
+    report.unexpected += sorted(have)
+    if not report.ok:
+        raise TransferError(report)
+    for owner, leaf, handle, value in staged:
+        adapter.assign(owner, leaf, handle, np.array(value))
+    report.copied = len(staged)
     return report

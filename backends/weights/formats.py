@@ -23,8 +23,16 @@ from typing import Any
 import numpy as np
 
 _ST_DTYPES = {
-    "F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
-    "I8": "i1", "U8": "u1", "BOOL": "?", "BF16": "bfloat16",
+    "F64": "<f8",
+    "F32": "<f4",
+    "F16": "<f2",
+    "I64": "<i8",
+    "I32": "<i4",
+    "I16": "<i2",
+    "I8": "i1",
+    "U8": "u1",
+    "BOOL": "?",
+    "BF16": "bfloat16",
 }
 
 
@@ -48,9 +56,9 @@ def _st_code(dtype: np.dtype) -> str:
 def detect_format(path: str | Path) -> str:
     """The format of a checkpoint path, from its name (or an Orbax directory)."""
     name = str(path).rstrip("/")
-    if name.endswith(".weights.h5") or name.endswith(".h5"):
+    if name.endswith(".h5"):
         return "keras_h5"
-    if name.endswith(".safetensors") or name.endswith(".safetensors.index.json"):
+    if name.endswith((".safetensors", ".safetensors.index.json")):
         return "safetensors"
     if name.endswith(".npz"):
         return "npz"
@@ -184,6 +192,10 @@ class Sink:
     def write(self, key: str, value: np.ndarray) -> None:
         raise NotImplementedError
 
+    def write_blocks(self, key: str, shape: tuple[int, ...], dtype: Any, blocks: Any) -> None:
+        """Write a tensor given as C-order blocks along axis 0."""
+        self.write(key, np.concatenate(list(blocks)).reshape(shape))
+
     def commit(self) -> None:
         self._close()
         if self.path.is_dir():
@@ -207,12 +219,15 @@ class SafetensorsSink(Sink):
         self._order = [k for k, _, _ in entries]
         for key, shape, dtype in entries:
             size = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
-            header[key] = {"dtype": _st_code(np.dtype(dtype)), "shape": list(shape),
-                           "data_offsets": [off, off + size]}
+            header[key] = {
+                "dtype": _st_code(np.dtype(dtype)),
+                "shape": list(shape),
+                "data_offsets": [off, off + size],
+            }
             off += size
         raw = json.dumps(header, separators=(",", ":")).encode()
         raw += b" " * (-len(raw) % 8)  # keep tensor data 8-byte aligned
-        self._fh = open(self.tmp, "wb")
+        self._fh = open(self.tmp, "wb")  # noqa: SIM115 -- closed by commit/abort
         self._fh.write(struct.pack("<Q", len(raw)) + raw)
         self._next = 0
 
@@ -221,6 +236,13 @@ class SafetensorsSink(Sink):
             raise ValueError(f"safetensors sink expected {self._order[self._next]!r}, got {key!r}")
         self._next += 1
         self._fh.write(memoryview(np.ascontiguousarray(value)).cast("B"))
+
+    def write_blocks(self, key: str, shape: tuple[int, ...], dtype: Any, blocks: Any) -> None:
+        if self._order[self._next] != key:
+            raise ValueError(f"safetensors sink expected {self._order[self._next]!r}, got {key!r}")
+        self._next += 1
+        for b in blocks:
+            self._fh.write(memoryview(np.ascontiguousarray(b)).cast("B"))
 
     def _close(self) -> None:
         if getattr(self, "_fh", None) is not None:
@@ -241,6 +263,17 @@ class NpzSink(Sink):
             np.lib.format.write_array_header_2_0(f, np.lib.format.header_data_from_array_1_0(value))
             f.write(memoryview(value).cast("B") if value.size else b"")
 
+    def write_blocks(self, key: str, shape: tuple[int, ...], dtype: Any, blocks: Any) -> None:
+        header = {
+            "descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+            "fortran_order": False,
+            "shape": tuple(shape),
+        }
+        with self._zip.open(f"{key}.npy", "w", force_zip64=True) as f:
+            np.lib.format.write_array_header_2_0(f, header)
+            for b in blocks:
+                f.write(memoryview(np.ascontiguousarray(b)).cast("B"))
+
     def _close(self) -> None:
         if self._zip is not None:
             self._zip.close()
@@ -253,8 +286,10 @@ def _file_backed(a: np.ndarray) -> bool:
     while base is not None:
         if isinstance(base, mmap.mmap | np.memmap):
             return bool(a.flags.c_contiguous)
-        base = getattr(base, "base", None) if isinstance(base, np.ndarray) else (
-            base.obj if isinstance(base, memoryview) else None
+        base = (
+            getattr(base, "base", None)
+            if isinstance(base, np.ndarray)
+            else (base.obj if isinstance(base, memoryview) else None)
         )
     return False
 
@@ -280,6 +315,19 @@ class OrbaxSink(Sink):
             fname = self._scratch / f"{self._count}.npy"
             staged = np.lib.format.open_memmap(fname, "w+", value.dtype, value.shape)
             staged[...] = value  # copies straight from the source map: no heap copy
+        self._place(key, staged)
+
+    def write_blocks(self, key: str, shape: tuple[int, ...], dtype: Any, blocks: Any) -> None:
+        self._count += 1
+        staged = np.lib.format.open_memmap(self._scratch / f"{self._count}.npy", "w+", dtype, shape)
+        row = 0
+        for b in blocks:
+            staged[row : row + len(b)] = b
+            row += len(b)
+        staged.flush()
+        self._place(key, staged)
+
+    def _place(self, key: str, staged: np.ndarray) -> None:
         node = self._tree
         *heads, last = key.split(".")
         for h in heads:

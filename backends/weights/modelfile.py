@@ -16,8 +16,12 @@ from typing import Any
 
 from switcheroo.backends.weights.adapters import resolve_api
 
-_BASES = {"torch": "torch.nn.Module", "flax_nnx": "flax.nnx.Module", "keras": "keras.Model",
-          "mlx": "mlx.nn.Module"}
+_BASES = {
+    "torch": "torch.nn.Module",
+    "flax_nnx": "flax.nnx.Module",
+    "keras": "keras.Model",
+    "mlx": "mlx.nn.Module",
+}
 
 
 class ModelFileError(Exception):
@@ -73,26 +77,38 @@ def find_builder(ref: str, framework: str) -> Any:
 def build_model(ref: str, framework: str, abstract: bool = True) -> Any:
     """An instance of the model named by ``ref``; shapes only where the framework allows."""
     builder = find_builder(ref, framework)
-    kwargs: dict[str, Any] = {}
-    params = _params(builder)
-    if framework == "flax_nnx" and "rngs" in params:
-        from flax import nnx
+    try:
+        return _instantiate(builder, framework, abstract)
+    except TypeError as err:
+        name = getattr(builder, "__name__", ref)
+        raise ModelFileError(
+            f"{ref}: cannot build {name} without arguments ({err}); name a factory function"
+        ) from None
 
-        kwargs["rngs"] = nnx.Rngs(0)
+
+def _instantiate(builder: Any, framework: str, abstract: bool) -> Any:
     if framework == "torch" and abstract:
         import torch
 
         with torch.device("meta"):
-            return builder(**kwargs)
-    if framework == "flax_nnx" and abstract:
+            return builder()
+    if framework == "flax_nnx":
         from flax import nnx
 
-        return nnx.eval_shape(lambda: builder(**kwargs))
-    return builder(**kwargs)
+        needs_rngs = "rngs" in _params(builder)
+
+        def make() -> Any:
+            # The Rngs must be made inside eval_shape's trace, not captured from outside.
+            return builder(rngs=nnx.Rngs(0)) if needs_rngs else builder()
+
+        return nnx.eval_shape(make) if abstract else make()
+    return builder()
 
 
 def _params(builder: Any) -> set[str]:
+    # A metaclass's __call__ (nnx's PytreeMeta) hides a class's own signature.
+    target = builder.__init__ if inspect.isclass(builder) else builder
     try:
-        return set(inspect.signature(builder).parameters)
+        return set(inspect.signature(target).parameters)
     except (TypeError, ValueError):
         return set()

@@ -137,13 +137,15 @@ def leaves(expr: Expr) -> list[str]:
     out: list[str] = []
 
     def walk(e: Any) -> None:
-        if isinstance(e, list) and e:
-            if e[0] == "load":
-                if e[1] not in out:
-                    out.append(e[1])
-                return
-            for part in e[1:]:
-                walk(part)
+        if not isinstance(e, list) or not e:
+            return
+        if e[0] == "load":
+            if e[1] not in out:
+                out.append(e[1])
+            return
+        # A node starts with its tag; a list of operands (concat, combine) does not.
+        for part in e[1:] if isinstance(e[0], str) else e:
+            walk(part)
 
     walk(expr)
     return out
@@ -154,7 +156,9 @@ def as_contiguous(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x)
 
 
-def infer(expr: Expr, meta: Callable[[str], tuple[tuple[int, ...], Any]]) -> tuple[tuple[int, ...], Any]:
+def infer(
+    expr: Expr, meta: Callable[[str], tuple[tuple[int, ...], Any]]
+) -> tuple[tuple[int, ...], Any]:
     """(shape, dtype) of ``expr`` without reading data; ``meta(key)`` describes a source."""
     tag = expr[0]
     if tag == "load":

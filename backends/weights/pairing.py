@@ -18,7 +18,9 @@ from switcheroo.backends.weights.tree import LayerNode
 def _attrs(node: LayerNode) -> dict[str, Any]:
     if node.form is None or node.obj is None:
         return {}
-    return {hub: getattr(node.obj, fw) for hub, fw in node.form.attrs.items() if hasattr(node.obj, fw)}
+    return {
+        hub: getattr(node.obj, fw) for hub, fw in node.form.attrs.items() if hasattr(node.obj, fw)
+    }
 
 
 def _to_hub(value: Any, op: str) -> Any:
@@ -49,8 +51,10 @@ def build_plan(
         used.add(dst.hub_path)
         if src.spec is None and dst.spec is None:
             _pair_plain(src, dst, plan, report)
-        elif src.spec is None or dst.spec is None or (
-            src.spec != dst.spec and not dst.as_spec(src.spec)
+        elif (
+            src.spec is None
+            or dst.spec is None
+            or (src.spec != dst.spec and not dst.as_spec(src.spec))
         ):
             report.problems.append(
                 f"{dst.name}: source is {src.spec or type(src.obj).__name__}, "

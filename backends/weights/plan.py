@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from switcheroo.backends.weights.ops import Expr, inverse_op
+from switcheroo.backends.weights.ops import Expr, inverse_op, leaves
 from switcheroo.backends.weights.rules import LayerForm, ParamRule, WeightNormRule
 
 
@@ -71,7 +71,7 @@ def hub_exprs(
             # Only "stack" keeps every input; the others put it all in the first.
             (primary if i == 0 or combine == "stack" else secondary).setdefault(h, e)
     out = {**secondary, **primary}
-    sources = {h: _leaf_keys(e) for h, e in out.items()}
+    sources = {h: leaves(e) for h, e in out.items()}
     return out, sources
 
 
@@ -81,14 +81,6 @@ def _assemble(pieces: dict[int | None, tuple[Expr, Any]]) -> Expr:
     any_e, (axis, n, _) = next(iter(pieces.values()))
     parts = [pieces[i][0] if i in pieces else ["zeros_like", any_e] for i in range(n)]
     return ["concat", axis, parts]
-
-
-def _leaf_keys(e: Any) -> list[str]:
-    if isinstance(e, list) and e:
-        if e[0] == "load":
-            return [e[1]]
-        return [k for part in e[1:] for k in _leaf_keys(part)]
-    return []
 
 
 def param_expr(
@@ -128,9 +120,11 @@ def simplify(e: Any) -> Any:
         e[2] = [simplify(p) for p in e[2]]
         parts = e[2]
         subs = [p[4] for p in parts if p[0] == "chunk"]
-        if len(subs) == len(parts) and all(
-            p[1] == e[1] and p[2] == len(parts) and p[3] == i for i, p in enumerate(parts)
-        ) and all(s == subs[0] for s in subs):
+        if (
+            len(subs) == len(parts)
+            and all(p[1] == e[1] and p[2] == len(parts) and p[3] == i for i, p in enumerate(parts))
+            and all(s == subs[0] for s in subs)
+        ):
             return subs[0]
     if e[0] == "op" and isinstance(e[3], list) and e[3][0] == "op":
         inner = e[3]

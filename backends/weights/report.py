@@ -24,7 +24,9 @@ class Report:
     def lines(self) -> list[str]:
         """One line per finding, most serious first."""
         out = [f"problem: {p}" for p in self.problems]
-        out += [f"shape mismatch: {k}: got {list(a)}, expected {list(b)}" for k, a, b in self.mismatched]
+        out += [
+            f"shape mismatch: {k}: got {list(a)}, expected {list(b)}" for k, a, b in self.mismatched
+        ]
         out += [f"missing: {k}" for k in self.missing]
         out += [f"unexpected: {k}" for k in self.unexpected]
         return out

@@ -22,7 +22,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
 from switcheroo.backends.weights.ops import COMBINE, LAYOUT_OPS
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "ontology" / "weight_rules"

@@ -88,4 +88,12 @@ def render_script(cp: CheckpointPlan, model_ref: str, src: str, dst: str) -> str
         f"EXPECTED = {json.dumps(expected, indent=0)}\n"
         f"DROPPED = {json.dumps(cp.dropped)}\n"
     )
-    return head + "\n# ---- ops ----\n" + _body(ops) + "\n# ---- formats ----\n" + _body(formats) + data + _MAIN
+    return (
+        head
+        + "\n# ---- ops ----\n"
+        + _body(ops)
+        + "\n# ---- formats ----\n"
+        + _body(formats)
+        + data
+        + _MAIN
+    )

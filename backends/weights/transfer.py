@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 from switcheroo.backends.weights.adapters import Adapter, adapter_for
 from switcheroo.backends.weights.ops import evaluate
 from switcheroo.backends.weights.pairing import build_plan

@@ -23,8 +23,13 @@ from pathlib import Path
 
 SNAPSHOT_DIR = Path(__file__).parent
 FORMAT = 1
-KINDS = {"P": "positional_only", "A": "positional_or_keyword", "V": "var_positional",
-         "K": "keyword_only", "W": "var_keyword"}
+KINDS = {
+    "P": "positional_only",
+    "A": "positional_or_keyword",
+    "V": "var_positional",
+    "K": "keyword_only",
+    "W": "var_keyword",
+}
 
 
 @dataclass(frozen=True)

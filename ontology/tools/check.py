@@ -58,7 +58,9 @@ def where(onto: Ontology, op: str, fw: str | None) -> str:
     """``mappings/torch/arrays.yaml:12`` for a variant, or the spec's file:line."""
     rel = onto.mapping_files.get((op, fw)) if fw else None
     if rel is None:
-        rel = next((str(p.relative_to(DATA_DIR)) for p in DATA_DIR.rglob(onto.files.get(op, "?"))), "?")
+        rel = next(
+            (str(p.relative_to(DATA_DIR)) for p in DATA_DIR.rglob(onto.files.get(op, "?"))), "?"
+        )
     return f"{Path('ontology/data') / rel}:{_line_index(rel).get(op, 1)}"
 
 
@@ -74,7 +76,7 @@ def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Rep
     loc = where(onto, spec.operation, fw)
     std = set(spec.arg_names)
     say = rep.problems.append
-    apis = [var.api] + [r.use_api for r in var.dispatch_rules]
+    apis = [var.api] + var.aliases + [r.use_api for r in var.dispatch_rules]
     for api in apis:
         if not snapshots.has_api(fw, api):
             say(f"{loc}: {fw}.{spec.operation}: API {api!r} is not in the {fw} snapshot")
@@ -87,8 +89,10 @@ def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Rep
     ):
         for k in keys:
             if k not in std:
-                say(f"{loc}: {fw}.{spec.operation}: {label} names {k!r}, not an argument of "
-                    f"the spec (has {', '.join(spec.arg_names) or 'none'})")
+                say(
+                    f"{loc}: {fw}.{spec.operation}: {label} names {k!r}, not an argument of "
+                    f"the spec (has {', '.join(spec.arg_names) or 'none'})"
+                )
     if var.layout_map is not None:
         for k in var.layout_map.args:
             if k not in std and k not in _CALL_INPUTS:
@@ -116,8 +120,12 @@ def _method_classes(fw: str) -> tuple[str, ...]:
 
 def _variant_key(var: Variant) -> tuple:
     """What tells two variants of one API apart when raising a call to the hub."""
-    return (var.api, tuple(sorted(var.inject_args.items(), key=str)), var.output_select_index,
-            var.as_value)
+    return (
+        var.api,
+        tuple(sorted(var.inject_args.items(), key=str)),
+        var.output_select_index,
+        var.as_value,
+    )
 
 
 def check(onto: Ontology) -> Report:
@@ -157,10 +165,13 @@ def check(onto: Ontology) -> Report:
 
 
 def _fallback_group(onto: Ontology, fw: str) -> str:
-    """Frameworks that share mappings through ``fallback`` are one namespace for duplicates."""
-    group = {fw}
-    for other, traits in onto.traits.items():
-        if fw in traits.fallback or other in onto.traits.get(fw, traits).fallback:
-            if fw in onto.traits and other in onto.traits[fw].fallback:
-                group.add(other)
+    """The frameworks joined to ``fw`` by ``fallback`` links (either way): they resolve
+    each other's mappings, so one API may be mapped only once among them."""
+    group, todo = {fw}, [fw]
+    while todo:
+        cur = todo.pop()
+        linked = set(onto.traits[cur].fallback) if cur in onto.traits else set()
+        linked |= {o for o, t in onto.traits.items() if cur in t.fallback}
+        todo += sorted(linked - group)
+        group |= linked
     return "+".join(sorted(group))

@@ -64,7 +64,9 @@ class Coverage:
             if self.per_fw[fw]["neural"] < goal:
                 out.append(f"{fw}: {int(self.per_fw[fw]['neural'])} neural/ONNX ops < {goal}")
         if self.with_2plus < TARGETS["hub_ops_2plus"][0]:
-            out.append(f"{self.with_2plus} hub ops with 2+ mappings < {TARGETS['hub_ops_2plus'][0]}")
+            out.append(
+                f"{self.with_2plus} hub ops with 2+ mappings < {TARGETS['hub_ops_2plus'][0]}"
+            )
         return out
 
 
@@ -93,8 +95,19 @@ def compute(onto: Ontology) -> Coverage:
 
 def table_rows(cov: Coverage) -> list[list[str]]:
     """Header and one row per framework, as strings."""
-    rows = [["framework", "own", "effective", "Array API", "Array API %", "neural/ONNX", "NumPy extras"]]
+    rows = [
+        ["framework", "own", "effective", "Array API", "Array API %", "neural/ONNX", "NumPy extras"]
+    ]
     for fw, c in cov.per_fw.items():
-        rows.append([fw, str(int(c["own"])), str(int(c["effective"])), str(int(c["array_api"])),
-                     f"{c['array_api_pct']:.1f}", str(int(c["neural"])), str(int(c["numpy"]))])
+        rows.append(
+            [
+                fw,
+                str(int(c["own"])),
+                str(int(c["effective"])),
+                str(int(c["array_api"])),
+                f"{c['array_api_pct']:.1f}",
+                str(int(c["neural"])),
+                str(int(c["numpy"])),
+            ]
+        )
     return rows

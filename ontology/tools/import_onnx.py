@@ -73,7 +73,9 @@ _ATTR_TYPES = {
 def _dtypes(schema: Any, type_str: str) -> list[str] | None:
     for c in schema.type_constraints:
         if c.type_param_str == type_str:
-            names = sorted({t.removeprefix("tensor(").removesuffix(")") for t in c.allowed_type_strs})
+            names = sorted(
+                {t.removeprefix("tensor(").removesuffix(")") for t in c.allowed_type_strs}
+            )
             return names if all(re.fullmatch(r"\w+", n) for n in names) else None
     return None
 
@@ -127,7 +129,9 @@ def _spec_of(schema: Any, name: str) -> dict[str, Any]:
         "source": f"onnx:{domain}:{schema.since_version}",
         "onnx_name": schema.name,
         "std_args": std_args,
-        "return_type": "Tensor" if len(outputs) == 1 else f"tuple[{', '.join(['Tensor'] * len(outputs))}]",
+        "return_type": "Tensor"
+        if len(outputs) == 1
+        else f"tuple[{', '.join(['Tensor'] * len(outputs))}]",
         "verification_mode": "exact" if _EXACT.match(schema.name) else "approx",
     }
 

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from switcheroo.ontology.snapshots import FORMAT, SNAPSHOT_DIR
 from switcheroo.ontology.tools.yaml_out import write_atomic
 
@@ -29,16 +28,44 @@ from switcheroo.ontology.tools.yaml_out import write_atomic
 SOURCES: dict[str, tuple[list[str], list[str], list[str]]] = {
     "torch": (
         ["torch"],
-        ["torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "torch.optim",
-         "torch.optim.lr_scheduler", "torch.linalg", "torch.fft", "torch.special",
-         "torch.random", "torch.nn.utils", "torch.autograd", "torch.cuda", "torch.backends"],
+        [
+            "torch",
+            "torch.nn",
+            "torch.nn.functional",
+            "torch.nn.init",
+            "torch.optim",
+            "torch.optim.lr_scheduler",
+            "torch.linalg",
+            "torch.fft",
+            "torch.special",
+            "torch.random",
+            "torch.nn.utils",
+            "torch.autograd",
+            "torch.cuda",
+            "torch.backends",
+            "torch.jit",
+            "torch.utils.checkpoint",
+        ],
         ["torch.Tensor", "torch.nn.Module"],
     ),
     "jax": (
         ["jax", "jaxlib", "optax"],
-        ["jax", "jax.numpy", "jax.numpy.linalg", "jax.numpy.fft", "jax.nn",
-         "jax.nn.initializers", "jax.lax", "jax.random", "jax.scipy.special", "jax.tree",
-         "jax.tree_util", "optax", "optax.losses", "optax.schedules"],
+        [
+            "jax",
+            "jax.numpy",
+            "jax.numpy.linalg",
+            "jax.numpy.fft",
+            "jax.nn",
+            "jax.nn.initializers",
+            "jax.lax",
+            "jax.random",
+            "jax.scipy.special",
+            "jax.tree",
+            "jax.tree_util",
+            "optax",
+            "optax.losses",
+            "optax.schedules",
+        ],
         ["jax.Array"],
     ),
     "flax_nnx": (
@@ -48,26 +75,62 @@ SOURCES: dict[str, tuple[list[str], list[str], list[str]]] = {
     ),
     "keras": (
         ["keras"],
-        ["keras", "keras.ops", "keras.layers", "keras.activations", "keras.losses",
-         "keras.optimizers", "keras.optimizers.schedules", "keras.initializers",
-         "keras.random", "keras.ops.linalg", "keras.ops.nn", "keras.ops.numpy",
-         "keras.ops.image", "keras.callbacks", "keras.regularizers", "keras.utils"],
+        [
+            "keras",
+            "keras.ops",
+            "keras.layers",
+            "keras.activations",
+            "keras.losses",
+            "keras.optimizers",
+            "keras.optimizers.schedules",
+            "keras.initializers",
+            "keras.random",
+            "keras.ops.linalg",
+            "keras.ops.nn",
+            "keras.ops.numpy",
+            "keras.ops.image",
+            "keras.callbacks",
+            "keras.regularizers",
+            "keras.utils",
+        ],
         ["keras.Layer", "keras.Model"],
     ),
     "tensorflow": (
         ["tensorflow"],
-        ["tensorflow", "tensorflow.math", "tensorflow.nn", "tensorflow.linalg",
-         "tensorflow.signal", "tensorflow.random", "tensorflow.experimental.numpy",
-         "tensorflow.bitwise", "tensorflow.dtypes", "tensorflow.image", "tensorflow.config",
-         "tensorflow.keras.optimizers", "tensorflow.keras.optimizers.schedules",
-         "tensorflow.keras.layers", "tensorflow.keras.losses", "tensorflow.keras.initializers",
-         "tensorflow.keras.activations"],
+        [
+            "tensorflow",
+            "tensorflow.math",
+            "tensorflow.nn",
+            "tensorflow.linalg",
+            "tensorflow.signal",
+            "tensorflow.random",
+            "tensorflow.experimental.numpy",
+            "tensorflow.bitwise",
+            "tensorflow.dtypes",
+            "tensorflow.image",
+            "tensorflow.config",
+            "tensorflow.keras.optimizers",
+            "tensorflow.keras.optimizers.schedules",
+            "tensorflow.keras.layers",
+            "tensorflow.keras.losses",
+            "tensorflow.keras.initializers",
+            "tensorflow.keras.activations",
+        ],
         ["tensorflow.Tensor", "tensorflow.Variable", "tensorflow.Module"],
     ),
     "mlx": (
         ["mlx"],
-        ["mlx.core", "mlx.core.linalg", "mlx.core.fft", "mlx.core.random", "mlx.nn",
-         "mlx.nn.init", "mlx.nn.losses", "mlx.optimizers", "mlx.utils"],
+        [
+            "mlx.core",
+            "mlx.core.linalg",
+            "mlx.core.fft",
+            "mlx.core.random",
+            "mlx.nn",
+            "mlx.nn.init",
+            "mlx.nn.losses",
+            "mlx.optimizers",
+            "mlx.utils",
+        ],
         ["mlx.core.array", "mlx.nn.Module"],
     ),
     "numpy": (
@@ -248,8 +311,12 @@ def introspect(framework: str) -> dict[str, Any]:
             versions[d] = importlib.metadata.version(d)
         except importlib.metadata.PackageNotFoundError:
             continue
-    return {"framework": framework, "format": FORMAT, "versions": versions,
-            "apis": dict(sorted(apis.items()))}
+    return {
+        "framework": framework,
+        "format": FORMAT,
+        "versions": versions,
+        "apis": dict(sorted(apis.items())),
+    }
 
 
 def from_ghost(framework: str) -> dict[str, Any]:
@@ -260,8 +327,12 @@ def from_ghost(framework: str) -> dict[str, Any]:
         name: [what, _params_of_source(sig.strip()[1:-1]) if sig is not None else None]
         for name, (what, sig) in data["apis"].items()
     }
-    return {"framework": framework, "format": FORMAT, "versions": data.get("versions", {}),
-            "apis": dict(sorted(apis.items()))}
+    return {
+        "framework": framework,
+        "format": FORMAT,
+        "versions": data.get("versions", {}),
+        "apis": dict(sorted(apis.items())),
+    }
 
 
 def dumps(snapshot: dict[str, Any]) -> str:

@@ -34,7 +34,9 @@ def inline(value: Any) -> str:
     text = yaml.dump(
         value,
         Dumper=_Dumper,
-        default_flow_style=True, width=10_000, sort_keys=False,
+        default_flow_style=True,
+        width=10_000,
+        sort_keys=False,
         allow_unicode=True,
     )
     return text.strip().removesuffix("...").strip()

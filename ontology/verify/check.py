@@ -1,22 +1,26 @@
 """Verify one hub op: every installed mapping against a reference mapping, by hypothesis.
 
-For each (reference, framework) pair hypothesis draws inputs from the spec
-(:mod:`strategies`); an input the reference rejects (raises) is not in the op's domain and
-is discarded. A result outside tolerance, or an exception where the reference succeeded,
-is a failure, which hypothesis shrinks to a minimal counterexample printed as a runnable
-snippet for both frameworks. The reference is NumPy's mapping when there is one, else the
-first in the ontology's framework order; when it agrees with fewer than half of the
-others the next candidate is tried, and the round with the most agreement is kept.
+A survey draws inputs from the spec (:mod:`strategies`) and runs every framework on each;
+an input the reference rejects (raises) is not in the op's domain and is discarded. A
+result outside tolerance, or an exception where the reference succeeded, is a failure;
+for each failing framework a second, pairwise hypothesis run shrinks it to a minimal
+counterexample, printed as a runnable snippet for both frameworks. The reference is
+NumPy's mapping when there is one, else the first in the ontology's framework order; when
+it agrees with fewer than half of the others the next candidate is tried, and the survey
+with the most agreement is kept.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis.errors import FailedHealthCheck, Flaky, HypothesisException, Unsatisfiable
+from hypothesis.internal.conjecture import engine as _engine
 
 from switcheroo.ontology.odl import FRAMEWORK_KEYS, OpKind, OpSpec, OpType
 from switcheroo.ontology.verify import adapters
@@ -29,9 +33,15 @@ from switcheroo.ontology.verify.calls import (
     render_call,
 )
 from switcheroo.ontology.verify.compare import compare
+from switcheroo.ontology.verify.argtypes import Role, classify
 from switcheroo.ontology.verify.strategies import Unsupported, check_supported, inputs_for
 
 MAX_REFERENCE_ROUNDS = 2
+REJECT_LIMIT = 15  # inputs in a row the reference may reject before it is given up on
+SHRINK_SECONDS = 20
+# Dtypes for tensors whose ODL names none: float32 first; integers and booleans only when
+# the reference accepts no float input at all (bitwise ops in a spec without dtypes).
+UNTYPED_TRIES = (("float32",), ("int32", "int64", "bool"))
 
 
 @dataclass
@@ -63,13 +73,26 @@ class _Mismatch(AssertionError):
     """Raised inside the property so hypothesis shrinks the example."""
 
 
+# (example, why, max_abs_err) of one disagreement.
+Failure = tuple[dict[str, Any], str, float]
+
+
 @dataclass
-class _PairState:
+class _Tally:
     valid: int = 0
     max_err: float = 0.0
+    failure: Failure | None = None
+
+
+@dataclass
+class Survey:
+    """Every framework on the same drawn inputs, compared with one reference."""
+
+    ref: str
+    untyped: tuple[str, ...]
+    valid: int = 0
     ref_error: str = ""
-    failure: tuple[dict[str, Any], str, float] | None = None
-    seen: list[str] = field(default_factory=list)
+    tallies: dict[str, _Tally] = field(default_factory=dict)
 
 
 def run_mapping(spec: OpSpec, framework: str, example: dict[str, Any]) -> Any:
@@ -102,50 +125,103 @@ def _error_text(e: BaseException) -> str:
     return f"{type(e).__name__}: {first[:300]}"
 
 
-def check_pair(spec: OpSpec, ref: str, fw: str, max_examples: int) -> PairResult:
-    """Draw inputs until ``fw`` disagrees with ``ref`` or ``max_examples`` agree."""
-    state = _PairState()
+def _settings(max_examples: int, shrink: bool) -> settings:
+    phases = (Phase.generate, Phase.shrink) if shrink else (Phase.generate,)
+    return settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
+                    suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
+                    phases=phases, print_blob=False)
 
-    @settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
-              phases=(Phase.generate, Phase.shrink), print_blob=False)
-    @given(inputs_for(spec))
+
+def _one(spec: OpSpec, fw: str, example: dict[str, Any], expected: Any) -> tuple[bool, str, float]:
+    try:
+        got = run_mapping(spec, fw, example)
+    except Exception as e:  # a framework error is this mapping's failure, not ours
+        return False, f"raised {_error_text(e)}", math.inf
+    outcome = compare(spec, expected, got)
+    return outcome.ok, outcome.why, outcome.max_abs_err
+
+
+def survey(spec: OpSpec, ref: str, others: list[str], max_examples: int,
+           untyped: tuple[str, ...] = UNTYPED_TRIES[0]) -> Survey:
+    """Run every framework on up to ``max_examples`` inputs the reference accepts.
+
+    No shrinking here: a framework's first disagreement is kept, and stops it being run
+    again. When the reference rejects the first REJECT_LIMIT inputs it is given up on.
+    """
+    sv = Survey(ref, untyped, tallies={fw: _Tally() for fw in others})
+    rejected = [0]
+
+    @_settings(max_examples, shrink=False)
+    @given(inputs_for(spec, untyped))
     def prop(example: dict[str, Any]) -> None:
+        if sv.valid == 0 and rejected[0] >= REJECT_LIMIT:
+            return  # given up: let hypothesis run out of examples without more calls
         try:
             expected = run_mapping(spec, ref, example)
         except Exception as e:  # the reference rejects it: outside the op's domain
-            state.ref_error = _error_text(e)
+            sv.ref_error = _error_text(e)
+            rejected[0] += 1
             reject()
-        state.valid += 1
-        try:
-            got = run_mapping(spec, fw, example)
-        except Exception as e:  # recorded as this mapping's failure
-            state.failure = (example, f"raised {_error_text(e)}", math.inf)
-            raise _Mismatch from None
-        outcome = compare(spec, expected, got)
-        if not outcome.ok:
-            state.failure = (example, outcome.why, outcome.max_abs_err)
-            raise _Mismatch
-        state.max_err = max(state.max_err, outcome.max_abs_err)
+        sv.valid += 1
+        for fw, tally in sv.tallies.items():
+            if tally.failure is not None:
+                continue
+            ok, why, err = _one(spec, fw, example, expected)
+            if ok:
+                tally.valid += 1
+                tally.max_err = max(tally.max_err, err)
+            else:
+                tally.failure = (example, why, err)
 
     try:
         prop()
-    except (_Mismatch, Flaky):
-        assert state.failure is not None
-        example, why, err = state.failure
-        return PairResult("failed", f"vs {ref}: {why}", err, state.valid, ref,
-                          snippet(spec, example, [ref, fw]))
     except (Unsatisfiable, FailedHealthCheck):
-        return PairResult("skipped", f"no drawn input accepted by reference {ref}: "
-                          f"{state.ref_error}", 0.0, 0, ref)
+        pass  # valid stays 0: reported with the reference's last error
     except Unsupported as e:
-        return PairResult("skipped", f"inputs: {e}", 0.0, 0, ref)
-    except HypothesisException as e:
-        return PairResult("skipped", f"hypothesis: {_error_text(e)}", 0.0, state.valid, ref)
-    if state.valid == 0:
-        return PairResult("skipped", f"no drawn input accepted by reference {ref}: "
-                          f"{state.ref_error}", 0.0, 0, ref)
-    return PairResult("verified", "", state.max_err, state.valid, ref)
+        sv.valid, sv.ref_error = 0, f"inputs: {e}"
+    return sv
+
+
+def shrink_failure(spec: OpSpec, sv: Survey, fw: str, max_examples: int) -> Failure | None:
+    """A minimal input on which ``fw`` disagrees with the survey's reference, or None."""
+    found: list[Failure] = []
+    ref = sv.ref
+
+    @_settings(max_examples, shrink=True)
+    @given(inputs_for(spec, sv.untyped))
+    def prop(example: dict[str, Any]) -> None:
+        try:
+            expected = run_mapping(spec, ref, example)
+        except Exception:  # outside the op's domain, as in survey()
+            reject()
+        ok, why, err = _one(spec, fw, example, expected)
+        if not ok:
+            found.append((example, why, err))
+            raise _Mismatch
+
+    with _shrink_budget(SHRINK_SECONDS):
+        try:
+            prop()
+        except (_Mismatch, Flaky):
+            return found[-1]  # hypothesis replays the shrunk example last
+        except HypothesisException:
+            return None
+    return None
+
+
+@contextmanager
+def _shrink_budget(seconds: int) -> Iterator[None]:
+    """Cap hypothesis's shrinking time. It has no public setting for this; the engine
+    module's constant is read at the start of each shrink, so it is swapped around it."""
+    old = getattr(_engine, "MAX_SHRINKING_SECONDS", None)
+    if old is None:
+        yield
+        return
+    _engine.MAX_SHRINKING_SECONDS = seconds
+    try:
+        yield
+    finally:
+        _engine.MAX_SHRINKING_SECONDS = old
 
 
 def _candidates(frameworks: list[str]) -> list[str]:
@@ -181,41 +257,55 @@ def verify_op(spec: OpSpec, frameworks: list[str], max_examples: int) -> dict[st
     if scope:
         results.update({fw: PairResult("skipped", scope) for fw in runnable})
         return results
-    if not runnable:
+    if len(runnable) < 2:
+        results.update({fw: PairResult("skipped", "no second installed mapping to compare with")
+                        for fw in runnable})
         return results
-    if len(runnable) == 1:
-        results[runnable[0]] = PairResult("skipped", "no second installed mapping to compare with")
-        return results
-    best: dict[str, PairResult] | None = None
-    for ref in _candidates(runnable)[:MAX_REFERENCE_ROUNDS]:
-        round_ = {fw: check_pair(spec, ref, fw, max_examples) for fw in runnable if fw != ref}
-        agreed = sum(r.status == "verified" for r in round_.values())
-        round_[ref] = _reference_verdict(ref, round_)
-        if best is None or _score(round_) > _score(best):
-            best = round_
-        if 2 * agreed >= len(runnable) - 1:
+    typed = any(a.dtype for a in spec.std_args if classify(a).role in (Role.tensor, Role.tensors))
+    best: Survey | None = None
+    for untyped in UNTYPED_TRIES[:1] if typed else UNTYPED_TRIES:
+        for ref in _candidates(runnable)[:MAX_REFERENCE_ROUNDS]:
+            sv = survey(spec, ref, [fw for fw in runnable if fw != ref], max_examples, untyped)
+            if best is None or _agreed(sv) > _agreed(best):
+                best = sv
+            if sv.valid and 2 * _agreed(sv) >= len(runnable) - 1:
+                break
+        if best is not None and best.valid:
             break
     assert best is not None
-    results.update(best)
+    results.update(_verdicts(spec, best, max_examples))
     return results
 
 
-def _score(round_: dict[str, PairResult]) -> int:
-    return sum(r.status == "verified" for r in round_.values())
+def _agreed(sv: Survey) -> int:
+    return sum(t.failure is None for t in sv.tallies.values()) if sv.valid else -1
 
 
-def _reference_verdict(ref: str, others: dict[str, PairResult]) -> PairResult:
-    agreed = [fw for fw, r in others.items() if r.status == "verified"]
+def _verdicts(spec: OpSpec, sv: Survey, max_examples: int) -> dict[str, PairResult]:
+    ref = sv.ref
+    if sv.valid == 0:
+        why = f"no drawn input accepted by reference {ref}: {sv.ref_error}"
+        return {fw: PairResult("skipped", why, reference=ref) for fw in [ref, *sv.tallies]}
+    out: dict[str, PairResult] = {}
+    for fw, tally in sv.tallies.items():
+        if tally.failure is None:
+            out[fw] = PairResult("verified", "", tally.max_err, tally.valid, ref)
+            continue
+        # Shrink for a readable counterexample; keep the survey's input if shrinking
+        # does not find the disagreement again.
+        example, why, err = shrink_failure(spec, sv, fw, max_examples) or tally.failure
+        out[fw] = PairResult("failed", f"vs {ref}: {why}", err, tally.valid, ref,
+                             snippet(spec, example, [ref, fw]))
+    agreed = [fw for fw, r in out.items() if r.status == "verified"]
     if agreed:
-        err = max(others[fw].max_abs_err for fw in agreed)
-        examples = max(others[fw].examples for fw in agreed)
-        return PairResult("verified", f"reference; agrees with {', '.join(agreed)}", err, examples)
-    if all(r.status == "skipped" for r in others.values()):
-        return PairResult("skipped", next(iter(others.values())).reason)
-    if len(others) == 1:  # one disagreeing partner: no evidence which side is wrong
-        (partner,) = others
-        return PairResult("skipped", f"reference; its only partner {partner} disagrees")
-    return PairResult("failed", "reference; no other mapping agrees with it", math.inf)
+        err = max(out[fw].max_abs_err for fw in agreed)
+        out[ref] = PairResult("verified", f"reference; agrees with {', '.join(agreed)}", err,
+                              sv.valid)
+    elif len(out) == 1:  # one disagreeing partner: no evidence which side is wrong
+        out[ref] = PairResult("skipped", f"reference; its only partner {next(iter(out))} disagrees")
+    else:
+        out[ref] = PairResult("failed", "reference; no other mapping agrees with it", math.inf)
+    return out
 
 
 def _unrunnable(spec: OpSpec, fw: str) -> str | None:

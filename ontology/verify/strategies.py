@@ -50,10 +50,10 @@ class Unsupported(ValueError):
     """The spec has an argument the verifier cannot draw values for."""
 
 
-def dtypes_of(arg: StdArg) -> tuple[str, ...]:
-    """The generated dtypes an argument accepts (float32 when the ODL says nothing)."""
+def dtypes_of(arg: StdArg, untyped: tuple[str, ...] = ("float32",)) -> tuple[str, ...]:
+    """The generated dtypes an argument accepts (``untyped`` when the ODL says nothing)."""
     if not arg.dtype:
-        return ("float32",)
+        return untyped
     out: list[str] = []
     for raw in arg.dtype:
         name = str(raw).strip().lower()
@@ -179,8 +179,9 @@ def check_supported(spec: OpSpec) -> None:
 
 
 @st.composite
-def inputs_for(draw: Any, spec: OpSpec) -> dict[str, Any]:
-    """One example of the op's standard arguments (see the module docstring)."""
+def inputs_for(draw: Any, spec: OpSpec, untyped: tuple[str, ...] = ("float32",)) -> dict[str, Any]:
+    """One example of the op's standard arguments (see the module docstring); tensors
+    whose ODL names no dtype get one of ``untyped``."""
     kinds = {a.name: classify(a) for a in spec.std_args}
     dims: dict[str, Any] = {"...": tuple(draw(st.lists(st.integers(1, 3), max_size=2)))}
     tensor_args = [a for a in spec.std_args if kinds[a.name].role in (Role.tensor, Role.tensors)]
@@ -189,7 +190,8 @@ def inputs_for(draw: Any, spec: OpSpec) -> dict[str, Any]:
     square = draw(st.booleans())  # equal dims make matmul-like ops valid without a shape_spec
     side = draw(st.integers(1, MAX_DIM))
     base = tuple(side if square else draw(st.integers(1, MAX_DIM)) for _ in range(rank))
-    shared = draw(st.sampled_from(sorted({d for a in tensor_args for d in dtypes_of(a)}) or ["x"]))
+    shared = draw(st.sampled_from(
+        sorted({d for a in tensor_args for d in dtypes_of(a, untyped)}) or ["x"]))
     out: dict[str, Any] = {}
     first_shape: tuple[int, ...] | None = None
     for arg in spec.std_args:
@@ -201,7 +203,7 @@ def inputs_for(draw: Any, spec: OpSpec) -> dict[str, Any]:
         if kind.nullable and not kind.optional and draw(st.integers(0, 3)) == 0:
             out[arg.name] = None
             continue
-        allowed = dtypes_of(arg)
+        allowed = dtypes_of(arg, untyped)
         dtype = shared if shared in allowed else draw(st.sampled_from(allowed))
         if arg.shape_spec:
             shape = _shape_of(draw, dims, arg.shape_spec)

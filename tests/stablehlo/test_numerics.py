@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from xdsl.context import Context
-
 from switcheroo.backends.stablehlo.to_python import emit_python
 from switcheroo.frontends.mlir_text import parse_mlir
 from switcheroo.passes.convert_stablehlo_to_hub import ConvertStablehloToHub
+from xdsl.context import Context
+
 from tests.stablehlo.oracle import (
     CORPUS,
     FRAMEWORK_FILES,
@@ -53,12 +53,20 @@ def _run_generated(source: str, framework: str, inputs: list[np.ndarray]) -> lis
     return [_to_numpy(o, framework) for o in outs]
 
 
+CASES = [
+    pytest.param(
+        name, fw,
+        marks=[pytest.mark.slow] if name.startswith("transformer_stack") and fw != "numpy" else [],
+        id=f"{name}-{fw}",
+    )
+    for name in FILES
+    for fw in ("numpy", "torch", "jax")
+]
+
+
 @pytest.mark.frameworks
-@pytest.mark.parametrize("framework", ["numpy", "torch", "jax"])
-@pytest.mark.parametrize("name", FILES)
-def test_translation_matches_jax(name: str, framework: str, request) -> None:
-    if name.startswith("transformer_stack") and framework != "numpy":
-        request.applymarker(pytest.mark.slow)
+@pytest.mark.parametrize(("name", "framework"), CASES)
+def test_translation_matches_jax(name: str, framework: str) -> None:
     corpus_files()
     path = CORPUS / name
     if framework != "numpy":

@@ -69,7 +69,7 @@ def _keras(make: Callable[[Any], Any], cl: bool = False, sample: tuple[int, ...]
 def _mlx(make: Callable[[Any], Any], cl: bool = False):
     def build():
         import mlx.core as mx
-        import mlx.nn as nn
+        from mlx import nn
 
         m = make(nn)
         m.eval()
@@ -95,7 +95,9 @@ def _conv(dims: int) -> Case:
         shape,
         {
             "flax_nnx": _nnx(lambda nnx: nnx.Conv(4, 6, k, padding=1, rngs=nnx.Rngs(0)), cl=True),
-            "keras": _keras(lambda L: getattr(L, f"Conv{dims}D")(6, 3, padding="same"), True, shape),
+            "keras": _keras(
+                lambda L: getattr(L, f"Conv{dims}D")(6, 3, padding="same"), True, shape
+            ),
             "mlx": _mlx(lambda nn: getattr(nn, f"Conv{dims}d")(4, 6, 3, padding=1), cl=True),
         },
     )
@@ -112,7 +114,9 @@ def _conv_t(dims: int) -> Case:
         shape,
         {
             "flax_nnx": _nnx(
-                lambda nnx: nnx.ConvTranspose(4, 6, k, strides=2, padding="VALID", rngs=nnx.Rngs(0)),
+                lambda nnx: nnx.ConvTranspose(
+                    4, 6, k, strides=2, padding="VALID", rngs=nnx.Rngs(0)
+                ),
                 cl=True,
             ),
             "keras": _keras(
@@ -151,7 +155,9 @@ def cases() -> dict[str, Case]:
             (2, 4, 6, 6),
             {
                 "flax_nnx": _nnx(
-                    lambda nnx: nnx.Conv(4, 8, (3, 3), feature_group_count=2, padding="VALID", rngs=nnx.Rngs(0)),
+                    lambda nnx: nnx.Conv(
+                        4, 8, (3, 3), feature_group_count=2, padding="VALID", rngs=nnx.Rngs(0)
+                    ),
                     cl=True,
                 ),
                 "keras": _keras(lambda L: L.Conv2D(8, 3, groups=2), True, (2, 4, 6, 6)),
@@ -164,10 +170,14 @@ def cases() -> dict[str, Case]:
             (2, 4, 6, 6),
             {
                 "flax_nnx": _nnx(
-                    lambda nnx: nnx.Conv(4, 8, (3, 3), feature_group_count=4, padding="VALID", rngs=nnx.Rngs(0)),
+                    lambda nnx: nnx.Conv(
+                        4, 8, (3, 3), feature_group_count=4, padding="VALID", rngs=nnx.Rngs(0)
+                    ),
                     cl=True,
                 ),
-                "keras": _keras(lambda L: L.DepthwiseConv2D(3, depth_multiplier=2), True, (2, 4, 6, 6)),
+                "keras": _keras(
+                    lambda L: L.DepthwiseConv2D(3, depth_multiplier=2), True, (2, 4, 6, 6)
+                ),
             },
         ),
         "batchnorm2d": Case(
@@ -175,7 +185,9 @@ def cases() -> dict[str, Case]:
             _t,
             (4, 6, 3, 3),
             {
-                "flax_nnx": _nnx(lambda nnx: nnx.BatchNorm(6, use_running_average=True, rngs=nnx.Rngs(0)), True),
+                "flax_nnx": _nnx(
+                    lambda nnx: nnx.BatchNorm(6, use_running_average=True, rngs=nnx.Rngs(0)), True
+                ),
                 "keras": _keras(lambda L: L.BatchNormalization(), True, (4, 6, 3, 3)),
                 "mlx": _mlx(lambda nn: nn.BatchNorm(6), cl=True),
             },
@@ -195,7 +207,9 @@ def cases() -> dict[str, Case]:
             _t,
             gn_shape,
             {
-                "flax_nnx": _nnx(lambda nnx: nnx.GroupNorm(8, num_groups=2, rngs=nnx.Rngs(0)), True),
+                "flax_nnx": _nnx(
+                    lambda nnx: nnx.GroupNorm(8, num_groups=2, rngs=nnx.Rngs(0)), True
+                ),
                 "keras": _keras(lambda L: L.GroupNormalization(2), True, gn_shape),
                 "mlx": _mlx(lambda nn: nn.GroupNorm(2, 8, pytorch_compatible=True), cl=True),
             },

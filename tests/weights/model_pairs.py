@@ -22,7 +22,9 @@ def torch_model() -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.embed = nn.Embedding(VOCAB, DIM)
-            self.conv = nn.Sequential(nn.Conv1d(DIM, DIM, 3, padding=1), nn.BatchNorm1d(DIM), nn.ReLU())
+            self.conv = nn.Sequential(
+                nn.Conv1d(DIM, DIM, 3, padding=1), nn.BatchNorm1d(DIM), nn.ReLU()
+            )
             self.blocks = nn.ModuleList([nn.Linear(DIM, DIM), nn.LayerNorm(DIM)])
             self.scale = nn.Parameter(torch.linspace(0.5, 1.5, DIM))
             self.head = nn.Linear(DIM, 3)
@@ -93,13 +95,15 @@ def keras_model() -> Any:
 
 def mlx_model() -> Any:
     import mlx.core as mx
-    import mlx.nn as nn
+    from mlx import nn
 
     class Net(nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.embed = nn.Embedding(VOCAB, DIM)
-            self.conv = nn.Sequential(nn.Conv1d(DIM, DIM, 3, padding=1), nn.BatchNorm(DIM), nn.ReLU())
+            self.conv = nn.Sequential(
+                nn.Conv1d(DIM, DIM, 3, padding=1), nn.BatchNorm(DIM), nn.ReLU()
+            )
             self.blocks = [nn.Linear(DIM, DIM), nn.LayerNorm(DIM)]
             self.scale = mx.ones((DIM,))
             self.head = nn.Linear(DIM, 3)

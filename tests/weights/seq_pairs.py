@@ -35,7 +35,7 @@ def _embed(fw: str):
             m(np.zeros((2, 3), np.int32))
             return m, lambda x: keras.ops.convert_to_numpy(m(_ids(x)))
         import mlx.core as mx
-        import mlx.nn as nn
+        from mlx import nn
 
         m = nn.Embedding(10, 4)
         return m, lambda x: np.array(m(mx.array(_ids(x))))
@@ -77,7 +77,7 @@ def _mha(fw: str):
             m(z, z)
             return m, lambda x: keras.ops.convert_to_numpy(m(x, x, x))
         import mlx.core as mx
-        import mlx.nn as nn
+        from mlx import nn
 
         m = nn.MultiHeadAttention(8, 2, bias=True)
         return m, lambda x: np.array(m(mx.array(x), mx.array(x), mx.array(x), None))

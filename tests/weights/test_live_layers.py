@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from tests.weights.layer_pairs import cases  # noqa: E402
+from tests.weights.layer_pairs import cases
 
 FRAMEWORK_MODULES = {"flax_nnx": "flax.nnx", "keras": "keras", "mlx": "mlx.nn"}
 PAIRS = [(name, fw) for name, case in cases().items() for fw in case.targets]

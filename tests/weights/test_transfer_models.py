@@ -7,8 +7,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from switcheroo.weights import TransferError, transfer  # noqa: E402
-from tests.weights.model_pairs import BUILDERS, SEQ, VOCAB, run, torch_model  # noqa: E402
+from switcheroo.weights import TransferError, transfer
+
+from tests.weights.model_pairs import BUILDERS, SEQ, VOCAB, run, torch_model
 
 MODULES = {"flax_nnx": "flax.nnx", "keras": "keras", "mlx": "mlx.nn"}
 IDS = np.random.default_rng(1).integers(0, VOCAB, (3, SEQ)).astype(np.int32)

@@ -1,0 +1,138 @@
+"""Streaming checkpoint conversion: throughput against a plain copy, peak memory against
+the largest tensor.
+
+Generates a ~1 GB safetensors checkpoint of a stack of torch Linear layers (every
+weight needs a transpose for Flax NNX), then converts it with ``--stream`` to ``.npz``
+and to an Orbax checkpoint, each in a fresh process. Prints, per target:
+  throughput ratio = plain-copy time / conversion time     (target >= 0.5)
+  peak memory ratio = peak RSS growth / largest tensor     (target <= 1.5)
+and also the peak of NumPy/Python heap allocations (tracemalloc) over the largest
+tensor, since RSS also counts file pages the process has mapped. Everything is written
+under one temporary directory, removed at the end.
+
+Run: python benchmarks/weights_stream.py [--gb 1.0] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+WIDTH = 4096  # one weight is WIDTH * WIDTH float32 = 64 MiB
+
+
+def _layers(gb: float) -> int:
+    return max(1, round(gb * 2**30 / (WIDTH * WIDTH * 4)))
+
+
+def _model(n: int):
+    import torch
+
+    with torch.device("meta"):
+        return torch.nn.Sequential(*[torch.nn.Linear(WIDTH, WIDTH) for _ in range(n)])
+
+
+def generate(path: Path, n: int) -> None:
+    """Write the checkpoint tensor by tensor (never the whole of it in memory)."""
+    from switcheroo.backends.weights.formats import SafetensorsSink
+
+    entries = []
+    for i in range(n):
+        entries += [
+            (f"{i}.weight", (WIDTH, WIDTH), np.float32),
+            (f"{i}.bias", (WIDTH,), np.float32),
+        ]
+    sink = SafetensorsSink(path)
+    sink.begin(entries)
+    rng = np.random.default_rng(0)
+    for key, shape, dtype in entries:
+        sink.write(key, rng.standard_normal(shape, dtype=np.float32))
+    sink.commit()
+
+
+def _rss_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1])
+    return 0
+
+
+def child(src: Path, out: Path, n: int) -> None:
+    """Convert once and print {seconds, rss_peak_growth, heap_peak} as JSON."""
+    import tracemalloc
+
+    from switcheroo.backends.weights.convert import plan_from_models, run_plan
+    from switcheroo.backends.weights.formats import detect_format, open_source
+
+    cp = plan_from_models(_model(n), "torch", "flax_nnx")
+    import orbax.checkpoint  # noqa: F401  (import cost is not conversion cost)
+
+    # Reset the RSS high-water mark so only the conversion counts (Linux clear_refs 5).
+    Path("/proc/self/clear_refs").write_text("5")
+    base = _rss_kib("VmRSS:")
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    run_plan(cp, open_source(src, stream=True), out, detect_format(out))
+    seconds = time.perf_counter() - t0
+    heap = tracemalloc.get_traced_memory()[1]
+    peak = (_rss_kib("VmHWM:") - base) * 1024
+    print(json.dumps({"seconds": seconds, "rss_peak_growth": peak, "heap_peak": heap}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--gb", type=float, default=1.0)
+    ap.add_argument("--dir", type=Path, default=None, help="where to put the temporary files")
+    ap.add_argument("--child", nargs=3, metavar=("SRC", "OUT", "N"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(Path(args.child[0]), Path(args.child[1]), int(args.child[2]))
+        return
+    n = _layers(args.gb)
+    largest = WIDTH * WIDTH * 4
+    work = Path(tempfile.mkdtemp(prefix="swc-weights-bench-", dir=args.dir))
+    try:
+        src = work / "model.safetensors"
+        generate(src, n)
+        size = src.stat().st_size
+        shutil.copyfile(src, work / "warm")  # warm the page cache for every reader alike
+        (work / "warm").unlink()
+        t0 = time.perf_counter()
+        shutil.copyfile(src, work / "copy")
+        copy_s = time.perf_counter() - t0
+        (work / "copy").unlink()
+        print(
+            f"checkpoint: {size / 2**30:.2f} GiB, {2 * n} tensors, largest {largest / 2**20:.0f} MiB"
+        )
+        print(f"plain copy: {copy_s:.2f} s ({size / copy_s / 2**30:.2f} GiB/s)")
+        for target in ("out.npz", "out_orbax"):
+            out = work / target
+            cmd = [sys.executable, __file__, "--child", str(src), str(out), str(n)]
+            res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if res.returncode != 0:
+                print(f"{target}: failed: {res.stderr.strip().splitlines()[-1:]}")
+                continue
+            r = json.loads(res.stdout.strip().splitlines()[-1])
+            print(
+                f"--stream -> {target:10s} {r['seconds']:.2f} s  "
+                f"throughput {copy_s / r['seconds']:.2f}x copy (target >= 0.5)  "
+                f"peak RSS {r['rss_peak_growth'] / largest:.2f}x largest tensor (target <= 1.5)  "
+                f"heap {r['heap_peak'] / largest:.2f}x"
+            )
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    os.sync()
+
+
+if __name__ == "__main__":
+    main()

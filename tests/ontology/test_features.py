@@ -1,0 +1,56 @@
+"""Every ODL feature is used by at least one real mapping or spec."""
+
+from __future__ import annotations
+
+from switcheroo.ontology.odl import OpSpec, StdArg, Variant
+
+
+def _used(values, field: str, default) -> bool:
+    return any(getattr(v, field) != default for v in values)
+
+
+def test_every_variant_field_used(onto):
+    variants = [v for s in onto.specs.values() for v in s.variants.values()]
+    unused = [
+        f
+        for f, info in Variant.model_fields.items()
+        if f != "note" and not _used(variants, f, info.get_default(call_default_factory=True))
+    ]
+    assert unused == []
+
+
+def test_every_spec_and_arg_field_used(onto):
+    specs = list(onto.specs.values())
+    unused = [
+        f
+        for f, info in OpSpec.model_fields.items()
+        if not _used(specs, f, info.get_default(call_default_factory=True))
+    ]
+    assert unused == []
+    args = [a for s in specs for a in s.std_args]
+    unused = [
+        f
+        for f, info in StdArg.model_fields.items()
+        if not _used(args, f, info.get_default(call_default_factory=True))
+    ]
+    assert unused == []
+
+
+def test_dispatch_ops_all_used(onto):
+    ops = {
+        r.op.value
+        for s in onto.specs.values()
+        for v in s.variants.values()
+        for r in v.dispatch_rules
+    }
+    assert ops >= {"eq", "is_type"}
+
+
+def test_import_forms_used(onto):
+    forms = {
+        type(i).__name__
+        for s in onto.specs.values()
+        for v in s.variants.values()
+        for i in v.required_imports
+    }
+    assert forms == {"str", "ImportSpec"}

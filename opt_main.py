@@ -65,6 +65,18 @@ class SwcOptMain(xDSLOptMain):
             self._plugin_passes.update(load_pass_plugin(path))
         super().__init__(description="switcheroo's modular optimizer driver", args=argv)
 
+    def register_all_frontends(self) -> None:
+        super().register_all_frontends()
+
+        def parse(io) -> object:
+            # Our MLIR reader: xDSL's parser plus trailing #loc aliases and hex floats.
+            from switcheroo.frontends.mlir_text import parse_in_context
+
+            text = io.read().decode()
+            return parse_in_context(self.ctx, text, self.get_input_name(), not self.args.no_implicit_module)
+
+        self.available_frontends["mlir"] = parse
+
     def register_all_passes(self) -> None:
         super().register_all_passes()
         for name, cls in self._plugin_passes.items():

@@ -106,8 +106,12 @@ def class_name(spec_name: str) -> str:
 
 def _make_op(spec: OpSpec) -> type[HubOp]:
     doc = (spec.description or spec.operation).strip().splitlines()[0]
+    name = class_name(spec.operation)
+    if spec.operation[:1].isupper():
+        # ``Dropout`` (a layer) and ``dropout`` (a function) both exist: say which.
+        name = name[:-2] + spec.kind.value.title().replace("_", "") + "Op"
     cls = type(
-        class_name(spec.operation),
+        name,
         (HubOp,),
         {
             "name": f"hub.{spec.operation}",

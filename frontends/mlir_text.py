@@ -181,3 +181,13 @@ def parse_mlir(text: str, path: str = "<stdin>", *, verify: bool = True) -> Modu
             first = str(e).strip().splitlines()[0] if str(e).strip() else "verification failed"
             raise MlirSyntaxError(path, 1, 1, first) from None
     return module
+
+
+def parse_in_context(ctx, text: str, path: str, implicit_module: bool = True) -> ModuleOp:
+    """Parse with a caller's context and no verification (``swc-opt`` verifies itself, so
+    ``--verify-diagnostics`` sees verifier errors); parse errors stay xDSL ParseErrors."""
+    body, aliases = _lift_loc_aliases(text)
+    locs = _resolve_loc_aliases(ctx, text, path, aliases)
+    parser = MlirParser(ctx, body, path)
+    parser.attribute_aliases.update(locs)
+    return parser.parse_module(implicit_module)

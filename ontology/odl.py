@@ -126,7 +126,7 @@ class Variant(_Strict):
     api: str
     method: str | None = None
     args: dict[str, str] = Field(default_factory=dict)
-    arg_values: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    arg_values: dict[str, dict[Any, Any]] = Field(default_factory=dict)
     defaults: dict[str, Any] = Field(default_factory=dict)
     inject_args: dict[str, Any] = Field(default_factory=dict)
     drop_args: list[str] = Field(default_factory=list)

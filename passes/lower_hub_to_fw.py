@@ -48,6 +48,10 @@ def _rule_holds(rule: DispatchRule, value: object) -> bool:
     return False
 
 
+class Unlowerable(Exception):
+    """The target's variant cannot express this use; the source call is kept, marked."""
+
+
 def _strs(items: list[str]) -> ArrayAttr[StringAttr]:
     return ArrayAttr([StringAttr(s) for s in items])
 
@@ -81,6 +85,12 @@ def build_call(
             new_ops.extend(ops)
             values[n] = ops[-1].results[0]
     for n in variant.drop_args:
+        # The target infers a shape argument (in_features); an option it lacks may only
+        # go when it holds the spec's default, or the result would silently differ.
+        arg = spec.arg(n)
+        if n in values and arg is not None and arg.has_default and not values_equal(
+                const_value(values[n]), arg.default):
+            raise Unlowerable(f"{n}={const_value(values[n])!r} has no {framework} equivalent")
         values.pop(n, None)
     if "kernel_size_tuple" in variant.requires_plugin and variant.layout_map and "input" in variant.layout_map.args:
         # nn.Conv2d(1, 32, 3) -> nnx.Conv(1, 32, kernel_size=(3, 3)): one entry per spatial dim.
@@ -141,26 +151,35 @@ class LowerHubOp(RewritePattern):
             new = fw.RefOp.create(properties=props, result_types=[result_type])
             rewriter.replace_op(op, new, [new.results[0]])
             return
-        new_ops, operands, names, api = build_call(spec, variant, fwk, op.named_args(), op)
+        try:
+            new_ops, operands, names, api = build_call(spec, variant, fwk, op.named_args(), op)
+        except Unlowerable as e:
+            self.keep_source(op, rewriter, result_type, str(e))
+            return
         props["api"] = StringAttr(api)
         props["arg_names"] = _strs(names)
         call = fw.CallOp.create(operands=operands, properties=props, result_types=[result_type])
         rewriter.replace_op(op, [*new_ops, call], [call.results[0]])
 
-    def keep_source(self, op: hub.HubOp, rewriter: PatternRewriter, result_type) -> None:
+    def keep_source(self, op: hub.HubOp, rewriter: PatternRewriter, result_type, why: str = "") -> None:
         src_fw = op.src_framework.data if op.src_framework else "torch"
         src_api = op.src_api.data if op.src_api else op.SPEC_NAME
+        reason = why or f"no {self.framework} mapping for hub op {op.SPEC_NAME!r}"
         props = {
             "framework": StringAttr(src_fw),
             "api": StringAttr(src_api),
-            "unmapped": StringAttr(f"{src_api}: no {self.framework} mapping for hub op {op.SPEC_NAME!r}"),
+            "unmapped": StringAttr(f"{src_api}: {reason}"),
         }
         if op.loc is not None:
             props["loc"] = op.loc
         if not op.args:
             new: Operation = fw.RefOp.create(properties=props, result_types=[result_type])
         else:
-            props["arg_names"] = op.arg_names
+            # Spell the arguments as the source API names them, so the kept call still runs.
+            src_variant = op.spec.variants.get(src_fw)
+            renames = src_variant.args if src_variant else {}
+            names = [renames.get(n.data, n.data) for n in op.arg_names.data]
+            props["arg_names"] = _strs(names)
             new = fw.CallOp.create(operands=list(op.args), properties=props, result_types=[result_type])
         rewriter.replace_op(op, new, [new.results[0]])
 

@@ -33,6 +33,9 @@ class Adapter:
     tensor_src: str
     dtype_src: str
     to_numpy: Callable[[Any, Any], Any] | None = None
+    # Flushes subnormal floats to zero on CPU (XLA's and TensorFlow's FTZ/DAZ), so on an
+    # input holding subnormals it is compared on the flushed input too.
+    flushes_subnormals: bool = False
 
 
 def _torch_numpy(torch: Any, out: Any) -> Any:
@@ -58,6 +61,7 @@ ADAPTERS: dict[str, Adapter] = {
         dtype=lambda m, n: importlib.import_module("jax.numpy").dtype(n),
         tensor_src="jax.numpy.asarray({})",
         dtype_src="jax.numpy.{}",
+        flushes_subnormals=True,
     ),
     "keras": Adapter(
         module="keras",
@@ -67,6 +71,7 @@ ADAPTERS: dict[str, Adapter] = {
         tensor_src="keras.ops.convert_to_tensor({})",
         dtype_src="{!r}",
         to_numpy=_keras_numpy,
+        flushes_subnormals=True,  # on its TensorFlow backend
     ),
     "mlx": Adapter(
         module="mlx.core",
@@ -92,6 +97,7 @@ ADAPTERS: dict[str, Adapter] = {
         tensor_src="tensorflow.convert_to_tensor({})",
         dtype_src="tensorflow.{}",
         to_numpy=_tf_numpy,
+        flushes_subnormals=True,
     ),
     "torch": Adapter(
         module="torch",

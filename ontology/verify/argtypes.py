@@ -122,7 +122,8 @@ def classify(arg: StdArg) -> ArgKind:
     name = arg.name.lower()
     if name in SHAPE_NAMES and tokens & {"ints", "int"}:
         return ArgKind(Role.shape, nullable, optional)
-    if name in AXIS_NAMES and tokens & {"ints", "int"}:
+    bounded = arg.min is not None or arg.max is not None  # ODL bounds beat the name rules
+    if name in AXIS_NAMES and tokens & {"ints", "int"} and not bounded:
         if name in PERM_NAMES and tokens & {"ints"} and "int" not in tokens and not optional:
             return ArgKind(Role.perm, nullable, optional)
         role = Role.axis if "int" in tokens else Role.axes

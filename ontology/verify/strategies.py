@@ -100,6 +100,30 @@ def _array(draw: Any, spec: OpSpec, arg: StdArg, dtype: str, shape: tuple[int, .
     return arr
 
 
+def _subnormal(a: np.ndarray) -> np.ndarray:
+    return (a != 0) & (np.abs(a) < np.finfo(a.dtype).tiny)
+
+
+def has_subnormals(example: dict[str, Any]) -> bool:
+    """Whether any float input holds a subnormal value."""
+    arrays = [a for v in example.values() for a in (v if isinstance(v, list) else [v])]
+    return any(isinstance(a, np.ndarray) and a.dtype.kind == "f" and bool(_subnormal(a).any())
+               for a in arrays)
+
+
+def flush_subnormals(example: dict[str, Any]) -> dict[str, Any]:
+    """``example`` with subnormal inputs replaced by zeros of the same sign (FTZ/DAZ)."""
+
+    def flush(a: Any) -> Any:
+        if isinstance(a, list):
+            return [flush(x) for x in a]
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            return np.where(_subnormal(a), np.copysign(np.zeros_like(a), a), a)
+        return a
+
+    return {k: flush(v) for k, v in example.items()}
+
+
 def _broadcast_variant(draw: Any, base: tuple[int, ...]) -> tuple[int, ...]:
     """``base`` itself (most often, and what shrinking goes to), or a shape that
     broadcasts to it: some dims set to 1, or leading dims dropped."""
@@ -130,8 +154,8 @@ def _shape_of(draw: Any, dims: dict[str, Any], spec_dims: list[str]) -> tuple[in
 def _axes_of(draw: Any, kind: ArgKind, rank: int) -> Any:
     if kind.role is Role.perm:
         return tuple(draw(st.permutations(list(range(rank)))))
-    if rank == 0:
-        return None if kind.nullable else draw(st.integers(-1, 0))
+    if rank == 0:  # no axis exists; inputs_for keeps required axes off 0-d tensors
+        return None
     as_tuple = kind.role is Role.axes or (kind.tuple_ok and draw(st.booleans()))
     if not as_tuple:
         return draw(st.integers(-rank, rank - 1))
@@ -186,6 +210,9 @@ def inputs_for(draw: Any, spec: OpSpec, untyped: tuple[str, ...] = ("float32",))
     dims: dict[str, Any] = {"...": tuple(draw(st.lists(st.integers(1, 3), max_size=2)))}
     tensor_args = [a for a in spec.std_args if kinds[a.name].role in (Role.tensor, Role.tensors)]
     min_rank = max((a.rank or 0 for a in tensor_args if not a.shape_spec), default=0)
+    if any(k.role in (Role.axis, Role.axes) and not (k.optional or k.nullable)
+           for k in kinds.values()):
+        min_rank = max(min_rank, 1)  # a required axis needs a tensor that has one
     rank = draw(st.integers(min_rank, max(min_rank, MAX_RANK)))
     square = draw(st.booleans())  # equal dims make matmul-like ops valid without a shape_spec
     side = draw(st.integers(1, MAX_DIM))
@@ -226,7 +253,10 @@ def inputs_for(draw: Any, spec: OpSpec, untyped: tuple[str, ...] = ("float32",))
         if kind.nullable and draw(st.integers(0, 3)) == 0:
             out[arg.name] = None
         elif kind.role in (Role.axis, Role.axes, Role.perm):
-            out[arg.name] = _axes_of(draw, kind, len(first_shape or ()))
+            rank = len(first_shape or ())
+            if rank == 0 and kind.role is not Role.perm and kind.optional:
+                continue  # a 0-d tensor has no axis to name
+            out[arg.name] = _axes_of(draw, kind, rank)
         elif kind.role is Role.shape:
             out[arg.name] = _target_shape(draw, first_shape)
         else:

@@ -36,6 +36,12 @@ class Adapter:
     # Flushes subnormal floats to zero on CPU (XLA's and TensorFlow's FTZ/DAZ), so on an
     # input holding subnormals it is compared on the flushed input too.
     flushes_subnormals: bool = False
+    # How the framework's explicit RNG key is made, for mappings with the thread_rng
+    # plugin (a conversion threads a key through them): a maker and its source text.
+    rng_key: Callable[[Any], Any] | None = None
+    rng_key_src: str = ""
+    # Run after each op: drops caches that otherwise grow with every new shape (XLA).
+    after_op: Callable[[Any], None] | None = None
 
 
 def _torch_numpy(torch: Any, out: Any) -> Any:
@@ -52,15 +58,34 @@ def _keras_numpy(keras: Any, out: Any) -> Any:
     return keras.ops.convert_to_numpy(out) if keras.ops.is_tensor(out) else None
 
 
+def _clear_xla(_: Any) -> None:
+    importlib.import_module("jax").clear_caches()
+
+
 # Framework key (as in ontology/data) -> adapter. Keep sorted.
 ADAPTERS: dict[str, Adapter] = {
-    "jax": Adapter(
-        module="jax",
-        imports=("jax", "jax.numpy"),
+    "flax_nnx": Adapter(
+        module="flax.nnx",
+        imports=("flax.nnx", "jax.numpy", "jax.random"),
         to_native=lambda m, a: importlib.import_module("jax.numpy").asarray(a),
         dtype=lambda m, n: importlib.import_module("jax.numpy").dtype(n),
         tensor_src="jax.numpy.asarray({})",
         dtype_src="jax.numpy.{}",
+        rng_key=lambda m: importlib.import_module("jax.random").key(0),
+        rng_key_src="jax.random.key(0)",
+        after_op=_clear_xla,
+        flushes_subnormals=True,  # runs on XLA, as jax
+    ),
+    "jax": Adapter(
+        module="jax",
+        imports=("jax", "jax.numpy", "jax.random"),
+        to_native=lambda m, a: importlib.import_module("jax.numpy").asarray(a),
+        dtype=lambda m, n: importlib.import_module("jax.numpy").dtype(n),
+        tensor_src="jax.numpy.asarray({})",
+        dtype_src="jax.numpy.{}",
+        rng_key=lambda m: importlib.import_module("jax.random").key(0),
+        rng_key_src="jax.random.key(0)",
+        after_op=_clear_xla,
         flushes_subnormals=True,
     ),
     "keras": Adapter(
@@ -88,6 +113,18 @@ ADAPTERS: dict[str, Adapter] = {
         dtype=lambda m, n: m.dtype(n),
         tensor_src="{}",
         dtype_src="numpy.{}",
+    ),
+    "paxml": Adapter(
+        module="praxis",  # praxis layers run on JAX arrays
+        imports=("praxis", "jax.numpy", "jax.random"),
+        to_native=lambda m, a: importlib.import_module("jax.numpy").asarray(a),
+        dtype=lambda m, n: importlib.import_module("jax.numpy").dtype(n),
+        tensor_src="jax.numpy.asarray({})",
+        dtype_src="jax.numpy.{}",
+        rng_key=lambda m: importlib.import_module("jax.random").key(0),
+        rng_key_src="jax.random.key(0)",
+        after_op=_clear_xla,
+        flushes_subnormals=True,
     ),
     "tensorflow": Adapter(
         module="tensorflow",
@@ -159,6 +196,14 @@ def version(framework: str) -> str | None:
 def installed(frameworks: list[str]) -> list[str]:
     """Those of ``frameworks`` that have an adapter and import cleanly."""
     return [fw for fw in frameworks if load(fw) is not None]
+
+
+def after_op(frameworks: list[str]) -> None:
+    """Each framework's between-ops hook (see :attr:`Adapter.after_op`)."""
+    for fw in frameworks:
+        hook = ADAPTERS[fw].after_op if fw in ADAPTERS else None
+        if hook is not None and load(fw) is not None:
+            hook(load(fw))
 
 
 def to_numpy(framework: str, out: Any) -> Any:

@@ -47,8 +47,23 @@ class ArgKind:
 
 # Names whose integers are axes of the first tensor argument.
 AXIS_NAMES = frozenset(
-    {"axis", "axes", "dim", "dims", "axis1", "axis2", "axisa", "axisb", "axisc", "source",
-     "destination", "start_dim", "end_dim", "start_axis", "end_axis"}
+    {
+        "axis",
+        "axes",
+        "dim",
+        "dims",
+        "axis1",
+        "axis2",
+        "axisa",
+        "axisb",
+        "axisc",
+        "source",
+        "destination",
+        "start_dim",
+        "end_dim",
+        "start_axis",
+        "end_axis",
+    }
 )
 # Names whose required tuple of axes is a permutation of all axes.
 PERM_NAMES = frozenset({"axes", "perm", "dims", "permutation"})
@@ -56,8 +71,14 @@ PERM_NAMES = frozenset({"axes", "perm", "dims", "permutation"})
 SHAPE_NAMES = frozenset({"shape", "newshape", "new_shape", "size", "sizes"})
 
 _TENSOR_WORDS = frozenset({"tensor", "array", "arraylike", "ndarray"})
-_SCALAR_WORDS = {"int": Role.int_, "float": Role.float_, "bool": Role.bool_,
-                 "dtype": Role.dtype, "number": Role.float_, "scalar": Role.float_}
+_SCALAR_WORDS = {
+    "int": Role.int_,
+    "float": Role.float_,
+    "bool": Role.bool_,
+    "dtype": Role.dtype,
+    "number": Role.float_,
+    "scalar": Role.float_,
+}
 
 
 def _split_union(text: str) -> list[str]:
@@ -80,7 +101,9 @@ def _split_union(text: str) -> list[str]:
             cur += ch
     parts.append(cur.strip())
     nested = ("Optional[", "Union[", "typing.Optional[", "typing.Union[")
-    return [q for p in parts for q in (_split_union(p) if "|" in p or p.startswith(nested) else [p])]
+    return [
+        q for p in parts for q in (_split_union(p) if "|" in p or p.startswith(nested) else [p])
+    ]
 
 
 def _token(alt: str) -> str:

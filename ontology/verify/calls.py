@@ -9,19 +9,18 @@ counterexample snippet runs exactly what the verifier ran.
 
 from __future__ import annotations
 
-import ast
 import importlib
-import inspect
+import math
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import numpy as np
-
 from switcheroo.ontology.odl import Compare, OpSpec, Variant, parse_layout
 from switcheroo.ontology.verify import adapters
 from switcheroo.ontology.verify.strategies import DTypeName
+from switcheroo.passes.fw_common import values_equal
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,11 @@ class Ref:
     name: str
     perm: tuple[int, ...] | None = None
     index: int | None = None
+
+
+@dataclass(frozen=True)
+class RngKey:
+    """The framework's explicit RNG key (the ``thread_rng`` plugin threads one in)."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,16 @@ class CallPlan:
     return_perm: tuple[int, ...] | None = None
 
 
+_NO_VALUE = object()
+
+
 class PlanError(ValueError):
     """The mapping cannot be turned into a call (a mapping bug, reported as a failure)."""
+
+
+class NotApplicable(ValueError):
+    """A conversion would keep the source call for this input (a dropped argument with a
+    value the target cannot express), so the input says nothing about the mapping."""
 
 
 @cache
@@ -77,126 +89,104 @@ def resolve(api: str) -> tuple[Any, str]:
     raise PlanError(f"{api}: no importable module")
 
 
-@cache
-def signature_of(api: str) -> inspect.Signature | None:
-    """The call signature, also for nanobind functions (MLX); None for builtins (torch)."""
-    obj, _ = resolve(api)
-    try:
-        return inspect.signature(obj)
-    except (TypeError, ValueError):
-        pass  # C function without a signature; try nanobind's text below
-    text = getattr(obj, "__nb_signature__", None)
-    if not text:
-        return None
-    src = text[0][0].split(" -> ")[0]
-    try:
-        fn = ast.parse(src + ": pass").body[0]
-    except SyntaxError:
-        return None
-    assert isinstance(fn, ast.FunctionDef)
-    a = fn.args
-    kind = inspect.Parameter
-    params = [kind(p.arg, kind.POSITIONAL_ONLY) for p in a.posonlyargs]
-    params += [kind(p.arg, kind.POSITIONAL_OR_KEYWORD) for p in a.args]
-    if a.vararg:
-        params.append(kind(a.vararg.arg, kind.VAR_POSITIONAL))
-    params += [kind(p.arg, kind.KEYWORD_ONLY) for p in a.kwonlyargs]
-    if a.kwarg:
-        params.append(kind(a.kwarg.arg, kind.VAR_KEYWORD))
-    return inspect.Signature(params)
-
-
 def _holds(rule_op: Compare, actual: Any, expected: Any) -> bool:
     if rule_op is Compare.eq:
-        return actual == expected
+        return values_equal(actual, expected)
     if rule_op is Compare.neq:
-        return actual != expected
+        return not values_equal(actual, expected)
     if rule_op is Compare.gt:
-        return actual is not None and actual > expected
+        return isinstance(actual, int | float) and actual > expected
     if rule_op is Compare.lt:
-        return actual is not None and actual < expected
+        return isinstance(actual, int | float) and actual < expected
     if rule_op is Compare.in_:
         return actual in expected
     if rule_op is Compare.not_in:
         return actual not in expected
-    return type(actual).__name__ == expected or (expected == "tuple" and isinstance(actual, list))
+    return type(actual).__name__ == expected
 
 
-def _translate(variant: Variant, name: str, value: Any) -> Any:
-    table = variant.arg_values.get(name)
-    if not table or isinstance(value, np.ndarray | list):
-        return value
-    for key in (value, str(value)):
-        if isinstance(key, str | int | float | bool) and key in table:
-            new = table[key]
-            if isinstance(new, str):
-                try:  # values may be written as Python source ("'avg'")
-                    return ast.literal_eval(new)
-                except (ValueError, SyntaxError):
-                    return new
-            return new
-    return value
+def _scalar(value: Any) -> bool:
+    return not isinstance(value, np.ndarray | list | DTypeName)
+
+
+def _converted_values(spec: OpSpec, variant: Variant, example: dict[str, Any]) -> dict[str, Any]:
+    """The standard arguments the converter would pass, as ``lower-hub-to-fw`` decides:
+    values translated by ``arg_values``, values equal to the target's default left out,
+    the spec's default said where the target's differs, ``drop_args`` removed."""
+    values = dict(example)
+    for arg in spec.std_args:
+        n = arg.name
+        fw_default = variant.defaults.get(n, arg.default if arg.has_default else _NO_VALUE)
+        if n in values and _scalar(values[n]):
+            for std_val, fw_val in variant.arg_values.get(n, {}).items():
+                if values_equal(values[n], std_val):
+                    values[n] = fw_val
+            if (
+                fw_default is not _NO_VALUE
+                and n not in variant.arg_values
+                and values_equal(values[n], fw_default)
+            ):
+                del values[n]  # the target's default: a conversion leaves it out
+        elif (
+            n not in values
+            and n in variant.defaults
+            and arg.has_default
+            and not values_equal(variant.defaults[n], arg.default)
+        ):
+            values[n] = arg.default  # the target's default differs: a conversion says the spec's
+    for n in variant.drop_args:
+        arg = spec.arg(n)
+        if (
+            n in values
+            and arg is not None
+            and arg.has_default
+            and not (_scalar(values[n]) and values_equal(values[n], arg.default))
+        ):
+            raise NotApplicable(f"{n}={values[n]!r} has no {variant.api} equivalent")
+        values.pop(n, None)
+    return values
 
 
 def build_plan(spec: OpSpec, framework: str, variant: Variant, example: dict[str, Any]) -> CallPlan:
-    """The call ``variant`` makes for ``example``; raises PlanError for a broken mapping."""
+    """The call a conversion to ``framework`` writes for ``example`` (the conventions of
+    ``passes/lower_hub_to_fw.py``): leading required arguments by position, the rest by
+    keyword under the framework's names; the last matching dispatch rule picks the API.
+    Raises NotApplicable when the conversion would keep the source call instead."""
     api = variant.api
     for rule in variant.dispatch_rules:
         if rule.if_arg in example and _holds(rule.op, example[rule.if_arg], rule.value):
             api = rule.use_api
-            break
+    values = _converted_values(spec, variant, example)
     layout = variant.layout_map
-    named: list[tuple[str, Any, bool]] = []  # (framework name, plan value, splat-able)
-    for arg in spec.std_args:
-        if arg.name not in example or arg.name in variant.drop_args:
-            continue
-        value = example[arg.name]
-        perm = parse_layout(layout.args[arg.name]) if layout and arg.name in layout.args else None
-        if isinstance(value, np.ndarray):
-            value = Ref(arg.name, perm)
-        elif isinstance(value, list):
-            items = tuple(Ref(arg.name, perm, i) for i in range(len(value)))
-            value = Pack(variant.pack_as, items) if variant.pack_as else Pack("list", items)
-        else:
-            value = _translate(variant, arg.name, value)
-        named.append((variant.args.get(arg.name, arg.name), value, isinstance(value, Pack)))
-    named += [(k, v, False) for k, v in variant.inject_args.items()]
     plan = CallPlan(framework, api, select=variant.output_select_index, cast=variant.output_cast)
+    keyword = False
+    for arg in spec.std_args:
+        if arg.name not in values:
+            keyword = keyword or arg.has_default
+            continue
+        value = values[arg.name]
+        perm = parse_layout(layout.args[arg.name]) if layout and arg.name in layout.args else None
+        items: list[Any] = [value]
+        if isinstance(value, np.ndarray):
+            items = [Ref(arg.name, perm)]
+        elif isinstance(value, list):
+            refs = tuple(Ref(arg.name, perm, i) for i in range(len(value)))
+            splat = arg.is_variadic and not variant.pack_as
+            items = list(refs) if splat else [Pack(variant.pack_as or "list", refs)]
+        keyword = keyword or arg.has_default
+        for item in items:
+            if keyword:
+                plan.kwargs[variant.args.get(arg.name, arg.name)] = item
+            else:
+                plan.args.append(item)
+    plan.kwargs.update(variant.inject_args)
+    if "thread_rng" in variant.requires_plugin:
+        if adapters.ADAPTERS[framework].rng_key is None:
+            raise PlanError(f"{framework} has no RNG key for the thread_rng plugin")
+        plan.args.insert(0, RngKey())  # jax.random.f(key, ...): the key comes first
     if layout and layout.return_:
         plan.return_perm = parse_layout(layout.return_)
-    _bind(plan, signature_of(api), named, splat=variant.pack_as is None)
     return plan
-
-
-def _bind(plan: CallPlan, sig: inspect.Signature | None, named: list, splat: bool) -> None:
-    """Split named values into positional and keyword arguments as the signature needs."""
-    if sig is None:  # builtins without a signature take keywords (torch)
-        plan.kwargs = {n: v for n, v, _ in named}
-        return
-    params = list(sig.parameters.values())
-    kinds = {p.name: p.kind for p in params}
-    P = inspect.Parameter
-    has_var = any(p.kind is P.VAR_POSITIONAL for p in params)
-    slots: dict[int, Any] = {}
-    extras: list[Any] = []
-    for name, value, packed in named:
-        kind = kinds.get(name)
-        if kind is P.POSITIONAL_ONLY:
-            slots[[p.name for p in params].index(name)] = value
-        elif kind in (P.POSITIONAL_OR_KEYWORD, P.KEYWORD_ONLY):
-            plan.kwargs[name] = value
-        elif kind is None and has_var:
-            extras.extend(value.items if packed and splat else [value])
-        else:
-            plan.kwargs[name] = value
-    if extras:  # *args follow every positional-or-keyword parameter: pass those by position
-        for i, p in enumerate(params):
-            if p.kind is P.POSITIONAL_OR_KEYWORD and p.name in plan.kwargs:
-                slots[i] = plan.kwargs.pop(p.name)
-    if slots and sorted(slots) != list(range(len(slots))):
-        missing = [params[i].name for i in range(max(slots)) if i not in slots]
-        raise PlanError(f"{plan.api}: positional parameter(s) {missing} have no value")
-    plan.args = [slots[i] for i in sorted(slots)] + extras
 
 
 def _native(plan: CallPlan, value: Any, example: dict[str, Any]) -> Any:
@@ -211,6 +201,9 @@ def _native(plan: CallPlan, value: Any, example: dict[str, Any]) -> Any:
         return tuple(items) if value.container == "tuple" else items
     if isinstance(value, DTypeName):
         return adapter.dtype(mod, value.name)
+    if isinstance(value, RngKey):
+        assert adapter.rng_key is not None  # build_plan checked
+        return adapter.rng_key(mod)
     return value
 
 
@@ -237,14 +230,16 @@ def literal(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"numpy.array({literal(value.tolist())}, dtype=numpy.{value.dtype.name})"
     if isinstance(value, float):
-        if value != value:
+        if math.isnan(value):
             return "numpy.nan"
         if value in (float("inf"), float("-inf")):
             return "numpy.inf" if value > 0 else "-numpy.inf"
         return repr(value)
     if isinstance(value, list | tuple):
         body = ", ".join(literal(v) for v in value)
-        return f"[{body}]" if isinstance(value, list) else f"({body}{',' if len(value) == 1 else ''})"
+        return (
+            f"[{body}]" if isinstance(value, list) else f"({body}{',' if len(value) == 1 else ''})"
+        )
     if isinstance(value, DTypeName):
         return f"numpy.{value.name}"
     return repr(value)
@@ -264,6 +259,8 @@ def render_call(plan: CallPlan) -> str:
             return f"({body},)" if v.container == "tuple" else f"[{body}]"
         if isinstance(v, DTypeName):
             return adapter.dtype_src.format(v.name)
+        if isinstance(v, RngKey):
+            return adapter.rng_key_src
         return literal(v)
 
     parts = [src(v) for v in plan.args] + [f"{k}={src(v)}" for k, v in plan.kwargs.items()]
@@ -281,3 +278,27 @@ def imports_for(plan: CallPlan) -> list[str]:
     """Import lines a rendered plan needs."""
     _, module = resolve(plan.api)
     return sorted({f"import {m}" for m in (*adapters.ADAPTERS[plan.framework].imports, module)})
+
+
+def snippet(spec: OpSpec, example: dict[str, Any], frameworks: list[str]) -> str:
+    """A runnable script that feeds ``example`` to each framework's mapping and prints both."""
+    plans = []
+    for fw in frameworks:
+        try:
+            plans.append(build_plan(spec, fw, spec.variants[fw], example))
+        except (PlanError, NotApplicable) as e:
+            plans.append(e)
+    imports = sorted(
+        {
+            "import numpy",
+            *(i for p in plans if not isinstance(p, Exception) for i in imports_for(p)),
+        }
+    )
+    lines = [f"# swc verify counterexample for {spec.operation!r}", *imports, ""]
+    lines += [f"{name} = {literal(value)}" for name, value in example.items()]
+    for fw, plan in zip(frameworks, plans, strict=True):
+        if isinstance(plan, Exception):
+            lines.append(f"# {fw}: {plan}")
+        else:
+            lines.append(f"print({fw!r}, {render_call(plan)})")
+    return "\n".join(lines) + "\n"

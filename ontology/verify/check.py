@@ -13,7 +13,7 @@ with the most agreement is kept.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,19 +21,11 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis.errors import FailedHealthCheck, Flaky, HypothesisException, Unsatisfiable
 from hypothesis.internal.conjecture import engine as _engine
-
 from switcheroo.ontology.odl import FRAMEWORK_KEYS, OpKind, OpSpec, OpType
 from switcheroo.ontology.verify import adapters
-from switcheroo.ontology.verify.calls import (
-    PlanError,
-    build_plan,
-    execute,
-    imports_for,
-    literal,
-    render_call,
-)
-from switcheroo.ontology.verify.compare import compare
 from switcheroo.ontology.verify.argtypes import Role, classify
+from switcheroo.ontology.verify.calls import NotApplicable, build_plan, execute, snippet
+from switcheroo.ontology.verify.compare import compare
 from switcheroo.ontology.verify.strategies import (
     Unsupported,
     check_supported,
@@ -62,8 +54,12 @@ class PairResult:
     snippet: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"status": self.status, "max_abs_err": _finite(self.max_abs_err),
-                               "reason": self.reason, "examples": self.examples}
+        out: dict[str, Any] = {
+            "status": self.status,
+            "max_abs_err": _finite(self.max_abs_err),
+            "reason": self.reason,
+            "examples": self.examples,
+        }
         if self.reference:
             out["reference"] = self.reference
         if self.snippet:
@@ -88,6 +84,7 @@ class _Tally:
     valid: int = 0
     max_err: float = 0.0
     failure: Failure | None = None
+    not_applicable: str = ""
 
 
 @dataclass
@@ -101,29 +98,20 @@ class Survey:
     tallies: dict[str, _Tally] = field(default_factory=dict)
 
 
+_OBSERVER: list[Callable[[str], None]] = []
+
+
+def observe_calls(fn: Callable[[str], None] | None) -> None:
+    """Have ``fn(framework)`` called before every mapping runs (the process pool uses it
+    to know which framework was running should native code kill the process)."""
+    _OBSERVER[:] = [fn] if fn else []
+
+
 def run_mapping(spec: OpSpec, framework: str, example: dict[str, Any]) -> Any:
     """The framework's result for ``example``, as NumPy."""
+    for fn in _OBSERVER:
+        fn(framework)
     return execute(build_plan(spec, framework, spec.variants[framework], example), example)
-
-
-def snippet(spec: OpSpec, example: dict[str, Any], frameworks: list[str]) -> str:
-    """A runnable script that feeds ``example`` to each framework's mapping and prints both."""
-    plans = []
-    for fw in frameworks:
-        try:
-            plans.append(build_plan(spec, fw, spec.variants[fw], example))
-        except PlanError as e:
-            plans.append(e)
-    imports = sorted({"import numpy", *(i for p in plans if not isinstance(p, PlanError)
-                                        for i in imports_for(p))})
-    lines = [f"# swc verify counterexample for {spec.operation!r}", *imports, ""]
-    lines += [f"{name} = {literal(value)}" for name, value in example.items()]
-    for fw, plan in zip(frameworks, plans, strict=True):
-        if isinstance(plan, PlanError):
-            lines.append(f"# {fw}: {plan}")
-        else:
-            lines.append(f"print({fw!r}, {render_call(plan)})")
-    return "\n".join(lines) + "\n"
 
 
 def _error_text(e: BaseException) -> str:
@@ -133,17 +121,28 @@ def _error_text(e: BaseException) -> str:
 
 def _settings(max_examples: int, shrink: bool) -> settings:
     phases = (Phase.generate, Phase.shrink) if shrink else (Phase.generate,)
-    return settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
-                    suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
-                    phases=phases, print_blob=False)
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        phases=phases,
+        print_blob=False,
+    )
 
 
-def _one(spec: OpSpec, ref: str, fw: str, example: dict[str, Any],
-         expected: Any) -> tuple[bool, str, float]:
-    """Does ``fw`` agree with ``expected`` (the reference's result) on ``example``?"""
+def _one(
+    spec: OpSpec, ref: str, fw: str, example: dict[str, Any], expected: Any
+) -> tuple[bool | None, str, float]:
+    """Does ``fw`` agree with ``expected`` (the reference's result) on ``example``?
+    ``None`` when a conversion would not apply the mapping to this input."""
     try:
         got = run_mapping(spec, fw, example)
-    except Exception as e:  # a framework error is this mapping's failure, not ours
+    except NotApplicable as e:
+        return None, str(e), 0.0
+    except Exception as e:  # noqa: BLE001 - any framework error is this mapping's failure
         return False, f"raised {_error_text(e)}", math.inf
     outcome = compare(spec, expected, got)
     if not outcome.ok and _flush_matters(ref, fw, example):
@@ -151,7 +150,7 @@ def _one(spec: OpSpec, ref: str, fw: str, example: dict[str, Any],
         flushed = flush_subnormals(example)
         try:
             again = compare(spec, run_mapping(spec, ref, flushed), run_mapping(spec, fw, flushed))
-        except Exception:  # either side rejects the flushed input: keep the first verdict
+        except Exception:  # noqa: BLE001 - a side rejects the flushed input: keep the verdict
             return outcome.ok, outcome.why, outcome.max_abs_err
         if again.ok:
             return True, "", again.max_abs_err
@@ -163,8 +162,13 @@ def _flush_matters(ref: str, fw: str, example: dict[str, Any]) -> bool:
     return flushes and has_subnormals(example)
 
 
-def survey(spec: OpSpec, ref: str, others: list[str], max_examples: int,
-           untyped: tuple[str, ...] = UNTYPED_TRIES[0]) -> Survey:
+def survey(
+    spec: OpSpec,
+    ref: str,
+    others: list[str],
+    max_examples: int,
+    untyped: tuple[str, ...] = UNTYPED_TRIES[0],
+) -> Survey:
     """Run every framework on up to ``max_examples`` inputs the reference accepts.
 
     No shrinking here: a framework's first disagreement is kept, and stops it being run
@@ -180,7 +184,7 @@ def survey(spec: OpSpec, ref: str, others: list[str], max_examples: int,
             return  # given up: let hypothesis run out of examples without more calls
         try:
             expected = run_mapping(spec, ref, example)
-        except Exception as e:  # the reference rejects it: outside the op's domain
+        except Exception as e:  # noqa: BLE001 - the reference rejects it: outside the domain
             sv.ref_error = _error_text(e)
             rejected[0] += 1
             reject()
@@ -189,7 +193,9 @@ def survey(spec: OpSpec, ref: str, others: list[str], max_examples: int,
             if tally.failure is not None:
                 continue
             ok, why, err = _one(spec, ref, fw, example, expected)
-            if ok:
+            if ok is None:
+                tally.not_applicable = why
+            elif ok:
                 tally.valid += 1
                 tally.max_err = max(tally.max_err, err)
             else:
@@ -214,10 +220,10 @@ def shrink_failure(spec: OpSpec, sv: Survey, fw: str, max_examples: int) -> Fail
     def prop(example: dict[str, Any]) -> None:
         try:
             expected = run_mapping(spec, ref, example)
-        except Exception:  # outside the op's domain, as in survey()
+        except Exception:  # noqa: BLE001 - outside the op's domain, as in survey()
             reject()
         ok, why, err = _one(spec, ref, fw, example, expected)
-        if not ok:
+        if ok is False:
             found.append((example, why, err))
             raise _Mismatch
 
@@ -280,8 +286,12 @@ def verify_op(spec: OpSpec, frameworks: list[str], max_examples: int) -> dict[st
         results.update({fw: PairResult("skipped", scope) for fw in runnable})
         return results
     if len(runnable) < 2:
-        results.update({fw: PairResult("skipped", "no second installed mapping to compare with")
-                        for fw in runnable})
+        results.update(
+            {
+                fw: PairResult("skipped", "no second installed mapping to compare with")
+                for fw in runnable
+            }
+        )
         return results
     typed = any(a.dtype for a in spec.std_args if classify(a).role in (Role.tensor, Role.tensors))
     best: Survey | None = None
@@ -310,19 +320,25 @@ def _verdicts(spec: OpSpec, sv: Survey, max_examples: int) -> dict[str, PairResu
         return {fw: PairResult("skipped", why, reference=ref) for fw in [ref, *sv.tallies]}
     out: dict[str, PairResult] = {}
     for fw, tally in sv.tallies.items():
+        if tally.failure is None and tally.valid == 0:
+            why = f"no drawn input the conversion applies to: {tally.not_applicable}"
+            out[fw] = PairResult("skipped", why, reference=ref)
+            continue
         if tally.failure is None:
             out[fw] = PairResult("verified", "", tally.max_err, tally.valid, ref)
             continue
         # Shrink for a readable counterexample; keep the survey's input if shrinking
         # does not find the disagreement again.
         example, why, err = shrink_failure(spec, sv, fw, max_examples) or tally.failure
-        out[fw] = PairResult("failed", f"vs {ref}: {why}", err, tally.valid, ref,
-                             snippet(spec, example, [ref, fw]))
+        out[fw] = PairResult(
+            "failed", f"vs {ref}: {why}", err, tally.valid, ref, snippet(spec, example, [ref, fw])
+        )
     agreed = [fw for fw, r in out.items() if r.status == "verified"]
     if agreed:
         err = max(out[fw].max_abs_err for fw in agreed)
-        out[ref] = PairResult("verified", f"reference; agrees with {', '.join(agreed)}", err,
-                              sv.valid)
+        out[ref] = PairResult(
+            "verified", f"reference; agrees with {', '.join(agreed)}", err, sv.valid
+        )
     elif len(out) == 1:  # one disagreeing partner: no evidence which side is wrong
         out[ref] = PairResult("skipped", f"reference; its only partner {next(iter(out))} disagrees")
     else:

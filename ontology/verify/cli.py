@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
 from switcheroo.ontology.loader import OdlError, build_ontology, data_files
 from switcheroo.ontology.odl import FRAMEWORK_KEYS
 from switcheroo.ontology.verify.runner import (
@@ -26,7 +25,10 @@ from switcheroo.ontology.verify.runner import (
 
 app = typer.Typer(help="Property-based verification of ontology mappings.", no_args_is_help=True)
 
-OpsOpt = Annotated[str, typer.Option("--ops", help="fnmatch pattern(s) of hub op names, comma-separated")]
+OpsOpt = Annotated[
+    str, typer.Option("--ops", help="fnmatch pattern(s) of hub op names, comma-separated")
+]
+ALL_FRAMEWORKS = ",".join(DEFAULT_FRAMEWORKS)
 FwOpt = Annotated[str, typer.Option("--frameworks", help="comma-separated framework keys")]
 DataOpt = Annotated[
     Path | None, typer.Option("--data-dir", help="ontology data folder (default: the package's)")
@@ -42,8 +44,10 @@ def _frameworks(text: str) -> tuple[str, ...]:
     fws = tuple(f.strip() for f in text.split(",") if f.strip())
     bad = [f for f in fws if f not in FRAMEWORK_KEYS]
     if bad or not fws:
-        _fail(f"unknown framework(s) {', '.join(bad) or '(none given)'}; "
-              f"expected some of {', '.join(FRAMEWORK_KEYS)}")
+        _fail(
+            f"unknown framework(s) {', '.join(bad) or '(none given)'}; "
+            f"expected some of {', '.join(FRAMEWORK_KEYS)}"
+        )
     return fws
 
 
@@ -68,7 +72,7 @@ def _print_failure(op: str, fw: str, res: dict[str, Any]) -> None:
 @app.command("verify")
 def verify_command(
     ops: OpsOpt = "*",
-    frameworks: FwOpt = ",".join(DEFAULT_FRAMEWORKS),
+    frameworks: FwOpt = ALL_FRAMEWORKS,
     workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes")] = 1,
     max_examples: Annotated[
         int, typer.Option("--max-examples", min=1, help="hypothesis examples per pair")
@@ -77,8 +81,13 @@ def verify_command(
         Path | None, typer.Option("--json-report", help="write the JSON report here")
     ] = None,
     known_failures: Annotated[
-        Path | None, typer.Option("--known-failures", help="YAML of accepted failures")
-    ] = KNOWN_FAILURES,
+        Path | None,
+        typer.Option(
+            "--known-failures",
+            help="YAML of accepted failures (default: the "
+            "package's ontology/verify/known_failures.yaml)",
+        ),
+    ] = None,
     data_dir: DataOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="only failures and summary")] = False,
 ) -> None:
@@ -86,11 +95,19 @@ def verify_command(
     fws = _frameworks(frameworks)
     if json_report is not None and not json_report.parent.is_dir():
         _fail(f"{json_report.parent}: no such folder for --json-report")
-    if known_failures is not None and not known_failures.exists():
+    if known_failures is None:
+        known_failures = KNOWN_FAILURES
+    elif not known_failures.exists():
         _fail(f"{known_failures}: no such file")
     files = _files(data_dir)
-    opts = VerifyOptions(ops=ops, frameworks=fws, workers=workers, max_examples=max_examples,
-                         files=files, known_failures=known_failures)
+    opts = VerifyOptions(
+        ops=ops,
+        frameworks=fws,
+        workers=workers,
+        max_examples=max_examples,
+        files=files,
+        known_failures=known_failures,
+    )
     try:
         onto = build_ontology(files)
     except OdlError as e:
@@ -123,7 +140,7 @@ def verify_command(
 def gen_tests_command(
     out: Annotated[Path, typer.Option("--out", help="folder for the test files")],
     ops: OpsOpt = "*",
-    frameworks: FwOpt = ",".join(DEFAULT_FRAMEWORKS),
+    frameworks: FwOpt = ALL_FRAMEWORKS,
     examples: Annotated[int, typer.Option("--examples", min=1, help="inputs per op")] = 3,
     data_dir: DataOpt = None,
 ) -> None:
@@ -143,8 +160,10 @@ def gen_tests_command(
     if out.exists() and not out.is_dir():
         _fail(f"{out}: exists and is not a folder")
     written = write_tests([onto.specs[n] for n in names], list(fws), out, examples)
-    typer.echo(f"wrote {len(written)} test file(s) to {out} ({len(names) - len(written)} ops "
-               "had nothing to compare)")
+    typer.echo(
+        f"wrote {len(written)} test file(s) to {out} ({len(names) - len(written)} ops "
+        "had nothing to compare)"
+    )
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
 from switcheroo.ontology.odl import OpSpec
 
 DEFAULT_RTOL = 1e-5
@@ -44,7 +43,9 @@ def compare(spec: OpSpec, ref: Any, got: Any) -> Outcome:
     """Whether ``got`` matches ``ref`` (both already converted to NumPy)."""
     if isinstance(ref, tuple) or isinstance(got, tuple):
         if not (isinstance(ref, tuple) and isinstance(got, tuple)) or len(ref) != len(got):
-            return Outcome(False, math.inf, f"structure differs: {_describe(got)} vs {_describe(ref)}")
+            return Outcome(
+                False, math.inf, f"structure differs: {_describe(got)} vs {_describe(ref)}"
+            )
         worst = Outcome(True)
         for i, (r, g) in enumerate(zip(ref, got, strict=True)):
             one = compare(spec, r, g)
@@ -60,7 +61,9 @@ def compare(spec: OpSpec, ref: Any, got: Any) -> Outcome:
         return Outcome(False, math.inf, f"shape {g.shape} != reference shape {r.shape}")
     rk, gk = _KIND.get(r.dtype.kind, r.dtype.name), _KIND.get(g.dtype.kind, g.dtype.name)
     if rk != gk:
-        return Outcome(False, math.inf, f"dtype {g.dtype} is not of the reference's kind ({r.dtype})")
+        return Outcome(
+            False, math.inf, f"dtype {g.dtype} is not of the reference's kind ({r.dtype})"
+        )
     if spec.nondeterministic:
         return _statistics(spec, r, g)
     if rk in ("bool", "int") or spec.verification_mode == "exact":
@@ -97,8 +100,9 @@ def _isnan(x: np.ndarray) -> np.ndarray:
 
 def _close(spec: OpSpec, r: np.ndarray, g: np.ndarray) -> Outcome:
     rtol, atol = tolerance(spec)
-    r64, g64 = r.astype(np.complex128 if r.dtype.kind == "c" else np.float64), g.astype(
-        np.complex128 if g.dtype.kind == "c" else np.float64
+    r64, g64 = (
+        r.astype(np.complex128 if r.dtype.kind == "c" else np.float64),
+        g.astype(np.complex128 if g.dtype.kind == "c" else np.float64),
     )
     ok = np.isclose(g64, r64, rtol=rtol, atol=atol, equal_nan=True)
     both = np.isfinite(r64) & np.isfinite(g64)
@@ -107,7 +111,8 @@ def _close(spec: OpSpec, r: np.ndarray, g: np.ndarray) -> Outcome:
         return Outcome(True, err)
     idx = tuple(int(i) for i in np.argwhere(~ok)[0])
     return Outcome(
-        False, err if err else math.inf,
+        False,
+        err if err else math.inf,
         f"mismatch at {idx}: got {g[idx]!r}, expected {r[idx]!r} (rtol={rtol}, atol={atol})",
     )
 
@@ -126,4 +131,6 @@ def _statistics(spec: OpSpec, r: np.ndarray, g: np.ndarray) -> Outcome:
     bound = 6 * math.sqrt((rf.var() + gf.var()) / rf.size) + atol
     if gap <= bound:
         return Outcome(True, gap)
-    return Outcome(False, gap, f"mean {gf.mean():.6g} vs reference {rf.mean():.6g} (bound {bound:.3g})")
+    return Outcome(
+        False, gap, f"mean {gf.mean():.6g} vs reference {rf.mean():.6g} (bound {bound:.3g})"
+    )

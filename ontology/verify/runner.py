@@ -11,20 +11,21 @@ import fnmatch
 import json
 import multiprocessing
 import os
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-
 from switcheroo.ontology.loader import Ontology, build_ontology, data_files
 from switcheroo.ontology.verify import adapters
 
-DEFAULT_FRAMEWORKS = ("numpy", "torch", "jax", "tensorflow", "keras", "mlx")
+DEFAULT_FRAMEWORKS = ("numpy", "torch", "jax", "tensorflow", "keras", "mlx", "flax_nnx")
 KNOWN_FAILURES = Path(__file__).with_name("known_failures.yaml")
 
 
@@ -44,7 +45,8 @@ def select_ops(onto: Ontology, pattern: str, frameworks: tuple[str, ...]) -> lis
     """Names of specs matching ``pattern`` that have a variant for some selected framework."""
     pats = [p.strip() for p in pattern.split(",") if p.strip()] or ["*"]
     return sorted(
-        name for name, spec in onto.specs.items()
+        name
+        for name, spec in onto.specs.items()
         if any(fnmatch.fnmatchcase(name, p) for p in pats)
         and any(fw in spec.variants for fw in frameworks)
     )
@@ -67,39 +69,112 @@ def load_known_failures(path: Path | None) -> dict[tuple[str, str], str]:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(files: list[str], frameworks: tuple[str, ...], max_examples: int) -> None:
+def _init_worker(
+    files: list[str], frameworks: tuple[str, ...], max_examples: int, marks: str | None
+) -> None:
     adapters.configure_threads()
     _WORKER["onto"] = build_ontology([Path(f) for f in files])
     _WORKER["frameworks"] = list(frameworks)
     _WORKER["max_examples"] = max_examples
+    _WORKER["mark"] = Path(marks, str(os.getpid())) if marks else None
     adapters.installed(list(frameworks))  # import each framework once, up front
     _WORKER["versions"] = {fw: adapters.version(fw) for fw in frameworks}
 
 
-def _verify_one(op: str) -> tuple[str, dict[str, dict[str, Any]], float, dict[str, Any]]:
-    from switcheroo.ontology.verify.check import verify_op
+Task = tuple[str, frozenset[str]]  # an op and the frameworks left out (they crashed)
+TASKS_PER_WORKER = 150  # a fresh process now and then keeps framework caches in check
 
+
+def _verify_one(task: Task) -> tuple[str, dict[str, dict[str, Any]], float, dict[str, Any]]:
+    from switcheroo.ontology.verify import check
+
+    op, excluded = task
+    mark: Path | None = _WORKER["mark"]
+    if mark is not None:  # names the call in flight, should a framework kill the process
+        check.observe_calls(lambda fw: mark.write_text(f"{op}\t{fw}"))
     start = time.perf_counter()
     spec = _WORKER["onto"].specs[op]
-    results = verify_op(spec, _WORKER["frameworks"], _WORKER["max_examples"])
+    fws = [fw for fw in _WORKER["frameworks"] if fw not in excluded]
+    results = check.verify_op(spec, fws, _WORKER["max_examples"])
     elapsed = time.perf_counter() - start
+    adapters.after_op(fws)
+    if mark is not None:
+        mark.write_text("")
     return op, {fw: r.as_json() for fw, r in results.items()}, elapsed, _WORKER["versions"]
 
 
+def _crash_verdict(op: str) -> dict[str, Any]:
+    why = f"crashed the process (native code) verifying this op; see `swc verify --ops {op}`"
+    return {"status": "failed", "max_abs_err": None, "reason": why, "examples": 0}
+
+
+def _in_flight(marks: Path) -> list[tuple[str, str]]:
+    """(op, framework) being called in each worker, clearing the marks."""
+    out = []
+    for m in marks.iterdir():
+        op, _, fw = m.read_text().partition("\t")
+        if op:
+            out.append((op, fw))
+        m.unlink()
+    return out
+
+
 def _run(opts: VerifyOptions, ops: list[str]) -> Iterator[tuple[str, dict, float, dict]]:
-    args = ([str(f) for f in opts.files], tuple(opts.frameworks), opts.max_examples)
+    files = [str(f) for f in opts.files]
     if opts.workers <= 1:
-        _init_worker(*args)
+        _init_worker(files, tuple(opts.frameworks), opts.max_examples, None)
         for op in ops:
-            yield _verify_one(op)
+            yield _verify_one((op, frozenset()))
         return
     # spawn, not fork: the parent may already hold framework threads (tests, notebooks)
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(opts.workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=args) as pool:
-        futures = [pool.submit(_verify_one, op) for op in ops]
-        for fut in as_completed(futures):
-            yield fut.result()
+    queue: list[Task] = [(op, frozenset()) for op in ops]
+    alone: list[Task] = []  # in flight when a worker died: rerun one at a time
+    crashes: dict[str, dict[str, Any]] = {}  # op -> framework -> verdict
+    with tempfile.TemporaryDirectory(prefix="swc-verify-") as marks:
+        while queue or alone:
+            batch, workers = (alone, 1) if alone else (queue, opts.workers)
+            args = (files, tuple(opts.frameworks), opts.max_examples, marks)
+            with ProcessPoolExecutor(
+                workers,
+                mp_context=ctx,
+                initializer=_init_worker,
+                initargs=args,
+                max_tasks_per_child=TASKS_PER_WORKER,
+            ) as pool:
+                futures = {pool.submit(_verify_one, task): task for task in batch}
+                try:
+                    for fut in as_completed(futures):
+                        op, results, secs, versions = fut.result()
+                        yield op, {**results, **crashes.pop(op, {})}, secs, versions
+                        batch.remove(futures[fut])
+                except BrokenProcessPool:
+                    _requeue(batch, queue, alone, crashes, _in_flight(Path(marks)), workers)
+
+
+def _requeue(
+    batch: list[Task],
+    queue: list[Task],
+    alone: list[Task],
+    crashes: dict[str, dict[str, Any]],
+    in_flight: list[tuple[str, str]],
+    workers: int,
+) -> None:
+    """After a worker died: alone, the framework it was calling is the culprit and the op
+    is rerun without it; in a pool, the ops in flight are rerun alone to find out."""
+    flying = {op for op, _ in in_flight}
+    hit = [t for t in batch if t[0] in flying] or list(batch)  # none: died starting up
+    if workers == 1:
+        culprit = dict(in_flight)
+        for op, excluded in hit:
+            fw = culprit.get(op, "")
+            crashes.setdefault(op, {})[fw or "all"] = _crash_verdict(op)
+            batch.remove((op, excluded))
+            if fw:
+                batch.append((op, excluded | {fw}))
+    else:
+        alone.extend(hit)
+        queue[:] = [t for t in queue if t not in hit]
 
 
 # --- parent side -------------------------------------------------------------------------
@@ -116,7 +191,8 @@ def verify_ontology(
     report_ops: dict[str, dict[str, Any]] = {}
     timings: dict[str, float] = {}
     versions: dict[str, Any] = {}
-    for op, results, secs, versions in _run(opts, ops):
+    for op, results, secs, got_versions in _run(opts, ops):
+        versions = got_versions or versions
         for fw, res in results.items():
             if res["status"] == "failed" and (op, fw) in known:
                 res["known"] = True
@@ -132,7 +208,8 @@ def verify_ontology(
             **summarize(report_ops, opts, timings),
             "versions": versions,
             "stale_known_failures": sorted(
-                f"{op}/{fw}" for op, fw in known
+                f"{op}/{fw}"
+                for op, fw in known
                 if report_ops.get(op, {}).get(fw, {}).get("status") == "verified"
             ),
         },
@@ -140,8 +217,9 @@ def verify_ontology(
     }
 
 
-def summarize(ops: dict[str, dict[str, Any]], opts: VerifyOptions,
-              timings: dict[str, float]) -> dict[str, Any]:
+def summarize(
+    ops: dict[str, dict[str, Any]], opts: VerifyOptions, timings: dict[str, float]
+) -> dict[str, Any]:
     """Counts overall and per framework, the share verified, and the slowest ops."""
     total: Counter[str] = Counter()
     per_fw: dict[str, Counter[str]] = {}

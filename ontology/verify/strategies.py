@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
 from switcheroo.ontology.odl import OpSpec, StdArg
 from switcheroo.ontology.verify.argtypes import ArgKind, Role, classify
 
@@ -30,11 +29,20 @@ FLOAT_SPECIALS = (0.0, -0.0, math.inf, -math.inf, math.nan, 1.4e-45, -2.0e-39, 1
 # Dtypes we draw; others in an ODL list are ignored (see docs/verify.md).
 GENERATED = ("float32", "int32", "int64", "int16", "int8", "uint8", "bool")
 _CATEGORIES = {
-    "float": ("float32",), "floating": ("float32",), "real floating": ("float32",),
-    "real_floating": ("float32",), "integer": ("int32", "int64"), "int": ("int32", "int64"),
-    "signed integer": ("int32", "int64"), "unsigned integer": ("uint8",),
-    "numeric": ("float32", "int32"), "real": ("float32", "int32"), "number": ("float32", "int32"),
-    "boolean": ("bool",), "bool": ("bool",), "all": ("float32", "int32", "bool"),
+    "float": ("float32",),
+    "floating": ("float32",),
+    "real floating": ("float32",),
+    "real_floating": ("float32",),
+    "integer": ("int32", "int64"),
+    "int": ("int32", "int64"),
+    "signed integer": ("int32", "int64"),
+    "unsigned integer": ("uint8",),
+    "numeric": ("float32", "int32"),
+    "real": ("float32", "int32"),
+    "number": ("float32", "int32"),
+    "boolean": ("bool",),
+    "bool": ("bool",),
+    "all": ("float32", "int32", "bool"),
     "any": ("float32", "int32", "bool"),
 }
 
@@ -107,8 +115,10 @@ def _subnormal(a: np.ndarray) -> np.ndarray:
 def has_subnormals(example: dict[str, Any]) -> bool:
     """Whether any float input holds a subnormal value."""
     arrays = [a for v in example.values() for a in (v if isinstance(v, list) else [v])]
-    return any(isinstance(a, np.ndarray) and a.dtype.kind == "f" and bool(_subnormal(a).any())
-               for a in arrays)
+    return any(
+        isinstance(a, np.ndarray) and a.dtype.kind == "f" and bool(_subnormal(a).any())
+        for a in arrays
+    )
 
 
 def flush_subnormals(example: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +142,7 @@ def _broadcast_variant(draw: Any, base: tuple[int, ...]) -> tuple[int, ...]:
         ones = draw(st.lists(st.booleans(), min_size=len(base), max_size=len(base)))
         return tuple(1 if o else d for d, o in zip(base, ones, strict=True))
     if how == 3 and base:
-        return base[draw(st.integers(1, len(base))):]
+        return base[draw(st.integers(1, len(base))) :]
     return base
 
 
@@ -202,6 +212,13 @@ def check_supported(spec: OpSpec) -> None:
             raise Unsupported(f"arg {arg.name}: no generated dtype in {arg.dtype}")
 
 
+def _names_an_axis(arg: StdArg, kind: ArgKind) -> bool:
+    """A required axis argument, or one whose default is an axis (argsort's -1)."""
+    if kind.role not in (Role.axis, Role.axes):
+        return False
+    return not (kind.optional or kind.nullable) or (kind.optional and arg.default is not None)
+
+
 @st.composite
 def inputs_for(draw: Any, spec: OpSpec, untyped: tuple[str, ...] = ("float32",)) -> dict[str, Any]:
     """One example of the op's standard arguments (see the module docstring); tensors
@@ -210,15 +227,15 @@ def inputs_for(draw: Any, spec: OpSpec, untyped: tuple[str, ...] = ("float32",))
     dims: dict[str, Any] = {"...": tuple(draw(st.lists(st.integers(1, 3), max_size=2)))}
     tensor_args = [a for a in spec.std_args if kinds[a.name].role in (Role.tensor, Role.tensors)]
     min_rank = max((a.rank or 0 for a in tensor_args if not a.shape_spec), default=0)
-    if any(k.role in (Role.axis, Role.axes) and not (k.optional or k.nullable)
-           for k in kinds.values()):
-        min_rank = max(min_rank, 1)  # a required axis needs a tensor that has one
+    if any(_names_an_axis(a, kinds[a.name]) for a in spec.std_args):
+        min_rank = max(min_rank, 1)  # a 0-d tensor has no axis to name
     rank = draw(st.integers(min_rank, max(min_rank, MAX_RANK)))
     square = draw(st.booleans())  # equal dims make matmul-like ops valid without a shape_spec
     side = draw(st.integers(1, MAX_DIM))
     base = tuple(side if square else draw(st.integers(1, MAX_DIM)) for _ in range(rank))
-    shared = draw(st.sampled_from(
-        sorted({d for a in tensor_args for d in dtypes_of(a, untyped)}) or ["x"]))
+    shared = draw(
+        st.sampled_from(sorted({d for a in tensor_args for d in dtypes_of(a, untyped)}) or ["x"])
+    )
     out: dict[str, Any] = {}
     first_shape: tuple[int, ...] | None = None
     for arg in spec.std_args:
@@ -235,7 +252,7 @@ def inputs_for(draw: Any, spec: OpSpec, untyped: tuple[str, ...] = ("float32",))
         if arg.shape_spec:
             shape = _shape_of(draw, dims, arg.shape_spec)
         elif arg.rank is not None:
-            shape = base[len(base) - arg.rank:]
+            shape = base[len(base) - arg.rank :]
         else:
             shape = _broadcast_variant(draw, base)
         if kind.role is Role.tensors:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from switcheroo.ontology.verify import adapters
 
 # Pin frameworks to one thread before any test imports one.

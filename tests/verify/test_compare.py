@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from switcheroo.ontology.odl import OpSpec
 from switcheroo.ontology.verify.compare import compare
 

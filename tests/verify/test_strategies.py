@@ -7,7 +7,6 @@ import math
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from switcheroo.ontology.odl import OpSpec, StdArg
 from switcheroo.ontology.verify.argtypes import Role, classify
 from switcheroo.ontology.verify.strategies import DTypeName, dtypes_of, inputs_for
@@ -35,8 +34,9 @@ def test_symbolic_dims_are_shared(ex):
     assert ex["bias"].dtype == np.int32 and ex["q"].dtype == np.float32
 
 
-BOUNDED = spec({"name": "x", "min": 0.0, "max": 1.0}, {"name": "p", "type": "float", "min": 0.5,
-                                                      "max": 2.0})
+BOUNDED = spec(
+    {"name": "x", "min": 0.0, "max": 1.0}, {"name": "p", "type": "float", "min": 0.5, "max": 2.0}
+)
 
 
 @FAST
@@ -80,7 +80,7 @@ REDUCE = spec(
 def test_axes_fit_the_tensor_and_options_come_from_the_type(ex):
     rank = ex["x"].ndim
     axis = ex.get("axis")
-    for a in (axis if isinstance(axis, tuple) else () if axis is None else (axis,)):
+    for a in axis if isinstance(axis, tuple) else () if axis is None else (axis,):
         assert -rank <= a < max(rank, 1)
     assert ex.get("mode", "a") in ("a", "b")
     assert ex["x"].dtype.name in ("float32", "int64")
@@ -117,7 +117,10 @@ def test_classify_and_dtypes():
     assert classify(StdArg(name="dim", type="int")).role is Role.axis
     assert classify(StdArg(name="graph", type="Graph")).role is Role.unsupported
     assert dtypes_of(StdArg(name="x", dtype=["tensor(float)", "double", "integer"])) == (
-        "float32", "int32", "int64")
+        "float32",
+        "int32",
+        "int64",
+    )
 
 
 @given(st.data())

@@ -21,7 +21,7 @@ from tests.stablehlo.oracle import (
 
 FILES = [f"{name}.jit.mlir" for name in JAX_FUNCTIONS] + list(FRAMEWORK_FILES)
 # float32 throughout; only summation order differs between XLA and the target library.
-RTOL, ATOL = 1e-4, 1e-5
+RTOL, ATOL = 1e-5, 1e-5
 
 
 def translate(path, framework: str) -> str:

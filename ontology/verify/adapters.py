@@ -210,11 +210,29 @@ def to_numpy(framework: str, out: Any) -> Any:
     """A result as NumPy: tensors become arrays, tuples and lists stay sequences."""
     if isinstance(out, tuple | list):
         return tuple(to_numpy(framework, o) for o in out)
-    if out is None or isinstance(out, str | np.dtype | type):
+    if out is None or isinstance(out, str):
         return out
+    dtype = _as_dtype(out)
+    if dtype is not None:
+        return dtype
     adapter = ADAPTERS[framework]
     if adapter.to_numpy is not None:
         got = adapter.to_numpy(load(framework), out)
         if got is not None:
             return got
     return np.asarray(out)
+
+
+def _as_dtype(out: Any) -> np.dtype | None:
+    """A dtype result (``result_type``, ``finfo(x).dtype``) of any framework as NumPy's."""
+    if isinstance(out, np.dtype):
+        return out
+    if isinstance(out, type) and issubclass(out, np.generic):
+        return np.dtype(out)
+    if not type(out).__name__.lower().endswith("dtype"):
+        return None
+    name = getattr(out, "name", None) or str(out).rsplit(".", 1)[-1]
+    try:
+        return np.dtype(str(name))
+    except TypeError:
+        return None

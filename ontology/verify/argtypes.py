@@ -146,7 +146,9 @@ def classify(arg: StdArg) -> ArgKind:
     if name in SHAPE_NAMES and tokens & {"ints", "int"}:
         return ArgKind(Role.shape, nullable, optional)
     bounded = arg.min is not None or arg.max is not None  # ODL bounds beat the name rules
-    if name in AXIS_NAMES and tokens & {"ints", "int"} and not bounded:
+    # tensordot's axes is a count or a pair of lists, not an axis: only pure int types.
+    axis_like = tokens & {"ints", "int"} and tokens <= {"ints", "int", "none"}
+    if name in AXIS_NAMES and axis_like and not bounded:
         if name in PERM_NAMES and tokens & {"ints"} and "int" not in tokens and not optional:
             return ArgKind(Role.perm, nullable, optional)
         role = Role.axis if "int" in tokens else Role.axes

@@ -37,9 +37,9 @@ from switcheroo.ontology.verify.strategies import (
 MAX_REFERENCE_ROUNDS = 2
 REJECT_LIMIT = 15  # inputs in a row the reference may reject before it is given up on
 SHRINK_SECONDS = 20
-# Dtypes for tensors whose ODL names none: float32 first; integers and booleans only when
-# the reference accepts no float input at all (bitwise ops in a spec without dtypes).
-UNTYPED_TRIES = (("float32",), ("int32", "int64", "bool"))
+# Dtypes for tensors whose ODL names none: float32 first; integers only when the
+# reference accepts no float input at all (bitwise ops in a spec without dtypes).
+UNTYPED_TRIES = (("float32",), ("int32", "int64"))
 
 
 @dataclass

@@ -82,7 +82,6 @@ def _init_worker(
 
 
 Task = tuple[str, frozenset[str]]  # an op and the frameworks left out (they crashed)
-TASKS_PER_WORKER = 150  # a fresh process now and then keeps framework caches in check
 
 
 def _verify_one(task: Task) -> tuple[str, dict[str, dict[str, Any]], float, dict[str, Any]]:
@@ -95,12 +94,28 @@ def _verify_one(task: Task) -> tuple[str, dict[str, dict[str, Any]], float, dict
     start = time.perf_counter()
     spec = _WORKER["onto"].specs[op]
     fws = [fw for fw in _WORKER["frameworks"] if fw not in excluded]
-    results = check.verify_op(spec, fws, _WORKER["max_examples"])
+    try:
+        results = {
+            fw: r.as_json() for fw, r in check.verify_op(spec, fws, _WORKER["max_examples"]).items()
+        }
+    except Exception as e:  # noqa: BLE001 - a verifier bug on one op must not end the run
+        why = f"verifier error: {type(e).__name__}: {e}"
+        results = {
+            fw: {
+                "status": "skipped",
+                "max_abs_err": None,
+                "reason": why[:400],
+                "examples": 0,
+                "verifier_error": True,
+            }
+            for fw in fws
+            if fw in spec.variants
+        }
     elapsed = time.perf_counter() - start
     adapters.after_op(fws)
     if mark is not None:
         mark.write_text("")
-    return op, {fw: r.as_json() for fw, r in results.items()}, elapsed, _WORKER["versions"]
+    return op, results, elapsed, _WORKER["versions"]
 
 
 def _crash_verdict(op: str) -> dict[str, Any]:
@@ -140,7 +155,6 @@ def _run(opts: VerifyOptions, ops: list[str]) -> Iterator[tuple[str, dict, float
                 mp_context=ctx,
                 initializer=_init_worker,
                 initargs=args,
-                max_tasks_per_child=TASKS_PER_WORKER,
             ) as pool:
                 futures = {pool.submit(_verify_one, task): task for task in batch}
                 try:
@@ -223,12 +237,13 @@ def summarize(
     """Counts overall and per framework, the share verified, and the slowest ops."""
     total: Counter[str] = Counter()
     per_fw: dict[str, Counter[str]] = {}
-    known = 0
+    known = errors = 0
     for results in ops.values():
         for fw, res in results.items():
             total[res["status"]] += 1
             per_fw.setdefault(fw, Counter())[res["status"]] += 1
             known += bool(res.get("known"))
+            errors += bool(res.get("verifier_error"))
     ran = total["verified"] + total["failed"]
     return {
         "pairs": sum(total.values()),
@@ -236,6 +251,7 @@ def summarize(
         "failed": total["failed"],
         "failed_known": known,
         "skipped": total["skipped"],
+        "verifier_errors": errors,
         "verified_pct_of_run": round(100 * total["verified"] / ran, 2) if ran else None,
         "frameworks": {fw: dict(c) for fw, c in sorted(per_fw.items())},
         "workers": opts.workers,

@@ -58,10 +58,14 @@ class Unsupported(ValueError):
     """The spec has an argument the verifier cannot draw values for."""
 
 
+# Tensor names that mean a boolean selector when the ODL names no dtype (where, masks).
+BOOL_NAMES = frozenset({"condition", "cond", "mask", "where"})
+
+
 def dtypes_of(arg: StdArg, untyped: tuple[str, ...] = ("float32",)) -> tuple[str, ...]:
     """The generated dtypes an argument accepts (``untyped`` when the ODL says nothing)."""
     if not arg.dtype:
-        return untyped
+        return ("bool",) if arg.name.lower() in BOOL_NAMES else untyped
     out: list[str] = []
     for raw in arg.dtype:
         name = str(raw).strip().lower()
@@ -134,15 +138,15 @@ def flush_subnormals(example: dict[str, Any]) -> dict[str, Any]:
     return {k: flush(v) for k, v in example.items()}
 
 
-def _broadcast_variant(draw: Any, base: tuple[int, ...]) -> tuple[int, ...]:
+def _broadcast_variant(draw: Any, base: tuple[int, ...], min_rank: int) -> tuple[int, ...]:
     """``base`` itself (most often, and what shrinking goes to), or a shape that
     broadcasts to it: some dims set to 1, or leading dims dropped."""
     how = draw(st.integers(0, 3))
     if how == 2 and base:
         ones = draw(st.lists(st.booleans(), min_size=len(base), max_size=len(base)))
         return tuple(1 if o else d for d, o in zip(base, ones, strict=True))
-    if how == 3 and base:
-        return base[draw(st.integers(1, len(base))) :]
+    if how == 3 and len(base) > min_rank:
+        return base[draw(st.integers(1, len(base) - min_rank)) :]
     return base
 
 
@@ -254,7 +258,7 @@ def inputs_for(draw: Any, spec: OpSpec, untyped: tuple[str, ...] = ("float32",))
         elif arg.rank is not None:
             shape = base[len(base) - arg.rank :]
         else:
-            shape = _broadcast_variant(draw, base)
+            shape = _broadcast_variant(draw, base, min_rank)
         if kind.role is Role.tensors:
             count = draw(st.integers(1, 3))
             out[arg.name] = [draw(_array(spec, arg, dtype, shape)) for _ in range(count)]

@@ -99,3 +99,18 @@ def test_dtype_argument_and_missing_api():
     assert out.dtype == np.int64 and render_call(plan) == "numpy.sum(x, dtype=numpy.int64)"
     with pytest.raises(PlanError, match="no attribute 'sumz'"):
         run(SUM, {"api": "numpy.sumz"}, {"x": X})
+
+
+def test_thread_rng_plugin_threads_a_key():
+    pytest.importorskip("jax")
+    spec = OpSpec(
+        operation="uniform",
+        nondeterministic=True,
+        std_args=[StdArg(name="shape", type="tuple[int, ...]")],
+    )
+    variant = Variant(api="jax.random.uniform", requires_plugin=["thread_rng"])
+    plan = build_plan(spec, "jax", variant, {"shape": (2, 3)})
+    assert render_call(plan) == "jax.random.uniform(jax.random.key(0), (2, 3))"
+    assert execute(plan, {"shape": (2, 3)}).shape == (2, 3)
+    with pytest.raises(PlanError, match="thread_rng"):
+        build_plan(spec, "torch", variant, {"shape": (2, 3)})

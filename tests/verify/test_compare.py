@@ -36,3 +36,13 @@ def test_statistics_for_random_ops():
     a, b = rng.random(4000), rng.random(4000)
     assert compare(RANDOM, a, b).ok
     assert not compare(RANDOM, a, b + 0.5).ok
+
+
+def test_dtype_results_and_odd_objects():
+    from switcheroo.ontology.verify.adapters import to_numpy
+
+    assert to_numpy("numpy", np.float32) == np.dtype("float32")
+    assert compare(APPROX, np.dtype("float32"), to_numpy("numpy", np.dtype("float32"))).ok
+    assert not compare(APPROX, np.dtype("float32"), np.dtype("int32")).ok
+    odd = compare(APPROX, np.array([object()]), np.zeros(1))
+    assert not odd.ok

@@ -1,0 +1,45 @@
+"""The verifier over the real ontology: its known-failures file, and (slow) the whole run."""
+
+from __future__ import annotations
+
+import pytest
+from switcheroo.ontology.loader import build_ontology, data_files
+from switcheroo.ontology.verify.runner import (
+    KNOWN_FAILURES,
+    VerifyOptions,
+    load_known_failures,
+    select_ops,
+    verify_ontology,
+)
+
+
+def test_known_failures_name_mapped_pairs_with_reasons():
+    onto = build_ontology(data_files())
+    for (op, fw), reason in load_known_failures(KNOWN_FAILURES).items():
+        assert op in onto.specs, f"known failure names no spec: {op}"
+        assert fw in onto.specs[op].variants, f"{op} has no {fw} mapping"
+        assert len(reason) > 20, f"{op}/{fw}: say why the failure is acceptable"
+
+
+@pytest.mark.slow
+def test_whole_ontology_within_budget():
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    opts = VerifyOptions(workers=2)
+    report = verify_ontology(opts)
+    onto = build_ontology(opts.files)
+    expected = {
+        (op, fw)
+        for op in select_ops(onto, "*", opts.frameworks)
+        for fw in onto.specs[op].variants
+        if fw in opts.frameworks
+    }
+    got = {(op, fw) for op, fws in report["ops"].items() for fw in fws}
+    assert got == expected  # every mapped (op, framework) pair has a verdict
+    assert report["summary"]["verifier_errors"] == 0
+    assert report["wall_s"] <= 600
+    for fws in report["ops"].values():
+        for res in fws.values():
+            assert res["status"] in ("verified", "failed", "skipped") and (
+                res["status"] == "verified" or res["reason"]
+            )

@@ -97,12 +97,8 @@ def positional_order(spec: OpSpec, variant: Variant, framework: str) -> list[str
 
 
 def _signature(framework: str, api: str) -> list[str] | None:
-    """Positional parameter names from the ghost snapshot, when one is shipped."""
-    try:
-        from switcheroo.ontology.snapshots import positional_params
-    except ImportError:
-        return None
-    try:
-        return positional_params(framework, api)
-    except (KeyError, LookupError, OSError):
-        return None
+    """Positional parameter names from the ghost snapshot, when it knows the API."""
+    from switcheroo.ontology.snapshots import signature
+
+    params = signature(framework, api)
+    return [p.name for p in params if p.positional] if params else None

@@ -79,8 +79,6 @@ class PythonEmitter:
                 elems = list(idx.elts) if isinstance(idx, pysrc.TupleOp) and idx.kind.data == "tuple" and idx.elts else [op.index]
                 sub = [cst.SubscriptElement(slice=self.index(e)) for e in elems]
                 return cst.Subscript(value=self.expr(op.value), slice=sub)
-            case pysrc.SliceOp():
-                return cst.parse_expression("slice")  # a bare slice outside [] is not Python
             case pysrc.TupleOp():
                 elts = [cst.Element(self.expr(e)) for e in op.elts]
                 if op.kind.data == "list":

@@ -62,6 +62,6 @@ def binop_node(op: str, lhs: cst.BaseExpression, rhs: cst.BaseExpression) -> cst
 
 def unary_node(op: str, operand: cst.BaseExpression) -> cst.BaseExpression:
     node_cls, key = _UNARY[op]
-    if _prec(operand) < _PREC[key] or (op in ("-", "+", "~") and _prec(operand) == 12 and False):
+    if _prec(operand) < _PREC[key]:
         operand = _paren(operand)
     return cst.UnaryOperation(operator=node_cls(), expression=operand)

@@ -24,14 +24,8 @@ TENSOR_ANNOTATION = "{{Tensor}}"
 
 
 def _prefix_table() -> dict[str, str]:
-    """Module prefix -> framework key, from the ontology's framework traits (most specific
-    frameworks win: ``flax`` is flax_nnx even though JAX lists it as a source prefix)."""
-    table: dict[str, str] = {}
-    for key, traits in load_ontology().traits.items():
-        for prefix in traits.source_prefixes:
-            table.setdefault(prefix, key)
-    table["flax"] = "flax_nnx"
-    return table
+    """Module prefix -> framework key, from the ontology's framework traits."""
+    return {p: key for key, traits in load_ontology().traits.items() for p in traits.source_prefixes}
 
 
 class StatementLowering(ExprLowering):
@@ -70,19 +64,18 @@ class StatementLowering(ExprLowering):
             return self.body(suite.body)
         return self.body([cst.SimpleStatementLine(body=suite.body)])
 
-    def opaque_stmt(self, node: cst.CSTNode, kind: str | None = None) -> None:
-        code = self.code(node)
-        if isinstance(node, cst.SimpleStatementLine):
-            code = self.code(node.with_changes(leading_lines=[], trailing_whitespace=cst.TrailingWhitespace())).rstrip("\n")
-        elif hasattr(node, "leading_lines"):
-            code = self.code(node.with_changes(leading_lines=[])).rstrip("\n")
-        props = self.trivia(node, {"code": StringAttr(code.strip("\n"))}) if isinstance(
-            node, cst.SimpleStatementLine) else {"code": StringAttr(code)}
-        if not isinstance(node, cst.SimpleStatementLine) and (enc := encode_lines(getattr(node, "leading_lines", ()))):
+    def opaque_stmt(self, node: cst.BaseStatement, kind: str | None = None) -> None:
+        """Keep a statement verbatim; its own leading lines and trailing comment are trivia."""
+        props = self.trivia(node, {"loc": self.loc(node)}) if isinstance(node, cst.SimpleStatementLine) \
+            else {"loc": self.loc(node)}
+        if not isinstance(node, cst.SimpleStatementLine) and (enc := encode_lines(node.leading_lines)):
             props["leading"] = enc
+        bare = node.with_changes(leading_lines=[])
+        if isinstance(bare, cst.SimpleStatementLine):
+            bare = bare.with_changes(trailing_whitespace=cst.TrailingWhitespace())
+        props["code"] = StringAttr(self.code(bare).strip("\n"))
         if kind:
             props["kind"] = StringAttr(kind)
-        props["loc"] = self.loc(node)
         self.block.add_op(pysrc.OpaqueStmtOp.create(properties=props))
 
     # -- statements ------------------------------------------------------------------

@@ -40,14 +40,20 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {
 
 # Pass name -> getter of the ModulePass class. The name equals the pass file's name.
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
+    "bind-optimizer": _lazy("passes.bind_optimizer", "BindOptimizerPass"),
     "convert-layouts": _lazy("passes.convert_layouts", "ConvertLayouts"),
     "convert-stablehlo-to-hub": _lazy("passes.convert_stablehlo_to_hub", "ConvertStablehloToHub"),
+    "expand-loss-reduction": _lazy("passes.expand_loss_reduction", "ExpandLossReduction"),
     "lower-hub-to-fw": _lazy("passes.lower_hub_to_fw", "LowerHubToFw"),
+    "lower-hub-to-stablehlo": _lazy("passes.lower_hub_to_stablehlo", "LowerHubToStablehlo"),
     "raise-fw-to-hub": _lazy("passes.raise_fw_to_hub", "RaiseFwToHub"),
+    "rewrite-train-step": _lazy("passes.rewrite_train_step", "RewriteTrainStep"),
     "sass-build-cfg": _lazy("passes.sass_build_cfg", "SassBuildCfg"),
+    "sass-lift": _lazy("passes.sass_lift", "SassLift"),
     "sass-recover-params": _lazy("passes.sass_recover_params", "SassRecoverParams"),
     "sass-recover-thread-ids": _lazy("passes.sass_recover_thread_ids", "SassRecoverThreadIds"),
     "thread-module-state": _lazy("passes.thread_module_state", "ThreadModuleState"),
+    "unroll-inplace": _lazy("passes.unroll_inplace", "UnrollInplace"),
 }
 
 # Frontend name -> getter of a callable ``(text, path) -> ModuleOp``.
@@ -60,6 +66,8 @@ FRONTENDS: dict[str, Callable[[], Callable[..., Any]]] = {
 # Target name -> getter of the xDSL Target class.
 TARGETS: dict[str, Callable[[], type[Target]]] = {
     "python": _lazy("backends.python.target", "PythonTarget"),
+    "sass-python": _lazy("backends.sass.target", "SassPythonTarget"),
+    "stablehlo": _lazy("backends.stablehlo.mlir_target", "StablehloTarget"),
     "stablehlo-python": _lazy("backends.stablehlo.target", "StablehloPythonTarget"),
 }
 
@@ -69,11 +77,20 @@ TARGETS: dict[str, Callable[[], type[Target]]] = {
 TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("framework", "framework"): (
         "python",
-        "raise-fw-to-hub{{framework={src}}},convert-layouts{{framework={dst}}},"
-        "lower-hub-to-fw{{framework={dst}}},"
+        "unroll-inplace{{source={src} framework={dst}}},"
+        "raise-fw-to-hub{{framework={src}}},expand-loss-reduction{{framework={dst}}},"
+        "bind-optimizer{{framework={dst}}},rewrite-train-step{{framework={dst} source={src}}},"
+        "convert-layouts{{framework={dst}}},lower-hub-to-fw{{framework={dst}}},"
         "thread-module-state{{source={src} framework={dst}}}",
         "python",
     ),
+    ("framework", "stablehlo"): (
+        "python",
+        "raise-fw-to-hub{{framework={src}}},"
+        "lower-hub-to-stablehlo{{framework={src}{input_shapes}}}",
+        "stablehlo",
+    ),
+    ("sass", "framework"): ("sass", "sass-lift", "sass-python"),
     ("stablehlo", "framework"): ("mlir", "convert-stablehlo-to-hub", "stablehlo-python"),
 }
 
@@ -95,12 +112,14 @@ def __getattr__(attr: str) -> Universe:
     raise AttributeError(attr)
 
 
-def translation(src: str, dst: str) -> tuple[str, str, str] | None:
-    """The (frontend, pipeline, target) for ``--from src --to dst``, or None."""
+def translation(src: str, dst: str, input_shapes: str = "") -> tuple[str, str, str] | None:
+    """The (frontend, pipeline, target) for ``--from src --to dst``, or None.
+    ``input_shapes`` (``8x16`` or ``8x16,8x4``) feeds pipelines that need static shapes."""
     kind = {k: "framework" for k in FRAMEWORKS}
     for key in ((src, dst), (kind.get(src, src), dst), (src, kind.get(dst, dst)),
                 (kind.get(src, src), kind.get(dst, dst))):
         if key in TRANSLATIONS:
             front, pipeline, target = TRANSLATIONS[key]
-            return front, pipeline.format(src=src, dst=dst), target
+            shapes = f" input-shapes={input_shapes}" if input_shapes else ""
+            return front, pipeline.format(src=src, dst=dst, input_shapes=shapes), target
     return None

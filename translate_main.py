@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dump-ir-after-all", metavar="DIR", help="write the IR after each stage")
     p.add_argument("--list", action="store_true", help="list frontends, backends and pairs")
     p.add_argument("--strict", action="store_true", help="exit 2 when anything stayed unmapped")
+    p.add_argument("--input-shape", default="", metavar="SHAPES",
+                   help="static input shapes for --to stablehlo: 8x16, or 8x16,8x4 for two inputs")
     return p
 
 
@@ -45,13 +47,14 @@ class Translator:
     dst: str
     extra: str = ""
     dump_dir: str | None = None
+    input_shapes: str = ""
 
     def __post_init__(self) -> None:
         known = (*FRAMEWORKS, *FORMATS)
         for flag, key in (("--from", self.src), ("--to", self.dst)):
             if key not in known:
                 fail(f"error: unknown {flag} {key!r}; expected one of: {', '.join(known)}")
-        found = translation(self.src, self.dst)
+        found = translation(self.src, self.dst, self.input_shapes)
         if found is None:
             fail(f"error: no translation from {self.src} to {self.dst} (see --list)")
         self.frontend, self.pipeline, self.target = found
@@ -150,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             return
         if not args.src or not args.dst:
             fail("error: --from and --to are required")
-        tr = Translator(args.src, args.dst, args.passes, args.dump_ir_after_all)
+        tr = Translator(args.src, args.dst, args.passes, args.dump_ir_after_all, args.input_shape)
         if args.print_pipeline:
             print(tr.pipeline)
             return

@@ -2,8 +2,9 @@
 
 The listing is the corpus's ``nvdisasm -c`` files concatenated until it holds 50,000
 instructions. Three timings of the same text: a bare Lark LALR parse (the grammar with no
-Transformer: the baseline), our parse to the parse model, and the full frontend + lifting
-passes (parse_sass, then sass-build-cfg, sass-recover-params, sass-recover-thread-ids).
+Transformer: the baseline), our parse to the parse model, the frontend + analysis passes
+(parse_sass, then sass-build-cfg, sass-recover-params, sass-recover-thread-ids), and the
+frontend + ``sass-lift`` (SSA, arith/math/cf/gpu ops, parameter types by use).
 Prints instructions per second and the ratio of each to the bare parse.
 
     python benchmarks/sass_parse.py [--instructions N] [--repeat R]
@@ -19,9 +20,11 @@ from pathlib import Path
 from switcheroo.frontends.sass.lower import lower_listing
 from switcheroo.frontends.sass.parser import parse_listing, sass_lark
 from switcheroo.passes.sass_build_cfg import SassBuildCfg
+from switcheroo.passes.sass_lift import SassLift
 from switcheroo.passes.sass_recover_params import SassRecoverParams
 from switcheroo.passes.sass_recover_thread_ids import SassRecoverThreadIds
 from xdsl.context import Context
+from xdsl.dialects.builtin import StringAttr
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "sass"
 
@@ -65,14 +68,21 @@ def main() -> None:
         for p in passes:
             p.apply(ctx, module)
 
+    def lift_ssa() -> None:
+        module = lower_listing(parse_listing(text))
+        module.attributes["sass.arch"] = StringAttr("sm_90")
+        SassLift().apply(ctx, module)
+
     bare = best_of(args.repeat, lambda: sass_lark(False).parse(text))
     parsed = best_of(args.repeat, lambda: parse_listing(text))
     lifted = best_of(args.repeat, lift)
+    ssa = best_of(args.repeat, lift_ssa)
     print(f"listing: {count} instructions, {len(text.splitlines())} lines, {len(text)} bytes")
     for label, t in (
         ("bare Lark parse", bare),
         ("parse to model", parsed),
-        ("parse + lift (IR + 3 passes)", lifted),
+        ("parse + IR + 3 analysis passes", lifted),
+        ("parse + IR + sass-lift (SSA)", ssa),
     ):
         print(f"{label:30s} {t:7.3f} s  {count / t:10.0f} instr/s  x{t / bare:5.2f} of bare")
 

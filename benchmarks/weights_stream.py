@@ -10,7 +10,7 @@ and also the peak of NumPy/Python heap allocations (tracemalloc) over the larges
 tensor, since RSS also counts file pages the process has mapped. Everything is written
 under one temporary directory, removed at the end.
 
-Run: python benchmarks/weights_stream.py [--gb 1.0] [--dir DIR]
+Run: python benchmarks/weights_stream.py [--gb 1.0] [--repeat 3] [--dir DIR]
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ def child(src: Path, out: Path, n: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gb", type=float, default=1.0)
+    ap.add_argument("--repeat", type=int, default=3, help="best of this many runs")
     ap.add_argument("--dir", type=Path, default=None, help="where to put the temporary files")
     ap.add_argument("--child", nargs=3, metavar=("SRC", "OUT", "N"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -104,31 +105,40 @@ def main() -> None:
         src = work / "model.safetensors"
         generate(src, n)
         size = src.stat().st_size
-        shutil.copyfile(src, work / "warm")  # warm the page cache for every reader alike
-        (work / "warm").unlink()
-        t0 = time.perf_counter()
-        shutil.copyfile(src, work / "copy")
-        copy_s = time.perf_counter() - t0
-        (work / "copy").unlink()
         print(
             f"checkpoint: {size / 2**30:.2f} GiB, {2 * n} tensors, largest {largest / 2**20:.0f} MiB"
         )
-        print(f"plain copy: {copy_s:.2f} s ({size / copy_s / 2**30:.2f} GiB/s)")
-        for target in ("out.npz", "out_orbax"):
-            out = work / target
-            cmd = [sys.executable, __file__, "--child", str(src), str(out), str(n)]
-            res = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            if res.returncode != 0:
-                print(f"{target}: failed: {res.stderr.strip().splitlines()[-1:]}")
-                continue
-            r = json.loads(res.stdout.strip().splitlines()[-1])
+        # The box is shared and its disk write-back is bursty: every timing is the best
+        # of --repeat runs, each started after a sync, copies interleaved with conversions.
+        copy_s, best = float("inf"), {}
+        for _ in range(args.repeat):
+            os.sync()
+            t0 = time.perf_counter()
+            shutil.copyfile(src, work / "copy")
+            copy_s = min(copy_s, time.perf_counter() - t0)
+            (work / "copy").unlink()
+            for target in ("out.npz", "out_orbax"):
+                out = work / target
+                os.sync()
+                cmd = [sys.executable, __file__, "--child", str(src), str(out), str(n)]
+                res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+                if res.returncode != 0:
+                    print(f"{target}: failed: {res.stderr.strip().splitlines()[-1:]}")
+                    return
+                r = json.loads(res.stdout.strip().splitlines()[-1])
+                old = best.setdefault(target, r)
+                old["seconds"] = min(old["seconds"], r["seconds"])
+                old["rss_peak_growth"] = max(old["rss_peak_growth"], r["rss_peak_growth"])
+                old["heap_peak"] = max(old["heap_peak"], r["heap_peak"])
+                shutil.rmtree(out) if out.is_dir() else out.unlink()
+        print(f"plain copy: {copy_s:.2f} s ({size / copy_s / 2**30:.2f} GiB/s), best of {args.repeat}")
+        for target, r in best.items():
             print(
                 f"--stream -> {target:10s} {r['seconds']:.2f} s  "
                 f"throughput {copy_s / r['seconds']:.2f}x copy (target >= 0.5)  "
                 f"peak RSS {r['rss_peak_growth'] / largest:.2f}x largest tensor (target <= 1.5)  "
                 f"heap {r['heap_peak'] / largest:.2f}x"
             )
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     os.sync()

@@ -310,7 +310,8 @@ class SliceOp(IRDLOperation):
 
 @irdl_op_definition
 class TupleOp(IRDLOperation):
-    """A tuple display ``(a, b)``; ``kind`` is ``tuple`` or ``list``."""
+    """A display ``(a, b)``; ``kind`` is ``tuple``, ``list``, ``set`` or ``dict`` (for a dict
+    the operands alternate key, value)."""
 
     name = "pysrc.tuple"
     elts = var_operand_def(ValueType)
@@ -318,8 +319,10 @@ class TupleOp(IRDLOperation):
     result = result_def(ValueType)
 
     def verify_(self) -> None:
-        if self.kind.data not in ("tuple", "list", "set"):
+        if self.kind.data not in ("tuple", "list", "set", "dict"):
             raise VerifyException(f"pysrc.tuple: bad kind {self.kind.data!r}")
+        if self.kind.data == "dict" and len(self.elts) % 2:
+            raise VerifyException("pysrc.tuple: a dict display takes key, value pairs")
 
 
 @irdl_op_definition
@@ -331,6 +334,28 @@ class OpaqueExprOp(IRDLOperation):
     result = result_def(ValueType)
 
 
+@irdl_op_definition
+class CompOp(IRDLOperation):
+    """``[elt for target in iter]`` (``kind``: list, set or gen); the body region computes
+    ``elt`` for one element and ends with ``pysrc.yield``, so framework calls inside a
+    comprehension (a list of layers) are converted like any other."""
+
+    name = "pysrc.comp"
+    iter = operand_def(ValueType)
+    target = prop_def(StringAttr)
+    kind = prop_def(StringAttr)
+    body = region_def("single_block")
+    result = result_def(ValueType)
+    traits = traits_def(NoTerminator())
+
+    def verify_(self) -> None:
+        if self.kind.data not in ("list", "set", "gen"):
+            raise VerifyException(f"pysrc.comp: bad kind {self.kind.data!r}")
+        last = self.body.block.last_op
+        if not isinstance(last, YieldOp):
+            raise VerifyException("pysrc.comp: the body ends with pysrc.yield")
+
+
 PYSRC = Dialect(
     "pysrc",
     [
@@ -340,6 +365,7 @@ PYSRC = Dialect(
         BinOp,
         CallOp,
         ClassOp,
+        CompOp,
         ConstOp,
         ExprStmtOp,
         ForOp,

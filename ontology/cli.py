@@ -157,17 +157,18 @@ def suggest(
 
 
 def audit(
-    path: Annotated[Path, typer.Argument(help="file or folder of Python code")],
+    paths: Annotated[list[Path], typer.Argument(help="files or folders of Python code")],
     roots: Annotated[str, typer.Option("--roots", help="comma-separated module roots")] = "torch",
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
 ) -> None:
     """List every framework call in a codebase with no mapping, with counts and file:line."""
     from switcheroo.ontology.tools import audit as auditor
 
-    if not path.exists():
-        _fail(f"{path}: no such file or folder")
+    for path in paths:
+        if not path.exists():
+            _fail(f"{path}: no such file or folder")
     try:
-        result = auditor.audit(path, [r.strip() for r in roots.split(",") if r.strip()])
+        result = auditor.audit(paths, [r.strip() for r in roots.split(",") if r.strip()])
     except _ERRORS as e:
         _fail(str(e))
         return

@@ -147,6 +147,9 @@ class Variant(_Strict):
     # "lower": used only to lower hub -> framework, when several specs share one API
     # (Conv1d/Conv2d/Conv3d -> flax.nnx.Conv); raising that API picks the "both" variant.
     direction: Literal["both", "lower"] = "both"
+    # One framework argument holding several standard ones, as a tuple (torch's Adam
+    # ``betas`` = (beta1, beta2)): raising splits it, lowering packs it.
+    tuple_args: dict[str, list[str]] = Field(default_factory=dict)
     note: str = ""
 
     @field_validator("requires_plugin", mode="before")
@@ -203,6 +206,31 @@ class OpSpec(_Strict):
         return [a.name for a in self.std_args]
 
 
+class TrainingTraits(_Strict):
+    """How a framework spells one optimisation step (read by ``rewrite-train-step`` and
+    ``bind-optimizer``).
+
+    ``grad_closure``: the loss is a function of the model, differentiated by ``grad``
+    (``loss, grads = grad(loss_fn)(model)``), then ``optimizer.<update>(model, grads)``.
+    ``gradient_tape``: the loss is computed under ``with grad() as tape``, gradients taken
+    with ``tape.gradient(loss, model.<variables>)``, then
+    ``optimizer.<update>(zip(grads, model.<variables>))``.
+    """
+
+    style: Literal["grad_closure", "gradient_tape"]
+    grad: str
+    update: str
+    variables: str | None = None
+    # An optimizer state object binding the model (nnx.Optimizer(model, tx, wrt=nnx.Param)).
+    optimizer_wrapper: str | None = None
+    optimizer_wrt: str | None = None
+    # Gradient clipping by global norm: a function ``(grads, max_norm) -> (grads, norm)``,
+    # or a gradient transformation factory ``clip(max_norm).update(grads, empty_state)``.
+    clip_global_norm: str | None = None
+    clip_transform: str | None = None
+    empty_state: str | None = None
+
+
 class FrameworkTraits(_Strict):
     """What differs between frameworks beyond single ops: this is data, not branches."""
 
@@ -218,6 +246,11 @@ class FrameworkTraits(_Strict):
     import_aliases: dict[str, str] = Field(default_factory=dict)
     source_prefixes: list[str] = Field(default_factory=list)
     tensor_type: str | None = None
+    training: TrainingTraits | None = None
+    # In-place tensor methods are the functional name plus this suffix (torch: add_).
+    inplace_suffix: str | None = None
+    # Functional index update: ``x = x.<index_update>[idx].set(v)`` for ``x[idx] = v``.
+    index_update: str | None = None
 
 
 class MappingFile(_Strict):

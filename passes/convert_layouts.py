@@ -28,6 +28,7 @@ from xdsl.pattern_rewriter import (
 from switcheroo.dialects import hub
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import parse_layout
+from switcheroo.passes.container_layouts import CONTAINERS, container_layout
 from switcheroo.passes.fw_common import _NO_VALUE, const_value, make_const, target_variant
 
 # Element-wise specs a permutation commutes with (one tensor in, same shape out).
@@ -63,6 +64,8 @@ class WrapLayerLayouts(RewritePattern):
         spec = load_ontology().specs[op.layer.data]
         found = target_variant(spec, self.framework)
         lm = found[1].layout_map if found else None
+        if spec.operation in CONTAINERS:
+            lm = container_layout(op, self.framework)
         if lm is None or "input" not in lm.args:
             return
         new_ops = permute(op.args[1], parse_layout(lm.args["input"]))
@@ -96,7 +99,7 @@ class FoldPermutations(RewritePattern):
                 rewriter.replace_op(op, [], [inner.args[0]])
             return
         if isinstance(inner, hub.HubOp) and inner.SPEC_NAME in ELEMENTWISE and len(inner.args) == 1 \
-                and len(inner.res[0].uses) == 1:
+                and inner.res[0].has_one_use():
             source = inner.args[0].owner
             if perm_of(source) is None:
                 return

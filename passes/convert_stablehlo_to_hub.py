@@ -21,6 +21,8 @@ from switcheroo.dialects import stablehlo_reduce as shr
 from switcheroo.dialects import stablehlo_shape as shs
 from switcheroo.passes.stablehlo_common import dtype_name, hub_op, reduce_kind, splat_value
 from switcheroo.passes.stablehlo_composites import COMPOSITE_PATTERNS
+from switcheroo.passes.stablehlo_composites_nn import LATE_COMPOSITE_PATTERNS
+from switcheroo.passes.stablehlo_loops import CountedWhileToFor
 from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 from xdsl.ir import Operation
@@ -201,13 +203,16 @@ class DotGeneralToMatmul(RewritePattern):
 
 @dataclass(frozen=True)
 class ConvertStablehloToHub(ModulePass):
-    """Raise StableHLO to hub ops, then fold composites (relu, softmax, dense).
+    """Raise StableHLO to hub ops (counted ``while`` loops to ``scf.for`` first), then
+    fold composites (relu, softmax, dense).
     ``composites=false`` stops after the one-to-one maps."""
 
     name = "convert-stablehlo-to-hub"
     composites: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        # Loops first: their counters are recognised on the StableHLO ops.
+        PatternRewriteWalker(CountedWhileToFor()).rewrite_module(op)
         PatternRewriteWalker(
             GreedyRewritePatternApplier(
                 [
@@ -222,9 +227,10 @@ class ConvertStablehloToHub(ModulePass):
             )
         ).rewrite_module(op)
         if self.composites:
-            PatternRewriteWalker(
-                GreedyRewritePatternApplier(list(COMPOSITE_PATTERNS)), walk_reverse=True
-            ).rewrite_module(op)
+            for patterns in (COMPOSITE_PATTERNS, LATE_COMPOSITE_PATTERNS):
+                PatternRewriteWalker(
+                    GreedyRewritePatternApplier(list(patterns)), walk_reverse=True
+                ).rewrite_module(op)
             erase_dead(op)
 
 

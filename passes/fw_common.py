@@ -45,7 +45,7 @@ def const_value(v: SSAValue) -> Any:
     if isinstance(op, pysrc.UnaryOp) and op.operator.data == "-":
         inner = const_value(op.operand)
         return -inner if isinstance(inner, (int, float)) else _NO_VALUE
-    if isinstance(op, pysrc.TupleOp):
+    if isinstance(op, pysrc.TupleOp) and op.kind.data != "dict":
         vals = [const_value(e) for e in op.elts]
         return _NO_VALUE if any(x is _NO_VALUE for x in vals) else tuple(vals)
     return _NO_VALUE
@@ -90,7 +90,7 @@ def positional_order(spec: OpSpec, variant: Variant, framework: str) -> list[str
     sig = _signature(framework, variant.api)
     if sig:
         order = [renamed.get(p, p) for p in sig]
-        known = [n for n in order if spec.arg(n) is not None]
+        known = [n for n in order if spec.arg(n) is not None or n in variant.tuple_args]
         if known:
             return known
     return spec.arg_names
@@ -101,4 +101,14 @@ def _signature(framework: str, api: str) -> list[str] | None:
     from switcheroo.ontology.snapshots import signature
 
     params = signature(framework, api)
-    return [p.name for p in params if p.positional] if params else None
+    # A *args parameter comes last in positional order: it takes the remaining positionals.
+    return [p.name for p in params if p.positional or p.kind == "V"] if params else None
+
+
+def positional_only(spec: OpSpec, variant: Variant, framework: str) -> set[str]:
+    """Standard names the target takes only positionally (``nnx.List(it, /)``, ``*fns``)."""
+    from switcheroo.ontology.snapshots import signature
+
+    renamed = {fw_name: std for std, fw_name in variant.args.items()}
+    params = signature(framework, variant.api) or ()
+    return {renamed.get(p.name, p.name) for p in params if p.kind in "PV"}

@@ -26,7 +26,11 @@ from xdsl.pattern_rewriter import (
 
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
-from switcheroo.passes.fw_common import OBJ, _NO_VALUE, const_value, make_const, target_variant, values_equal
+from switcheroo.passes import layer_plugins
+from switcheroo.passes.fw_common import (
+    OBJ, _NO_VALUE, const_value, make_const, positional_only, positional_order, target_variant,
+    values_equal,
+)
 
 
 def _rule_holds(rule: DispatchRule, value: object) -> bool:
@@ -66,6 +70,7 @@ def build_call(
     for rule in variant.dispatch_rules:
         if rule.if_arg in values and _rule_holds(rule, const_value(values[rule.if_arg])):
             api = rule.use_api
+    layer_plugins.before_build(variant, values)
     for arg in spec.std_args:
         n = arg.name
         fw_default = variant.defaults.get(n, arg.default if arg.has_default else _NO_VALUE)
@@ -81,15 +86,22 @@ def build_call(
                     and n not in variant.arg_values:
                 del values[n]  # the target's default: leave it out, as an expert would
         elif n in variant.defaults and arg.has_default and not values_equal(variant.defaults[n], arg.default):
-            ops = make_const(arg.default)  # the target's default differs: say the spec's
+            # The target's default differs: say the spec's, in the target's values
+            # (gelu's approximate='none' is approximate=False in jax).
+            table = variant.arg_values.get(n, {})
+            spelled = next((fw_val for std_val, fw_val in table.items() if values_equal(arg.default, std_val)),
+                           arg.default)
+            ops = make_const(spelled)
             new_ops.extend(ops)
             values[n] = ops[-1].results[0]
     for n in variant.drop_args:
         # The target infers a shape argument (in_features); an option it lacks may only
         # go when it holds the spec's default, or the result would silently differ.
         arg = spec.arg(n)
+        # What the target does without the argument: its declared default, else the spec's.
+        implicit = variant.defaults.get(n, arg.default if arg is not None else None)
         if n in values and arg is not None and arg.has_default and not values_equal(
-                const_value(values[n]), arg.default):
+                const_value(values[n]), implicit):
             raise Unlowerable(f"{n}={const_value(values[n])!r} has no {framework} equivalent")
         values.pop(n, None)
     if "kernel_size_tuple" in variant.requires_plugin and variant.layout_map and "input" in variant.layout_map.args:
@@ -100,13 +112,33 @@ def build_call(
                 ops = make_const((cv,) * rank)
                 new_ops.extend(ops)
                 values[n] = ops[-1].results[0]
+    packed: list[tuple[str, SSAValue]] = []
+    for fw_name, parts in variant.tuple_args.items():
+        # beta1=0.9, beta2=0.99 -> betas=(0.9, 0.99) (spec defaults fill the parts not given)
+        if not any(p in values for p in parts):
+            continue
+        elts = []
+        for p in parts:
+            if p not in values:
+                ops = make_const(spec.arg(p).default)
+                new_ops.extend(ops)
+                values[p] = ops[-1].results[0]
+            elts.append(values.pop(p))
+        tup = pysrc.TupleOp.create(operands=elts, properties={"kind": StringAttr("tuple")}, result_types=[OBJ])
+        new_ops.append(tup)
+        packed.append((fw_name, tup.results[0]))
     operands: list[SSAValue] = []
     names: list[str] = []
-    keyword = False
+    # Positionally only while the target takes the arguments in the spec's order.
+    target_order = positional_order(spec, variant, framework)
+    only_positional = positional_only(spec, variant, framework)
+    keyword = layer_plugins.keyword_only(variant)
     for arg in spec.std_args:
         if arg.name not in values:
             keyword = True if arg.has_default else keyword
             continue
+        if not keyword and arg.name in target_order and target_order.index(arg.name) != len(names):
+            keyword = True
         fw_name = variant.args.get(arg.name, arg.name)
         vs = named.get(arg.name, [values[arg.name]]) if arg.is_variadic else [values[arg.name]]
         if arg.is_variadic and variant.pack_as:
@@ -114,10 +146,13 @@ def build_call(
                                        result_types=[OBJ])
             new_ops.append(tup)
             vs = [tup.results[0]]
-        keyword = keyword or arg.has_default
+        keyword = keyword or (arg.has_default and arg.name not in only_positional)
         for v in vs:
             operands.append(v)
             names.append(fw_name if keyword else "")
+    for fw_name, tup_value in packed:
+        operands.append(tup_value)
+        names.append(fw_name)
     for n, value in variant.inject_args.items():
         ops = make_const(value)
         new_ops.extend(ops)
@@ -153,13 +188,14 @@ class LowerHubOp(RewritePattern):
             return
         try:
             new_ops, operands, names, api = build_call(spec, variant, fwk, op.named_args(), op)
-        except Unlowerable as e:
+        except (Unlowerable, layer_plugins.PluginRefusal) as e:
             self.keep_source(op, rewriter, result_type, str(e))
             return
         props["api"] = StringAttr(api)
         props["arg_names"] = _strs(names)
         call = fw.CallOp.create(operands=operands, properties=props, result_types=[result_type])
-        rewriter.replace_op(op, [*new_ops, call], [call.results[0]])
+        built = layer_plugins.as_partial(variant, call, result_type)
+        rewriter.replace_op(op, [*new_ops, *built], [built[-1].results[0]])
 
     def keep_source(self, op: hub.HubOp, rewriter: PatternRewriter, result_type, why: str = "") -> None:
         src_fw = op.src_framework.data if op.src_framework else "torch"

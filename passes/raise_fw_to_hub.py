@@ -26,7 +26,7 @@ from xdsl.pattern_rewriter import (
 
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
-from switcheroo.ontology.odl import OpSpec, Variant
+from switcheroo.ontology.odl import OpSpec, Variant, parse_layout
 from switcheroo.passes.fw_common import OBJ, chain, const_value, is_const, make_const, positional_order
 
 
@@ -70,26 +70,59 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
             positional.append(v)
             continue
         std = renamed.get(kw, kw)
+        if kw in variant.tuple_args:
+            extras[kw] = v  # split below into the standard arguments it packs
+            continue
         if spec.arg(std) is None:
             extras[kw] = v
             continue
         names.append(std)
         values.append(v)
     slots = [s for s in order if s not in names]
+    slots_all = slots
     if "pack_varargs" in variant.requires_plugin:
         # x.view(2, 3) -> reshape(x, shape=(2, 3)): positionals from the tuple slot on pack.
-        k = next((i for i, s in enumerate(slots) if spec.arg(s).type.lower().startswith("tuple")), None)
+        k = next((i for i, s in enumerate(slots)
+                  if spec.arg(s) is not None and spec.arg(s).type.lower().startswith("tuple")), None)
         if k is not None and len(positional) > k + 1:
             tup = pysrc.TupleOp.create(operands=positional[k:], properties={"kind": StringAttr("tuple")},
                                        result_types=[OBJ])
             new_ops.append(tup)
             positional = [*positional[:k], tup.results[0]]
+    variadic = next((i for i, s in enumerate(slots) if spec.arg(s) is not None and spec.arg(s).is_variadic), None)
+    if variadic is not None and len(positional) > variadic:
+        # nn.Sequential(a, b, c), einsum("ij,jk", x, y): the variadic slot takes the rest.
+        rest = positional[variadic:]
+        positional = positional[:variadic]
+        slots = slots[:variadic]
+    else:
+        rest = []
     if len(positional) > len(slots):
         raise Unmappable(f"{call.api.data}: {len(positional)} positional arguments, spec takes {len(slots)}")
     for slot, v in zip(slots, positional):
+        if slot in variant.tuple_args:
+            extras[slot] = v
+            continue
         names.append(slot)
         values.append(v)
+    for v in rest:
+        names.append(slots_all[variadic])
+        values.append(v)
     for kw, v in extras.items():
+        if kw in variant.tuple_args:
+            # Adam(betas=(0.9, 0.99)) -> beta1=0.9, beta2=0.99
+            parts = variant.tuple_args[kw]
+            elts = list(v.owner.elts) if isinstance(v.owner, pysrc.TupleOp) else []
+            if len(elts) != len(parts):
+                elts = []
+                for i in range(len(parts)):
+                    idx = make_const(i)
+                    item = pysrc.SubscriptOp.create(operands=[v, idx[-1].results[0]], result_types=[OBJ])
+                    new_ops.extend([*idx, item])
+                    elts.append(item.results[0])
+            names.extend(parts)
+            values.extend(elts)
+            continue
         if kw == "alpha" and "decompose_alpha" in variant.requires_plugin:
             # add(x, y, alpha=a) -> add(x, y * a)
             i = names.index(spec.arg_names[1])
@@ -98,9 +131,13 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
             new_ops.append(mul)
             values[i] = mul.results[0]
             continue
+        if kw == "rngs" and "layer_rngs" in variant.requires_plugin:
+            continue  # the RNG stream a flax layer is built with: state, not semantics
         if kw == "inplace" and is_const(v) and const_value(v) in (True, False):
             continue  # functional semantics are the same; in-place is a memory detail
         raise Unmappable(f"{call.api.data}: argument {kw!r} has no hub equivalent in spec {spec.operation!r}")
+    if "split_size_to_sections" in variant.requires_plugin and "indices_or_sections" in names:
+        split_size_to_sections(call, names, values, new_ops)
     for i, (n, v) in enumerate(zip(names, values)):
         rev = _reverse_value(variant, n, v)
         if rev:
@@ -110,6 +147,32 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
     rank = {n: i for i, n in enumerate(spec.arg_names)}
     pairs = sorted(zip(names, values), key=lambda p: rank[p[0]])
     return Binding([n for n, _ in pairs], [v for _, v in pairs], new_ops)
+
+
+def split_size_to_sections(call: fw.CallOp, names: list[str], values: list[SSAValue],
+                           new_ops: list[Operation]) -> None:
+    """torch.split(x, size, dim) -> split(x, x.shape[dim] // size, axis=dim); a list of
+    sizes -> the split indices (numpy's and the hub's meaning)."""
+    i = names.index("indices_or_sections")
+    x = values[names.index("x")]
+    size, owner = const_value(values[i]), values[i].owner
+    if isinstance(size, (tuple, list)) and all(isinstance(n, int) for n in size):
+        bounds = [sum(size[:k + 1]) for k in range(len(size) - 1)]
+        ops = make_const(bounds)
+    elif (isinstance(size, int) and not isinstance(size, bool)) or (
+            isinstance(owner, pysrc.BinOp) and owner.operator.data in ("//", "*", "+", "-", "%")):
+        axis = values[names.index("axis")] if "axis" in names else make_const(0)[-1].results[0]
+        if axis.owner is not None and axis.owner.parent is None:
+            new_ops.append(axis.owner)
+        shape = pysrc.AttrOp.create(operands=[x], properties={"attr": StringAttr("shape")}, result_types=[OBJ])
+        dim = pysrc.SubscriptOp.create(operands=[shape.results[0], axis], result_types=[OBJ])
+        count = pysrc.BinOp.create(operands=[dim.results[0], values[i]], properties={"operator": StringAttr("//")},
+                                   result_types=[OBJ])
+        ops = [shape, dim, count]
+    else:
+        raise Unmappable(f"{call.api.data}: split sizes must be an int expression or a list of ints")
+    new_ops.extend(ops)
+    values[i] = ops[-1].results[0]
 
 
 def _hub_op(spec: OpSpec, b: Binding, result_type: Any, src: fw.CallOp | fw.RefOp) -> Operation:
@@ -137,6 +200,8 @@ class RaiseCall(RewritePattern):
             if op.method is not None
             else onto.lookup_api_all(op.framework.data, op.api.data)
         )
+        if not hits and op.method is not None:
+            hits = onto.lookup_api_all(op.framework.data, op.api.data)  # x.repeat: an alias of tile
         if not hits:
             op.properties["unmapped"] = StringAttr(f"{op.api.data}: no mapping in the ontology")
             rewriter.notify_op_modified(op)
@@ -187,7 +252,33 @@ def layer_attrs(cls: pysrc.ClassOp) -> dict[str, str]:
     return found
 
 
-def raise_layer_calls(module: builtin.ModuleOp) -> None:
+def _hub_layout(apply: hub.ApplyOp, framework: str) -> None:
+    """A source layer that works channels-last (nnx.Conv) is called channels-first in the
+    hub: its input and result are permuted back; convert-layouts folds what cancels."""
+    from switcheroo.passes.convert_layouts import permute
+    from switcheroo.passes.fw_common import target_variant
+
+    from switcheroo.passes.container_layouts import CONTAINERS, container_layout
+
+    found = target_variant(load_ontology().specs[apply.layer.data], framework)
+    lm = found[1].layout_map if found else None
+    if apply.layer.data in CONTAINERS:
+        lm = container_layout(apply, framework)
+    if lm is None or "input" not in lm.args or not lm.return_:
+        return
+    block = apply.parent_block()
+    assert block is not None
+    into = permute(apply.args[1], parse_layout(lm.return_))  # the source's layout -> the hub's
+    block.insert_ops_before(into, apply)
+    apply.operands = [apply.args[0], into[-1].results[0], *apply.args[2:]]
+    uses = list(apply.res[0].uses)
+    back = permute(apply.res[0], parse_layout(lm.args["input"]))  # hub result -> source layout
+    block.insert_ops_after(back, apply)
+    for use in uses:
+        use.operation.operands = [back[-1].results[0] if o is apply.res[0] else o for o in use.operation.operands]
+
+
+def raise_layer_calls(module: builtin.ModuleOp, framework: str = "torch") -> None:
     """``self.fc1(x)`` -> ``hub.apply {layer = "Linear"}(self.fc1, x)``."""
     for cls in [o for o in module.walk() if isinstance(o, pysrc.ClassOp)]:
         layers = layer_attrs(cls)
@@ -208,6 +299,7 @@ def raise_layer_calls(module: builtin.ModuleOp) -> None:
             call.result.replace_all_uses_with(apply.res[0])
             call.detach()
             call.erase()
+            _hub_layout(apply, framework)
 
 
 @dataclass(frozen=True)
@@ -221,4 +313,4 @@ class RaiseFwToHub(ModulePass):
         frameworks = tuple(chain(self.framework))
         PatternRewriteWalker(RaiseCall(frameworks), apply_recursively=False).rewrite_module(op)
         PatternRewriteWalker(RaiseRef(frameworks), apply_recursively=False).rewrite_module(op)
-        raise_layer_calls(op)
+        raise_layer_calls(op, self.framework)

@@ -1,6 +1,7 @@
 """Composite patterns of ``convert-stablehlo-to-hub``: hub op groups that one hub op
 says better (relu from ``maximum(x, 0)``, softmax from exp/sum/divide, a dense layer
-from ``matmul`` + a broadcast bias). They run after the one-to-one maps, so they match
+from ``matmul`` + a broadcast bias; then layer normalization from its moments and
+scaled dot-product attention around a softmax, in :mod:`stablehlo_composites_nn`). They run after the one-to-one maps, so they match
 hub ops, looking through the broadcasts StableHLO makes explicit."""
 
 from __future__ import annotations
@@ -44,6 +45,19 @@ class ReluFromMaximum(RewritePattern):
         rewriter.replace(op, ops, new.results)
 
 
+def _without_neg_inf_floor(v: SSAValue) -> SSAValue:
+    """``m`` for ``maximum(-inf, m)`` (how ``jax.nn.softmax`` guards its shift), else ``v``."""
+    op = _is(v, "maximum")
+    if op is None:
+        return v
+    a, b = op.args
+    if splat_value(a) == float("-inf"):
+        return through_broadcasts(b)
+    if splat_value(b) == float("-inf"):
+        return through_broadcasts(a)
+    return v
+
+
 class SoftmaxFromExpSum(RewritePattern):
     """``e / broadcast(sum(e, axis))`` with ``e = exp(x - broadcast(max(x, axis)))`` (the
     max shift optional) -> ``softmax(x, axis)``, for one axis."""
@@ -61,7 +75,7 @@ class SoftmaxFromExpSum(RewritePattern):
             return
         x = ex.args[0]
         if (sub := _is(x, "subtract")) is not None:
-            mx = _is(through_broadcasts(sub.args[1]), "max")
+            mx = _is(_without_neg_inf_floor(through_broadcasts(sub.args[1])), "max")
             if mx is not None and _arg(mx, "x") is sub.args[0] and _axes(mx) == axes:
                 x = sub.args[0]
         ops, new = hub_op("softmax", [("x", x), ("axis", axes[0])], op.results[0].type)

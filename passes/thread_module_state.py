@@ -46,6 +46,22 @@ def add_keyword_param(func: pysrc.FuncOp, text: str, name: str) -> None:
     func.properties["param_names"] = ArrayAttr([StringAttr(p) for p in names])
 
 
+def drop_unused_param(func: pysrc.FuncOp, name: str) -> None:
+    """Remove parameter ``name`` (``rngs`` once no layer takes it), and a bare ``*`` left last."""
+    names = [p.data for p in func.param_names.data]
+    if name not in names or any(isinstance(o, pysrc.NameOp) and o.id.data == name and o.result.uses
+                                for o in func.walk()):
+        return
+    params = [p.data for p in func.params.data]
+    at = names.index(name)
+    del names[at], params[at]
+    if names and names[-1] == "*":
+        names.pop()
+        params.pop()
+    func.properties["params"] = ArrayAttr([StringAttr(p) for p in params])
+    func.properties["param_names"] = ArrayAttr([StringAttr(p) for p in names])
+
+
 @dataclass(frozen=True)
 class ThreadModuleState(ModulePass):
     """Adapt module classes to the target framework's conventions (see module docstring)."""
@@ -64,6 +80,8 @@ class ThreadModuleState(ModulePass):
                 func.properties["sym_name"] = StringAttr(dst.forward_method)
             if in_class and func.sym_name.data == "__init__" and dst.rngs_type and _uses_free_name(func, "rngs"):
                 add_keyword_param(func, f"rngs: {fw_placeholder(dst.rngs_type)}", "rngs")
+            if in_class and func.sym_name.data == "__init__" and src.rngs_type and not dst.rngs_type:
+                drop_unused_param(func, "rngs")
             if tensor:
                 self._retype(func, tensor)
 

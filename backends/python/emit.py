@@ -80,6 +80,9 @@ class PythonEmitter:
                 sub = [cst.SubscriptElement(slice=self.index(e)) for e in elems]
                 return cst.Subscript(value=self.expr(op.value), slice=sub)
             case pysrc.TupleOp():
+                if op.kind.data == "dict":
+                    vals = [self.expr(e) for e in op.elts]
+                    return cst.Dict([cst.DictElement(k, v) for k, v in zip(vals[::2], vals[1::2])])
                 elts = [cst.Element(self.expr(e)) for e in op.elts]
                 if op.kind.data == "list":
                     return cst.List(elts)
@@ -88,6 +91,14 @@ class PythonEmitter:
                 if len(elts) == 1:
                     elts = [elts[0].with_changes(comma=cst.Comma())]
                 return cst.Tuple(elts)
+            case pysrc.CompOp():
+                last = op.body.block.last_op
+                assert isinstance(last, pysrc.YieldOp)
+                target = cst.parse_expression(op.target.data)
+                comp = cst.CompFor(target=target, iter=self.expr(op.iter))
+                if op.kind.data == "list":
+                    return cst.ListComp(elt=self.expr(last.value), for_in=comp)
+                return cst.GeneratorExp(elt=self.expr(last.value), for_in=comp)
             case hub.HubOp() | hub.ApplyOp():
                 raise ValueError(f"{self.path}: hub op {op.name} reached the Python backend; "
                                  "run lower-hub-to-fw first")
@@ -159,6 +170,13 @@ class PythonEmitter:
                 return self.func_def(op)
             case pysrc.IfOp():
                 return self.if_stmt(op)
+            case pysrc.WithOp():
+                items = [
+                    cst.WithItem(self.expr(v), asname=cst.AsName(cst.Name(n.data)) if n.data else None)
+                    for v, n in zip(op.items, op.as_names.data, strict=True)
+                ]
+                body = self.indented(op.body.block, op.footer).with_changes(header=decode_comment(op.trailing))
+                return cst.With(items=items, body=body, leading_lines=decode_lines(op.leading))
             case pysrc.ForOp():
                 node = cst.parse_statement(f"for {op.target.data} in _:\n    pass\n")
                 return node.with_changes(iter=self.expr(op.iter), body=self.indented(op.body.block, op.footer),
@@ -261,5 +279,7 @@ def emit_python(module: builtin.ModuleOp, frameworks: list[str], path: str = "<s
     tops = [op for op in module.ops if isinstance(op, pysrc.ModuleOp)]
     if len(tops) != 1:
         raise ValueError(f"{path}: expected exactly one pysrc.module, found {len(tops)}")
+    if path == "<stdin>" and tops[0].path is not None:
+        path = tops[0].path.data  # diagnostics name the file the frontend read
     emitter = PythonEmitter(ImportTable.for_target(frameworks), path, report or Report())
     return emitter.module(tops[0]).code

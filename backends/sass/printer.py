@@ -25,6 +25,7 @@ from switcheroo.frontends.sass.model import (
     decode_gaps,
 )
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.func import FuncOp
 from xdsl.ir import Operation
 
 
@@ -64,6 +65,8 @@ def line_of(op: Operation) -> Line:
 def print_sass(module: ModuleOp, out: IO[str]) -> None:
     """Write the listing of ``module``."""
     for op in module.ops:
+        if isinstance(op, FuncOp | ModuleOp):  # lifted kernels (sass-lift): not listing lines
+            continue
         if isinstance(op, KernelOp):
             for inner in op.body.block.ops:
                 out.write(line_of(inner).render())

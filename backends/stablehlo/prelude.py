@@ -166,3 +166,41 @@ def _softmax(x, axis):
     return e / np.sum(e, axis=axis, keepdims=True)
 '''
 HELPERS["_softmax"] = {"numpy": (_NP_SOFTMAX, ())}
+
+_LAYER_NORM = '''
+def _layer_norm(x, scale, bias, eps):
+    """Layer normalization over the last axis (biased variance, as JAX computes it)."""
+    mean = {xp}.mean(x, axis=-1, keepdims=True)
+    var = {xp}.mean((x - mean) ** 2, axis=-1, keepdims=True)
+    return (x - mean) / {xp}.sqrt(var + eps) * scale + bias
+'''
+
+_ATTENTION = '''
+def _attention(q, k, v, scale):
+    """softmax(q @ k^T * scale) @ v over the last two axes."""
+    logits = q @ {xp}.swapaxes(k, -1, -2) * scale
+    e = {xp}.exp(logits - {xp}.max(logits, axis=-1, keepdims=True))
+    return e / {xp}.sum(e, axis=-1, keepdims=True) @ v
+'''
+HELPERS["_layer_norm"] = {
+    "numpy": (_LAYER_NORM.replace("{xp}", "np"), ()), "jax": (_LAYER_NORM.replace("{xp}", "jnp"), ()),
+}
+HELPERS["_attention"] = {
+    "numpy": (_ATTENTION.replace("{xp}", "np"), ()), "jax": (_ATTENTION.replace("{xp}", "jnp"), ()),
+}
+
+_CONV_BIAS = '''
+def _conv_bias(x, w, b, strides, pads, dilations, groups):
+    """ONNX Conv: channels-first x [N, C, *S], w [O, C/groups, *K], b [O]; pads are
+    all begins then all ends."""
+    n = len(strides)
+    dn = ((0, 1, tuple(range(2, 2 + n))),) * 3
+    dn = (dn[0], (1, 0, dn[0][2]), dn[0])
+    pairs = [[pads[i], pads[n + i]] for i in range(n)]
+    y = _conv(x, w, dn, list(strides), pairs, list(dilations), groups)
+    return y + {xp}.reshape(b, (-1,) + (1,) * n)
+'''
+HELPERS["_conv_bias"] = {
+    fam: (_CONV_BIAS.replace("{xp}", xp), ("_conv",))
+    for fam, xp in (("numpy", "np"), ("torch", "torch"), ("jax", "jnp"))
+}

@@ -60,6 +60,17 @@ HUB: dict[str, dict[str, str]] = {
     "astype": {"numpy": "{x}.astype({dtype})", "torch": "{x}.to({dtype})",
                "jax": "{x}.astype({dtype})"},
     "where": {"*": "{xp}.where({condition}, {x1}, {x2})"},
+    "conv": {"*": "{helper:_conv_bias}_conv_bias({x}, {w}, {b}, {strides}, {pads}, {dilations}, {group})"},
+    "layer_normalization": {
+        "numpy": "{helper:_layer_norm}_layer_norm({x}, {scale}, {b}, {epsilon})",
+        "torch": "torch.nn.functional.layer_norm({x}, {scale}.shape, {scale}, {b}, {epsilon})",
+        "jax": "{helper:_layer_norm}_layer_norm({x}, {scale}, {b}, {epsilon})",
+    },
+    "scaled_dot_product_attention": {
+        "numpy": "{helper:_attention}_attention({query}, {key}, {value}, {scale})",
+        "torch": "torch.nn.functional.scaled_dot_product_attention({query}, {key}, {value}, scale={scale})",
+        "jax": "{helper:_attention}_attention({query}, {key}, {value}, {scale})",
+    },
 }
 
 _LOOP = "while bool({k}_cond(*state)):\n    state = {k}_body(*state)"

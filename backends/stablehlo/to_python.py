@@ -25,6 +25,7 @@ from switcheroo.dialects import stablehlo_reduce as shr
 from switcheroo.dialects import stablehlo_shape as shs
 from switcheroo.passes.fw_common import _NO_VALUE, const_value
 from switcheroo.passes.stablehlo_common import dtype_name
+from xdsl.dialects import arith, scf, tensor
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, TensorType
 from xdsl.dialects.func import CallOp, FuncOp, ReturnOp
 from xdsl.ir import Block, Operation, SSAValue
@@ -107,8 +108,11 @@ class PythonEmitter:
         return "\n".join(lines)
 
     def block(self, block: Block, ind: str, tuple_return: bool = False) -> list[str]:
+        return self.block_ops(list(block.ops), ind, tuple_return)
+
+    def block_ops(self, ops: list[Operation], ind: str, tuple_return: bool = False) -> list[str]:
         lines: list[str] = []
-        for op in block.ops:
+        for op in ops:
             if isinstance(op, ReturnOp | shctl.ReturnOp):
                 vals = [self.name(v) for v in op.operands]
                 if len(vals) == 1:
@@ -119,6 +123,10 @@ class PythonEmitter:
                 continue  # literals are read where they are used
             elif isinstance(op, shctl.WhileOp):
                 lines += self.while_(op, ind)
+            elif isinstance(op, scf.ForOp):
+                lines += self.for_(op, ind)
+            elif isinstance(op, arith.ConstantOp):
+                self.names[op.result] = str(op.value.value.data)  # a loop bound, read inline
             else:
                 lines += self.assign(op, ind)
         return lines
@@ -148,6 +156,38 @@ class PythonEmitter:
         for r, n in zip(op.result, ns, strict=True):
             self.names[r] = n
         lines.append(f"{ind}{', '.join(ns)}{',' if len(ns) == 1 else ''} = state")
+        return lines
+
+    def for_(self, op: scf.ForOp, ind: str) -> list[str]:
+        """``scf.for`` -> ``for i in range(...)``; carried values are plain variables
+        that the loop body reassigns."""
+        body = op.body.block
+        iv = self.fresh("i") if "i" in self.used else "i"
+        self.used.add(iv)
+        self.names[body.args[0]] = iv
+        state = [self.fresh("c") for _ in op.iter_args]
+        lines = [f"{ind}{n} = {self.name(v)}" for n, v in zip(state, op.iter_args, strict=True)]
+        for a, n in zip(body.args[1:], state, strict=True):
+            self.names[a] = n
+        lb, ub, st = (self.name(v) for v in (op.lb, op.ub, op.step))
+        bounds = ub if (lb, st) == ("0", "1") else f"{lb}, {ub}" if st == "1" else f"{lb}, {ub}, {st}"
+        lines.append(f"{ind}for {iv} in range({bounds}):")
+        inner = [o for o in body.ops if not isinstance(o, scf.YieldOp)]
+        for o in inner:
+            if isinstance(o, tensor.FromElementsOp):
+                dt = dtype(self.family, dtype_name(o.result.type))
+                n = self.fresh()
+                self.names[o.result] = n
+                lines.append(f"{ind}    {n} = {self.f['xp']}.asarray({iv}, dtype={dt})")
+            else:
+                lines += self.block_ops([o], ind + "    ")
+        yields = [self.name(v) for v in body.last_op.operands]
+        if yields != state:
+            lines.append(f"{ind}    {', '.join(state)} = {', '.join(yields)}")
+        if len(lines) == len(state) + 1:
+            lines.append(f"{ind}    pass")
+        for r, n in zip(op.results, state, strict=True):
+            self.names[r] = n
         return lines
 
     # ---- expressions --------------------------------------------------------

@@ -110,44 +110,20 @@ def run_plan(
         for m in moves:
             if m.dst_key not in keep:
                 continue
-            if _is_2d_transpose(m.expr, source):
-                shape, dtype = infer(m.expr, source.meta)
-                sink.write_blocks(m.dst_key, shape, dtype, _transpose_blocks(m.expr[3][1], source))
-            else:
-                sink.write(m.dst_key, evaluate(m.expr, source.get))
-            for k in leaves(m.expr):
-                source.release(k)
+            shape, dtype = infer(m.expr, source.meta)
+            sink.write_deferred(
+                m.dst_key,
+                shape,
+                dtype,
+                lambda e=m.expr: evaluate(e, source.get),
+                lambda e=m.expr: [source.release(k) for k in leaves(e)],
+            )
             cp.report.copied += 1
         sink.commit()
     except BaseException:
         sink.abort()
         raise
     return cp.report
-
-
-def _is_2d_transpose(expr: list, source: Source) -> bool:
-    return (
-        expr[0] == "op"
-        and expr[1] == "transpose"
-        and expr[2] == [1, 0]
-        and expr[3][0] == "load"
-        and len(source.meta(expr[3][1])[0]) == 2
-    )
-
-
-def _transpose_blocks(key: str, source: Source, block_bytes: int = 8 << 20) -> Any:
-    """Rows of ``source[key].T`` in blocks: each block reads one column stripe of the
-    source, whose pages are released before the next, so neither the source nor the
-    result is ever whole in memory (the point of ``--stream``)."""
-    src = source.get(key)
-    rows = max(1, block_bytes // max(1, src.shape[0] * src.itemsize))
-    for i in range(0, src.shape[1], rows):
-        out = np.empty((min(rows, src.shape[1] - i), src.shape[0]), src.dtype)
-        # Tiles of 256 source rows keep both sides in cache: about 2x np.ascontiguousarray.
-        for j in range(0, src.shape[0], 256):
-            out[:, j : j + 256] = src[j : j + 256, i : i + rows].T
-        yield out
-        source.release(key)
 
 
 def convert_checkpoint(

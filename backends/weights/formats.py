@@ -179,6 +179,36 @@ def open_source(path: str | Path, fmt: str | None = None, stream: bool = False) 
     raise ValueError(f"cannot read format {fmt!r} here")
 
 
+_BLOCK = 1 << 20  # bytes per write: small enough that a block stays in cache between steps
+
+
+def c_order_blocks(value: np.ndarray, block: int = _BLOCK) -> Any:
+    """The bytes of ``value`` in C order, as buffers of about ``block`` bytes.
+
+    A contiguous array is sliced without copying; a 2-D transposed view (the common
+    Linear case) is transposed tile by tile, which is about 2x ``np.ascontiguousarray``;
+    any other view is copied a slab of rows at a time. At most one block is ever copied.
+    """
+    if value.size == 0:
+        return
+    if value.flags.c_contiguous:
+        raw = memoryview(value.reshape(-1)).cast("B")
+        for i in range(0, len(raw), block):
+            yield raw[i : i + block]
+        return
+    rows = max(1, block // max(1, value[0].nbytes)) if value.ndim > 1 else len(value)
+    out = np.empty((rows, *value.shape[1:]), value.dtype)
+    for i in range(0, len(value), rows):
+        part, dst = value[i : i + rows], out[: min(rows, len(value) - i)]
+        if value.ndim == 2 and value.flags.f_contiguous:
+            # Tiles of 256 source rows keep both sides in cache.
+            for j in range(0, value.shape[1], 256):
+                dst[:, j : j + 256] = part[:, j : j + 256]
+        else:
+            np.copyto(dst, part)
+        yield memoryview(dst.reshape(-1)).cast("B")
+
+
 class Sink:
     """Writes tensors to a temporary path, renamed over ``path`` on commit."""
 
@@ -190,11 +220,18 @@ class Sink:
         """Announce every (key, shape, dtype) before the first write."""
 
     def write(self, key: str, value: np.ndarray) -> None:
+        """Write one tensor; ``value`` may be any view (it is read, never kept)."""
         raise NotImplementedError
 
-    def write_blocks(self, key: str, shape: tuple[int, ...], dtype: Any, blocks: Any) -> None:
-        """Write a tensor given as C-order blocks along axis 0."""
-        self.write(key, np.concatenate(list(blocks)).reshape(shape))
+    def write_deferred(
+        self, key: str, shape: tuple[int, ...], dtype: Any, make: Any, release: Any
+    ) -> None:
+        """Write the tensor ``make()`` returns (of ``shape`` and ``dtype``), then call
+        ``release()`` so the source drops the pages it read. A sink that must see every
+        tensor before writing (Orbax) keeps ``make`` and calls it at commit, one tensor
+        at a time."""
+        self.write(key, make())
+        release()
 
     def commit(self) -> None:
         self._close()
@@ -235,14 +272,8 @@ class SafetensorsSink(Sink):
         if self._order[self._next] != key:
             raise ValueError(f"safetensors sink expected {self._order[self._next]!r}, got {key!r}")
         self._next += 1
-        self._fh.write(memoryview(np.ascontiguousarray(value)).cast("B"))
-
-    def write_blocks(self, key: str, shape: tuple[int, ...], dtype: Any, blocks: Any) -> None:
-        if self._order[self._next] != key:
-            raise ValueError(f"safetensors sink expected {self._order[self._next]!r}, got {key!r}")
-        self._next += 1
-        for b in blocks:
-            self._fh.write(memoryview(np.ascontiguousarray(b)).cast("B"))
+        for b in c_order_blocks(value):
+            self._fh.write(b)
 
     def _close(self) -> None:
         if getattr(self, "_fh", None) is not None:
@@ -251,28 +282,28 @@ class SafetensorsSink(Sink):
 
 
 class NpzSink(Sink):
-    """An uncompressed ``.npz`` written entry by entry (np.load reads it back)."""
+    """An uncompressed ``.npz`` written entry by entry (np.load reads it back).
+
+    Each array streams into its zip member block by block. A Fortran-contiguous view
+    (the transpose of a C-ordered tensor) is stored as what it is, a Fortran-order
+    ``.npy``: the format's own flag, read back by ``np.load`` as the same array.
+    """
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self._zip = zipfile.ZipFile(self.tmp, "w", zipfile.ZIP_STORED, allowZip64=True)
 
     def write(self, key: str, value: np.ndarray) -> None:
-        value = np.ascontiguousarray(value)
-        with self._zip.open(f"{key}.npy", "w", force_zip64=True) as f:
-            np.lib.format.write_array_header_2_0(f, np.lib.format.header_data_from_array_1_0(value))
-            f.write(memoryview(value).cast("B") if value.size else b"")
-
-    def write_blocks(self, key: str, shape: tuple[int, ...], dtype: Any, blocks: Any) -> None:
+        fortran = value.ndim > 1 and value.flags.f_contiguous and not value.flags.c_contiguous
         header = {
-            "descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
-            "fortran_order": False,
-            "shape": tuple(shape),
+            "descr": np.lib.format.dtype_to_descr(value.dtype),
+            "fortran_order": fortran,
+            "shape": tuple(value.shape),
         }
         with self._zip.open(f"{key}.npy", "w", force_zip64=True) as f:
             np.lib.format.write_array_header_2_0(f, header)
-            for b in blocks:
-                f.write(memoryview(np.ascontiguousarray(b)).cast("B"))
+            for b in c_order_blocks(value.T if fortran else value):
+                f.write(b)
 
     def _close(self) -> None:
         if self._zip is not None:
@@ -280,72 +311,102 @@ class NpzSink(Sink):
             self._zip = None
 
 
-def _file_backed(a: np.ndarray) -> bool:
-    """Whether ``a`` is a C-contiguous view of a memory map (no copy needed to save it)."""
-    base: Any = a
-    while base is not None:
-        if isinstance(base, mmap.mmap | np.memmap):
-            return bool(a.flags.c_contiguous)
-        base = (
-            getattr(base, "base", None)
-            if isinstance(base, np.ndarray)
-            else (base.obj if isinstance(base, memoryview) else None)
-        )
-    return False
+class _Deferred:
+    """An Orbax leaf computed when Orbax writes it (shape and dtype known before)."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: Any, make: Any, release: Any) -> None:
+        self.shape, self.dtype, self.make, self.release = tuple(shape), np.dtype(dtype), make, release
+        self.size = int(np.prod(self.shape, dtype=np.int64))
+        self.ndim = len(self.shape)
+
+
+def _c_order_copy(value: np.ndarray, release: Any) -> np.ndarray:
+    """``value`` as a C-ordered array: itself when it already is one, else a copy made
+    block by block, releasing the source's pages after each block so the source and
+    the copy are never both resident."""
+    if value.flags.c_contiguous:
+        return value
+    out = np.empty(value.shape, value.dtype)
+    flat, at = memoryview(out.reshape(-1)).cast("B"), 0
+    for b in c_order_blocks(value):
+        flat[at : at + len(b)] = b
+        at += len(b)
+        release()
+    return out
+
+
+def _one_at_a_time_handler() -> Any:
+    """An Orbax NumPy handler that writes one array at a time, computing each only
+    when its turn comes and releasing its source pages after. It records the stock
+    NumPy type, so a plain Orbax restore reads the checkpoint."""
+    import asyncio
+
+    from orbax.checkpoint import type_handlers
+
+    class OneAtATime(type_handlers.NumpyHandler):
+        def __init__(self) -> None:
+            super().__init__(deepcopy_host_arrays=False)
+            self._turn: asyncio.Lock | None = None
+
+        async def _open_and_write(self, value: Any, tspec: Any, ts_context: Any) -> None:
+            if self._turn is None:
+                self._turn = asyncio.Lock()
+            async with self._turn:
+                if isinstance(value, _Deferred):
+                    array = _c_order_copy(value.make(), value.release)
+                    await super()._open_and_write(array, tspec, ts_context)
+                    del array
+                    value.release()
+                else:
+                    await super()._open_and_write(value, tspec, ts_context)
+
+    return OneAtATime()
 
 
 class OrbaxSink(Sink):
     """An Orbax checkpoint of the nested pure-dict state (``nnx.to_pure_dict`` shape).
 
-    Orbax saves a whole tree at once; each tensor is staged in a memory-mapped scratch
-    file first, so only one transformed tensor is ever in memory.
+    Orbax saves a whole tree at once, so the sink keeps each tensor as a recipe and
+    Orbax computes and writes them one at a time (uncompressed: weights do not
+    compress), so only about one tensor is in memory.
     """
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
-        self._scratch = path.with_name(f".{path.name}.scratch-{os.getpid()}")
-        self._scratch.mkdir(parents=True, exist_ok=True)
         self._tree: dict[str, Any] = {}
-        self._count = 0
 
     def write(self, key: str, value: np.ndarray) -> None:
-        staged = value
-        if not _file_backed(value):
-            self._count += 1
-            fname = self._scratch / f"{self._count}.npy"
-            staged = np.lib.format.open_memmap(fname, "w+", value.dtype, value.shape)
-            staged[...] = value  # copies straight from the source map: no heap copy
-        self._place(key, staged)
+        # A tensor given whole is kept whole (small ones: counters, tests).
+        self._place(key, np.array(value))
 
-    def write_blocks(self, key: str, shape: tuple[int, ...], dtype: Any, blocks: Any) -> None:
-        self._count += 1
-        staged = np.lib.format.open_memmap(self._scratch / f"{self._count}.npy", "w+", dtype, shape)
-        row = 0
-        for b in blocks:
-            staged[row : row + len(b)] = b
-            row += len(b)
-        staged.flush()
-        self._place(key, staged)
+    def write_deferred(
+        self, key: str, shape: tuple[int, ...], dtype: Any, make: Any, release: Any
+    ) -> None:
+        self._place(key, _Deferred(shape, dtype, make, release))
 
-    def _place(self, key: str, staged: np.ndarray) -> None:
+    def _place(self, key: str, leaf: Any) -> None:
         node = self._tree
         *heads, last = key.split(".")
         for h in heads:
             node = node.setdefault(h, {})
-        node[last] = staged
+        node[last] = leaf
 
     def commit(self) -> None:
         import orbax.checkpoint as ocp
+        from orbax.checkpoint import type_handlers
 
-        with ocp.StandardCheckpointer() as ckpt:
-            ckpt.save(self.tmp.resolve(), self._tree)
+        handler = _one_at_a_time_handler()
+        registry = type_handlers.create_type_handler_registry(
+            (np.ndarray, handler), (_Deferred, handler)
+        )
+        pytree = ocp.PyTreeCheckpointHandler(use_compression=False, type_handler_registry=registry)
+        with ocp.Checkpointer(pytree) as ckpt:
+            ckpt.save(self.tmp.resolve(), args=ocp.args.PyTreeSave(self._tree))
         self._tree = {}
-        shutil.rmtree(self._scratch, ignore_errors=True)
         super().commit()
 
     def abort(self) -> None:
         self._tree = {}
-        shutil.rmtree(self._scratch, ignore_errors=True)
         super().abort()
 
 

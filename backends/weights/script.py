@@ -48,9 +48,12 @@ def main(argv: list[str]) -> int:
     try:
         sink.begin([(k, *infer(e, source.meta)) for k, e in moves])
         for key, expr in moves:
-            sink.write(key, evaluate(expr, source.get))
-            for k in leaves(expr):
-                source.release(k)
+            sink.write_deferred(
+                key,
+                *infer(expr, source.meta),
+                lambda e=expr: evaluate(e, source.get),
+                lambda e=expr: [source.release(k) for k in leaves(e)],
+            )
         sink.commit()
     except BaseException:
         sink.abort()

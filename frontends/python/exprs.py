@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import QualifiedNameSource
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
-from xdsl.ir import Attribute, Block, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from switcheroo.dialects import fw, pysrc
 
@@ -33,6 +33,14 @@ _BINOPS: dict[type[cst.CSTNode], str] = {
 _UNARY: dict[type[cst.CSTNode], str] = {
     cst.Minus: "-", cst.Plus: "+", cst.Not: "not", cst.BitInvert: "~",
 }
+
+
+def _bound_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _bound_names(e.value)]
+    return []
 
 
 def strs(items: list[str]) -> ArrayAttr[StringAttr]:
@@ -157,7 +165,30 @@ class ExprLowering:
                 vals = [self.lower(e.value) for e in elts]
                 return self.add(pysrc.TupleOp.create(
                     operands=vals, properties={"kind": StringAttr(kind)}, result_types=[OBJ]))
+            case cst.Dict(elements=elts) if all(isinstance(e, cst.DictElement) for e in elts):
+                vals = [v for e in elts for v in (self.lower(e.key), self.lower(e.value))]
+                return self.add(pysrc.TupleOp.create(
+                    operands=vals, properties={"kind": StringAttr("dict")}, result_types=[OBJ]))
+            case cst.ListComp(elt=elt, for_in=cst.CompFor(asynchronous=None, ifs=[], inner_for_in=None) as comp) \
+                    | cst.GeneratorExp(elt=elt, for_in=cst.CompFor(asynchronous=None, ifs=[], inner_for_in=None) as comp):
+                return self.comprehension(node, elt, comp)
         return self.opaque(node)
+
+    def comprehension(self, node: cst.BaseExpression, elt: cst.BaseExpression, comp: cst.CompFor) -> SSAValue:
+        """One ``for`` clause, no filters: the element expression becomes a region."""
+        it = self.lower(comp.iter)
+        outer, saved = self.block, dict(self.scope.names)
+        self.block = Block()
+        for name in _bound_names(comp.target):
+            self.scope.names.pop(name, None)
+        value = self.lower(elt)
+        self.block.add_op(pysrc.YieldOp.create(operands=[value]))
+        body, self.block = self.block, outer
+        self.scope.names = saved
+        kind = "list" if isinstance(node, cst.ListComp) else "gen"
+        return self.add(pysrc.CompOp.create(
+            operands=[it], properties={"target": StringAttr(self.code(comp.target)), "kind": StringAttr(kind)},
+            regions=[Region(body)], result_types=[OBJ]))
 
     def const(self, code: str) -> SSAValue:
         return self.add(pysrc.ConstOp.create(properties={"code": StringAttr(code)}, result_types=[OBJ]))

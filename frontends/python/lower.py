@@ -132,6 +132,11 @@ class StatementLowering(ExprLowering):
                 self.opaque_stmt(line)
 
     def note_assign(self, target: cst.BaseExpression, t) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            # q, k, v = qkv.chunk(3) / out, _ = self.lstm(x): unpacking a tensor result gives tensors.
+            for e in target.elements:
+                self.note_assign(e.value, t if t == TENSOR else OBJ)
+            return
         if isinstance(target, cst.Name):
             self.scope.names[target.value] = t
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":

@@ -76,15 +76,19 @@ def _mapped(onto: Ontology, fw_of: dict[str, str], api: str) -> bool:
     return fw is not None and onto.lookup_api(fw, api) is not None
 
 
-def audit(path: Path, roots: list[str], onto: Ontology | None = None) -> AuditResult:
-    """Audit one file or every ``*.py`` under a folder."""
+def audit(
+    path: Path | list[Path], roots: list[str], onto: Ontology | None = None
+) -> AuditResult:
+    """Audit files, and every ``*.py`` under folders. Only calls that resolve to a root
+    framework's API count: relative imports (a package's own helpers) never do."""
     onto = onto or load_ontology()
     fw_of = {p: fw for fw, t in onto.traits.items() for p in t.source_prefixes if not t.fallback}
     fw_of.update(
         {p: fw for fw, t in onto.traits.items() for p in t.source_prefixes if p not in fw_of}
     )
     result = AuditResult()
-    files = [path] if path.is_file() else sorted(path.rglob("*.py"))
+    paths = path if isinstance(path, list) else [path]
+    files = [f for p in paths for f in ([p] if p.is_file() else sorted(p.rglob("*.py")))]
     for file in files:
         try:
             tree = ast.parse(file.read_text(), filename=str(file))

@@ -86,6 +86,7 @@ def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Rep
         ("defaults", var.defaults),
         ("drop_args", var.drop_args),
         ("dispatch_rules.if_arg", [r.if_arg for r in var.dispatch_rules]),
+        ("tuple_args", [n for names in var.tuple_args.values() for n in names]),
     ):
         for k in keys:
             if k not in std:
@@ -122,7 +123,7 @@ def _variant_key(var: Variant) -> tuple:
     """What tells two variants of one API apart when raising a call to the hub."""
     return (
         var.api,
-        tuple(sorted(var.inject_args.items(), key=str)),
+        tuple(sorted((k, repr(v)) for k, v in var.inject_args.items())),  # values may be lists
         var.output_select_index,
         var.as_value,
     )

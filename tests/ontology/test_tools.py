@@ -35,12 +35,27 @@ def test_audit_finds_only_unmapped(tmp_path):
     assert '"torch.frobnicate"' in audit.render(result, as_json=True)
 
 
+def test_audit_several_paths_and_only_root_calls(tmp_path):
+    (tmp_path / "a.py").write_text(MODEL)
+    # A package's own helpers (relative imports) and other roots are not torch calls.
+    (tmp_path / "b.py").write_text(
+        "import torch\nfrom ..utils import _log_api_usage_once\nimport numpy as np\n"
+        "_log_api_usage_once(None)\nnp.frobnicate(1)\ntorch.zeros(2)\n"
+    )
+    result = audit.audit([tmp_path / "a.py", tmp_path / "b.py"], ["torch"])
+    assert result.files == 2
+    assert result.seen == 7
+    assert list(result.unmapped) == ["torch.frobnicate"]
+
+
 def _real_models() -> Path:
     return Path(os.environ.get("SWC_REAL_MODELS", Path.home() / ".cache/switcheroo/real_models"))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["alexnet", "vgg", "resnet", "squeezenet", "densenet"])
+@pytest.mark.parametrize(
+    "name", ["alexnet", "vgg", "resnet", "squeezenet", "densenet", "mobilenetv2"]
+)
 def test_audit_torchvision_fully_mapped(name):
     path = _real_models() / "torchvision" / "models" / f"{name}.py"
     if not path.exists():

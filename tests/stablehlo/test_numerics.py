@@ -88,3 +88,12 @@ def test_one_function_per_public_func() -> None:
     assert "\ndef main(" in src
     assert "\ndef _relu(" in src  # private MLIR functions become private helpers
     compile(src, "<generated>", "exec")
+
+
+@pytest.mark.parametrize("name", ["rnn_scan", "while_loop"])
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_counted_while_becomes_a_python_for(name: str, framework: str) -> None:
+    corpus_files()
+    src = translate(CORPUS / f"{name}.jit.mlir", framework)
+    assert "for i in range(" in src
+    assert "while " not in src

@@ -1,0 +1,92 @@
+"""``bind-optimizer{framework=T}``: where an optimizer meets the parameters it updates.
+
+torch binds them at construction (``Adam(model.parameters(), lr=...)``). A target whose
+optimizer is a pure gradient transformation (optax) binds them through an optimizer
+state object named by its training traits (``nnx.Optimizer(model, optax.adam(...),
+wrt=nnx.Param)``); a target whose optimizer takes the variables at each update
+(``apply_gradients``) needs no binding at all. Either way the ``params`` argument leaves
+the optimizer op, so lowering never has to drop a value it cannot express.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.passes.fw_common import OBJ, target_variant
+
+
+def module_of_parameters(v: SSAValue) -> SSAValue | None:
+    """``X.parameters()`` -> ``X`` (the module whose parameters are meant)."""
+    call = v.owner
+    if isinstance(call, pysrc.CallOp) and not call.args and isinstance(call.callee.owner, pysrc.AttrOp) \
+            and call.callee.owner.attr.data == "parameters":
+        return call.callee.owner.obj
+    return None
+
+
+@dataclass
+class BindOptimizer(RewritePattern):
+    framework: str
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: hub.HubOp, rewriter: PatternRewriter) -> None:
+        spec = op.spec
+        named = op.named_args()
+        if spec.kind.value != "optimizer" or "params" not in named:
+            return
+        found = target_variant(spec, self.framework)
+        if found is None or "params" not in found[1].drop_args:
+            return  # the target takes the parameters itself: lowering passes them on
+        model = module_of_parameters(named["params"][0])
+        if model is None:
+            return  # not X.parameters(): lowering reports what it cannot drop
+        training = load_ontology().traits[self.framework].training
+        names = [n.data for n in op.arg_names.data]
+        keep = [i for i, n in enumerate(names) if n != "params"]
+        opt = type(op).create(
+            operands=[op.args[i] for i in keep],
+            properties={**op.properties, "arg_names": ArrayAttr([StringAttr(names[i]) for i in keep])},
+            result_types=[r.type for r in op.res],
+        )
+        new_ops = [opt]
+        if training is not None and training.optimizer_wrapper:
+            # nnx.Optimizer(model, tx, wrt=nnx.Param): the state object the step updates.
+            args, arg_names = [model, opt.res[0]], ["", ""]
+            if training.optimizer_wrt:
+                wrt = fw.RefOp.create(properties={"framework": StringAttr(self.framework),
+                                                  "api": StringAttr(training.optimizer_wrt)},
+                                      result_types=[OBJ])
+                new_ops.append(wrt)
+                args.append(wrt.results[0])
+                arg_names.append("wrt")
+            props = {"framework": StringAttr(self.framework), "api": StringAttr(training.optimizer_wrapper),
+                     "arg_names": ArrayAttr([StringAttr(n) for n in arg_names])}
+            if op.loc is not None:
+                props["loc"] = op.loc
+            new_ops.append(fw.CallOp.create(operands=args, properties=props, result_types=[OBJ]))
+        rewriter.replace_op(op, new_ops, [new_ops[-1].results[0]])
+
+
+@dataclass(frozen=True)
+class BindOptimizerPass(ModulePass):
+    """Move the optimizer's parameter binding to where the target does it."""
+
+    name = "bind-optimizer"
+    framework: str = "jax"
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        PatternRewriteWalker(BindOptimizer(self.framework), apply_recursively=False).rewrite_module(op)

@@ -1,0 +1,96 @@
+"""Layouts of container layers: what ``nn.Sequential(conv, bn, relu)`` needs as a whole.
+
+A ``Sequential`` hands each member's output to the next, so ``convert-layouts`` cannot
+permute between them; the container needs one layout for all its members. When every
+member that cares about layout wants the same one (a conv and a BatchNorm both NHWC) and
+the rest are indifferent (activations, dropout), the container takes that layout. When the
+members disagree (a conv, then a Flatten or a Linear that must see channels-first data),
+the container is kept as its source API and marked, never converted silently wrong.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Operation
+
+from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.ontology.odl import LayoutMap
+from switcheroo.passes.fw_common import target_variant
+
+# Layer specs whose result does not depend on the layout of their input (element-wise).
+LAYOUT_FREE = frozenset({
+    "ReLU", "ReLU6", "GELU", "Sigmoid", "Tanh", "SiLU", "LeakyReLU", "ELU", "SELU", "CELU",
+    "Softplus", "Softsign", "Hardswish", "Hardsigmoid", "Hardtanh", "Mish", "LogSigmoid",
+    "Dropout", "Identity",
+})
+CONTAINERS = frozenset({"Sequential"})
+
+
+def constructor_of(apply: hub.ApplyOp) -> Operation | None:
+    """The op that built the layer ``apply`` calls (``self.X = hub.Sequential(...)``)."""
+    callee = apply.args[0].owner
+    if not (isinstance(callee, pysrc.AttrOp) and isinstance(callee.obj.owner, pysrc.NameOp)
+            and callee.obj.owner.id.data == "self"):
+        return None
+    cls = apply.parent_op()
+    while cls is not None and not isinstance(cls, pysrc.ClassOp):
+        cls = cls.parent_op()
+    if cls is None:
+        return None
+    target = f"self.{callee.attr.data}"
+    for op in cls.walk():
+        if isinstance(op, pysrc.AssignOp) and op.target.data == target:
+            return op.value.owner
+    return None
+
+
+def member_layout(member: Operation, framework: str) -> tuple[str, str | None] | None | bool:
+    """(input layout, return layout) a member needs; None when it is indifferent; False
+    when it is sensitive to layout without declaring one (Flatten, Linear, ...)."""
+    if not isinstance(member, hub.HubOp) or member.spec.kind.value != "layer":
+        return False
+    if member.SPEC_NAME in LAYOUT_FREE:
+        return None
+    found = target_variant(member.spec, framework)
+    lm = found[1].layout_map if found else None
+    if lm is None or "input" not in lm.args:
+        return False
+    return lm.args["input"], lm.return_
+
+
+def container_layout(apply: hub.ApplyOp, framework: str) -> LayoutMap | None:
+    """The layout a container's call needs for ``framework``; marks the container's
+    constructor unmapped when its members disagree."""
+    ctor = constructor_of(apply)
+    if not isinstance(ctor, hub.HubOp) or ctor.SPEC_NAME not in CONTAINERS:
+        return None
+    needs = [member_layout(m.owner, framework) for m in ctor.named_args().get("layers", [])]
+    wanted = {n for n in needs if n}
+    if not wanted:
+        return None
+    if len(wanted) > 1 or False in needs:
+        _keep_marked(ctor, f"the members of this {ctor.SPEC_NAME} need different tensor layouts "
+                           f"in {framework}; split it where the layout changes")
+        return None
+    (inp, ret), = wanted
+    return LayoutMap(args={"input": inp}, **{"return": ret})
+
+
+def _keep_marked(op: hub.HubOp, why: str) -> None:
+    src_fw = op.src_framework.data if op.src_framework else "torch"
+    src_api = op.src_api.data if op.src_api else op.SPEC_NAME
+    src_variant = op.spec.variants.get(src_fw)
+    renames = src_variant.args if src_variant else {}
+    names = ["" if n.data == "layers" else renames.get(n.data, n.data) for n in op.arg_names.data]
+    props = {"framework": StringAttr(src_fw), "api": StringAttr(src_api),
+             "unmapped": StringAttr(f"{src_api}: {why}"),
+             "arg_names": ArrayAttr([StringAttr(n) for n in names])}
+    if op.loc is not None:
+        props["loc"] = op.loc
+    new = fw.CallOp.create(operands=list(op.args), properties=props, result_types=[r.type for r in op.res])
+    block = op.parent_block()
+    assert block is not None
+    block.insert_op_before(new, op)
+    op.res[0].replace_all_uses_with(new.results[0])
+    op.detach()
+    op.erase()

@@ -1,0 +1,55 @@
+"""Lowering plugins for layers a target has no class for (named by ``requires_plugin``).
+
+- ``global_pool``: a target's global pooling stands for an adaptive pooling layer only when
+  ``output_size`` is 1 (or all ones); any other size is refused, so it stays marked.
+- ``stride_from_window``: pooling layers whose stride defaults to the window (torch, Keras)
+  lowered to a target whose stride defaults to 1 (``nnx.max_pool``): the window is spelled.
+- ``layer_as_partial``: the target spells the layer as a function (``nnx.max_pool``); the
+  constructor becomes ``functools.partial(fn, window_shape=..., strides=...)``, which is
+  called like the layer was.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Attribute, Operation, SSAValue
+
+from switcheroo.dialects import fw
+from switcheroo.ontology.odl import Variant
+from switcheroo.passes.fw_common import const_value
+
+PARTIAL = "functools.partial"
+
+
+class PluginRefusal(Exception):
+    """A plugin's precondition does not hold; the source call is kept, marked."""
+
+
+def before_build(variant: Variant, values: dict[str, SSAValue]) -> None:
+    """Checks and argument rewrites on the standard arguments, before renaming."""
+    if "global_pool" in variant.requires_plugin and "output_size" in values:
+        size = const_value(values["output_size"])
+        sizes = size if isinstance(size, (tuple, list)) else (size,)
+        if not all(s == 1 for s in sizes):
+            raise PluginRefusal(f"output_size={size!r}: only global pooling (output size 1) has an equivalent")
+    if "stride_from_window" in variant.requires_plugin and "kernel_size" in values:
+        if "stride" not in values or const_value(values["stride"]) is None:
+            values["stride"] = values["kernel_size"]
+
+
+def keyword_only(variant: Variant) -> bool:
+    """Every argument by keyword: a partial's positionals would bind the input's slot."""
+    return "layer_as_partial" in variant.requires_plugin
+
+
+def as_partial(variant: Variant, call: fw.CallOp, result_type: Attribute) -> list[Operation]:
+    """``fn(a=1)`` -> ``functools.partial(fn, a=1)`` (returns the new ops, last is the result)."""
+    if "layer_as_partial" not in variant.requires_plugin:
+        return [call]
+    ref = fw.RefOp.create(properties={"framework": call.framework, "api": call.api}, result_types=[result_type])
+    props = dict(call.properties)
+    props["api"] = StringAttr(PARTIAL)
+    props["arg_names"] = ArrayAttr([StringAttr(""), *call.arg_names.data])
+    wrapped = fw.CallOp.create(operands=[ref.results[0], *call.args], properties=props, result_types=[result_type])
+    call.erase()
+    return [ref, wrapped]

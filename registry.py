@@ -52,7 +52,10 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "sass-lift": _lazy("passes.sass_lift", "SassLift"),
     "sass-recover-params": _lazy("passes.sass_recover_params", "SassRecoverParams"),
     "sass-recover-thread-ids": _lazy("passes.sass_recover_thread_ids", "SassRecoverThreadIds"),
+    "scan-dependencies": _lazy("passes.scan_dependencies", "ScanDependencies"),
+    "scan-purity": _lazy("passes.scan_purity", "ScanPurity"),
     "thread-module-state": _lazy("passes.thread_module_state", "ThreadModuleState"),
+    "track-lifecycle": _lazy("passes.track_lifecycle", "TrackLifecycle"),
     "unroll-inplace": _lazy("passes.unroll_inplace", "UnrollInplace"),
 }
 
@@ -77,6 +80,7 @@ TARGETS: dict[str, Callable[[], type[Target]]] = {
 TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("framework", "framework"): (
         "python",
+        "scan-dependencies,scan-purity{{source={src} framework={dst}}},track-lifecycle{{source={src}}},"
         "unroll-inplace{{source={src} framework={dst}}},"
         "raise-fw-to-hub{{framework={src}}},expand-loss-reduction{{framework={dst}}},"
         "bind-optimizer{{framework={dst}}},rewrite-train-step{{framework={dst} source={src}}},"
@@ -112,14 +116,18 @@ def __getattr__(attr: str) -> Universe:
     raise AttributeError(attr)
 
 
-def translation(src: str, dst: str, input_shapes: str = "") -> tuple[str, str, str] | None:
+def translation(src: str, dst: str, input_shapes: str = "", function: str = "") -> tuple[str, str, str] | None:
     """The (frontend, pipeline, target) for ``--from src --to dst``, or None.
-    ``input_shapes`` (``8x16`` or ``8x16,8x4``) feeds pipelines that need static shapes."""
+    ``input_shapes`` (``8x16`` or ``8x16,8x4``) feeds pipelines that need static shapes;
+    ``function`` names the module-level function to lower (plain JAX code)."""
     kind = {k: "framework" for k in FRAMEWORKS}
     for key in ((src, dst), (kind.get(src, src), dst), (src, kind.get(dst, dst)),
                 (kind.get(src, src), kind.get(dst, dst))):
         if key in TRANSLATIONS:
             front, pipeline, target = TRANSLATIONS[key]
-            shapes = f" input-shapes={input_shapes}" if input_shapes else ""
+            # quoted, so a rank-1 shape ("32") stays a string for the pass option
+            quoted = ",".join(f'"{s}"' for s in input_shapes.split(",") if s)
+            shapes = f" input-shapes={quoted}" if quoted else ""
+            shapes += f' function="{function}"' if function else ""
             return front, pipeline.format(src=src, dst=dst, input_shapes=shapes), target
     return None

@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 2 when anything stayed unmapped")
     p.add_argument("--input-shape", default="", metavar="SHAPES",
                    help="static input shapes for --to stablehlo: 8x16, or 8x16,8x4 for two inputs")
+    p.add_argument("--function", default="", metavar="NAME",
+                   help="--to stablehlo from plain functions: the one to lower (default: the first public)")
     return p
 
 
@@ -48,13 +50,14 @@ class Translator:
     extra: str = ""
     dump_dir: str | None = None
     input_shapes: str = ""
+    function: str = ""
 
     def __post_init__(self) -> None:
         known = (*FRAMEWORKS, *FORMATS)
         for flag, key in (("--from", self.src), ("--to", self.dst)):
             if key not in known:
                 fail(f"error: unknown {flag} {key!r}; expected one of: {', '.join(known)}")
-        found = translation(self.src, self.dst, self.input_shapes)
+        found = translation(self.src, self.dst, self.input_shapes, self.function)
         if found is None:
             fail(f"error: no translation from {self.src} to {self.dst} (see --list)")
         self.frontend, self.pipeline, self.target = found
@@ -80,10 +83,12 @@ class Translator:
             nonlocal stage
             if prev is not None:
                 stage += 1
-                mod.verify()
+                if self.dump_dir:  # per stage only when dumping: it names the stage that broke
+                    mod.verify()
                 self._dump(stage, prev.name, mod)
 
         PassPipeline.parse_spec(multiverse.all_passes, self.pipeline, after).apply(ctx, module)
+        module.verify()  # once for the whole pipeline: verifying after every pass cost a third
         target_cls = TARGETS[self.target]()
         opts = {"framework": self.dst} if any(f.name == "framework" for f in fields(target_cls)) else {}
         out = io.StringIO()
@@ -153,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             return
         if not args.src or not args.dst:
             fail("error: --from and --to are required")
-        tr = Translator(args.src, args.dst, args.passes, args.dump_ir_after_all, args.input_shape)
+        tr = Translator(args.src, args.dst, args.passes, args.dump_ir_after_all, args.input_shape, args.function)
         if args.print_pipeline:
             print(tr.pipeline)
             return

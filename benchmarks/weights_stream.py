@@ -74,7 +74,10 @@ def child(src: Path, out: Path, n: int) -> None:
     from switcheroo.backends.weights.formats import detect_format, open_source
 
     cp = plan_from_models(_model(n), "torch", "flax_nnx")
+    import jax
     import orbax.checkpoint  # noqa: F401  (import cost is not conversion cost)
+
+    jax.devices()  # nor is JAX's backend start-up, which Orbax triggers
 
     # Reset the RSS high-water mark so only the conversion counts (Linux clear_refs 5).
     Path("/proc/self/clear_refs").write_text("5")

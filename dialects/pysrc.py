@@ -77,6 +77,8 @@ class ModuleOp(IRDLOperation):
     header = opt_prop_def(StringAttr)
     footer = opt_prop_def(StringAttr)
     path = opt_prop_def(StringAttr)
+    # Findings of the analysis passes, each "LINE:COL<TAB>SEVERITY<TAB>MESSAGE".
+    diagnostics = opt_prop_def(ArrayAttr[StringAttr])
     traits = traits_def(NoTerminator())
 
 

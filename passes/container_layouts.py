@@ -10,12 +10,11 @@ the container is kept as its source API and marked, never converted silently wro
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import ArrayAttr, StringAttr
-from xdsl.ir import Operation
-
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.odl import LayoutMap
 from switcheroo.passes.fw_common import target_variant
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Operation
 
 # Layer specs whose result does not depend on the layout of their input (element-wise).
 LAYOUT_FREE = frozenset({

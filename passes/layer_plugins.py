@@ -11,12 +11,11 @@
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import ArrayAttr, StringAttr
-from xdsl.ir import Attribute, Operation, SSAValue
-
 from switcheroo.dialects import fw
 from switcheroo.ontology.odl import Variant
 from switcheroo.passes.fw_common import const_value
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Attribute, Operation, SSAValue
 
 PARTIAL = "functools.partial"
 

@@ -182,6 +182,10 @@ class LowerHubOp(RewritePattern):
         props = {"framework": StringAttr(fwk), "api": StringAttr(variant.api)}
         if op.loc is not None:
             props["loc"] = op.loc
+        if "plain_container" in variant.requires_plugin and len(op.args) == 1:
+            # nn.ModuleList([...]) -> [...]: the target tracks layers held in lists and dicts.
+            rewriter.replace_op(op, [], [op.args[0]])
+            return
         if variant.as_value or (spec.kind.value in ("base_class", "constant") and not op.args):
             new = fw.RefOp.create(properties=props, result_types=[result_type])
             rewriter.replace_op(op, new, [new.results[0]])

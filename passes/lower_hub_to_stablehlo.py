@@ -32,11 +32,12 @@ from switcheroo.diagnostics import SwcError
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes.stablehlo_builder import ShapeError, StablehloBuilder, shape
-from switcheroo.passes.stablehlo_lowering_rules import FUNCTIONS, LAYERS
+from switcheroo.passes.stablehlo_lowering_rules import FUNCTIONS, LAYERS, index
+from switcheroo.passes.stablehlo_params import ParamArg, param_args
 from xdsl.context import Context
-from xdsl.dialects.builtin import Float32Type, Float64Type, FunctionType, ModuleOp, StringAttr, TensorType
+from xdsl.dialects.builtin import Float32Type, Float64Type, ModuleOp, StringAttr, TensorType, i32, i64
 from xdsl.dialects.func import FuncOp, ReturnOp
-from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 
 
@@ -90,26 +91,31 @@ PY_BINOPS: dict[str, Callable[[Any, Any], Any]] = {
 TENSOR_BINOPS: dict[str, str] = {
     "+": "add", "-": "subtract", "*": "multiply", "/": "divide", "@": "matmul", "**": "pow",
 }
-ELEMENT_TYPES = {"f32": Float32Type(), "f64": Float64Type()}
+ELEMENT_TYPES = {"f32": Float32Type(), "f64": Float64Type(), "i32": i32, "i64": i64}
 
 
-def _parse_shape(text: str) -> tuple[int, ...]:
+def _parse_shape(text: str, element: Attribute) -> TensorType:
+    """``8x16`` (the model's float type) or ``8x16xi32`` (MLIR's spelling, for indices)."""
+    dims = text.split("x") if text else []
+    if dims and dims[-1] in ELEMENT_TYPES:
+        element = ELEMENT_TYPES[dims.pop()]
     try:
-        return tuple(int(d) for d in text.split("x")) if text else ()
+        return TensorType(element, [int(d) for d in dims])
     except ValueError:
-        raise LoweringError(f"error: input shape {text!r} is not like 8x16") from None
+        raise LoweringError(f"error: input shape {text!r} is not like 8x16 or 8x16xi32") from None
 
 
 class ForwardEvaluator:
     """Runs ``__init__`` and the forward method of a class on static values and tensors."""
 
-    def __init__(self, module: pysrc.ModuleOp, forward: str, builder: StablehloBuilder):
+    def __init__(self, module: pysrc.ModuleOp, forward: str, builder: StablehloBuilder, framework: str = "torch"):
+        self.framework = framework
         self.path = module.path.data if module.path else "<input>"
         self.classes = {c.sym_name.data: c for c in module.body.block.ops if isinstance(c, pysrc.ClassOp)}
         self.forward = forward
         self.b = builder
-        # (owner, attribute, parameter name, shape, layer), in assignment order
-        self.param_specs: list[tuple[Instance, str, str, tuple[int, ...], Layer]] = []
+        # (owner, attribute, argument, layer), in assignment order
+        self.param_specs: list[tuple[Instance, str, ParamArg, Layer]] = []
         self.specs = load_ontology().specs
 
     def error(self, op: Operation, message: str) -> LoweringError:
@@ -203,7 +209,9 @@ class ForwardEvaluator:
             inst = env["self"]
             attr = name[5:]
             if isinstance(value, Layer):
-                self.param_specs += [(inst, attr, n, s, value) for n, s in LAYERS[value.spec].params(value.config)]
+                hub_params = LAYERS[value.spec].params(value.config)
+                args = param_args(self.framework, value.spec, hub_params)
+                self.param_specs += [(inst, attr, a, value) for a in args]
             elif isinstance(value, Instance):
                 value.owner = (inst, attr)
             inst.attrs[attr] = value
@@ -234,10 +242,18 @@ class ForwardEvaluator:
                 return self.unaryop(op.operator.data, args[0], op)
             case pysrc.BinOp():
                 return self.binop(op.operator.data, args[0], args[1], op)
+            case pysrc.SliceOp():
+                given = iter(args)
+                lo, hi, st = (next(given) if flag == "1" else None for flag in op.parts.data)
+                return slice(lo, hi, st)
             case pysrc.SubscriptOp():
                 if isinstance(args[0], SSAValue):
-                    raise self.error(op, "indexing a tensor is not lowered yet")
-                return args[0][args[1]]
+                    return self.guard(op, lambda: index(self.b, args[0], args[1]))
+                key = args[1][0] if isinstance(args[1], tuple) and len(args[1]) == 1 else args[1]
+                try:
+                    return args[0][key]
+                except (IndexError, KeyError, TypeError) as e:
+                    raise self.error(op, f"subscript: {e}") from None
             case pysrc.CallOp():
                 names = [n.data for n in op.arg_names.data]
                 pos = [a for a, n in zip(args[1:], names) if not n]
@@ -368,6 +384,24 @@ def _model_class(module: pysrc.ModuleOp, forward: str, name: str) -> pysrc.Class
     return found[-1]
 
 
+def _plain_function(module: pysrc.ModuleOp, forward: str, name: str) -> pysrc.FuncOp | None:
+    """The module-level function to lower: ``name``, or else the first public one when
+    the file has no model class (plain JAX code: arrays in, arrays out)."""
+    funcs = [f for f in module.body.block.ops if isinstance(f, pysrc.FuncOp)]
+    if name:
+        found = next((f for f in funcs if f.sym_name.data == name), None)
+        if found is None:
+            raise LoweringError(f"error: no module-level function {name!r} to lower")
+        return found
+    has_model = any(
+        isinstance(c, pysrc.ClassOp) and any(
+            isinstance(f, pysrc.FuncOp) and f.sym_name.data == forward for f in c.body.block.ops)
+        for c in module.body.block.ops
+    )
+    public = [f for f in funcs if not f.sym_name.data.startswith("_")]
+    return public[0] if public and not has_model else None
+
+
 @dataclass(frozen=True)
 class LowerHubToStablehlo(ModulePass):
     """Replace the module by ``func.func public @main(inputs..., parameters...)`` computing
@@ -377,6 +411,7 @@ class LowerHubToStablehlo(ModulePass):
     framework: str = "torch"
     input_shapes: tuple[str, ...] = ()
     model: str = ""
+    function: str = ""
     element_type: str = "f32"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
@@ -384,28 +419,34 @@ class LowerHubToStablehlo(ModulePass):
         if module is None:
             raise LoweringError("error: lower-hub-to-stablehlo expects a Python module (pysrc.module)")
         forward = load_ontology().traits[self.framework].forward_method
-        cls = _model_class(module, forward, self.model)
-        fwd = next(f for f in cls.body.block.ops if isinstance(f, pysrc.FuncOp) and f.sym_name.data == forward)
-        inputs = [n.data for n in fwd.param_names.data][1:]
+        fn = None if self.model else _plain_function(module, forward, self.function)
+        if fn is not None:
+            what, inputs = fn.sym_name.data, [n.data for n in fn.param_names.data]
+        else:
+            cls = _model_class(module, forward, self.model)
+            fn = next(f for f in cls.body.block.ops if isinstance(f, pysrc.FuncOp) and f.sym_name.data == forward)
+            what, inputs = f"{cls.sym_name.data}.{forward}", [n.data for n in fn.param_names.data][1:]
         if len(self.input_shapes) != len(inputs):
             raise LoweringError(
-                f"error: {cls.sym_name.data}.{forward} takes {len(inputs)} input(s) ({', '.join(inputs)}); "
+                f"error: {what} takes {len(inputs)} input(s) ({', '.join(inputs)}); "
                 f"give their shapes with input-shapes (e.g. --input-shape 8x16)"
             )
         element = ELEMENT_TYPES[self.element_type]
         block = Block()
-        ev = ForwardEvaluator(module, forward, StablehloBuilder(block, element))
-        model = ev.instantiate(cls, [], {})
+        builder = StablehloBuilder(block, element)
+        ev = ForwardEvaluator(module, forward, builder, self.framework)
+        model = ev.instantiate(cls, [], {}) if fn.parent_op() is not module else None
         for name, dims in zip(inputs, self.input_shapes, strict=True):
-            block.insert_arg(TensorType(element, list(_parse_shape(dims))), len(block.args)).name_hint = name
-        for owner, attr, pname, pshape, layer in ev.param_specs:
-            arg = block.insert_arg(TensorType(element, list(pshape)), len(block.args))
-            arg.name_hint = f"{owner.prefix()}{attr}.{pname}".replace(".", "_")
-            layer.params[pname] = arg
-        out = ev.call_function(fwd, [model, *block.args[: len(inputs)]], {})
+            block.insert_arg(_parse_shape(dims, element), len(block.args)).name_hint = name
+        for owner, attr, p, layer in ev.param_specs:
+            arg = block.insert_arg(TensorType(element, list(p.shape)), len(block.args))
+            arg.name_hint = f"{owner.prefix()}{attr}.{p.name}".replace(".", "_")
+            layer.params[p.hub] = arg if p.to_hub is None else builder.transpose(arg, p.to_hub)
+        self_arg = [model] if model is not None else []
+        out = ev.call_function(fn, [*self_arg, *block.args[: len(inputs)]], {})
         outs = list(out) if isinstance(out, tuple) else [out]
         if not all(isinstance(v, SSAValue) for v in outs):
-            raise LoweringError(f"error: {cls.sym_name.data}.{forward} must return tensors")
+            raise LoweringError(f"error: {what} must return tensors")
         block.add_op(ReturnOp(*outs))
         func = FuncOp.from_region(
             "main", [a.type for a in block.args], [v.type for v in outs], Region(block), visibility="public"

@@ -2,7 +2,7 @@
 
 Leaders are the first instruction, every branch/call/BSSY target and every instruction
 after a control transfer. Edges: BRA to its target (and to the next block when guarded),
-EXIT/RET end a path (guarded ones fall through), CALL and BSSY/BSYNC fall through (the
+a ``BRA.U`` whose predicate is an operand (sm_100+) is guarded the same way. EXIT/RET end a path (guarded ones fall through), CALL and BSSY/BSYNC fall through (the
 callee and the reconvergence point are recorded as ``call``/``sync`` edges). The result is
 the kernel attribute ``sass.cfg``: one ``[start, end, succ...]`` address list per block,
 and ``sass.calls``/``sass.syncs`` for the other edges.
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from switcheroo.dialects.sass.abi import instructions
 from switcheroo.dialects.sass.attrs import ImmAttr, TargetAttr
 from switcheroo.dialects.sass.ops import KernelOp, LabelOp, SassInstructionOp
+from switcheroo.dialects.sass.registers import PredicateType, UniformPredicateType
 from xdsl.context import Context
 from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, i64
 from xdsl.passes import ModulePass
@@ -36,6 +37,15 @@ def _label_addresses(kernel: KernelOp) -> dict[str, int]:
                 out.setdefault(name, op.addr.value.data)
             pending.clear()
     return out
+
+
+def branch_condition(op: SassInstructionOp):
+    """The predicate operand of a branch (``BRA.U !UP0, `(.L_x_12)``, sm_100+: the
+    condition is an operand, not a ``@P`` guard), or None."""
+    for a in op.args.data:
+        if isinstance(getattr(a, "reg", a), PredicateType | UniformPredicateType):
+            return a
+    return None
 
 
 def branch_target(op: SassInstructionOp, labels: dict[str, int]) -> int | None:
@@ -83,7 +93,10 @@ def build_cfg(kernel: KernelOp) -> tuple[list[list[int]], list[list[int]], list[
             t = branch_target(op, labels)
             if t is not None:
                 succ.append(t)
-        guarded = op.pred is not None or (base in _BRANCHES and not succ)
+        guarded = (
+            op.pred is not None
+            or (base in _BRANCHES and (not succ or branch_condition(op) is not None))
+        )
         if nxt is not None and (base not in _BRANCHES | _ENDS or guarded):
             succ.append(nxt)
         blocks.append([ins[start].addr.value.data, op.addr.value.data, *succ])

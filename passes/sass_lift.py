@@ -27,7 +27,12 @@ from dataclasses import dataclass, field
 
 from switcheroo.dialects.sass.abi import abi_for, instructions
 from switcheroo.dialects.sass.ops import KernelOp, SassInstructionOp
-from switcheroo.passes.sass_build_cfg import _label_addresses, branch_target, build_cfg
+from switcheroo.passes.sass_build_cfg import (
+    _label_addresses,
+    branch_condition,
+    branch_target,
+    build_cfg,
+)
 from switcheroo.passes.sass_param_use import analyse
 from switcheroo.passes.sass_semantics import Lifter, lift_instruction
 from xdsl.context import Context
@@ -184,6 +189,10 @@ def _terminator(b: _Blk, lifter: Lifter, labels, nxt, return_sites) -> _Term:
     guard = lifter.guard_value(last)
     if base in ("BRA", "JMP"):
         t = branch_target(last, labels)
+        cond = branch_condition(last)
+        if cond is not None:  # BRA.U !UP0, target (sm_100+): the condition is an operand
+            c = lifter.pred(cond)
+            guard = c if guard is None else lifter.add(arith.AndIOp(guard, c))
         if guard is None or nxt is None:
             return _Term("br", [t])
         return _Term("cond", [t, nxt], guard)

@@ -91,8 +91,11 @@ def _bar(L: Lifter, ins, args) -> None:
 
 @rule("MOV", "UMOV", "R2UR")
 def _mov(L: Lifter, ins, args) -> None:
-    if "64" in ins.modifiers:
-        raise _Unmapped("MOV.64")
+    if ins.modifiers == ("64",):  # MOV.64 R6, UR4 (sm_120): a register-pair copy
+        L.write_pair(_reg_name(args[0]), L.pair(args[1]))
+        return
+    if ins.modifiers:
+        raise _Unmapped(f"{ins.base_opcode}.{'.'.join(ins.modifiers)}")
     L.write(_reg_name(args[0]), L.int_(args[1]))
 
 

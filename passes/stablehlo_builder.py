@@ -21,6 +21,7 @@ from switcheroo.dialects import stablehlo_reduce as shr
 from switcheroo.dialects import stablehlo_shape as shs
 from xdsl.dialects.builtin import (
     ArrayAttr,
+    BoolAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     IntAttr,
@@ -135,6 +136,22 @@ class StablehloBuilder:
             properties={"start_indices": _i64s(start), "limit_indices": _i64s(limit),
                         "strides": _i64s(strides)},
             result_types=[self.tensor(dims)],
+        )
+        return self.add_op(op)
+
+    def take_rows(self, table: SSAValue, idx: SSAValue) -> SSAValue:
+        """``table[idx]`` for integer ``idx`` of any shape: a ``gather`` of whole rows
+        (indices are clamped into range, as gather does)."""
+        ts, ids = shape(table), shape(idx)
+        numbers = sha.GatherDimensionNumbersAttr(
+            _ints(range(len(ids), len(ids) + len(ts) - 1)), _ints([0]), _ints([]), _ints([]), _ints([0]),
+            IntAttr(len(ids)),
+        )
+        op = shs.GatherOp.create(
+            operands=[table, idx],
+            properties={"dimension_numbers": numbers, "slice_sizes": _i64s([1, *ts[1:]]),
+                        "indices_are_sorted": BoolAttr.from_bool(False)},
+            result_types=[TensorType(table.type.get_element_type(), [*ids, *ts[1:]])],
         )
         return self.add_op(op)
 

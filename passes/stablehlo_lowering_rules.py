@@ -162,6 +162,84 @@ def pool(
     return b.with_scalar("divide", total, float(math.prod(k)))
 
 
+def chunk(b: StablehloBuilder, x: SSAValue, chunks: int, axis: int = 0) -> tuple[SSAValue, ...]:
+    """torch ``chunk``: pieces of ceil(n / chunks) along ``axis`` (the last may be smaller)."""
+    n = shape(x)[_norm_axis(axis, len(shape(x)))]
+    size = -(-n // chunks)
+    return split(b, x, list(range(size, n, size)), axis)
+
+
+def split(b: StablehloBuilder, x: SSAValue, indices_or_sections: Any, axis: int = 0) -> tuple[SSAValue, ...]:
+    """numpy ``split``: ``k`` equal sections, or pieces between the given split points."""
+    dims = shape(x)
+    ax = _norm_axis(axis, len(dims))
+    if isinstance(indices_or_sections, int):
+        if dims[ax] % indices_or_sections:
+            raise ShapeError(f"{dims[ax]} does not split into {indices_or_sections} equal sections")
+        step = dims[ax] // indices_or_sections
+        indices_or_sections = list(range(step, dims[ax], step))
+    bounds = [0, *indices_or_sections, dims[ax]]
+    return tuple(slice_axis(b, x, ax, lo, hi) for lo, hi in zip(bounds, bounds[1:]))
+
+
+def slice_axis(b: StablehloBuilder, x: SSAValue, axis: int, lo: int, hi: int, step: int = 1) -> SSAValue:
+    dims = shape(x)
+    if (lo, hi, step) == (0, dims[axis], 1):
+        return x
+    start, limit, strides = [0] * len(dims), list(dims), [1] * len(dims)
+    start[axis], limit[axis], strides[axis] = lo, hi, step
+    return b.slice(x, start, limit, strides)
+
+
+def index(b: StablehloBuilder, x: SSAValue, key: Any) -> SSAValue:
+    """``x[key]`` with static ints, slices (positive steps), ``None`` and ``...``:
+    ``slice`` then ``reshape`` (ints drop their axis, ``None`` adds one)."""
+    key = key if isinstance(key, tuple) else (key,)
+    if any(isinstance(k, SSAValue) for k in key):
+        raise ShapeError("indexing with a tensor is not lowered yet")
+    dims = shape(x)
+    used = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if used > len(dims) or sum(k is Ellipsis for k in key) > 1:
+        raise ShapeError(f"too many indices for a tensor of rank {len(dims)}")
+    if Ellipsis in key:
+        i = key.index(Ellipsis)
+        key = (*key[:i], *[slice(None)] * (len(dims) - used), *key[i + 1 :])
+    key = (*key, *[slice(None)] * (len(dims) - used))
+    out, axis = [], 0
+    for k in key:
+        if k is None:
+            out.append(1)
+            continue
+        n = dims[axis]
+        if isinstance(k, int):
+            if not -n <= k < n:
+                raise ShapeError(f"index {k} out of range for size {n}")
+            x = slice_axis(b, x, axis, k % n, k % n + 1)
+        elif isinstance(k, slice):
+            lo, hi, st = k.indices(n)
+            if st < 1:
+                raise ShapeError("slices with a negative step are not lowered")
+            hi = max(hi, lo)
+            x = slice_axis(b, x, axis, lo, hi, st)
+            out.append(shape(x)[axis])
+        else:
+            raise ShapeError(f"index {k!r} is not lowered")
+        axis += 1
+    return b.reshape(x, out)
+
+
+def batch_norm(
+    b: StablehloBuilder, x: SSAValue, p: dict[str, SSAValue], eps: float,
+) -> SSAValue:
+    """Inference batch norm over channel axis 1: (x - mean) / sqrt(var + eps) * w + b."""
+    n = len(shape(x))
+    per_channel = lambda v: b.reshape(v, [shape(v)[0], *([1] * (n - 2))])  # noqa: E731
+    inv = b.unary("rsqrt", b.with_scalar("add", p["running_var"], eps))
+    scale = b.binary("multiply", inv, p["weight"]) if "weight" in p else inv
+    out = b.binary("multiply", b.binary("subtract", x, per_channel(p["running_mean"])), per_channel(scale))
+    return b.binary("add", out, per_channel(p["bias"])) if "bias" in p else out
+
+
 def _unary(name: str) -> Callable[..., SSAValue]:
     return lambda b, x: b.unary(name, x)
 
@@ -172,7 +250,7 @@ def _binary(name: str) -> Callable[..., SSAValue]:
 
 # hub function spec -> lowering; keyword arguments are the spec's standard names.
 FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "abs": _unary("abs"), "add": _binary("add"), "cos": _unary("cosine"),
+    "abs": _unary("abs"), "add": _binary("add"), "chunk": chunk, "cos": _unary("cosine"),
     "divide": _binary("divide"), "erf": _unary("erf"), "exp": _unary("exponential"),
     "flatten_dims": flatten_dims, "gelu": gelu, "linear": linear, "log": _unary("log"),
     "log_softmax": lambda b, x, axis=-1: softmax(b, x, axis, log=True),
@@ -183,7 +261,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "permute_dims": lambda b, x, axes: b.transpose(x, axes), "pow": _binary("power"),
     "relu": relu, "reshape": lambda b, x, shape, copy=None: reshape(b, x, shape),
     "rsqrt": _unary("rsqrt"), "sigmoid": sigmoid, "sin": _unary("sine"),
-    "softmax": softmax, "sqrt": _unary("sqrt"), "subtract": _binary("subtract"),
+    "softmax": softmax, "split": split, "sqrt": _unary("sqrt"), "subtract": _binary("subtract"),
     "sum": _reduction("add", 0.0), "swapaxes": swapaxes, "tanh": _unary("tanh"),
 }
 
@@ -218,6 +296,7 @@ def _conv_apply(n: int) -> Callable[..., SSAValue]:
         k = _tuple(c["kernel_size"], n)
         d = _tuple(c.get("dilation", 1), n)
         pad = c.get("padding", 0)
+        pad = pad.lower() if isinstance(pad, str) else pad  # flax spells them "SAME"/"VALID"
         if pad == "valid":
             pad = 0
         if pad == "same":
@@ -242,6 +321,18 @@ def _ln_params(c: Args) -> list[tuple[str, tuple[int, ...]]]:
     return out + ([("bias", _ln_shape(c))] if c.get("use_bias", True) else [])
 
 
+def _bn_params(c: Args) -> list[tuple[str, tuple[int, ...]]]:
+    ch = (c["num_features"],)
+    affine = [("weight", ch), ("bias", ch)] if c.get("affine", True) else []
+    if not c.get("track_running_stats", True):
+        raise ShapeError("BatchNorm without running statistics normalizes by the batch; not lowered")
+    return [*affine, ("running_mean", ch), ("running_var", ch)]
+
+
+def _bn_layer() -> LayerRule:
+    return LayerRule(_bn_params, lambda b, c, p, x: batch_norm(b, x, p, c.get("epsilon", 1e-5)))
+
+
 def _no_params(c: Args) -> list[tuple[str, tuple[int, ...]]]:
     return []
 
@@ -249,9 +340,15 @@ def _no_params(c: Args) -> list[tuple[str, tuple[int, ...]]]:
 LAYERS: dict[str, LayerRule] = {
     "AvgPool2d": LayerRule(_no_params, lambda b, c, p, x: pool(
         b, x, "avg", c["kernel_size"], c.get("stride"), c.get("padding", 0))),
+    "BatchNorm1d": _bn_layer(),
+    "BatchNorm2d": _bn_layer(),
+    "BatchNorm3d": _bn_layer(),
     "Conv1d": LayerRule(_conv_params(1), _conv_apply(1)),
     "Conv2d": LayerRule(_conv_params(2), _conv_apply(2)),
     "Dropout": LayerRule(_no_params, lambda b, c, p, x: x),  # inference: identity
+    "Embedding": LayerRule(
+        lambda c: [("weight", (c["num_embeddings"], c["embedding_dim"]))],
+        lambda b, c, p, x: b.take_rows(p["weight"], x)),
     "Flatten": LayerRule(_no_params, lambda b, c, p, x: flatten_dims(
         b, x, c.get("start_dim", 1), c.get("end_dim", -1))),
     "GELU": LayerRule(_no_params, lambda b, c, p, x: gelu(b, x, c.get("approximate", "none"))),

@@ -282,4 +282,7 @@ def emit_python(module: builtin.ModuleOp, frameworks: list[str], path: str = "<s
     if path == "<stdin>" and tops[0].path is not None:
         path = tops[0].path.data  # diagnostics name the file the frontend read
     emitter = PythonEmitter(ImportTable.for_target(frameworks), path, report or Report())
+    for d in tops[0].diagnostics.data if tops[0].diagnostics else ():
+        loc, severity, message = d.data.split("\t", 2)
+        emitter.report.add(path, loc, severity, message)
     return emitter.module(tops[0]).code

@@ -5,6 +5,8 @@ the emitter copies in only the helpers a module uses."""
 
 from __future__ import annotations
 
+from switcheroo.backends.stablehlo.prelude_indexing import INDEXING_HELPERS
+
 _NP_CONV = '''
 def _conv(x, w, dn, strides, pads, rhs_dil, groups):
     """stablehlo.convolution: dn = ((b, f, spatial), (i, o, spatial), (b, f, spatial))."""
@@ -204,3 +206,13 @@ HELPERS["_conv_bias"] = {
     fam: (_CONV_BIAS.replace("{xp}", xp), ("_conv",))
     for fam, xp in (("numpy", "np"), ("torch", "torch"), ("jax", "jnp"))
 }
+
+HELPERS.update(INDEXING_HELPERS)
+
+_UNMAPPED = '''
+def _unmapped(op, *operands):
+    """An op switcheroo could not translate (reported at conversion): fails when reached
+    rather than compute a wrong value."""
+    raise NotImplementedError(f"{op} was not translated")
+'''
+HELPERS["_unmapped"] = {fam: (_UNMAPPED, ()) for fam in ("numpy", "torch", "jax")}

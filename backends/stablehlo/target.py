@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import IO, ClassVar
 
 from switcheroo.backends.stablehlo.to_python import emit_python
+from switcheroo.diagnostics import Report
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.target import Target
@@ -19,5 +20,5 @@ class StablehloPythonTarget(Target):
     name: ClassVar[str] = "swc-stablehlo-python"
     framework: str = "numpy"
 
-    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
-        output.write(emit_python(module, self.framework))
+    def emit(self, ctx: Context, module: ModuleOp, output: IO[str], report: Report | None = None) -> None:
+        output.write(emit_python(module, self.framework, report))

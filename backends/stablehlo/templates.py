@@ -101,9 +101,12 @@ FAMILY: dict[str, dict[str, Any]] = {
 }
 
 REDUCERS: dict[str, dict[str, str]] = {
-    "numpy": {"add": "np.sum", "maximum": "np.max", "minimum": "np.min", "multiply": "np.prod"},
-    "torch": {"add": "torch.sum", "maximum": "torch.amax", "minimum": "torch.amin"},
-    "jax": {"add": "jnp.sum", "maximum": "jnp.max", "minimum": "jnp.min", "multiply": "jnp.prod"},
+    "numpy": {"add": "np.sum", "maximum": "np.max", "minimum": "np.min", "multiply": "np.prod",
+              "and": "np.all", "or": "np.any"},
+    "torch": {"add": "torch.sum", "maximum": "torch.amax", "minimum": "torch.amin",
+              "and": "torch.all", "or": "torch.any"},
+    "jax": {"add": "jnp.sum", "maximum": "jnp.max", "minimum": "jnp.min", "multiply": "jnp.prod",
+            "and": "jnp.all", "or": "jnp.any"},
 }
 
 

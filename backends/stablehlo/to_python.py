@@ -14,10 +14,12 @@ import math
 import re
 from typing import Any
 
+from switcheroo.backends.stablehlo import indexing
+from switcheroo.backends.stablehlo.indexing import EmitError
 from switcheroo.backends.stablehlo.prelude import helper_sources
 from switcheroo.backends.stablehlo.templates import FAMILY, HUB, REDUCERS, dtype
-from switcheroo.diagnostics import SwcError
-from switcheroo.dialects import hub
+from switcheroo.diagnostics import Report
+from switcheroo.dialects import chlo, hub
 from switcheroo.dialects import stablehlo_compute as shc
 from switcheroo.dialects import stablehlo_control as shctl
 from switcheroo.dialects import stablehlo_elementwise as she
@@ -26,13 +28,9 @@ from switcheroo.dialects import stablehlo_shape as shs
 from switcheroo.passes.fw_common import _NO_VALUE, const_value
 from switcheroo.passes.stablehlo_common import dtype_name
 from xdsl.dialects import arith, scf, tensor
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, TensorType
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, FileLineColLoc, ModuleOp, TensorType
 from xdsl.dialects.func import CallOp, FuncOp, ReturnOp
 from xdsl.ir import Block, Operation, SSAValue
-
-
-class EmitError(SwcError):
-    """An op the Python backend cannot express (one line, names the op)."""
 
 
 def type_comment(t: Any) -> str:
@@ -47,9 +45,12 @@ def _py_name(sym: str) -> str:
 
 
 class PythonEmitter:
-    """Emits one module; ``family`` is ``numpy``, ``torch`` or ``jax``."""
+    """Emits one module; ``family`` is ``numpy``, ``torch`` or ``jax``. With a ``report``,
+    an op that has no spelling is kept as a call of ``_unmapped`` (which raises when
+    reached) and reported with its location; without one it is an error."""
 
-    def __init__(self, framework: str):
+    def __init__(self, framework: str, report: Report | None = None, path: str = "<input>"):
+        self.report, self.path = report, path
         self.family = "jax" if framework in ("jax", "flax_nnx") else framework
         if self.family not in FAMILY:
             raise EmitError(f"error: no StableHLO backend for framework {framework!r}")
@@ -123,6 +124,8 @@ class PythonEmitter:
                 continue  # literals are read where they are used
             elif isinstance(op, shctl.WhileOp):
                 lines += self.while_(op, ind)
+            elif isinstance(op, shctl.CaseOp | shctl.IfOp):
+                lines += self.case(op, ind)
             elif isinstance(op, scf.ForOp):
                 lines += self.for_(op, ind)
             elif isinstance(op, arith.ConstantOp):
@@ -132,7 +135,10 @@ class PythonEmitter:
         return lines
 
     def assign(self, op: Operation, ind: str) -> list[str]:
-        text = self.expr(op)
+        try:
+            text = self.expr(op)
+        except EmitError as e:
+            text = self.unmapped(op, str(e).removeprefix("error: "))
         if len(op.results) == 1:
             n = self.fresh()
             self.names[op.results[0]] = n
@@ -141,6 +147,50 @@ class PythonEmitter:
         for r, n in zip(op.results, ns, strict=True):
             self.names[r] = n
         return [f"{ind}{', '.join(ns)} = {text}"]
+
+    def unmapped(self, op: Operation, why: str) -> str:
+        """Keep ``op`` as a marked call that fails when run; report it with its location."""
+        if self.report is None:
+            raise EmitError(f"error: {why}")
+        loc, path, where = op.location, self.path, None
+        if isinstance(loc, FileLineColLoc):  # the source line JAX recorded
+            path, where = loc.filename.data, f"{loc.line.data}:{loc.column.data}"
+        self.report.add(path, where, "warning", f"unmapped {op.name}: {why}")
+        self.helpers.add("_unmapped")
+        args = ", ".join(self.name(v) for v in op.operands if v in self.names)
+        return f"_unmapped({op.name!r}{', ' if args else ''}{args})"
+
+    def case(self, op: shctl.CaseOp | shctl.IfOp, ind: str) -> list[str]:
+        """``case``/``if`` -> ``if``/``elif``/``else`` on the branch index (an index out
+        of range takes the last branch, as the spec says); jax gets ``lax.switch``."""
+        branches = list(op.branches) if isinstance(op, shctl.CaseOp) else [op.true_branch, op.false_branch]
+        sel = self.name(op.operands[0])
+        outs = [self.fresh() for _ in op.results]
+        lines: list[str] = []
+        if self.family == "jax":
+            k = self.fresh("_branch")
+            for j, region in enumerate(branches):
+                lines.append(f"{ind}def {k}_{j}():")
+                lines += self.block(region.block, ind + "    ", tuple_return=True)
+            n = len(branches)
+            index = f"jnp.where(({sel} >= 0) & ({sel} < {n}), {sel}, {n - 1})" if isinstance(op, shctl.CaseOp) \
+                else f"jnp.where({sel}, 0, 1)"
+            fns = ", ".join(f"{k}_{j}" for j in range(n))
+            lines.append(f"{ind}{', '.join(outs)}{',' if len(outs) == 1 else ''} = jax.lax.switch({index}, [{fns}])")
+        else:
+            for j, region in enumerate(branches):
+                if isinstance(op, shctl.IfOp):
+                    head = f"if bool({sel}):" if j == 0 else "else:"
+                else:
+                    head = "else:" if j == len(branches) - 1 else f"{'if' if j == 0 else 'elif'} int({sel}) == {j}:"
+                lines.append(ind + head)
+                body = list(region.block.ops)
+                lines += self.block_ops(body[:-1], ind + "    ")
+                vals = ", ".join(self.name(v) for v in body[-1].operands)
+                lines.append(f"{ind}    {', '.join(outs)} = {vals}" if outs else f"{ind}    pass")
+        for r, n in zip(op.results, outs, strict=True):
+            self.names[r] = n
+        return lines
 
     def while_(self, op: shctl.WhileOp, ind: str) -> list[str]:
         k = self.fresh("_loop")
@@ -282,6 +332,14 @@ class PythonEmitter:
                 return self.convolution(op, a)
             case shr.ReduceOp():
                 return self.reduce(op, a)
+            case shs.GatherOp():
+                return indexing.gather(self, op, a)
+            case shs.ScatterOp():
+                return indexing.scatter(self, op, a)
+            case shr.SortOp():
+                return indexing.sort(self, op, a)
+            case chlo.TopKOp():
+                return indexing.top_k(self, op, a)
             case shr.ReduceWindowOp():
                 return self.reduce_window(op, a)
         if op.name in ("stablehlo.divide", "stablehlo.remainder"):
@@ -299,6 +357,8 @@ class PythonEmitter:
         shape = tuple(op.output.type.get_shape())
         dt = dtype(self.family, dtype_name(op.output.type))
         vals = [_lit(x) for x in v.get_values()]
+        if dt.endswith("bool") or dt.endswith("bool_"):
+            vals = [repr(bool(x)) for x in v.get_values()]  # i1 true is stored as -1
         if len(set(vals)) == 1:
             if not shape:
                 return f"{xp}.asarray({vals[0]}, dtype={dt})"
@@ -356,12 +416,14 @@ class PythonEmitter:
         return fn
 
     def reduce(self, op: shr.ReduceOp, a: list[str]) -> str:
+        if len(op.inputs) == 2:
+            return indexing.arg_reduce(self, op, a)
         if len(op.inputs) != 1:
-            raise EmitError("error: multi-input stablehlo.reduce is not supported yet")
+            raise EmitError("error: stablehlo.reduce of more than two inputs is not supported")
         kind = next(iter(op.body.block.ops)).name.removeprefix("stablehlo.")
         fn = self._reducer(op.body)
         comb = {"add": "{r} + {i}", "multiply": "{r} * {i}", "maximum": "{xp}.maximum({r}, {i})",
-                "minimum": "{xp}.minimum({r}, {i})"}[kind]
+                "minimum": "{xp}.minimum({r}, {i})", "and": "{r} & {i}", "or": "{r} | {i}"}[kind]
         axes = tuple(op.dimensions.get_values())
         r = f"{fn}({a[0]}, {self.f['axis']}={axes})"
         return comb.format(r=r, i=a[1], xp=self.f["xp"])
@@ -390,6 +452,7 @@ def _lit(x: Any) -> str:
     return repr(x)
 
 
-def emit_python(module: ModuleOp, framework: str) -> str:
-    """The Python source for ``module`` (after ``convert-stablehlo-to-hub``)."""
-    return PythonEmitter(framework).module(module)
+def emit_python(module: ModuleOp, framework: str, report: Report | None = None, path: str = "<input>") -> str:
+    """The Python source for ``module`` (after ``convert-stablehlo-to-hub``); with a
+    ``report``, ops without a spelling are kept marked and reported instead of failing."""
+    return PythonEmitter(framework, report, path).module(module)

@@ -38,6 +38,14 @@ def resolve_api(api: str) -> Any:
     return None
 
 
+def _holds(value: Any, layer_type: type) -> bool:
+    """Whether ``value`` is a list, tuple or dict holding a layer (a plain container
+    attribute such as ``self.heads = {"cls": Dense(3)}``)."""
+    if isinstance(value, dict) and not isinstance(value, layer_type):
+        return any(isinstance(x, layer_type) for x in value.values())
+    return isinstance(value, list | tuple) and any(isinstance(x, layer_type) for x in value)
+
+
 class Adapter:
     """The interface; one subclass per framework family."""
 
@@ -172,8 +180,9 @@ class KerasAdapter(Adapter):
     def children(self, obj: Any) -> Iterator[tuple[str, Any]]:
         import keras
 
-        if isinstance(obj, list | tuple):
-            for i, v in enumerate(obj):
+        if isinstance(obj, list | tuple | dict):
+            items = obj.items() if isinstance(obj, dict) else enumerate(obj)
+            for i, v in items:
                 if isinstance(v, keras.layers.Layer):
                     yield str(i), v
             return
@@ -189,15 +198,13 @@ class KerasAdapter(Adapter):
         for k, v in vars(obj).items():
             if k.startswith("_"):
                 continue
-            if isinstance(v, keras.layers.Layer) or (
-                isinstance(v, list | tuple) and any(isinstance(x, keras.layers.Layer) for x in v)
-            ):
+            if isinstance(v, keras.layers.Layer) or _holds(v, keras.layers.Layer):
                 yield k, v
 
     def tensors(self, obj: Any) -> dict[str, Any]:
         import keras
 
-        if isinstance(obj, list | tuple):
+        if isinstance(obj, list | tuple | dict):
             return {}
         own = {id(w) for w in obj._trainable_variables + obj._non_trainable_variables}
         out = {}
@@ -235,15 +242,13 @@ class MlxAdapter(Adapter):
 
         items = enumerate(obj) if isinstance(obj, list | tuple) else obj.items()
         for k, v in items:
-            if isinstance(v, nn.Module) or (
-                isinstance(v, list | tuple) and any(isinstance(x, nn.Module) for x in v)
-            ):
+            if isinstance(v, nn.Module) or _holds(v, nn.Module):
                 yield str(k), v
 
     def tensors(self, obj: Any) -> dict[str, Any]:
         import mlx.core as mx
 
-        if isinstance(obj, list | tuple):
+        if isinstance(obj, list | tuple) or (isinstance(obj, dict) and not self.is_module(obj)):
             return {}
         return {k: v for k, v in obj.items() if isinstance(v, mx.array)}
 

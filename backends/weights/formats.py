@@ -320,17 +320,23 @@ class _Deferred:
         self.ndim = len(self.shape)
 
 
-def _c_order_copy(value: np.ndarray, release: Any) -> np.ndarray:
-    """``value`` as a C-ordered array: itself when it already is one, else a copy made
-    block by block, releasing the source's pages after each block so the source and
-    the copy are never both resident."""
+def _c_order_copy(value: np.ndarray, release: Any, block: int = 4 << 20) -> np.ndarray:
+    """``value`` as a C-ordered array: itself when it already is one, else a copy.
+
+    A 2-D transposed view is filled a stripe of source rows at a time (a stripe of
+    destination columns), releasing the source's pages after each stripe, so the
+    source and the copy are never both resident.
+    """
     if value.flags.c_contiguous:
         return value
     out = np.empty(value.shape, value.dtype)
-    flat, at = memoryview(out.reshape(-1)).cast("B"), 0
-    for b in c_order_blocks(value):
-        flat[at : at + len(b)] = b
-        at += len(b)
+    if value.ndim != 2 or not value.flags.f_contiguous:
+        np.copyto(out, value)
+        return out
+    cols = max(256, block // max(1, value.shape[0] * value.itemsize))
+    for j in range(0, value.shape[1], cols):
+        for i in range(0, value.shape[0], 256):  # tiles that stay in cache
+            out[i : i + 256, j : j + cols] = value[i : i + 256, j : j + cols]
         release()
     return out
 

@@ -61,7 +61,6 @@ def compare_with_torch(source: str, cls: str, args: tuple, shape: tuple, target:
                        name: str, vocab: int | None = None) -> tuple[np.ndarray, np.ndarray, str]:
     """Convert, migrate the weights with switcheroo.weights.transfer, run both sides."""
     import torch
-
     from switcheroo.weights import transfer
 
     code, report = convert(source, "torch", target, path=f"{name}.py")
@@ -84,7 +83,6 @@ def round_trip(source: str, cls: str, args: tuple, shape: tuple, via: str, tmp_p
     """torch -> ``via`` -> torch. Weights go torch -> ``via`` -> torch with transfer; returns
     the outputs of the source, the ``via`` model and the model converted back, and its code."""
     import torch
-
     from switcheroo.weights import transfer
 
     code, _ = convert(source, "torch", via, path=f"{name}.py")

@@ -118,3 +118,52 @@ def test_jax_is_flax_nnx() -> None:
     nnx = pytest.importorskip("flax.nnx")
     dst = nnx.Linear(4, 2, rngs=nnx.Rngs(0))
     assert transfer(torch.nn.Linear(4, 2), dst, src="torch", dst="jax").copied == 2
+
+
+def _heads_torch() -> object:
+    class Heads(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.trunk = torch.nn.Linear(6, 8)
+            self.heads = torch.nn.ModuleDict({"cls": torch.nn.Linear(8, 3), "reg": torch.nn.Linear(8, 1)})
+
+    return Heads()
+
+
+@pytest.mark.parametrize("fw", ["keras", "mlx"])
+def test_layers_in_a_plain_dict_attribute(fw: str) -> None:
+    """``self.heads = {"cls": ..., "reg": ...}`` in the target pairs with nn.ModuleDict."""
+    pytest.importorskip(MODULES[fw])
+    src = _heads_torch()
+    x = np.random.default_rng(2).standard_normal((4, 8)).astype(np.float32)
+    if fw == "keras":
+        import keras
+
+        class KHeads(keras.Model):
+            def __init__(self) -> None:
+                super().__init__()
+                self.trunk = keras.layers.Dense(8)
+                self.heads = {"cls": keras.layers.Dense(3), "reg": keras.layers.Dense(1)}
+
+        dst = KHeads()
+        dst.trunk(np.zeros((1, 6), np.float32))
+        for layer in dst.heads.values():
+            layer(np.zeros((1, 8), np.float32))
+        got = lambda: keras.ops.convert_to_numpy(dst.heads["reg"](x))  # noqa: E731
+    else:
+        import mlx.core as mx
+        from mlx import nn
+
+        class MHeads(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.trunk = nn.Linear(6, 8)
+                self.heads = {"cls": nn.Linear(8, 3), "reg": nn.Linear(8, 1)}
+
+        dst = MHeads()
+        got = lambda: np.array(dst.heads["reg"](mx.array(x)))  # noqa: E731
+    report = transfer(src, dst, src="torch", dst=fw)
+    assert report.ok and report.copied == 6, report.lines()
+    with torch.no_grad():
+        want = src.heads["reg"](torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got(), want, rtol=1e-5, atol=1e-5)

@@ -1,0 +1,137 @@
+"""Conversion time of a 1,000+ line torch model file, as a ratio to LibCST parsing and
+printing the same file (median of N runs each, measured in one run; target <= 3x).
+
+    python benchmarks/convert_speed.py [--runs 5] [--to flax_nnx] [--blocks 40] [--profile]
+
+The file is generated at run time: blocks of the kinds users write (a conv stack, an MLP
+with dropout and layer norm, a residual block with in-place adds, a training step).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import statistics
+import time
+
+HEADER = '''\
+"""A generated model file for the conversion-speed benchmark."""
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+'''
+
+BLOCK = '''
+
+class Conv{i}(nn.Module):
+    """Two convolutions and a linear head (block {i})."""
+
+    def __init__(self, channels: int = 3, classes: int = 10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, 16, 3, padding=1)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, stride=2)
+        self.act = nn.ReLU()
+        self.head = nn.Linear(32, classes)
+
+    def forward(self, x):
+        x = self.act(self.conv1(x))  # features
+        x = self.act(self.conv2(x))
+        x = x.mean(dim=(2, 3))
+        return self.head(x)
+
+
+class Mlp{i}(nn.Module):
+    def __init__(self, d_in: int = 32, hidden: int = 64, d_out: int = 8):
+        super().__init__()
+        self.fc1 = nn.Linear(d_in, hidden)
+        self.norm = nn.LayerNorm(hidden)
+        self.drop = nn.Dropout(0.1)
+        self.fc2 = nn.Linear(hidden, d_out)
+
+    def forward(self, x):
+        h = self.norm(F.gelu(self.fc1(x)))
+        h = self.drop(h)
+        y = self.fc2(h)
+        return torch.tanh(y) * 2.0 + torch.sigmoid(y)
+
+
+class Residual{i}(nn.Module):
+    def __init__(self, d: int = 32):
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+
+    def forward(self, x):
+        h = self.fc(x)
+        h += x
+        h = torch.relu(h)
+        return h.sum(dim=-1, keepdim=True) / h.shape[-1]
+
+
+def make_optimizer_{i}(model):
+    return torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.99))
+
+
+def train_step_{i}(model, optimizer, x, y):
+    optimizer.zero_grad()
+    logits = model(x)
+    loss = F.cross_entropy(logits, y)
+    loss.backward()
+    optimizer.step()
+    return loss
+'''
+
+
+def model_source(blocks: int) -> str:
+    return HEADER + "".join(BLOCK.format(i=i) for i in range(blocks))
+
+
+def median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--to", default="flax_nnx")
+    ap.add_argument("--blocks", type=int, default=18)
+    ap.add_argument("--profile", action="store_true", help="print the top functions of one conversion")
+    args = ap.parse_args()
+
+    import libcst as cst
+
+    from switcheroo.diagnostics import Report
+    from switcheroo.translate_main import Translator
+
+    text = model_source(args.blocks)
+    lines = text.count("\n")
+    tr = Translator("torch", args.to)
+    tr.run(text, "bench.py", Report())  # warm: ontology cache, lazy imports, generated hub ops
+
+    def baseline() -> None:
+        cst.parse_module(text).code  # noqa: B018 - printing is the point
+
+    def convert() -> None:
+        tr.run(text, "bench.py", Report())
+
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.runcall(convert)
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+        return
+    base = median_time(baseline, args.runs)
+    conv = median_time(convert, args.runs)
+    print(f"file: {lines} lines, torch -> {args.to}")
+    print(f"libcst parse+print: {base * 1000:.1f} ms")
+    print(f"swc conversion:     {conv * 1000:.1f} ms")
+    print(f"ratio: {conv / base:.2f}x (target <= 3x)")
+
+
+if __name__ == "__main__":
+    main()

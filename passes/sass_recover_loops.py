@@ -1,0 +1,176 @@
+"""``sass-recover-loops``: natural loops of each lifted kernel (``sass-lift`` output).
+
+Dominators are computed by the iterative data-flow algorithm over the func's blocks; an
+edge ``latch -> header`` whose header dominates the latch is a back edge, and its natural
+loop is the header plus every block that reaches the latch without passing the header.
+For each loop the induction variables are found among the header's block arguments: an
+argument whose value along the back edge is ``arg + step`` with a loop-invariant step.
+The loop's exit test is the latch's conditional branch; when it compares an induction
+variable (before or after its step) with a loop-invariant bound, the bound, predicate and
+(for constant init/bound/step) trip count are recorded.
+
+The result is the func attribute ``sass.loops``: one dictionary per loop (``header``,
+``latch``, ``body`` as block indices, ``iv`` = header argument index or -1, ``step``,
+``bound``, ``cmp``, ``trip``), read back by the idiom raising. Nothing else changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xdsl.context import Context
+from xdsl.dialects import arith, cf, func
+from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, IntegerAttr, ModuleOp, StringAttr, i64
+from xdsl.ir import Block, SSAValue
+from xdsl.passes import ModulePass
+
+
+@dataclass
+class Loop:
+    """A natural loop: block indices, its induction variable (header arg index, step,
+    initial values on entry edges) and exit test (``cmp`` on ``bound``)."""
+
+    header: int
+    latch: int
+    body: set[int]
+    iv: int = -1
+    step: SSAValue | None = None
+    bound: SSAValue | None = None
+    cmp: str = ""
+    inits: list[SSAValue] = field(default_factory=list)
+
+    def trip_count(self) -> int | None:
+        """Iterations when init, step and bound are constants (``for i = init; i < bound;
+        i += step`` shapes), else None."""
+        vals = [_const(v) for v in (*self.inits[:1], self.step, self.bound)]
+        if len(self.inits) != 1 or None in vals or self.cmp not in ("slt", "ult", "ne"):
+            return None
+        init, step, bound = vals
+        if step <= 0:
+            return None
+        return max(0, -(-(bound - init) // step))
+
+
+def _const(v: SSAValue | None) -> int | None:
+    if v is not None and isinstance(v.owner, arith.ConstantOp):
+        return v.owner.value.value.data
+    return None
+
+
+def successors(block: Block) -> list[Block]:
+    term = block.last_op
+    return list(term.successors) if term is not None else []
+
+
+def dominators(blocks: list[Block]) -> list[set[int]]:
+    """``dom[i]``: indices of the blocks that dominate block ``i`` (block 0 is the entry)."""
+    index = {b: i for i, b in enumerate(blocks)}
+    preds: list[list[int]] = [[] for _ in blocks]
+    for i, b in enumerate(blocks):
+        for s in successors(b):
+            preds[index[s]].append(i)
+    everything = set(range(len(blocks)))
+    dom = [{0}] + [set(everything) for _ in blocks[1:]]
+    changed = True
+    while changed:
+        changed = False
+        for i in range(1, len(blocks)):
+            ps = [dom[p] for p in preds[i]]
+            new = (set.intersection(*ps) if ps else set()) | {i}
+            if new != dom[i]:
+                dom[i], changed = new, True
+    return dom
+
+
+def _edge_args(term, target: Block) -> list[SSAValue]:
+    if isinstance(term, cf.BranchOp):
+        return list(term.arguments)
+    if isinstance(term, cf.ConditionalBranchOp):
+        return list(term.then_arguments if term.then_block is target else term.else_arguments)
+    return []
+
+
+def find_loops(fn: func.FuncOp) -> list[Loop]:
+    """The natural loops of ``fn`` with their induction variables and exit tests."""
+    blocks = list(fn.body.blocks)
+    index = {b: i for i, b in enumerate(blocks)}
+    dom = dominators(blocks)
+    preds: list[list[int]] = [[] for _ in blocks]
+    for i, b in enumerate(blocks):
+        for s in successors(b):
+            preds[index[s]].append(i)
+    loops: list[Loop] = []
+    for latch, b in enumerate(blocks):
+        for s in successors(b):
+            header = index[s]
+            if header not in dom[latch]:
+                continue
+            body, work = {header, latch}, [latch]
+            while work:
+                for p in preds[work.pop()]:
+                    if p not in body:
+                        body.add(p)
+                        work.append(p)
+            loop = Loop(header, latch, body)
+            _induction(loop, blocks, preds)
+            loops.append(loop)
+    return loops
+
+
+def _invariant(v: SSAValue, loop: Loop, blocks: list[Block]) -> bool:
+    owner = v.owner
+    blk = owner if isinstance(owner, Block) else owner.parent_block()
+    return blocks.index(blk) not in loop.body
+
+
+def _induction(loop: Loop, blocks: list[Block], preds: list[list[int]]) -> None:
+    header, latch = blocks[loop.header], blocks[loop.latch]
+    back = _edge_args(latch.last_op, header)
+    term = latch.last_op
+    cond = term.cond.owner if isinstance(term, cf.ConditionalBranchOp) else None
+    for k, arg in enumerate(header.args):
+        if k >= len(back):
+            break
+        nxt = back[k].owner
+        if not isinstance(nxt, arith.AddiOp) or arg not in nxt.operands:
+            continue
+        step = nxt.rhs if nxt.lhs is arg else nxt.lhs
+        if not _invariant(step, loop, blocks):
+            continue
+        loop.iv, loop.step = k, step
+        loop.inits = [
+            _edge_args(blocks[p].last_op, header)[k] for p in preds[loop.header]
+            if p not in loop.body
+        ]  # fmt: skip
+        if isinstance(cond, arith.CmpiOp) and cond.lhs in (arg, nxt.result):
+            if _invariant(cond.rhs, loop, blocks):
+                pred = arith.CMPI_COMPARISON_OPERATIONS[cond.predicate.value.data]
+                # The branch stays in the loop on true (then-edge to the header) or false.
+                stays = term.then_block is header
+                loop.bound, loop.cmp = cond.rhs, pred if stays else f"not {pred}"
+        return
+
+
+def _describe(loop: Loop) -> DictionaryAttr:
+    trip = loop.trip_count()
+    return DictionaryAttr({
+        "header": IntegerAttr(loop.header, i64),
+        "latch": IntegerAttr(loop.latch, i64),
+        "body": ArrayAttr([IntegerAttr(b, i64) for b in sorted(loop.body)]),
+        "iv": IntegerAttr(loop.iv, i64),
+        "step": StringAttr("?" if loop.step is None else str(_const(loop.step) or "var")),
+        "cmp": StringAttr(loop.cmp or "?"),
+        "trip": StringAttr("?" if trip is None else str(trip)),
+    })  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SassRecoverLoops(ModulePass):
+    """Record the natural loops of every lifted kernel as ``sass.loops`` on its func."""
+
+    name = "sass-recover-loops"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for fn in op.walk():
+            if isinstance(fn, func.FuncOp) and "sass.arch" in fn.attributes:
+                fn.attributes["sass.loops"] = ArrayAttr([_describe(lp) for lp in find_loops(fn)])

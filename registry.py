@@ -40,16 +40,20 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {
 
 # Pass name -> getter of the ModulePass class. The name equals the pass file's name.
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
+    "adapt-layer-calls": _lazy("passes.adapt_layer_calls", "AdaptLayerCalls"),
     "bind-optimizer": _lazy("passes.bind_optimizer", "BindOptimizerPass"),
     "convert-layouts": _lazy("passes.convert_layouts", "ConvertLayouts"),
     "convert-stablehlo-to-hub": _lazy("passes.convert_stablehlo_to_hub", "ConvertStablehloToHub"),
     "expand-loss-reduction": _lazy("passes.expand_loss_reduction", "ExpandLossReduction"),
+    "legalize-for-target": _lazy("passes.legalize_for_target", "LegalizeForTarget"),
     "lower-hub-to-fw": _lazy("passes.lower_hub_to_fw", "LowerHubToFw"),
     "lower-hub-to-stablehlo": _lazy("passes.lower_hub_to_stablehlo", "LowerHubToStablehlo"),
     "raise-fw-to-hub": _lazy("passes.raise_fw_to_hub", "RaiseFwToHub"),
     "rewrite-train-step": _lazy("passes.rewrite_train_step", "RewriteTrainStep"),
     "sass-build-cfg": _lazy("passes.sass_build_cfg", "SassBuildCfg"),
     "sass-lift": _lazy("passes.sass_lift", "SassLift"),
+    "sass-raise-idioms": _lazy("passes.sass_raise_idioms", "SassRaiseIdioms"),
+    "sass-recover-loops": _lazy("passes.sass_recover_loops", "SassRecoverLoops"),
     "sass-recover-params": _lazy("passes.sass_recover_params", "SassRecoverParams"),
     "sass-recover-thread-ids": _lazy("passes.sass_recover_thread_ids", "SassRecoverThreadIds"),
     "scan-dependencies": _lazy("passes.scan_dependencies", "ScanDependencies"),
@@ -84,7 +88,8 @@ TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         "unroll-inplace{{source={src} framework={dst}}},"
         "raise-fw-to-hub{{framework={src}}},expand-loss-reduction{{framework={dst}}},"
         "bind-optimizer{{framework={dst}}},rewrite-train-step{{framework={dst} source={src}}},"
-        "convert-layouts{{framework={dst}}},lower-hub-to-fw{{framework={dst}}},"
+        "legalize-for-target{{framework={dst}}},convert-layouts{{framework={dst}}},adapt-layer-calls{{source={src} framework={dst}}},"
+        "lower-hub-to-fw{{framework={dst}}},"
         "thread-module-state{{source={src} framework={dst}}}",
         "python",
     ),
@@ -94,7 +99,8 @@ TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         "lower-hub-to-stablehlo{{framework={src}{input_shapes}}}",
         "stablehlo",
     ),
-    ("sass", "framework"): ("sass", "sass-lift", "sass-python"),
+    ("sass", "framework"): ("sass", "sass-lift,sass-recover-loops,sass-raise-idioms",
+                            "sass-python"),
     ("stablehlo", "framework"): ("mlir", "convert-stablehlo-to-hub", "stablehlo-python"),
 }
 

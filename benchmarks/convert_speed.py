@@ -105,7 +105,6 @@ def main() -> None:
     args = ap.parse_args()
 
     import libcst as cst
-
     from switcheroo.diagnostics import Report
     from switcheroo.translate_main import Translator
 

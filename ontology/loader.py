@@ -207,7 +207,7 @@ def build_ontology(files: list[Path]) -> Ontology:
     )
 
 
-_CACHE_FORMAT = "ontology-cache-v3"  # bump when the Ontology class changes shape
+_CACHE_FORMAT = "ontology-cache-v4"  # bump when the Ontology class changes shape
 
 
 def _fingerprint(files: list[Path]) -> str:

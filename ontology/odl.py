@@ -120,6 +120,36 @@ def parse_layout(text: str) -> tuple[int, ...]:
     return tuple(src.index(c) for c in dst)
 
 
+class CallSpec(_Strict):
+    """How a layer is called in the hub: its call arguments and the structure it returns
+    (nested lists of result names: LSTM ``[output, [h_n, c_n]]``)."""
+
+    args: list[StdArg] = Field(default_factory=list)
+    returns: Any = None
+    # Call arguments that only choose what is returned (MultiheadAttention
+    # ``need_weights``): a target without them drops them when those results go unused.
+    returns_only: list[str] = Field(default_factory=list)
+
+
+class CallForm(_Strict):
+    """One way a target's layer call can return: ``returns`` in hub result names (``_`` for
+    a value the hub does not name), after passing ``inject`` (``return_carry=True``)."""
+
+    returns: Any
+    inject: dict[str, Any] = Field(default_factory=dict)
+
+
+class CallProtocol(_Strict):
+    """How a framework calls a layer, where it differs from the hub's :class:`CallSpec`:
+    call argument renames, the positional order, arguments it lacks, and the forms its
+    result can take (the first that provides every used result is chosen)."""
+
+    args: dict[str, str] = Field(default_factory=dict)
+    positional: list[str] | None = None
+    drop_args: list[str] = Field(default_factory=list)
+    forms: list[CallForm] = Field(default_factory=list)
+
+
 class Variant(_Strict):
     """How one framework spells a hub op."""
 
@@ -150,6 +180,18 @@ class Variant(_Strict):
     # One framework argument holding several standard ones, as a tuple (torch's Adam
     # ``betas`` = (beta1, beta2)): raising splits it, lowering packs it.
     tuple_args: dict[str, list[str]] = Field(default_factory=dict)
+    # The variant lowering emits when the raised API means something else in the hub's
+    # terms (torch.split takes piece sizes and is raised through split_size_to_sections;
+    # the hub's split, a count or indices, lowers to torch.tensor_split).
+    lower: Variant | None = None
+    # How the built layer is called, where it differs from the spec's ``call``.
+    call: CallProtocol | None = None
+    # The layer wraps a cell built from the spec's arguments (nnx.RNN(nnx.LSTMCell(...))):
+    # the cell spec's variant builds the first argument, the rest go to ``api``.
+    cell: str | None = None
+    # Arguments computed from standard ones (Keras attention ``key_dim: embed_dim // num_heads``),
+    # as Python expressions over standard argument names.
+    derived_args: dict[str, str] = Field(default_factory=dict)
     note: str = ""
 
     @field_validator("requires_plugin", mode="before")
@@ -179,6 +221,7 @@ class OpSpec(_Strict):
     test_atol: float | None = None
     tolerance_reason: str | None = None
     scaffold_plugins: list[str] = Field(default_factory=list)
+    call: CallSpec | None = None
     variants: dict[str, Variant] = Field(default_factory=dict)
 
     @field_validator("variants")

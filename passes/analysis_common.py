@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from switcheroo.dialects import pysrc
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Operation
-
-from switcheroo.dialects import pysrc
 
 
 def source_module(module: builtin.ModuleOp) -> pysrc.ModuleOp | None:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.passes.fw_common import OBJ, target_variant
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
@@ -23,10 +26,6 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
     op_type_rewrite_pattern,
 )
-
-from switcheroo.dialects import fw, hub, pysrc
-from switcheroo.ontology.loader import load_ontology
-from switcheroo.passes.fw_common import OBJ, target_variant
 
 
 def module_of_parameters(v: SSAValue) -> SSAValue | None:

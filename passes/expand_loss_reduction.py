@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from switcheroo.dialects import hub
+from switcheroo.passes.fw_common import _NO_VALUE, const_value, make_const, target_variant
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
@@ -23,9 +25,6 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
     op_type_rewrite_pattern,
 )
-
-from switcheroo.dialects import hub
-from switcheroo.passes.fw_common import _NO_VALUE, const_value, make_const, target_variant
 
 # Reduction names of the loss specs -> the hub spec computing them over all elements.
 REDUCERS = {"mean": "mean", "sum": "sum"}

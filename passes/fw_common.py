@@ -30,7 +30,8 @@ def chain(framework: str, onto: Ontology | None = None) -> list[str]:
 def target_variant(spec: OpSpec, framework: str) -> tuple[str, Variant] | None:
     for fwk in chain(framework):
         if fwk in spec.variants:
-            return fwk, spec.variants[fwk]
+            variant = spec.variants[fwk]
+            return fwk, variant.lower or variant
     return None
 
 

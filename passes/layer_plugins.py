@@ -4,6 +4,8 @@
   ``output_size`` is 1 (or all ones); any other size is refused, so it stays marked.
 - ``stride_from_window``: pooling layers whose stride defaults to the window (torch, Keras)
   lowered to a target whose stride defaults to 1 (``nnx.max_pool``): the window is spelled.
+- ``explicit_padding``: a convolution target that pads only ``'valid'``/``'same'`` refuses
+  an integer padding that ``legalize-for-target`` could not rewrite.
 - ``layer_as_partial``: the target spells the layer as a function (``nnx.max_pool``); the
   constructor becomes ``functools.partial(fn, window_shape=..., strides=...)``, which is
   called like the layer was.
@@ -31,6 +33,11 @@ def before_build(variant: Variant, values: dict[str, SSAValue]) -> None:
         sizes = size if isinstance(size, (tuple, list)) else (size,)
         if not all(s == 1 for s in sizes):
             raise PluginRefusal(f"output_size={size!r}: only global pooling (output size 1) has an equivalent")
+    if "explicit_padding" in variant.requires_plugin and "padding" in values:
+        pad = const_value(values["padding"])
+        if not isinstance(pad, str) and any(p != 0 for p in (pad if isinstance(pad, tuple) else (pad,))):
+            raise PluginRefusal(f"padding={pad!r}: the target's convolutions pad only 'valid' or 'same'; "
+                                "legalize-for-target pads at the call only for a layer held in self and only called")
     if "stride_from_window" in variant.requires_plugin and "kernel_size" in values:
         if "stride" not in values or const_value(values["stride"]) is None:
             values["stride"] = values["kernel_size"]

@@ -26,7 +26,7 @@ from xdsl.pattern_rewriter import (
 
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
-from switcheroo.passes import layer_plugins
+from switcheroo.passes import layer_build, layer_plugins
 from switcheroo.passes.fw_common import (
     OBJ, _NO_VALUE, const_value, make_const, positional_only, positional_order, target_variant,
     values_equal,
@@ -66,15 +66,27 @@ def build_call(
     """New ops, operands, arg names and api of the target call for a hub op's arguments."""
     new_ops: list[Operation] = []
     api = variant.api
+    cell: SSAValue | None = None
+    if variant.cell:
+        # nnx.RNN(nnx.LSTMCell(in, hidden, rngs=rngs), ...): the cell takes the shared arguments.
+        cell_ops, cell, named = layer_build.build_cell(variant, framework, named, src)
+        new_ops.extend(cell_ops)
     values: dict[str, SSAValue] = {n: vs[0] for n, vs in named.items()}
     for rule in variant.dispatch_rules:
         if rule.if_arg in values and _rule_holds(rule, const_value(values[rule.if_arg])):
             api = rule.use_api
     layer_plugins.before_build(variant, values)
+    derived_ops, derived = layer_build.derived_args(variant, values, spec)
+    new_ops.extend(derived_ops)
     for arg in spec.std_args:
         n = arg.name
         fw_default = variant.defaults.get(n, arg.default if arg.has_default else _NO_VALUE)
         if n in values:
+            std_cv = const_value(values[n])
+            if n in variant.arg_values and n in variant.defaults and std_cv is not _NO_VALUE \
+                    and values_equal(std_cv, variant.defaults[n]):
+                del values[n]  # the target's default, stated in standard values (batch_first)
+                continue
             if n in variant.arg_values and (cv := const_value(values[n])) is not _NO_VALUE:
                 for std_val, fw_val in variant.arg_values[n].items():
                     if values_equal(cv, std_val):
@@ -153,6 +165,12 @@ def build_call(
     for fw_name, tup_value in packed:
         operands.append(tup_value)
         names.append(fw_name)
+    if cell is not None:
+        operands.insert(0, cell)
+        names.insert(0, "")
+    for n, v in derived:
+        operands.append(v)
+        names.append(n)
     for n, value in variant.inject_args.items():
         ops = make_const(value)
         new_ops.extend(ops)
@@ -192,7 +210,7 @@ class LowerHubOp(RewritePattern):
             return
         try:
             new_ops, operands, names, api = build_call(spec, variant, fwk, op.named_args(), op)
-        except (Unlowerable, layer_plugins.PluginRefusal) as e:
+        except (Unlowerable, layer_plugins.PluginRefusal, layer_build.BuildRefusal) as e:
             self.keep_source(op, rewriter, result_type, str(e))
             return
         props["api"] = StringAttr(api)

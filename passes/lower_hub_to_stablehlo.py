@@ -10,10 +10,11 @@ file nest. The forward method (its name is the framework's ``forward_method`` in
 shapes are static (``x.shape`` is a tuple), ``for`` over a constant range unrolls.
 
 The function's arguments, in order: the forward's inputs (shapes from the
-``input-shapes`` option, one ``2x3x32x32`` per input), then every parameter, named like
-PyTorch's ``state_dict`` keys (``fc1.weight``) and laid out as the hub parameter sets of
-``ontology/weight_rules/hub.yaml`` say (Linear [out, in], Conv [out, in, *kernel]), in the
-order the layers are assigned in ``__init__``. For a torch model that order is the
+``input-shapes`` option, one ``2x3x32x32`` or ``8x16xi32`` per input), then every
+parameter in the source framework's own name and layout (``fc1.weight`` [out, in] for
+torch, ``fc1.kernel`` [in, out] for Flax NNX; see :mod:`stablehlo_params`), in the
+order the layers are assigned in ``__init__``. A file without a model class is plain
+JAX code: its first public function (or the one named by ``function``) is lowered. For a torch model that order is the
 ``state_dict`` order, so ``main(x, *model.state_dict().values())`` is the call. This is
 JAX's convention (parameters are arguments, not constants), so one module serves any
 weights. Anything the pass cannot lower is an error naming the source location.

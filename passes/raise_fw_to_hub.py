@@ -27,6 +27,7 @@ from xdsl.pattern_rewriter import (
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant, parse_layout
+from switcheroo.passes import layer_build
 from switcheroo.passes.fw_common import OBJ, chain, const_value, is_const, make_const, positional_order
 
 
@@ -62,7 +63,15 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
     new_ops: list[Operation] = []
     positional: list[SSAValue] = []
     extras: dict[str, SSAValue] = {}
-    for n, v in zip(call.arg_names.data, call.args, strict=True):
+    pairs = list(zip(call.arg_names.data, call.args, strict=True))
+    if variant.cell:
+        # nnx.RNN(nnx.LSTMCell(5, 8)): the raised cell's arguments are the layer's.
+        try:
+            names, values = layer_build.raise_cell(spec, variant, call)
+        except ValueError as e:
+            raise Unmappable(str(e)) from e
+        pairs = pairs[1:]
+    for n, v in pairs:
         kw = n.data
         if kw in ("*", "**"):
             raise Unmappable(f"{call.api.data}: star-arguments cannot be bound")
@@ -220,7 +229,10 @@ class RaiseCall(RewritePattern):
             rewriter.notify_op_modified(op)
             return
         new = _hub_op(spec, b, op.result.type, op)
+        cell = op.args[0].owner if variant.cell else None
         rewriter.replace_op(op, [*b.new_ops, new], [new.results[0]])
+        if isinstance(cell, hub.HubOp) and not cell.res[0].uses:
+            rewriter.erase_op(cell)  # the cell now lives in the layer's arguments
 
 
 @dataclass

@@ -34,16 +34,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.ontology.odl import TrainingTraits
+from switcheroo.passes.fw_common import OBJ, const_value, values_equal
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
-
-from switcheroo.dialects import fw, hub, pysrc
-from switcheroo.ontology.loader import load_ontology
-from switcheroo.ontology.odl import TrainingTraits
-from switcheroo.passes.fw_common import OBJ, const_value, values_equal
 
 
 def _strs(items: list[str]) -> ArrayAttr[StringAttr]:

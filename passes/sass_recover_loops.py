@@ -24,6 +24,8 @@ from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, IntegerAttr, Module
 from xdsl.ir import Block, SSAValue
 from xdsl.passes import ModulePass
 
+from switcheroo.passes import sass_affine as affine
+
 
 @dataclass
 class Loop:
@@ -34,32 +36,47 @@ class Loop:
     latch: int
     body: set[int]
     iv: int = -1
-    step: SSAValue | None = None
+    step_poly: dict | None = None
+    bound_after_step: bool = False
     bound: SSAValue | None = None
     cmp: str = ""
     inits: list[SSAValue] = field(default_factory=list)
+    ivs: list[int] = field(default_factory=list)
 
     def trip_count(self) -> int | None:
         """Iterations when init, step and bound are constants (``for i = init; i < bound;
         i += step`` shapes), else None."""
-        vals = [_const(v) for v in (*self.inits[:1], self.step, self.bound)]
-        if len(self.inits) != 1 or None in vals or self.cmp not in ("slt", "ult", "ne"):
+        if len(self.inits) != 1 or self.step_poly is None:
             return None
-        init, step, bound = vals
-        if step <= 0:
+        init, step = affine.constant_of(affine.poly(self.inits[0])), self.step
+        bound = None if self.bound is None else affine.constant_of(affine.poly(self.bound))
+        if None in (init, step, bound) or step <= 0 or self.cmp not in ("slt", "ult"):
             return None
-        return max(0, -(-(bound - init) // step))
+        # do { i += step } while (i < bound): the test sees the stepped value
+        first = init + step if self.bound_after_step else init
+        return 1 + max(0, -(-(bound - first) // step)) if self.bound_after_step else max(
+            0, -(-(bound - init) // step))
 
-
-def _const(v: SSAValue | None) -> int | None:
-    if v is not None and isinstance(v.owner, arith.ConstantOp):
-        return v.owner.value.value.data
-    return None
+    @property
+    def step(self) -> int | None:
+        return affine.constant_of(self.step_poly)
 
 
 def successors(block: Block) -> list[Block]:
     term = block.last_op
     return list(term.successors) if term is not None else []
+
+
+def reachable(fn: func.FuncOp) -> list[Block]:
+    """The blocks reachable from the entry, in order (nvcc ends kernels with an
+    unreachable ``BRA`` to itself, which is no loop of the kernel)."""
+    seen, work = {fn.body.blocks.first}, [fn.body.blocks.first]
+    while work:
+        for s in successors(work.pop()):
+            if s not in seen:
+                seen.add(s)
+                work.append(s)
+    return [b for b in fn.body.blocks if b in seen]
 
 
 def dominators(blocks: list[Block]) -> list[set[int]]:
@@ -92,7 +109,7 @@ def _edge_args(term, target: Block) -> list[SSAValue]:
 
 def find_loops(fn: func.FuncOp) -> list[Loop]:
     """The natural loops of ``fn`` with their induction variables and exit tests."""
-    blocks = list(fn.body.blocks)
+    blocks = reachable(fn)
     index = {b: i for i, b in enumerate(blocks)}
     dom = dominators(blocks)
     preds: list[list[int]] = [[] for _ in blocks]
@@ -105,7 +122,7 @@ def find_loops(fn: func.FuncOp) -> list[Loop]:
             header = index[s]
             if header not in dom[latch]:
                 continue
-            body, work = {header, latch}, [latch]
+            body, work = {header, latch}, [latch] if latch != header else []
             while work:
                 for p in preds[work.pop()]:
                     if p not in body:
@@ -124,31 +141,47 @@ def _invariant(v: SSAValue, loop: Loop, blocks: list[Block]) -> bool:
 
 
 def _induction(loop: Loop, blocks: list[Block], preds: list[list[int]]) -> None:
+    """Find ``arg -> arg + step`` along the back edge (through the lifter's 64-bit sums,
+    read as polynomials) and the latch's compare of it with a loop-invariant bound."""
     header, latch = blocks[loop.header], blocks[loop.latch]
     back = _edge_args(latch.last_op, header)
     term = latch.last_op
     cond = term.cond.owner if isinstance(term, cf.ConditionalBranchOp) else None
+    cache: dict = {}
     for k, arg in enumerate(header.args):
         if k >= len(back):
             break
-        nxt = back[k].owner
-        if not isinstance(nxt, arith.AddiOp) or arg not in nxt.operands:
+        step = affine.add(affine.poly(back[k], cache), affine.leaf(arg), -1)
+        if not step or not all(
+            isinstance(x, tuple) or _invariant(x, loop, blocks) for x in affine.leaves(step)
+        ):
             continue
-        step = nxt.rhs if nxt.lhs is arg else nxt.lhs
-        if not _invariant(step, loop, blocks):
-            continue
-        loop.iv, loop.step = k, step
+        loop.ivs.append(k)
+        if loop.iv >= 0 and loop.bound is not None:
+            continue  # the compared induction variable is already the loop's own
+        loop.iv, loop.step_poly = k, step
         loop.inits = [
             _edge_args(blocks[p].last_op, header)[k] for p in preds[loop.header]
             if p not in loop.body
         ]  # fmt: skip
-        if isinstance(cond, arith.CmpiOp) and cond.lhs in (arg, nxt.result):
-            if _invariant(cond.rhs, loop, blocks):
+        if isinstance(cond, arith.CmpiOp):
+            x = affine.poly(cond.lhs, cache)
+            if x in (affine.leaf(arg), affine.poly(back[k], cache)) and _invariant(
+                cond.rhs, loop, blocks
+            ):
                 pred = arith.CMPI_COMPARISON_OPERATIONS[cond.predicate.value.data]
                 # The branch stays in the loop on true (then-edge to the header) or false.
                 stays = term.then_block is header
                 loop.bound, loop.cmp = cond.rhs, pred if stays else f"not {pred}"
-        return
+                loop.bound_after_step = x != affine.leaf(arg)
+
+
+def _show(p: dict) -> str:
+    def name(k) -> str:
+        return f"{k[0]}.{k[1]}" if isinstance(k, tuple) and isinstance(k[1], str) else (
+            f"{k[0]}@{k[1]:#x}" if isinstance(k, tuple) else "%v")
+    terms = [" * ".join([str(c)] * (c != 1 or not m) + [name(k) for k in m]) for m, c in p.items()]
+    return " + ".join(terms) or "0"
 
 
 def _describe(loop: Loop) -> DictionaryAttr:
@@ -158,7 +191,9 @@ def _describe(loop: Loop) -> DictionaryAttr:
         "latch": IntegerAttr(loop.latch, i64),
         "body": ArrayAttr([IntegerAttr(b, i64) for b in sorted(loop.body)]),
         "iv": IntegerAttr(loop.iv, i64),
-        "step": StringAttr("?" if loop.step is None else str(_const(loop.step) or "var")),
+        "ivs": ArrayAttr([IntegerAttr(k, i64) for k in loop.ivs]),
+        "step": StringAttr("?" if loop.step_poly is None else _show(loop.step_poly)),
+        "bound": StringAttr("?" if loop.bound is None else _show(affine.poly(loop.bound))),
         "cmp": StringAttr(loop.cmp or "?"),
         "trip": StringAttr("?" if trip is None else str(trip)),
     })  # fmt: skip

@@ -7,13 +7,12 @@ import ast
 import sys
 from dataclasses import dataclass
 
-from xdsl.context import Context
-from xdsl.dialects import builtin
-from xdsl.passes import ModulePass
-
 from switcheroo.dialects import pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes.analysis_common import add_diagnostic
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.passes import ModulePass
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.context import Context
-from xdsl.dialects import builtin
-from xdsl.passes import ModulePass
-
 from switcheroo.dialects import fw, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.passes import ModulePass
 
 HOST_READS = frozenset({"item", "numpy", "tolist", "cpu"})
 TENSOR = pysrc.TensorType()

@@ -201,10 +201,8 @@ def index(b: StablehloBuilder, x: SSAValue, key: Any) -> SSAValue:
     used = sum(1 for k in key if k is not None and k is not Ellipsis)
     if used > len(dims) or sum(k is Ellipsis for k in key) > 1:
         raise ShapeError(f"too many indices for a tensor of rank {len(dims)}")
-    if Ellipsis in key:
-        i = key.index(Ellipsis)
-        key = (*key[:i], *[slice(None)] * (len(dims) - used), *key[i + 1 :])
-    key = (*key, *[slice(None)] * (len(dims) - used))
+    i = key.index(Ellipsis) if Ellipsis in key else len(key)  # unnamed axes are taken whole
+    key = (*key[:i], *[slice(None)] * (len(dims) - used), *key[i + 1 :])
     out, axis = [], 0
     for k in key:
         if k is None:

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from switcheroo.dialects import fw, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.passes.fw_common import const_value
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
-
-from switcheroo.dialects import fw, pysrc
-from switcheroo.ontology.loader import load_ontology
-from switcheroo.passes.fw_common import const_value
 
 TENSOR = pysrc.TensorType()
 

@@ -5,14 +5,16 @@ per kernel, named as the kernel, taking the kernel's parameters positionally (po
 flat 1-D arrays, scalars as numbers) plus keyword-only ``grid=`` and ``block=``, writing
 its outputs in place (jax: returning the written arrays as a tuple, in parameter order).
 
-The body is a SIMT emulation of the lifted IR (idiom raising to framework expressions is
-not done yet): every thread of the grid is a numpy lane; the lanes at the lowest program counter run
+A kernel that ``sass-raise-idioms`` proved to be an idiom is printed as the framework
+expression (``emit_raised.py``), keeping the emulation for launches outside the proof.
+Otherwise the body is a SIMT emulation of the lifted IR: every thread of the grid is a numpy lane; the lanes at the lowest program counter run
 one block together (so barriers and warp shuffles see their whole block/warp), branches
 move each lane's program counter. One dispatch over op classes renders each op.
 """
 
 from __future__ import annotations
 
+from switcheroo.backends.sass.emit_raised import emit_raised
 from switcheroo.backends.sass.frameworks import FRAMEWORK_IO
 from switcheroo.backends.sass.prelude import PRELUDE
 from switcheroo.dialects.sass.lifted import (
@@ -25,6 +27,7 @@ from switcheroo.dialects.sass.lifted import (
     StoreOp,
     UnmappedOp,
 )
+from switcheroo.passes.sass_raise_idioms import RAISED_ATTR
 from xdsl.dialects import arith, cf, func, gpu, math
 from xdsl.dialects.builtin import Float16Type, Float32Type, IndexType, IntegerType, ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
@@ -245,11 +248,11 @@ def _signature(fn: func.FuncOp) -> tuple[list[str], list[tuple[str, int]], list[
     return names, layout, outputs
 
 
-def emit_function(fn: func.FuncOp, framework: str) -> list[str]:
-    """The Python function of one lifted kernel."""
+def emit_function(fn: func.FuncOp, framework: str, name: str | None = None) -> list[str]:
+    """The Python function of one lifted kernel (the SIMT emulation)."""
     names, layout, outputs = _signature(fn)
     io = FRAMEWORK_IO[framework]
-    head = f"def {fn.sym_name.data}({', '.join(names)}, *, grid, block):"
+    head = f"def {name or fn.sym_name.data}({', '.join(names)}, *, grid, block):"
     ptrs = [nm for nm, (kind, _) in zip(names, layout) if kind == "ptr"]
     outs = [nm for nm, (kind, off) in zip(names, layout) if kind == "ptr" and off in outputs]
     arch = fn.attributes["sass.arch"].data
@@ -267,10 +270,20 @@ def emit_function(fn: func.FuncOp, framework: str) -> list[str]:
 
 def emit_python(module: ModuleOp, framework: str) -> str:
     """The decompiled Python file of every lifted kernel of ``module``."""
-    fns = [op for op in module.walk() if isinstance(op, func.FuncOp)]
+    lifted = [op for op in module.walk()
+              if isinstance(op, func.FuncOp) and not op.parent_op().attributes.get(RAISED_ATTR)]
+    raised = {op.sym_name.data: op for op in module.walk()
+              if isinstance(op, func.FuncOp) and op.parent_op().attributes.get(RAISED_ATTR)}
     io = FRAMEWORK_IO[framework]
     out = [f'"""Decompiled from SASS by switcheroo (swc-translate --to {framework})."""', "",
            *io["imports"], "import numpy as np", PRELUDE]  # fmt: skip
-    for fn in fns:
-        out += [*emit_function(fn, framework), "", ""]
+    for fn in lifted:
+        name = fn.sym_name.data
+        if name not in raised:
+            out += [*emit_function(fn, framework), "", ""]
+            continue
+        names, layout, outputs = _signature(fn)
+        outs = [nm for nm, (kind, off) in zip(names, layout) if kind == "ptr" and off in outputs]
+        out += [*emit_raised(raised[name], names, outs, framework), "", ""]
+        out += [*emit_function(fn, framework, f"_{name}_simt"), "", ""]
     return "\n".join(out).rstrip() + "\n"

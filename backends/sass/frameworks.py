@@ -1,5 +1,7 @@
 """What differs between the frameworks a decompiled kernel is written for, as data: how
-arrays cross into the SIMT emulation and back, and how the written arrays leave."""
+arrays cross into the SIMT emulation and back, how the written arrays leave, and how a
+raised kernel spells a float32 scalar and an in-place write of a prefix. The APIs of hub
+ops come from the ontology; ``ALIASES`` shortens their module paths as the imports do."""
 
 from __future__ import annotations
 
@@ -14,3 +16,13 @@ FRAMEWORK_IO: dict[str, dict] = {
     "jax": {"imports": ["import jax.numpy as jnp"], "to_numpy": "np.array({0})",
             "returns": True, "from_numpy": "jnp.asarray({0}_np)"},
 }  # fmt: skip
+
+RAISED: dict[str, dict] = {
+    "numpy": {"scalar": "np.float32({0})", "assign": "{0}[:{1}] = {2}"},
+    "torch": {"scalar": "torch.tensor({0}, dtype=torch.float32)", "assign": "{0}[:{1}] = {2}"},
+    "jax": {"scalar": "jnp.float32({0})", "assign": "{0} = {0}.at[:{1}].set({2})"},
+}  # fmt: skip
+
+# Hub ops every framework spells as a Python operator on arrays.
+INFIX = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/"}
+ALIASES = {"numpy.": "np.", "jax.numpy.": "jnp."}

@@ -140,6 +140,15 @@ def _s(x):
     return x.view({1: np.int8, 2: np.int16, 4: np.int32, 8: np.int64}[x.dtype.itemsize])
 
 
+def _dims(d):
+    d = tuple(d) if isinstance(d, (tuple, list)) else (d,)
+    return d + (1,) * (3 - len(d))
+
+
+def _i32(x):
+    return int(np.int64(x).astype(np.int32))
+
+
 def _unmapped(text):
     raise NotImplementedError(f"swc: unmapped SASS reached: {text}")
 '''

@@ -11,12 +11,13 @@ from switcheroo.dialects.sass.ops import (
     LineOp,
 )
 from switcheroo.dialects.sass.lifted import LIFTED_OPS
+from switcheroo.dialects.sass.raised import RAISED_OPS
 from switcheroo.dialects.sass.registers import REGISTER_TYPES
 from xdsl.ir import Dialect
 
 SASS = Dialect(
     "sass",
     [KernelOp, LabelOp, DirectiveOp, LineOp, GenericInstructionOp, *INSTRUCTION_OPS.values(),
-     *LIFTED_OPS],
+     *LIFTED_OPS, *RAISED_OPS],
     [*REGISTER_TYPES, *OPERAND_ATTRS],
 )

@@ -76,9 +76,7 @@ def _mapped(onto: Ontology, fw_of: dict[str, str], api: str) -> bool:
     return fw is not None and onto.lookup_api(fw, api) is not None
 
 
-def audit(
-    path: Path | list[Path], roots: list[str], onto: Ontology | None = None
-) -> AuditResult:
+def audit(path: Path | list[Path], roots: list[str], onto: Ontology | None = None) -> AuditResult:
     """Audit files, and every ``*.py`` under folders. Only calls that resolve to a root
     framework's API count: relative imports (a package's own helpers) never do."""
     onto = onto or load_ontology()

@@ -150,6 +150,9 @@ def check(onto: Ontology) -> Report:
         for fw, var in sorted(spec.variants.items()):
             used_plugins.update(var.requires_plugin)
             _check_variant(onto, spec, fw, var, rep)
+            if var.lower is not None:
+                used_plugins.update(var.lower.requires_plugin)
+                _check_variant(onto, spec, fw, var.lower, rep)
             if var.direction == "lower":
                 continue  # lowering-only variants may share their API
             group = _fallback_group(onto, fw)

@@ -20,7 +20,7 @@ import numpy as np
 from switcheroo.ontology.odl import Compare, OpSpec, Variant, parse_layout
 from switcheroo.ontology.verify import adapters
 from switcheroo.ontology.verify.strategies import DTypeName
-from switcheroo.passes.fw_common import values_equal
+from switcheroo.passes.fw_common import positional_only, positional_order, values_equal
 
 
 @dataclass(frozen=True)
@@ -109,18 +109,25 @@ def _scalar(value: Any) -> bool:
     return not isinstance(value, np.ndarray | list | DTypeName)
 
 
+def _spelled(variant: Variant, name: str, value: Any) -> Any:
+    """``value`` of standard argument ``name`` in the target's terms (``arg_values``)."""
+    for std_val, fw_val in variant.arg_values.get(name, {}).items():
+        if values_equal(value, std_val):
+            return fw_val
+    return value
+
+
 def _converted_values(spec: OpSpec, variant: Variant, example: dict[str, Any]) -> dict[str, Any]:
     """The standard arguments the converter would pass, as ``lower-hub-to-fw`` decides:
     values translated by ``arg_values``, values equal to the target's default left out,
-    the spec's default said where the target's differs, ``drop_args`` removed."""
+    the spec's default said (in the target's values) where the target's differs,
+    ``drop_args`` removed."""
     values = dict(example)
     for arg in spec.std_args:
         n = arg.name
         fw_default = variant.defaults.get(n, arg.default if arg.has_default else _NO_VALUE)
         if n in values and _scalar(values[n]):
-            for std_val, fw_val in variant.arg_values.get(n, {}).items():
-                if values_equal(values[n], std_val):
-                    values[n] = fw_val
+            values[n] = _spelled(variant, n, values[n])
             if (
                 fw_default is not _NO_VALUE
                 and n not in variant.arg_values
@@ -133,14 +140,18 @@ def _converted_values(spec: OpSpec, variant: Variant, example: dict[str, Any]) -
             and arg.has_default
             and not values_equal(variant.defaults[n], arg.default)
         ):
-            values[n] = arg.default  # the target's default differs: a conversion says the spec's
+            # The target's default differs: a conversion says the spec's, in the target's
+            # values (gelu's approximate='none' is approximate=False in jax).
+            values[n] = _spelled(variant, n, arg.default)
     for n in variant.drop_args:
         arg = spec.arg(n)
+        # What the target does without the argument: its declared default, else the spec's.
+        implicit = variant.defaults.get(n, arg.default if arg is not None else None)
         if (
             n in values
             and arg is not None
             and arg.has_default
-            and not (_scalar(values[n]) and values_equal(values[n], arg.default))
+            and not (_scalar(values[n]) and values_equal(values[n], implicit))
         ):
             raise NotApplicable(f"{n}={values[n]!r} has no {variant.api} equivalent")
         values.pop(n, None)
@@ -149,9 +160,11 @@ def _converted_values(spec: OpSpec, variant: Variant, example: dict[str, Any]) -
 
 def build_plan(spec: OpSpec, framework: str, variant: Variant, example: dict[str, Any]) -> CallPlan:
     """The call a conversion to ``framework`` writes for ``example`` (the conventions of
-    ``passes/lower_hub_to_fw.py``): leading required arguments by position, the rest by
+    ``passes/lower_hub_to_fw.py``): the ``lower`` variant where there is one; leading
+    arguments by position while the target takes them in the spec's order, the rest by
     keyword under the framework's names; the last matching dispatch rule picks the API.
     Raises NotApplicable when the conversion would keep the source call instead."""
+    variant = variant.lower or variant
     api = variant.api
     for rule in variant.dispatch_rules:
         if rule.if_arg in example and _holds(rule.op, example[rule.if_arg], rule.value):
@@ -159,11 +172,26 @@ def build_plan(spec: OpSpec, framework: str, variant: Variant, example: dict[str
     values = _converted_values(spec, variant, example)
     layout = variant.layout_map
     plan = CallPlan(framework, api, select=variant.output_select_index, cast=variant.output_cast)
+    packed: dict[str, tuple[Any, ...]] = {}
+    for fw_name, parts in variant.tuple_args.items():
+        # beta1, beta2 -> betas=(beta1, beta2); spec defaults fill the parts not given
+        if any(p in values for p in parts):
+            packed[fw_name] = tuple(
+                values.pop(p) if p in values else _arg_default(spec, p) for p in parts
+            )
+    target_order = positional_order(spec, variant, framework)
+    only_positional = positional_only(spec, variant, framework)
     keyword = False
     for arg in spec.std_args:
         if arg.name not in values:
             keyword = keyword or arg.has_default
             continue
+        if (
+            not keyword
+            and arg.name in target_order
+            and target_order.index(arg.name) != len(plan.args)
+        ):
+            keyword = True  # the target takes it at another position
         value = values[arg.name]
         perm = parse_layout(layout.args[arg.name]) if layout and arg.name in layout.args else None
         items: list[Any] = [value]
@@ -173,12 +201,13 @@ def build_plan(spec: OpSpec, framework: str, variant: Variant, example: dict[str
             refs = tuple(Ref(arg.name, perm, i) for i in range(len(value)))
             splat = arg.is_variadic and not variant.pack_as
             items = list(refs) if splat else [Pack(variant.pack_as or "list", refs)]
-        keyword = keyword or arg.has_default
+        keyword = keyword or (arg.has_default and arg.name not in only_positional)
         for item in items:
-            if keyword:
+            if keyword and arg.name not in only_positional:
                 plan.kwargs[variant.args.get(arg.name, arg.name)] = item
             else:
                 plan.args.append(item)
+    plan.kwargs.update(packed)
     plan.kwargs.update(variant.inject_args)
     if "thread_rng" in variant.requires_plugin:
         if adapters.ADAPTERS[framework].rng_key is None:
@@ -187,6 +216,11 @@ def build_plan(spec: OpSpec, framework: str, variant: Variant, example: dict[str
     if layout and layout.return_:
         plan.return_perm = parse_layout(layout.return_)
     return plan
+
+
+def _arg_default(spec: OpSpec, name: str) -> Any:
+    arg = spec.arg(name)
+    return arg.default if arg is not None else None
 
 
 def _native(plan: CallPlan, value: Any, example: dict[str, Any]) -> Any:

@@ -11,13 +11,13 @@ from switcheroo.ontology.loader import DATA_DIR, build_ontology, data_files
 from switcheroo.ontology.tools import define
 
 NEW_OP = """ops:
-  - operation: logit
-    description: log(p / (1 - p)), the inverse of sigmoid.
+  - operation: expit
+    description: 1 / (1 + exp(-x)), the logistic function under its scipy name.
     std_args:
       - {name: x, type: Tensor}
     variants:
-      torch: {api: torch.logit, args: {x: input}}
-      jax: {api: jax.scipy.special.logit}
+      torch: {api: torch.special.expit, args: {x: input}}
+      jax: {api: jax.scipy.special.expit}
 """
 
 
@@ -25,7 +25,7 @@ NEW_OP = """ops:
 def scratch(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
-    op = tmp_path / "logit.yaml"
+    op = tmp_path / "expit.yaml"
     op.write_text(NEW_OP)
     return data, op, tmp_path / "gen"
 
@@ -34,8 +34,8 @@ def test_dry_run_writes_nothing(scratch):
     data, op, gen = scratch
     before = {p: p.read_text() for p in data_files(data)}
     plan = define.plan(op, data)
-    assert "+  - operation: logit" in plan.diff
-    assert "+  logit: {api: torch.logit, args: {x: input}}" in plan.diff
+    assert "+  - operation: expit" in plan.diff
+    assert "+  expit: {api: torch.special.expit, args: {x: input}}" in plan.diff
     assert {p: p.read_text() for p in data_files(data)} == before
     assert not gen.exists()
 
@@ -44,8 +44,8 @@ def test_apply_then_loads(scratch):
     data, op, gen = scratch
     written = define.apply(define.plan(op, data), gen)
     onto = build_ontology(data_files(data))
-    assert set(onto.specs["logit"].variants) == {"torch", "jax"}
-    assert (gen / "test_defined_logit.py") in written
+    assert set(onto.specs["expit"].variants) == {"torch", "jax"}
+    assert (gen / "test_defined_expit.py") in written
     with pytest.raises(Exception, match="already mapped"):
         define.plan(op, data)
 
@@ -64,7 +64,7 @@ def test_generated_test_passes(scratch):
             "-q",
             "-p",
             "no:cacheprovider",
-            str(gen / "test_defined_logit.py"),
+            str(gen / "test_defined_expit.py"),
         ],
         capture_output=True,
         text=True,

@@ -53,5 +53,6 @@ def test_purity_scanner_for_jax_targets():
 
 def test_dependency_scanner_reports_third_party_imports():
     found = [m for m in messages("flax_nnx") if "dependency" in m]
-    assert found == ["net.py:2:1: warning: unmapped dependency 'einops': no framework of the ontology owns it; "
-                     "its uses are kept as written"], found
+    want = ("net.py:2:1: warning: unmapped dependency 'einops': no framework of the ontology owns it; "
+            "its uses are kept as written")
+    assert found == [want], found

@@ -52,7 +52,6 @@ def test_inplace_numerics_jax(tmp_path):
     import jax.numpy as jnp
     import torch
     from flax import nnx
-
     from switcheroo.weights import transfer
 
     code, _ = convert(SOURCE, "torch", "flax_nnx")

@@ -47,8 +47,6 @@ CASES = {
 }
 TARGETS = ["flax_nnx", "jax", "keras", "tensorflow", "mlx"]
 # Known gaps, each with its reason (they are conversions still to build, not tolerances).
-_KERAS_PAD = "Keras Conv2D has no integer padding; padding=1 needs a ZeroPadding2D rewrite"
-_KERAS_FLATTEN = "torch.flatten(x, 1) (hub flatten_dims) has no keras.ops spelling yet (reshape to (x.shape[0], -1))"
 _RNN = ("{0}: the call returns (output, state) in torch and only the output (or carry, output) in the "
         "target, and batch_first=True needs the target's time axis; a call-signature rewrite is still to build")
 _MHA = ("nn.MultiheadAttention(batch_first=True) and its call (query, key, value, need_weights=False) -> "
@@ -56,11 +54,8 @@ _MHA = ("nn.MultiheadAttention(batch_first=True) and its call (query, key, value
 _WEIGHT_NORM = ("torch.nn.utils.parametrizations.weight_norm has no hub spec yet; the weights would move as "
                 "weight = g * v / ||v|| (a weight rule to add)")
 GAPS = {
-    **{(c, t): _KERAS_PAD for c in ("cnn", "depthwise_separable", "resnet_basic", "resnet_bottleneck")
-       for t in ("keras", "tensorflow")},
-    **{(c, t): _KERAS_FLATTEN for c in ("maxpool", "adaptive_pool") for t in ("keras", "tensorflow")},
-    **{("lstm", t): _RNN.format("nn.LSTM") for t in TARGETS},
-    **{("gru", t): _RNN.format("nn.GRU") for t in TARGETS},
+    **{("lstm", t): _RNN.format("nn.LSTM") for t in ("keras", "tensorflow", "mlx")},
+    **{("gru", t): _RNN.format("nn.GRU") for t in ("keras", "tensorflow", "mlx")},
     **{("encoder_mha", t): _MHA for t in TARGETS},
     **{("weight_norm", t): _WEIGHT_NORM for t in TARGETS},
     **{("branch", t): "switcheroo.weights pairs no layers of a keras.Model whose layers are only called "

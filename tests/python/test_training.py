@@ -76,7 +76,6 @@ def test_training_steps_match(tmp_path, case, target):
     if target in KERAS_ADAM:
         pytest.xfail(KERAS_ADAM[target])
     import torch
-
     from switcheroo.weights import transfer
 
     file, cls, width, labels = CASES[case]

@@ -13,16 +13,19 @@ from switcheroo.backends.sass.emit_python import emit_python
 from switcheroo.dialects.sass.lifted import UnmappedOp
 from switcheroo.frontends.sass.lower import parse_sass
 from switcheroo.passes.sass_lift import SassLift
+from switcheroo.passes.sass_raise_idioms import SassRaiseIdioms
 from xdsl.context import Context
 from xdsl.dialects import func
 
 TOL = {"rtol": 1e-5, "atol": 1e-5}
 
 
+@functools.cache
 def lifted(arch: str, form: str = "code"):
     need_corpus()
     module = parse_sass((CORPUS / f"kernels_sm{arch}.{form}.sass").read_text())
     SassLift().apply(Context(), module)
+    SassRaiseIdioms().apply(Context(), module)
     return module
 
 
@@ -97,7 +100,43 @@ def check_all(ns: dict, to, back) -> None:
     np.testing.assert_allclose(back(out), [ref], rtol=1e-5, atol=1e-4)
 
 
-@pytest.mark.parametrize("arch", ["80", "90"])
+IDIOMS = {"vector_add": "p2[:m] = (p1[:m] + p0[:m])",
+          "saxpy": "p3[:m] = ((p2[:m] * np.float32(p1)) + p3[:m])",
+          "relu": "p1[:m] = np.fmax(np.float32(0.0), p0[:m])"}  # fmt: skip
+
+
+@pytest.mark.parametrize("arch", ["80", "90", "100", "120"])
+def test_elementwise_kernels_are_raised(arch):
+    """The elementwise maps print as the numpy expression (not the emulation); the
+    kernels with loops, shared memory, atomics or shuffles stay emulated, with a reason."""
+    module = lifted(arch)
+    src = emit_python(module, "numpy")
+    for name, line in IDIOMS.items():
+        body = src.split(f"def {name}(", 1)[1].split("\ndef ", 1)[0]
+        assert line in body and "while True" not in body
+    fns = {f.sym_name.data: f for f in module.walk()
+           if isinstance(f, func.FuncOp) and "sass.idiom" in f.attributes
+           and f.parent_op().attributes.get("sass.lifted")}  # fmt: skip
+    for name in ("gemm_naive", "conv2d_3x3", "reduce_sum", "softmax_row", "dot_warp"):
+        assert fns[name].attributes["sass.idiom"].data.startswith("none: ")
+
+
+def test_raised_elementwise_bounds_and_2d_launch():
+    """n beyond the launch writes only the launched threads; n < 0 writes nothing; a 2-D
+    launch (outside the proof) runs the emulation."""
+    ns = decompiled("90", "numpy")
+    a, b = np.arange(600, dtype=np.float32), np.ones(600, np.float32)
+    c = np.full(600, 7, np.float32)
+    ns["vector_add"](a, b, c, 600, grid=2, block=256)
+    assert (c[:512] == a[:512] + 1).all() and (c[512:] == 7).all()
+    c[:] = 7
+    ns["vector_add"](a, b, c, -5, grid=2, block=256)
+    assert (c == 7).all()
+    ns["vector_add"](a, b, c, 100, grid=(1, 2), block=64)
+    assert (c[:64] == a[:64] + 1).all() and (c[64:] == 7).all()
+
+
+@pytest.mark.parametrize("arch", ["80", "90", "100", "120"])
 def test_numpy_matches_cuda_source(arch):
     check_all(decompiled(arch, "numpy"), lambda v: v, lambda v: v)
 
@@ -120,7 +159,15 @@ def test_jax_returns_written_arrays():
     np.testing.assert_allclose(np.asarray(y), np.maximum(a, 0), **TOL)
 
 
-@pytest.mark.parametrize("path", listing_params("*.sass"))
+def _lift_params():
+    # Two listings by default; all 24 under -m slow.
+    fast = {"kernels_sm80.code.sass", "kernels_sm100.cuobjdump.sass"}
+    return [p if p.values[0] is None or p.values[0].name in fast
+            else pytest.param(*p.values, marks=pytest.mark.slow, id=p.id)
+            for p in listing_params("*.sass")]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", _lift_params())
 def test_every_listing_lifts(path):
     module = parse_sass(path.read_text(), str(path))
     SassLift(arch=_arch_of(path.name)).apply(Context(), module)

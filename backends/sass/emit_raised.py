@@ -1,0 +1,95 @@
+"""A raised SASS kernel (``sass-raise-idioms`` output) as a framework expression.
+
+One dispatch over the raised func's ops: ``sass.grid_extent`` -> the launch's thread
+count along x, ``arith.minsi/maxsi`` -> ``min``/``max``, ``sass.prefix`` -> ``a[:m]``,
+hub ops -> the framework's API from the ontology (``+ - * /`` for the arithmetic ones),
+``sass.assign_prefix`` -> the in-place write (jax: ``.at[:m].set``). The function keeps the
+SIMT emulation (``_<name>_simt``) for launches the idiom's proof does not cover (2-D/3-D).
+"""
+
+from __future__ import annotations
+
+from switcheroo.backends.sass.frameworks import ALIASES, FRAMEWORK_IO, INFIX, RAISED
+from switcheroo.dialects import hub
+from switcheroo.dialects.sass.raised import AssignPrefixOp, GridExtentOp, PrefixOp
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import Float32Type
+
+
+def _api(spec: str, framework: str) -> str:
+    from switcheroo.ontology.loader import load_ontology
+    from switcheroo.passes.fw_common import target_variant
+
+    found = target_variant(load_ontology().specs[spec], framework)
+    if found is None:
+        raise NotImplementedError(f"hub.{spec} has no {framework} API in the ontology")
+    api = found[1].api
+    for long, short in ALIASES.items():
+        if api.startswith(long):
+            return short + api[len(long):]
+    return api
+
+
+def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
+    """Statements computing the raised kernel; ``names`` are the parameters' names."""
+    env = {arg: nm for arg, nm in zip(fn.body.block.args, names)}
+    fmt = RAISED[framework]
+    scalars = {arg for arg in fn.body.block.args if isinstance(arg.type, Float32Type)}
+    lines: list[str] = []
+
+    def val(v) -> str:
+        return fmt["scalar"].format(env[v]) if v in scalars else env[v]
+
+    for k, op in enumerate(fn.body.block.ops):
+        out = f"t{k}"
+        match op:
+            case GridExtentOp():
+                e = f"_g[{'xyz'.index(op.dim.data)}] * _b[{'xyz'.index(op.dim.data)}]"
+            case arith.ConstantOp() if isinstance(op.result.type, Float32Type):
+                e = fmt["scalar"].format(repr(float(op.value.value.data)))
+            case arith.ConstantOp():
+                e = str(op.value.value.data)
+            case arith.MinSIOp() | arith.MaxSIOp():
+                f = "min" if isinstance(op, arith.MinSIOp) else "max"
+                e = f"{f}(_i32({env[op.lhs]}), _i32({env[op.rhs]}))"
+            case PrefixOp():
+                e = f"{env[op.array]}[:{env[op.count]}]"
+            case hub.HubOp():
+                args = [val(a) for a in op.args]
+                spec = op.SPEC_NAME
+                if spec in INFIX and len(args) == 2:
+                    e = f"({args[0]} {INFIX[spec]} {args[1]})"
+                else:
+                    e = f"{_api(spec, framework)}({', '.join(args)})"
+            case AssignPrefixOp():
+                lines.append(fmt["assign"].format(env[op.array], env[op.count], env[op.value]))
+                continue
+            case func.ReturnOp():
+                continue
+            case _:
+                raise NotImplementedError(f"raised sass: no rendering for {op.name}")
+        res = op.results[0]
+        if isinstance(op, arith.MaxSIOp):
+            out = "m"  # the element count every prefix and the write use
+        if res.has_one_use() and not isinstance(op, arith.MaxSIOp):
+            env[res] = e  # used once: inline, so the output reads as one expression
+            continue
+        env[res] = out
+        lines.append(f"{out} = {e}")
+    return lines
+
+
+def emit_raised(fn: func.FuncOp, names: list[str], outs: list[str], framework: str) -> list[str]:
+    """The framework function of a raised kernel (the emulation is ``_<name>_simt``)."""
+    io = FRAMEWORK_IO[framework]
+    name = fn.sym_name.data
+    args = ", ".join(names)
+    body = [f'"""Decompiled from SASS ({fn.attributes["sass.arch"].data}): '
+            f'{fn.attributes["sass.idiom"].data} idiom, proven by sass-raise-idioms."""',
+            "_g, _b = _dims(grid), _dims(block)",
+            "if _g[1] * _g[2] * _b[1] * _b[2] != 1:  # the proof covers 1-D launches",
+            f"    return _{name}_simt({args}, grid=grid, block=block)",
+            *raised_body(fn, names, framework)]  # fmt: skip
+    if io["returns"]:
+        body.append(f"return ({''.join(o + ', ' for o in outs)})")
+    return [f"def {name}({args}, *, grid, block):", *(f"    {ln}" for ln in body)]

@@ -1,0 +1,66 @@
+"""The ops a raised SASS kernel needs beside ``hub`` and ``arith`` (``sass-raise-idioms``).
+
+A raised kernel is a ``func.func`` over whole parameter arrays (``tensor<?xf32>``) and
+scalars; hub ops compute on tensors. What hub does not say about a launch is here: how
+many threads the launch has along x, the first ``m`` elements of a flat array, and the
+write of a value into the first ``m`` elements of an output parameter.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import I32, StringAttr, TensorType, i32
+from xdsl.ir import Attribute, SSAValue
+from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, prop_def, result_def
+from xdsl.traits import Pure
+from xdsl.irdl import traits_def
+from xdsl.utils.exceptions import VerifyException
+
+
+@irdl_op_definition
+class GridExtentOp(IRDLOperation):
+    """``gridDim.d * blockDim.d``: the threads a launch has along dimension ``d``."""
+
+    name = "sass.grid_extent"
+    dim = prop_def(StringAttr)
+    res = result_def(I32)
+    traits = traits_def(Pure())
+    assembly_format = "$dim attr-dict `:` type($res)"
+
+    def __init__(self, dim: str = "x"):
+        super().__init__(properties={"dim": StringAttr(dim)}, result_types=[i32])
+
+    def verify_(self) -> None:
+        if self.dim.data not in ("x", "y", "z"):
+            raise VerifyException("sass.grid_extent: dim is x, y or z")
+
+
+@irdl_op_definition
+class PrefixOp(IRDLOperation):
+    """``array[:count]``: the first ``count`` elements of a flat array (count >= 0)."""
+
+    name = "sass.prefix"
+    array = operand_def(TensorType)
+    count = operand_def(I32)
+    res = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$array `,` $count attr-dict `:` type($array) `->` type($res)"
+
+    def __init__(self, array: SSAValue, count: SSAValue):
+        super().__init__(operands=[array, count], result_types=[array.type])
+
+
+@irdl_op_definition
+class AssignPrefixOp(IRDLOperation):
+    """``array[:count] = value``: writes an output parameter in place (jax: returns it)."""
+
+    name = "sass.assign_prefix"
+    array = operand_def(TensorType)
+    count = operand_def(I32)
+    value = operand_def(Attribute)
+    assembly_format = "$array `,` $count `,` $value attr-dict `:` type($array) `,` type($value)"
+
+    def __init__(self, array: SSAValue, count: SSAValue, value: SSAValue):
+        super().__init__(operands=[array, count, value])
+
+
+RAISED_OPS = (GridExtentOp, PrefixOp, AssignPrefixOp)

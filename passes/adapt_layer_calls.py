@@ -1,0 +1,317 @@
+"""``adapt-layer-calls{source=torch framework=flax_nnx}``: call a layer as the target does.
+
+A layer spec's ``call`` says how the hub calls the built layer: its call arguments and
+the structure of what it returns in named results (LSTM: ``[output, [h_n, c_n]]``). A
+framework's variant states where its own call differs (``call:`` renames, positional
+order, missing arguments, and the forms its result can take, each with the keywords that
+select it: ``nnx.RNN`` returns ``output``, or ``[[c_n, h_n], output]`` with
+``return_carry=True``). This pass reads each ``hub.apply`` through the source's protocol
+and rewrites it, and the uses of its result, into the target's:
+
+    out, _ = self.lstm(x)           # torch: [output, [h_n, c_n]]
+    out = self.lstm(x)              # flax_nnx, first form providing `output`
+
+Tuple assignments are re-spelled for the target's structure (``_`` for what the source
+did not bind), constant subscripts re-indexed. When no target form provides the results
+the source uses, the layer's constructor is kept as the source API, marked unmapped, so
+the call keeps its source meaning and is reported.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any
+
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Operation, SSAValue
+from xdsl.passes import ModulePass
+
+from switcheroo.dialects import hub, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.ontology.odl import CallForm, CallProtocol, CallSpec, OpSpec
+from switcheroo.passes.container_layouts import _keep_marked, constructor_of
+from switcheroo.passes.fw_common import OBJ, _NO_VALUE, chain, const_value, make_const, values_equal
+
+Path = tuple[int, ...]
+
+
+class CannotAdapt(Exception):
+    """The target's call cannot give what the source's call site uses."""
+
+
+def protocol(spec: OpSpec, framework: str) -> CallProtocol:
+    for fwk in chain(framework):
+        variant = spec.variants.get(fwk)
+        if variant is not None:
+            return variant.call or CallProtocol()
+    return CallProtocol()
+
+
+def forms(call: CallSpec, proto: CallProtocol) -> list[CallForm]:
+    return list(proto.forms) or [CallForm(returns=call.returns)]
+
+
+def names_in(node: Any) -> set[str]:
+    if isinstance(node, list):
+        return {n for e in node for n in names_in(e)}
+    return {node} if node != "_" else set()
+
+
+def path_of(node: Any, name: Any, at: Path = ()) -> Path | None:
+    """Where ``name`` (a result name or a whole sub-structure) sits in a form's returns."""
+    if node == name:
+        return at
+    if isinstance(node, list):
+        for i, e in enumerate(node):
+            if (p := path_of(e, name, (*at, i))) is not None:
+                return p
+    return None
+
+
+def node_at(node: Any, path: Path) -> Any:
+    for i in path:
+        if not isinstance(node, list) or i >= len(node):
+            raise CannotAdapt(f"index {list(path)} is outside the call's result {node!r}")
+        node = node[i]
+    return node
+
+
+# -- call arguments -------------------------------------------------------------------
+def bind_call_args(call: CallSpec, proto: CallProtocol, names: list[str], values: list[SSAValue]
+                   ) -> dict[str, SSAValue]:
+    """The source call's arguments under the spec's call argument names."""
+    renamed = {fw_name: std for std, fw_name in proto.args.items()}
+    order = proto.positional or [a.name for a in call.args]
+    known = {a.name for a in call.args}
+    bound: dict[str, SSAValue] = {}
+    slots = iter(order)
+    for n, v in zip(names, values, strict=True):
+        std = next(slots, None) if n == "" else renamed.get(n, n)
+        if std is None or std not in known:
+            raise CannotAdapt(f"call argument {n or 'positional'!r} has no standard name")
+        bound[std] = v
+    return bound
+
+
+def spell_call_args(call: CallSpec, proto: CallProtocol, bound: dict[str, SSAValue], used: set[str],
+                    framework: str) -> tuple[list[str], list[SSAValue]]:
+    """The target's call arguments: positional while in its order, then keywords."""
+    values = dict(bound)
+    for std in proto.drop_args:
+        if std not in values:
+            continue
+        arg = next(a for a in call.args if a.name == std)
+        if std in call.returns_only and not (used & _results_chosen_by(call, std)):
+            del values[std]  # it only chooses results nobody uses
+            continue
+        cv = const_value(values[std])
+        if cv is _NO_VALUE or not arg.has_default or not values_equal(cv, arg.default):
+            raise CannotAdapt(f"call argument {std} has no {framework} equivalent")
+        del values[std]
+    for std in list(values):
+        arg = next(a for a in call.args if a.name == std)
+        if arg.has_default and values_equal(const_value(values[std]), arg.default):
+            del values[std]  # the default: leave it out
+    order = proto.positional or [a.name for a in call.args]
+    names: list[str] = []
+    operands: list[SSAValue] = []
+    positional = True
+    for std in order:
+        if std not in values:
+            positional = False
+            continue
+        arg = next(a for a in call.args if a.name == std)
+        positional = positional and not arg.has_default
+        names.append("" if positional else proto.args.get(std, std))
+        operands.append(values.pop(std))
+    for std, v in values.items():
+        names.append(proto.args.get(std, std))
+        operands.append(v)
+    return names, operands
+
+
+def _results_chosen_by(call: CallSpec, arg: str) -> set[str]:
+    # A returns-only argument chooses every result but the first (need_weights -> weights).
+    returns = call.returns if isinstance(call.returns, list) else [call.returns]
+    return names_in(returns[1:])
+
+
+# -- uses of the result -----------------------------------------------------------------
+def _match_target(target: ast.expr, node: Any, out: list[tuple[Any, str]], text: str) -> None:
+    """Pair the parts of an assignment target with the parts of the structure it unpacks."""
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(node, list):
+        if len(target.elts) != len(node):
+            raise CannotAdapt(f"{text!r} unpacks {len(target.elts)} values from {node!r}")
+        for t, n in zip(target.elts, node):
+            _match_target(t, n, out, text)
+        return
+    if isinstance(target, ast.Name) and target.id == "_":
+        return
+    out.append((node, ast.unparse(target)))
+
+
+def _spell_target(node: Any, bound: dict[Any, str], top: bool = True) -> str:
+    key = _key(node)
+    if key in bound:
+        return bound[key]
+    if not isinstance(node, list):
+        return "_"
+    parts = [_spell_target(e, bound, False) for e in node]
+    if all(p == "_" for p in parts):
+        return "_"
+    inner = ", ".join(parts)
+    return inner if top else f"({inner})"
+
+
+def _key(node: Any) -> Any:
+    return tuple(_key(e) for e in node) if isinstance(node, list) else node
+
+
+@dataclass
+class Use:
+    """One use of the call's result: the part of the source structure it needs."""
+
+    op: Operation
+    node: Any
+    path: Path = ()
+    unpack: list[tuple[Any, str]] | None = None
+
+
+def uses_of(result: SSAValue, returns: Any) -> list[Use]:
+    out: list[Use] = []
+    for use in list(result.uses):
+        op = use.operation
+        if isinstance(op, pysrc.AssignOp) and op.annotation is None:
+            tree = ast.parse(op.target.data, mode="eval").body
+            if isinstance(tree, (ast.Tuple, ast.List)):
+                pairs: list[tuple[Any, str]] = []
+                _match_target(tree, returns, pairs, op.target.data)
+                out.append(Use(op, returns, unpack=pairs))
+                continue
+        if isinstance(op, pysrc.SubscriptOp) and op.value is result:
+            index = const_value(op.index)
+            if isinstance(index, int) and not isinstance(index, bool):
+                n = len(returns) if isinstance(returns, list) else 0
+                if isinstance(returns, list) and -n <= index < n:
+                    out.append(Use(op, returns[index], path=(index % n,)))
+                    continue
+        out.append(Use(op, returns))
+    return out
+
+
+def needed(uses: list[Use]) -> set[str]:
+    need: set[str] = set()
+    for u in uses:
+        if u.unpack is not None:
+            for node, _ in u.unpack:
+                need |= names_in(node)
+        else:
+            need |= names_in(u.node)
+    return need
+
+
+def choose_form(options: list[CallForm], uses: list[Use], need: set[str]) -> CallForm:
+    for form in options:
+        if not need <= names_in(form.returns):
+            continue
+        # A sub-structure used whole must exist as such in the target's result.
+        whole = [u.node for u in uses if u.unpack is None and isinstance(u.node, list)]
+        whole += [n for u in uses if u.unpack for n, _ in u.unpack if isinstance(n, list)]
+        if all(path_of(form.returns, w) is not None for w in whole):
+            return form
+    raise CannotAdapt(f"the call's result is used as {sorted(need)}, which no form of the target's call returns")
+
+
+def _subscripts(value: SSAValue, path: Path, before: Operation) -> SSAValue:
+    block = before.parent_block()
+    assert block is not None
+    for i in path:
+        idx = make_const(i)
+        sub = pysrc.SubscriptOp.create(operands=[value, idx[-1].results[0]], result_types=[value.type])
+        block.insert_ops_before([*idx, sub], before)
+        value = sub.results[0]
+    return value
+
+
+def rewrite_uses(old: SSAValue, new: SSAValue, uses: list[Use], form: CallForm) -> None:
+    for u in uses:
+        if u.unpack is not None:
+            bound = {_key(node): text for node, text in u.unpack}
+            u.op.properties["target"] = StringAttr(_spell_target(form.returns, bound))
+            u.op.operands = [new if o is old else o for o in u.op.operands]
+            continue
+        where = path_of(form.returns, u.node)
+        assert where is not None  # choose_form checked it
+        if u.path:  # a subscript of the result: re-index, or drop it
+            value = _subscripts(new, where, u.op)
+            u.op.results[0].replace_all_uses_with(value)
+            u.op.detach()
+            u.op.erase()
+        else:
+            value = _subscripts(new, where, u.op)
+            u.op.operands = [value if o is old else o for o in u.op.operands]
+
+
+# -- the pass ---------------------------------------------------------------------------
+def adapt(apply: hub.ApplyOp, source: str, framework: str) -> None:
+    spec = load_ontology().specs[apply.layer.data]
+    call = spec.call
+    if call is None:
+        return
+    src, dst = protocol(spec, source), protocol(spec, framework)
+    names = [n.data for n in apply.arg_names.data][1:]
+    values = list(apply.args)[1:]
+    # The source's form: the one whose selecting keywords the call passes.
+    src_form = forms(call, src)[0]
+    for form in forms(call, src):
+        if form.inject and all(k in names and values_equal(const_value(values[names.index(k)]), v)
+                               for k, v in form.inject.items()):
+            src_form = form
+            break
+    for k in src_form.inject:
+        if k in names:
+            i = names.index(k)
+            del names[i], values[i]
+    bound = bind_call_args(call, src, names, values)
+    uses = uses_of(apply.res[0], src_form.returns)
+    need = needed(uses)
+    form = choose_form(forms(call, dst), uses, need)
+    arg_names, operands = spell_call_args(call, dst, bound, need, framework)
+    injected: list[Operation] = []
+    for k, v in form.inject.items():
+        ops = make_const(v)
+        injected.extend(ops)
+        arg_names.append(k)
+        operands.append(ops[-1].results[0])
+    new = hub.ApplyOp.create(
+        operands=[apply.args[0], *operands],
+        properties={**apply.properties, "arg_names": ArrayAttr([StringAttr(n) for n in ["", *arg_names]])},
+        result_types=[r.type for r in apply.res])
+    block = apply.parent_block()
+    assert block is not None
+    block.insert_ops_before([*injected, new], apply)
+    rewrite_uses(apply.res[0], new.res[0], uses, form)
+    apply.res[0].replace_all_uses_with(new.res[0])
+    apply.detach()
+    apply.erase()
+
+
+@dataclass(frozen=True)
+class AdaptLayerCalls(ModulePass):
+    """Rewrite layer calls and the uses of their results to the target's call protocol."""
+
+    name = "adapt-layer-calls"
+    source: str = "torch"
+    framework: str = "flax_nnx"
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        for apply in [o for o in op.walk() if isinstance(o, hub.ApplyOp)]:
+            try:
+                adapt(apply, self.source, self.framework)
+            except CannotAdapt as e:
+                ctor = constructor_of(apply)
+                if isinstance(ctor, hub.HubOp):
+                    _keep_marked(ctor, f"{e}; its call cannot be rewritten for {self.framework}")

@@ -1,0 +1,94 @@
+"""Layer constructors that are more than one call with renamed arguments.
+
+- ``cell``: the target scans a cell over the sequence (``nnx.RNN(nnx.LSTMCell(...))``).
+  The cell is built by the cell spec's own variant from the standard arguments the two
+  specs share; the rest go to the wrapping layer. Raising goes back: the wrapper's first
+  argument, a raised cell, gives its arguments to the sequence layer.
+- ``derived_args``: a target argument computed from standard ones (Keras attention
+  ``key_dim: embed_dim // num_heads``), written as a Python expression in the data.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from xdsl.dialects.builtin import StringAttr
+from xdsl.ir import Operation, SSAValue
+
+from switcheroo.dialects import hub, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.ontology.odl import OpSpec, Variant
+from switcheroo.passes.fw_common import OBJ, make_const, target_variant
+
+if TYPE_CHECKING:
+    from switcheroo.dialects.fw import CallOp
+
+_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Div: "/"}
+
+
+class BuildRefusal(Exception):
+    """The target cannot build this layer from these arguments; the source is kept."""
+
+
+def build_cell(variant: Variant, framework: str, named: dict[str, list[SSAValue]], src: hub.HubOp
+               ) -> tuple[list[Operation], SSAValue, dict[str, list[SSAValue]]]:
+    """Ops building the cell, the cell value, and the arguments left for the wrapper."""
+    from switcheroo.dialects import fw
+    from switcheroo.passes.lower_hub_to_fw import _strs, build_call
+
+    assert variant.cell is not None
+    cell_spec = load_ontology().specs[variant.cell]
+    found = target_variant(cell_spec, framework)
+    if found is None:
+        raise BuildRefusal(f"no {framework} mapping for the cell {variant.cell!r}")
+    cell_fw, cell_variant = found
+    shared = {n: vs for n, vs in named.items() if cell_spec.arg(n) is not None}
+    ops, operands, names, api = build_call(cell_spec, cell_variant, cell_fw, shared, src)
+    cell = fw.CallOp.create(
+        operands=operands,
+        properties={"framework": StringAttr(cell_fw), "api": StringAttr(api), "arg_names": _strs(names)},
+        result_types=[OBJ])
+    rest = {n: vs for n, vs in named.items() if n not in shared}
+    return [*ops, cell], cell.results[0], rest
+
+
+def raise_cell(spec: OpSpec, variant: Variant, call: CallOp) -> tuple[list[str], list[SSAValue]]:
+    """``nnx.RNN(<raised LSTMCell>, ...)``: the cell's standard arguments, for the
+    sequence spec (raises ValueError when the first argument is not that cell)."""
+    first = call.args[0] if call.args and call.arg_names.data[0].data == "" else None
+    owner = first.owner if first is not None else None
+    if not (isinstance(owner, hub.HubOp) and owner.SPEC_NAME == variant.cell):
+        raise ValueError(f"{call.api.data}: its cell is not a {variant.cell}")
+    names = [n.data for n in owner.arg_names.data]
+    if any(spec.arg(n) is None for n in names):
+        raise ValueError(f"{call.api.data}: the {variant.cell} takes arguments {spec.operation} lacks")
+    return names, list(owner.args)
+
+
+def derived_args(variant: Variant, values: dict[str, SSAValue], spec: OpSpec
+                 ) -> tuple[list[Operation], list[tuple[str, SSAValue]]]:
+    """Ops computing each ``derived_args`` expression from the standard arguments."""
+    new_ops: list[Operation] = []
+    out: list[tuple[str, SSAValue]] = []
+
+    def build(node: ast.expr) -> SSAValue:
+        match node:
+            case ast.Name(id=name) if name in values:
+                return values[name]
+            case ast.Name(id=name) if (arg := spec.arg(name)) is not None and arg.has_default:
+                ops = make_const(arg.default)
+            case ast.Constant(value=value):
+                ops = make_const(value)
+            case ast.BinOp(left=left, op=op, right=right) if type(op) in _OPERATORS:
+                lhs, rhs = build(left), build(right)
+                ops = [pysrc.BinOp.create(operands=[lhs, rhs], properties={"operator": StringAttr(_OPERATORS[type(op)])},
+                                          result_types=[OBJ])]
+            case _:
+                raise BuildRefusal(f"cannot compute {ast.unparse(node)!r} from the arguments given")
+        new_ops.extend(ops)
+        return ops[-1].results[0]
+
+    for name, expr in variant.derived_args.items():
+        out.append((name, build(ast.parse(expr, mode="eval").body)))
+    return new_ops, out

@@ -13,9 +13,9 @@ import sys
 import time
 
 WARM = (
-    "import time; t = time.perf_counter();"
+    "import time; t, c = time.perf_counter(), time.process_time();"
     "from switcheroo.ontology.loader import load_ontology; o = load_ontology();"
-    "print(time.perf_counter() - t, len(o.specs))"
+    "print(time.perf_counter() - t, time.process_time() - c, len(o.specs))"
 )
 BUDGET_S = 0.3
 
@@ -32,18 +32,20 @@ def cold(runs: int) -> list[float]:
     return out
 
 
-def warm(runs: int) -> tuple[list[float], int]:
-    """Seconds for a fresh interpreter to import the loader and load from the cache."""
+def warm(runs: int) -> tuple[list[float], list[float], int]:
+    """Seconds (wall, and CPU of that interpreter) for a fresh interpreter to import the
+    loader and load from the cache."""
     subprocess.run([sys.executable, "-c", WARM], check=True, capture_output=True)  # fill it
-    times, n = [], 0
+    times, cpu, n = [], [], 0
     for _ in range(runs):
         res = subprocess.run(
             [sys.executable, "-c", WARM], check=True, capture_output=True, text=True
         )
-        secs, n_text = res.stdout.split()
+        secs, cpu_secs, n_text = res.stdout.split()
         times.append(float(secs))
+        cpu.append(float(cpu_secs))
         n = int(n_text)
-    return times, n
+    return times, cpu, n
 
 
 def main() -> None:
@@ -52,13 +54,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     c = cold(args.runs)
-    w, n = warm(args.runs)
+    w, wc, n = warm(args.runs)
     print(f"specs: {n}")
     print(f"cold build:  best {min(c):.3f} s  median {statistics.median(c):.3f} s")
     print(
         f"warm load:   best {min(w):.3f} s  median {statistics.median(w):.3f} s "
         f"(budget {BUDGET_S} s, includes importing pydantic and the schema)"
     )
+    print(f"warm CPU:    best {min(wc):.3f} s  median {statistics.median(wc):.3f} s")
     sys.exit(0 if min(w) < BUDGET_S else 1)
 
 

@@ -134,7 +134,9 @@ def main() -> None:
                 old["rss_peak_growth"] = max(old["rss_peak_growth"], r["rss_peak_growth"])
                 old["heap_peak"] = max(old["heap_peak"], r["heap_peak"])
                 shutil.rmtree(out) if out.is_dir() else out.unlink()
-        print(f"plain copy: {copy_s:.2f} s ({size / copy_s / 2**30:.2f} GiB/s), best of {args.repeat}")
+        print(
+            f"plain copy: {copy_s:.2f} s ({size / copy_s / 2**30:.2f} GiB/s), best of {args.repeat}"
+        )
         for target, r in best.items():
             print(
                 f"--stream -> {target:10s} {r['seconds']:.2f} s  "

@@ -7,6 +7,7 @@ Bad ODL raises :class:`OdlError` naming the file, the line and the field.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -51,12 +52,19 @@ class Ontology:
     files: dict[str, str] = field(default_factory=dict)
     plugins: dict[str, str] = field(default_factory=dict)
     mapping_files: dict[tuple[str, str], str] = field(default_factory=dict)
+    _indexed: bool = field(default=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        if not self.by_api:
-            self._index()
+    def __getstate__(self) -> dict[str, Any]:
+        # The API indexes are rebuilt on first lookup (a few ms) rather than pickled: they
+        # would cost more to unpickle than to build, and most loads never look one up.
+        state = dict(self.__dict__)
+        state.update(by_api={}, all_by_api={}, by_method={}, _indexed=False)
+        return state
 
     def _index(self) -> None:
+        if self._indexed:
+            return
+        self._indexed = True
         for name, spec in self.specs.items():
             for fw, var in spec.variants.items():
                 if var.direction == "lower":
@@ -74,15 +82,18 @@ class Ontology:
     def lookup_api_all(self, framework: str, api: str) -> list[tuple[OpSpec, Variant]]:
         """Every (spec, variant) whose variant is spelled ``api`` (several specs can share
         an API: torch.transpose is swapaxes, and matrix_transpose with injected axes)."""
+        self._index()
         return [(self.specs[n], v) for n, v in self.all_by_api.get((framework, api), [])]
 
     def lookup_api(self, framework: str, api: str) -> tuple[OpSpec, Variant] | None:
+        self._index()
         hit = self.by_api.get((framework, api))
         if hit is None:
             return None
         return self.specs[hit[0]], hit[1]
 
     def lookup_method(self, framework: str, method: str) -> list[tuple[OpSpec, Variant]]:
+        self._index()
         return [(self.specs[n], v) for n, v in self.by_method.get((framework, method), [])]
 
 
@@ -158,6 +169,29 @@ def _rel(path: Path) -> str:
         return path.name
 
 
+def _check_compose(
+    path: Path, op_name: str, spec: OpSpec, variant: Variant, framework: str,
+    traits: dict[str, FrameworkTraits],
+) -> None:
+    """A composed variant names only the spec's arguments, builtins and module roots of
+    its framework (and fallbacks) or the standard library."""
+    from switcheroo.ontology import compose
+
+    prefixes = [p for fw in (framework, *(traits[framework].fallback if framework in traits else ()))
+                for p in (traits[fw].source_prefixes if fw in traits else ())]
+    assert variant.compose is not None
+    bad = compose.unknown_names(compose.parse(variant.compose), compose.names_for(spec.arg_names, prefixes))
+    if bad:
+        yaml, loader = _yaml()
+        root = yaml.compose(path.read_text(), Loader=loader)
+        line = _line_of(root, ("mappings", op_name, "compose")) if root is not None else 1
+        raise OdlError(
+            f"{path}:{line}: mappings.{op_name}.compose: unknown name(s) {', '.join(bad)} "
+            f"(arguments of {op_name}: {', '.join(spec.arg_names) or 'none'}; module roots: "
+            f"{', '.join(sorted(compose.names_for((), prefixes).roots))})"
+        )
+
+
 def build_ontology(files: list[Path]) -> Ontology:
     """Validate every file and merge mappings into their specs (no cache)."""
     specs: dict[str, OpSpec] = {}
@@ -194,6 +228,8 @@ def build_ontology(files: list[Path]) -> Ontology:
                     f"{path}:1: mappings.{op_name}: {mf.framework} variant given twice "
                     f"(first in {mapping_files.get((op_name, mf.framework), 'its spec')})"
                 )
+            if variant.compose is not None:
+                _check_compose(path, op_name, spec, variant, mf.framework, traits)
             mapping_files[(op_name, mf.framework)] = _rel(path)
             specs[op_name] = spec.model_copy(
                 update={"variants": {**spec.variants, mf.framework: variant}}
@@ -207,7 +243,7 @@ def build_ontology(files: list[Path]) -> Ontology:
     )
 
 
-_CACHE_FORMAT = "ontology-cache-v4"  # bump when the Ontology class changes shape
+_CACHE_FORMAT = "ontology-cache-v5"  # bump when the Ontology class changes shape
 
 
 def _fingerprint(files: list[Path]) -> str:
@@ -231,8 +267,16 @@ def load_ontology() -> Ontology:
     files = data_files()
     cache = _cache_dir() / f"ontology-{_fingerprint(files)}.pickle"
     try:
-        with cache.open("rb") as f:
-            onto = pickle.load(f)
+        data = cache.read_bytes()
+        # Unpickling makes thousands of small objects that can only be live: the cyclic
+        # collector, triggered over and over meanwhile, would find nothing to free.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            onto = pickle.loads(data)
+        finally:
+            if collecting:
+                gc.enable()
         if isinstance(onto, Ontology):
             return onto
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError):

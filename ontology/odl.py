@@ -153,7 +153,8 @@ class CallProtocol(_Strict):
 class Variant(_Strict):
     """How one framework spells a hub op."""
 
-    api: str
+    # Empty only for a composed variant (``compose``), which names its APIs in the expression.
+    api: str = ""
     method: str | None = None
     args: dict[str, str] = Field(default_factory=dict)
     arg_values: dict[str, dict[Any, Any]] = Field(default_factory=dict)
@@ -192,12 +193,46 @@ class Variant(_Strict):
     # Arguments computed from standard ones (Keras attention ``key_dim: embed_dim // num_heads``),
     # as Python expressions over standard argument names.
     derived_args: dict[str, str] = Field(default_factory=dict)
+    # The framework has no default for these standard arguments (torch
+    # ``solve_triangular(..., upper=...)``): lowering always passes them, spelling the
+    # spec's default when the hub op leaves them out.
+    required_args: list[str] = Field(default_factory=list)
+    # The framework spells the op as an expression of other calls (keras has no vecdot:
+    # ``keras.ops.sum(keras.ops.multiply(x1, x2), axis=axis)``), over the standard argument
+    # names; see ``ontology/compose.py``. Lowering-only.
+    compose: str | None = None
     note: str = ""
 
     @field_validator("requires_plugin", mode="before")
     @classmethod
     def _listify(cls, v: Any) -> Any:
         return [v] if isinstance(v, str) else v
+
+    @field_validator("compose")
+    @classmethod
+    def _parse_compose(cls, v: str | None) -> str | None:
+        if v is not None:
+            from switcheroo.ontology.compose import parse
+
+            parse(v)  # ValueError: the construct compose does not allow
+        return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _composed_lowers_only(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("compose") is not None:
+            if data.get("direction", "lower") != "lower":
+                raise ValueError("a composed variant is lowering-only (direction: lower)")
+            data = {**data, "direction": "lower"}
+        return data
+
+    @model_validator(mode="after")
+    def _api_or_compose(self) -> Variant:
+        if not self.api and self.compose is None:
+            raise ValueError("a variant needs 'api' (or 'compose')")
+        if self.compose is not None and (self.method or self.dispatch_rules or self.lower or self.cell):
+            raise ValueError("compose replaces api, method, dispatch_rules, lower and cell")
+        return self
 
 
 class OpSpec(_Strict):
@@ -230,6 +265,16 @@ class OpSpec(_Strict):
         for fw in v:
             if fw not in FRAMEWORK_KEYS:
                 raise ValueError(f"unknown framework {fw!r}; expected one of {FRAMEWORK_KEYS}")
+        return v
+
+    @field_validator("std_args")
+    @classmethod
+    def _unique_args(cls, v: list[StdArg]) -> list[StdArg]:
+        seen: set[str] = set()
+        for a in v:
+            if a.name in seen:
+                raise ValueError(f"argument {a.name!r} listed twice")
+            seen.add(a.name)
         return v
 
     @model_validator(mode="after")

@@ -94,6 +94,8 @@ class FoldPermutations(RewritePattern):
         inner = op.args[0].owner
         p = perm_of(inner)
         if p is not None:
+            if len(p) != len(q):
+                return  # ranks disagree: a layer raised at the wrong rank; leave it visible
             composed = tuple(p[i] for i in q)
             if composed == tuple(range(len(composed))):
                 rewriter.replace_op(op, [], [inner.args[0]])

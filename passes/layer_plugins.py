@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from switcheroo.dialects import fw
+from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import Variant
 from switcheroo.passes.fw_common import const_value
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
@@ -38,6 +39,12 @@ def before_build(variant: Variant, values: dict[str, SSAValue]) -> None:
         if not isinstance(pad, str) and any(p != 0 for p in (pad if isinstance(pad, tuple) else (pad,))):
             raise PluginRefusal(f"padding={pad!r}: the target's convolutions pad only 'valid' or 'same'; "
                                 "legalize-for-target pads at the call only for a layer held in self and only called")
+    if "wrap_layout_free" in variant.requires_plugin and "module" in values:
+        # The wrapper's call is not permuted: the wrapped layer must keep the source's layout.
+        inner = values["module"].owner
+        if isinstance(inner, fw.CallOp) and any(
+                v.layout_map for _, v in load_ontology().lookup_api_all(inner.framework.data, inner.api.data)):
+            raise PluginRefusal(f"{inner.api.data} works in another layout; wrapping it is not converted yet")
     if "stride_from_window" in variant.requires_plugin and "kernel_size" in values:
         if "stride" not in values or const_value(values["stride"]) is None:
             values["stride"] = values["kernel_size"]

@@ -26,7 +26,7 @@ from xdsl.pattern_rewriter import (
 
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
-from switcheroo.passes import layer_build, layer_plugins
+from switcheroo.passes import compose_lowering, layer_build, layer_plugins
 from switcheroo.passes.fw_common import (
     OBJ, _NO_VALUE, const_value, make_const, positional_only, positional_order, target_variant,
     values_equal,
@@ -200,6 +200,15 @@ class LowerHubOp(RewritePattern):
         props = {"framework": StringAttr(fwk), "api": StringAttr(variant.api)}
         if op.loc is not None:
             props["loc"] = op.loc
+        if variant.compose is not None:
+            # The target spells the op as an expression of other calls (keras vecdot).
+            try:
+                new_ops, value = compose_lowering.build_composed(spec, variant, fwk, op.named_args(), op)
+            except compose_lowering.ComposeRefusal as e:
+                self.keep_source(op, rewriter, result_type, str(e))
+                return
+            rewriter.replace_op(op, new_ops, [value])
+            return
         if "plain_container" in variant.requires_plugin and len(op.args) == 1:
             # nn.ModuleList([...]) -> [...]: the target tracks layers held in lists and dicts.
             rewriter.replace_op(op, [], [op.args[0]])

@@ -27,8 +27,10 @@ from xdsl.pattern_rewriter import (
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant, parse_layout
+from switcheroo.passes.layer_rank import rerank, rerank_members
+from switcheroo.passes.raise_partials import raise_partials
 from switcheroo.passes import layer_build
-from switcheroo.passes.fw_common import OBJ, chain, const_value, is_const, make_const, positional_order
+from switcheroo.passes.fw_common import OBJ, chain, const_value, is_const, make_const, positional_order, values_equal
 
 
 class Unmappable(Exception):
@@ -82,8 +84,8 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
         if kw in variant.tuple_args:
             extras[kw] = v  # split below into the standard arguments it packs
             continue
-        if spec.arg(std) is None:
-            extras[kw] = v
+        if spec.arg(std) is None or (kw in variant.inject_args and std in variant.drop_args):
+            extras[kw] = v  # (an injected constant in place of a dropped argument: checked below)
             continue
         names.append(std)
         values.append(v)
@@ -142,6 +144,8 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
             continue
         if kw == "rngs" and "layer_rngs" in variant.requires_plugin:
             continue  # the RNG stream a flax layer is built with: state, not semantics
+        if kw in variant.inject_args and values_equal(const_value(v), variant.inject_args[kw]):
+            continue  # what the variant always passes (nnx.MultiHeadAttention decode=False)
         if kw == "inplace" and is_const(v) and const_value(v) in (True, False):
             continue  # functional semantics are the same; in-place is a memory detail
         raise Unmappable(f"{call.api.data}: argument {kw!r} has no hub equivalent in spec {spec.operation!r}")
@@ -152,6 +156,14 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
         if rev:
             new_ops.extend(rev)
             values[i] = rev[-1].results[0]
+    for n, fw_default in variant.defaults.items():
+        arg = spec.arg(n)
+        if n not in names and arg is not None and arg.has_default and not values_equal(fw_default, arg.default):
+            # The framework's own default differs from the spec's (flax RNN is batch-first).
+            ops = make_const(fw_default)
+            new_ops.extend(ops)
+            names.append(n)
+            values.append(ops[-1].results[0])
     # Operands follow the spec's argument order, so the IR reads the same for every source.
     rank = {n: i for i, n in enumerate(spec.arg_names)}
     pairs = sorted(zip(names, values), key=lambda p: rank[p[0]])
@@ -293,7 +305,10 @@ def _hub_layout(apply: hub.ApplyOp, framework: str) -> None:
 def raise_layer_calls(module: builtin.ModuleOp, framework: str = "torch") -> None:
     """``self.fc1(x)`` -> ``hub.apply {layer = "Linear"}(self.fc1, x)``."""
     for cls in [o for o in module.walk() if isinstance(o, pysrc.ClassOp)]:
+        for seq in [o for o in cls.walk() if isinstance(o, hub.HubOp) and o.SPEC_NAME == "Sequential"]:
+            rerank_members(seq, framework)
         layers = layer_attrs(cls)
+        calls: dict[str, list[hub.ApplyOp]] = {}
         for call in [o for o in cls.walk() if isinstance(o, pysrc.CallOp)]:
             callee = call.callee.owner
             if not (isinstance(callee, pysrc.AttrOp) and callee.attr.data in layers):
@@ -311,7 +326,15 @@ def raise_layer_calls(module: builtin.ModuleOp, framework: str = "torch") -> Non
             call.result.replace_all_uses_with(apply.res[0])
             call.detach()
             call.erase()
-            _hub_layout(apply, framework)
+            calls.setdefault(callee.attr.data, []).append(apply)
+        ctors = {op.target.data[5:]: op.value.owner for op in cls.walk()
+                 if isinstance(op, pysrc.AssignOp) and op.target.data.startswith("self.")
+                 and op.target.data[5:] in layers}
+        for attr, applies in calls.items():
+            if isinstance(ctor := ctors.get(attr), hub.HubOp):
+                rerank(ctor, applies, framework)  # nnx.Conv with a 1-D kernel is a Conv1d
+            for apply in applies:
+                _hub_layout(apply, framework)
 
 
 @dataclass(frozen=True)
@@ -323,6 +346,7 @@ class RaiseFwToHub(ModulePass):
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         frameworks = tuple(chain(self.framework))
+        raise_partials(op, frameworks, bind, Unmappable)  # functools.partial(nnx.max_pool, ...)
         PatternRewriteWalker(RaiseCall(frameworks), apply_recursively=False).rewrite_module(op)
         PatternRewriteWalker(RaiseRef(frameworks), apply_recursively=False).rewrite_module(op)
         raise_layer_calls(op, self.framework)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, math
 from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
     ArrayAttr,
     FloatAttr,
     ModuleOp,
@@ -200,7 +201,7 @@ class _Raiser:
         op = hub.op_for(spec).create(
             operands=list(args.values()),
             properties={"arg_names": ArrayAttr([StringAttr(n) for n in args])},
-            result_types=[TensorType(f32, [-1])],
+            result_types=[TensorType(f32, [DYNAMIC_INDEX])],
         )
         return self.add(op)
 
@@ -260,7 +261,7 @@ def raise_elementwise(fn: func.FuncOp) -> func.FuncOp:
     kinds = dict((off, kind) for kind, off in params)
     if kinds.get(proof.out) != "ptr" or kinds.get(proof.bound) != "i32":
         raise NoIdiom("output or bound parameter of the wrong kind")
-    types = [TensorType(f32, [-1]) if k == "ptr" else f32 if k == "f32" else i32
+    types = [TensorType(f32, [DYNAMIC_INDEX]) if k == "ptr" else f32 if k == "f32" else i32
              for k, _ in params]  # fmt: skip
     block = Block(arg_types=types)
     n = block.args[[off for _, off in params].index(proof.bound)]

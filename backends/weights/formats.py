@@ -315,7 +315,12 @@ class _Deferred:
     """An Orbax leaf computed when Orbax writes it (shape and dtype known before)."""
 
     def __init__(self, shape: tuple[int, ...], dtype: Any, make: Any, release: Any) -> None:
-        self.shape, self.dtype, self.make, self.release = tuple(shape), np.dtype(dtype), make, release
+        self.shape, self.dtype, self.make, self.release = (
+            tuple(shape),
+            np.dtype(dtype),
+            make,
+            release,
+        )
         self.size = int(np.prod(self.shape, dtype=np.int64))
         self.ndim = len(self.shape)
 

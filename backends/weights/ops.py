@@ -88,6 +88,8 @@ COMBINE: dict[str, tuple[Callable[..., np.ndarray], Callable[..., list[np.ndarra
         lambda v, k: [v] + [np.zeros_like(v) for _ in range(k - 1)],
     ),
     "stack": (lambda xs: np.stack(xs), lambda v, k: [v[i] for i in range(k)]),
+    # Equal pieces joined on axis 0 (torch attention's packed q/k/v projections).
+    "concat": (lambda xs: np.concatenate(xs), lambda v, k: np.split(v, k)),
     "gru_input_bias": (
         lambda xs: _gru_bias(xs[0], xs[1], keep_n=True),
         lambda v, k: [v, np.zeros_like(v)],
@@ -97,6 +99,10 @@ COMBINE: dict[str, tuple[Callable[..., np.ndarray], Callable[..., list[np.ndarra
         lambda v, k: [v, np.zeros_like(v)],
     ),
 }
+
+
+# Combines whose inputs all come back exactly (the others put everything in the first).
+LOSSLESS_COMBINES = ("concat", "stack")
 
 
 def _weight_norm(g: np.ndarray, v: np.ndarray, dim: int) -> np.ndarray:
@@ -178,9 +184,13 @@ def infer(
     if tag == "combine":
         parts = [infer(e, meta) for e in expr[2]]
         shape, dtype = parts[0]
+        if expr[1] == "concat":
+            return (sum(p[0][0] for p in parts), *shape[1:]), dtype
         return ((len(parts), *shape) if expr[1] == "stack" else shape), dtype
     if tag == "uncombine":
         shape, dtype = infer(expr[4], meta)
+        if expr[1] == "concat":
+            return (shape[0] // expr[3], *shape[1:]), dtype
         return (shape[1:] if expr[1] == "stack" else shape), dtype
     if tag == "op":
         shape, dtype = infer(expr[3], meta)

@@ -11,7 +11,7 @@ from typing import Any
 
 from switcheroo.backends.weights.plan import Move, Plan, hub_exprs, param_expr, simplify
 from switcheroo.backends.weights.report import Report
-from switcheroo.backends.weights.rules import FrameworkRules, LayerForm
+from switcheroo.backends.weights.rules import FrameworkRules, LayerForm, load_rules
 from switcheroo.backends.weights.tree import LayerNode
 
 
@@ -117,9 +117,14 @@ def _pair_layer(
         consumed.update(rule.hub)
         plan.moves.append(Move(dst.key(pname), simplify(e), pname, dst))
     report.missing += [dst.key(p[1:]) for p in dst.tensors if p.startswith("?")]
+    named = {h for r in dform.params.values() for h in r.hub}
     for h, ks in sources.items():
         if h not in consumed:
             report.unexpected += [k for k in ks if k not in report.unexpected]
+        if h not in named:
+            report.problems.append(
+                f"{dst.name}: {', '.join(ks)}: {dform.classes[0]} has no counterpart of {h}"
+            )
     report.unexpected += [src.key(p[1:]) for p in src.tensors if p.startswith("?")]
     _pair_config(src, dst, sform, dform, plan)
 
@@ -143,14 +148,29 @@ def virtual_nodes(src_nodes: list[LayerNode], dst_rules: FrameworkRules) -> list
     """Destination layers made from the rules alone, one per source layer."""
     attr_of = {c.hub: c.attr for c in dst_rules.containers if c.hub and c.attr}
     wrap_of = {s: c.attr for c in dst_rules.containers if c.attr for s in c.wraps}
+    # hub child name -> the container's own (forward -> forward_rnn).
+    names_of = {
+        c.hub: {hub: own for own, hub in c.names.items()} for c in dst_rules.containers if c.hub
+    }
+    required = load_rules().required_containers
     out = []
     for src in src_nodes:
         path = list(src.hub_path)
-        # Insert container attributes deepest first so earlier depths stay valid.
+        # Rename, then insert container attributes, deepest first so earlier depths stay valid.
         for depth, kind in sorted(src.containers, reverse=True):
+            if kind in names_of and depth < len(path):
+                path[depth] = names_of[kind].get(path[depth], path[depth])
             if kind in attr_of:
                 path.insert(depth, attr_of[kind])
         node = LayerNode(src.hub_path, tuple(path), None, spec=src.spec)
+        lacking = sorted({k for _, k in src.containers if k in required and k not in names_of})
+        if lacking:
+            node.spec = (
+                f"{src.spec} in {', '.join(lacking)} ({dst_rules.framework} has no class for "
+                "it in the rules; give the destination model)"
+            )
+            out.append(node)
+            continue
         if src.spec is None:
             node.tensors = {n: None for n in src.tensors}
         else:

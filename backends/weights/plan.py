@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from switcheroo.backends.weights.ops import Expr, inverse_op, leaves
+from switcheroo.backends.weights.ops import LOSSLESS_COMBINES, Expr, inverse_op, leaves
 from switcheroo.backends.weights.rules import LayerForm, ParamRule, WeightNormRule
 
 
@@ -68,8 +68,8 @@ def hub_exprs(
             continue
         for i, h in enumerate(hubs):
             e = ["uncombine", combine, i, len(hubs), whole]
-            # Only "stack" keeps every input; the others put it all in the first.
-            (primary if i == 0 or combine == "stack" else secondary).setdefault(h, e)
+            lossless = i == 0 or combine in LOSSLESS_COMBINES
+            (primary if lossless else secondary).setdefault(h, e)
     out = {**secondary, **primary}
     sources = {h: leaves(e) for h, e in out.items()}
     return out, sources
@@ -132,6 +132,12 @@ def simplify(e: Any) -> Any:
             return inner[3]
         if e[1] == "merge" and inner[1] == "split" and e[2][0] == inner[2][0]:
             return inner[3]
+    if e[0] == "combine" and all(
+        p[0] == "uncombine" and p[1] == e[1] and p[2] == i and p[3] == len(e[2])
+        and p[4] == e[2][0][4]
+        for i, p in enumerate(e[2])
+    ):
+        return e[2][0][4]  # every piece of one combined tensor, put back together
     if e[0] == "combine" and e[1] == "sum":
         kept = [p for p in e[2] if not (p[0] == "uncombine" and p[2] > 0)]
         if len(kept) == 1 and kept[0][0] == "uncombine" and kept[0][2] == 0:

@@ -76,10 +76,31 @@ class ParamRule(_Strict):
 
 
 class When(_Strict):
-    """Picks a form by the rank of one of its parameters (nnx.Conv serves 1-D to 3-D)."""
+    """Picks a form by the rank of one of its parameters (nnx.Conv serves 1-D to 3-D),
+    or, without ``ndim``, by the parameter being there at all (torch attention with
+    packed or separate q/k/v projections)."""
 
     param: str
-    ndim: int
+    ndim: int | None = None
+
+
+class Stack(_Strict):
+    """One class holding several stacked and/or bidirectional layers of a spec (torch
+    ``LSTM(num_layers=2, bidirectional=True)``): each (layer, direction) is a hub layer
+    of its own, below the class's path at ``<layer>`` (when ``layers`` > 1) and then
+    ``forward``/``backward`` (when bidirectional). Its parameter names are the form's
+    with ``from_`` replaced by ``to`` (formatted with ``layer`` and ``reverse``)."""
+
+    layers: str  # attribute giving the number of layers
+    bidirectional: str  # attribute saying whether there is a backward direction
+    from_: str = Field(alias="from")
+    to: str
+    reverse: str  # the ``reverse`` text of the backward direction
+
+    def name(self, param: str, layer: int, backward: bool) -> str:
+        """The class's own name of hub layer (layer, direction)'s ``param``."""
+        new = self.to.format(layer=layer, reverse=self.reverse if backward else "")
+        return param.replace(self.from_, new)
 
 
 class ConfigRule(_Strict):
@@ -98,6 +119,7 @@ class LayerForm(_Strict):
     drop: tuple[str, ...] = ()
     attrs: dict[str, str] = Field(default_factory=dict)
     config: dict[str, ConfigRule] = Field(default_factory=dict)
+    stack: Stack | None = None
 
     @field_validator("params", mode="before")
     @classmethod
@@ -115,6 +137,8 @@ class Container(_Strict):
     # ``attr`` without a destination model; ``wraps`` inserts ``attr`` above those specs.
     hub: str | None = None
     wraps: tuple[str, ...] = ()
+    # Children named differently from the hub (nnx.Bidirectional.forward_rnn: forward).
+    names: dict[str, str] = Field(default_factory=dict)
 
 
 class WeightNormRule(_Strict):
@@ -136,6 +160,8 @@ class FrameworkRules(_Strict):
 
 class HubFile(_Strict):
     hub: dict[str, dict[str, str]]
+    # Container kinds that a framework must spell with a class of its own.
+    required_containers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +170,7 @@ class WeightRules:
 
     hub: dict[str, dict[str, str]]
     frameworks: dict[str, FrameworkRules]
+    required_containers: tuple[str, ...] = ()
 
     def framework(self, name: str) -> FrameworkRules:
         """The rules of ``name``, following ``same_as``."""
@@ -180,7 +207,8 @@ def build_rules(rules_dir: Path = RULES_DIR) -> WeightRules:
     """Validate and load every rule file under ``rules_dir``."""
     hub_path = rules_dir / "hub.yaml"
     try:
-        hub = HubFile.model_validate(_load_yaml(hub_path)).hub
+        hub_file = HubFile.model_validate(_load_yaml(hub_path))
+        hub = hub_file.hub
     except ValidationError as e:
         raise WeightRuleError(f"hub.yaml: {_first(e)}") from None
     frameworks: dict[str, FrameworkRules] = {}
@@ -196,7 +224,7 @@ def build_rules(rules_dir: Path = RULES_DIR) -> WeightRules:
     for fw in frameworks.values():
         if fw.same_as and fw.same_as not in frameworks:
             raise WeightRuleError(f"{fw.framework}.yaml: same_as: unknown {fw.same_as!r}")
-    return WeightRules(hub=hub, frameworks=frameworks)
+    return WeightRules(hub, frameworks, hub_file.required_containers)
 
 
 def _first(err: ValidationError) -> str:

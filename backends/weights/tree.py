@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from switcheroo.backends.weights.adapters import Adapter, resolve_api
-from switcheroo.backends.weights.rules import Container, FrameworkRules, LayerForm
+from switcheroo.backends.weights.rules import Container, FrameworkRules, LayerForm, Stack
 
 
 @dataclass
@@ -33,6 +33,9 @@ class LayerNode:
     containers: tuple[tuple[int, str], ...] = ()
     # Every spec the class can spell (nnx.BatchNorm: BatchNorm1d, 2d and 3d).
     alternatives: dict[str, LayerForm] = field(default_factory=dict)
+    # Parameter name -> the framework's own name, for one layer of a stack
+    # (torch LSTM: weight_ih_l0 of hub layer (1, backward) is weight_ih_l1_reverse).
+    renames: dict[str, str] = field(default_factory=dict)
 
     def as_spec(self, spec: str) -> bool:
         """Re-read this layer as ``spec`` when its class also spells that one."""
@@ -48,7 +51,7 @@ class LayerNode:
 
     def key(self, param: str) -> str:
         """The flat checkpoint key of ``param`` in this framework."""
-        return ".".join((*self.fw_path, param))
+        return ".".join((*self.fw_path, self.renames.get(param, param)))
 
 
 @lru_cache(maxsize=8)
@@ -109,7 +112,9 @@ class ClassIndex:
         if form.when is None:
             return True
         hit = self.adapter.lookup(obj, form.when.param)
-        return hit is not None and len(self.adapter.shape(hit[2])) == form.when.ndim
+        if hit is None or form.when.ndim is None:
+            return hit is not None
+        return len(self.adapter.shape(hit[2])) == form.when.ndim
 
     def container(self, obj: Any) -> Container | None:
         """The container rule of ``obj``'s class, if any."""
@@ -129,6 +134,10 @@ def walk(model: Any, index: ClassIndex, weight_norm: bool = True) -> list[LayerN
     def visit(obj: Any, hub: tuple[str, ...], fw: tuple[str, ...], conts: tuple) -> None:
         hits = index.match(obj) if not isinstance(obj, list | tuple) else []
         if hits:
+            stack = hits[0][1].stack
+            if stack is not None and _is_stacked(obj, stack):
+                out.extend(_stacked_nodes(obj, hub, fw, hits[0], index, conts))
+                return
             node = _layer_node(obj, hub, fw, hits[0], index, weight_norm)
             node.alternatives = dict(reversed(hits))
             node.containers = conts
@@ -143,9 +152,10 @@ def walk(model: Any, index: ClassIndex, weight_norm: bool = True) -> list[LayerN
         attr = cont.attr if cont else None
         if cont is not None and cont.hub:
             conts = (*conts, (len(hub), cont.hub))
+        names = cont.names if cont else {}
         for name, child in adapter.children(obj):
             drop = attr is not None and name == attr
-            visit(child, hub if drop else (*hub, name), (*fw, name), conts)
+            visit(child, hub if drop else (*hub, names.get(name, name)), (*fw, name), conts)
 
     visit(model, (), (), ())
     return out
@@ -168,6 +178,49 @@ def _layer_node(obj, hub, fw, hit, index: ClassIndex, weight_norm: bool) -> Laye
     # Tensors under the layer that no rule names are reported as unexpected later.
     node.tensors.update({f"?{k}": v for k, v in _stray(obj, node, adapter).items()})
     return node
+
+
+def _is_stacked(obj: Any, stack: Stack) -> bool:
+    return getattr(obj, stack.layers, 1) != 1 or bool(getattr(obj, stack.bidirectional, False))
+
+
+def _stacked_nodes(obj, hub, fw, hit, index: ClassIndex, conts: tuple) -> list[LayerNode]:
+    """One node per (layer, direction) of a stacked class, as if each were a layer of its
+    own in a list (``<layer>``) of bidirectional pairs (``forward``/``backward``)."""
+    spec, form = hit
+    stack = form.stack
+    assert stack is not None
+    layers, both = int(getattr(obj, stack.layers)), bool(getattr(obj, stack.bidirectional))
+    adapter = index.adapter
+    out: list[LayerNode] = []
+    for layer in range(layers):
+        path, kinds = hub, conts
+        if layers > 1:
+            path, kinds = (*path, str(layer)), (*kinds, (len(path), "List"))
+        if both:
+            kinds = (*kinds, (len(path), "Bidirectional"))
+        for backward in (False, True) if both else (False,):
+            node = LayerNode(
+                (*path, "backward" if backward else "forward") if both else path,
+                fw,
+                obj,
+                spec=spec,
+                form=form,
+                containers=kinds,
+            )
+            for name in list(form.params) + list(form.drop):
+                own = stack.name(name, layer, backward)
+                found = adapter.lookup(obj, own)
+                if found is not None:
+                    node.renames[name] = own
+                    node.tensors[name] = found[2]
+                    node.owners[name] = found[:2]
+            out.append(node)
+    # Tensors no (layer, direction) claims are reported as unexpected with the first.
+    claimed = {id(h) for n in out for h in n.tensors.values()}
+    stray = {k: h for k, h in adapter.tensors(obj).items() if id(h) not in claimed}
+    out[0].tensors.update({f"?{k}": h for k, h in stray.items()})
+    return out
 
 
 def _stray(obj: Any, node: LayerNode, adapter: Adapter) -> dict[str, Any]:

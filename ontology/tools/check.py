@@ -78,7 +78,7 @@ def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Rep
     say = rep.problems.append
     apis = [var.api] + var.aliases + [r.use_api for r in var.dispatch_rules]
     for api in apis:
-        if not snapshots.has_api(fw, api):
+        if not snapshots.has_api(fw, api) and not python_has(api):
             say(f"{loc}: {fw}.{spec.operation}: API {api!r} is not in the {fw} snapshot")
     for label, keys in (
         ("args", var.args),
@@ -112,6 +112,27 @@ def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Rep
             say(f"{loc}: {fw}.{spec.operation}: unknown plugin {plugin!r}")
 
 
+# Standard-library modules a mapping may name without a snapshot: Python itself is always
+# there (``builtins.list`` for a container, ``math.pi`` for a constant keras lacks).
+PYTHON_MODULES = ("builtins", "math", "functools", "operator", "itertools", "cmath")
+
+
+@cache
+def python_has(api: str) -> bool:
+    """Whether ``api`` names an object of one of :data:`PYTHON_MODULES`."""
+    import importlib
+
+    module, _, attr = api.partition(".")
+    if module not in PYTHON_MODULES or not attr:
+        return False
+    obj = importlib.import_module(module)
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            return False
+        obj = getattr(obj, part)
+    return True
+
+
 def _method_classes(fw: str) -> tuple[str, ...]:
     snap = snapshots.load(fw)
     if snap is None:
@@ -126,6 +147,7 @@ def _variant_key(var: Variant) -> tuple:
         tuple(sorted((k, repr(v)) for k, v in var.inject_args.items())),  # values may be lists
         var.output_select_index,
         var.as_value,
+        var.cell,  # nnx.RNN(nnx.LSTMCell(...)) is LSTM, nnx.RNN(nnx.GRUCell(...)) is GRU
     )
 
 

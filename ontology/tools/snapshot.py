@@ -40,6 +40,7 @@ SOURCES: dict[str, tuple[list[str], list[str], list[str]]] = {
             "torch.special",
             "torch.random",
             "torch.nn.utils",
+            "torch.nn.utils.parametrizations",
             "torch.autograd",
             "torch.cuda",
             "torch.backends",

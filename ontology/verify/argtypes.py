@@ -123,14 +123,28 @@ def _token(alt: str) -> str:
     return base if base in _SCALAR_WORDS or base == "str" else "other"
 
 
+_DEFAULT_TYPES = {bool: "bool", int: "int", float: "float"}
+
+
+def _declared_type(arg: StdArg) -> str:
+    """The argument's ODL type; where the ODL leaves it out (it then reads ``Tensor``) and
+    the default is a plain bool, int, float or string, the default's type."""
+    if "type" in arg.model_fields_set or not arg.has_default:
+        return arg.type
+    if isinstance(arg.default, str):
+        return f"Literal[{arg.default!r}]"
+    return _DEFAULT_TYPES.get(type(arg.default), arg.type)
+
+
 def classify(arg: StdArg) -> ArgKind:
     """The :class:`ArgKind` of one standard argument."""
     optional = arg.has_default
-    tokens = {_token(a) for a in _split_union(arg.type)}
+    arg_type = _declared_type(arg)
+    tokens = {_token(a) for a in _split_union(arg_type)}
     nullable = "none" in tokens or (optional and arg.default is None)
     if arg.options:
         return ArgKind(Role.option, nullable, optional, choices=tuple(arg.options))
-    literal = re.fullmatch(r"(?:typing\.)?Literal\[(.*)\]", arg.type.strip())
+    literal = re.fullmatch(r"(?:typing\.)?Literal\[(.*)\]", arg_type.strip())
     if literal:
         try:
             values = ast.literal_eval(f"({literal.group(1)},)")
@@ -158,4 +172,4 @@ def classify(arg: StdArg) -> ArgKind:
             return ArgKind(_SCALAR_WORDS[word], nullable, optional)
     if tokens == {"none"}:
         return ArgKind(Role.option, True, optional)
-    return ArgKind(Role.unsupported, nullable, optional, why=f"type {arg.type!r}")
+    return ArgKind(Role.unsupported, nullable, optional, why=f"type {arg_type!r}")

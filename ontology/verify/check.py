@@ -26,6 +26,7 @@ from switcheroo.ontology.verify import adapters
 from switcheroo.ontology.verify.argtypes import Role, classify
 from switcheroo.ontology.verify.calls import NotApplicable, build_plan, execute, snippet
 from switcheroo.ontology.verify.compare import compare
+from switcheroo.ontology.verify.domains import with_domain
 from switcheroo.ontology.verify.strategies import (
     Unsupported,
     check_supported,
@@ -272,6 +273,7 @@ def out_of_scope(spec: OpSpec) -> str | None:
 
 def verify_op(spec: OpSpec, frameworks: list[str], max_examples: int) -> dict[str, PairResult]:
     """Every selected framework's verdict for one op (see the module docstring)."""
+    spec = with_domain(spec)
     mapped = [fw for fw in frameworks if fw in spec.variants]
     results: dict[str, PairResult] = {}
     runnable: list[str] = []

@@ -21,6 +21,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from switcheroo.ontology.odl import OpSpec, StdArg
+from switcheroo.ontology.verify import domains
 from switcheroo.ontology.verify.argtypes import ArgKind, Role, classify
 
 MAX_DIM = 4
@@ -60,11 +61,16 @@ class Unsupported(ValueError):
 
 # Tensor names that mean a boolean selector when the ODL names no dtype (where, masks).
 BOOL_NAMES = frozenset({"condition", "cond", "mask", "where"})
+# Tensor names that mean integer positions when the ODL names no dtype: int64, the index
+# dtype every framework accepts (torch's take/gather/put take no other).
+INDEX_NAMES = frozenset({"indices", "index", "ind"})
 
 
 def dtypes_of(arg: StdArg, untyped: tuple[str, ...] = ("float32",)) -> tuple[str, ...]:
     """The generated dtypes an argument accepts (``untyped`` when the ODL says nothing)."""
     if not arg.dtype:
+        if arg.name.lower() in INDEX_NAMES:
+            return ("int64",)
         return ("bool",) if arg.name.lower() in BOOL_NAMES else untyped
     out: list[str] = []
     for raw in arg.dtype:
@@ -95,7 +101,7 @@ def _specials_allowed(spec: OpSpec, arg: StdArg) -> bool:
     # Bounds say the argument lives in a range; specials would leave it.
     if arg.min is not None or arg.max is not None:
         return False
-    return bool(getattr(arg, "special_values", True) and getattr(spec, "special_values", True))
+    return domains.specials_allowed(spec.operation)
 
 
 @st.composite

@@ -55,13 +55,13 @@ def test_onnx_names_recorded_not_duplicated(onto):
 
 
 def test_warm_load_is_fast():
-    """Best of three fresh interpreters loading from the warm cache (the machine is shared,
-    so one run can be slow for reasons of its own)."""
+    """Best of three fresh interpreters loading from the warm cache, in CPU seconds of that
+    interpreter: on a shared machine wall time measures the other processes too."""
     load_ontology()  # make the cache warm
     code = (
-        "import time; t = time.perf_counter();"
+        "import time; t = time.process_time();"
         "from switcheroo.ontology.loader import load_ontology; load_ontology();"
-        "print(time.perf_counter() - t)"
+        "print(time.process_time() - t)"
     )
     runs = [
         float(

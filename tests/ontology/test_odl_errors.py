@@ -54,3 +54,9 @@ def test_parse_layout():
     assert parse_layout("NCHW->NHWC") == (0, 2, 3, 1)
     with pytest.raises(ValueError):
         parse_layout("NCHW")
+
+
+def test_argument_listed_twice(tmp_path):
+    p = _write(tmp_path, "ops:\n  - operation: foo\n    std_args: [{name: x1}, {name: x2}, {name: x1}]\n")
+    with pytest.raises(OdlError, match=r"bad.yaml:3: ops.0.std_args: .*'x1' listed twice"):
+        parse_file(p)

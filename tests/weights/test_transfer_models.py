@@ -125,7 +125,9 @@ def _heads_torch() -> object:
         def __init__(self) -> None:
             super().__init__()
             self.trunk = torch.nn.Linear(6, 8)
-            self.heads = torch.nn.ModuleDict({"cls": torch.nn.Linear(8, 3), "reg": torch.nn.Linear(8, 1)})
+            self.heads = torch.nn.ModuleDict(
+                {"cls": torch.nn.Linear(8, 3), "reg": torch.nn.Linear(8, 1)}
+            )
 
     return Heads()
 
@@ -149,7 +151,7 @@ def test_layers_in_a_plain_dict_attribute(fw: str) -> None:
         dst.trunk(np.zeros((1, 6), np.float32))
         for layer in dst.heads.values():
             layer(np.zeros((1, 8), np.float32))
-        got = lambda: keras.ops.convert_to_numpy(dst.heads["reg"](x))  # noqa: E731
+        got = lambda: keras.ops.convert_to_numpy(dst.heads["reg"](x))
     else:
         import mlx.core as mx
         from mlx import nn
@@ -161,7 +163,7 @@ def test_layers_in_a_plain_dict_attribute(fw: str) -> None:
                 self.heads = {"cls": nn.Linear(8, 3), "reg": nn.Linear(8, 1)}
 
         dst = MHeads()
-        got = lambda: np.array(dst.heads["reg"](mx.array(x)))  # noqa: E731
+        got = lambda: np.array(dst.heads["reg"](mx.array(x)))
     report = transfer(src, dst, src="torch", dst=fw)
     assert report.ok and report.copied == 6, report.lines()
     with torch.no_grad():

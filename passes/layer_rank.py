@@ -1,0 +1,106 @@
+"""Pick the rank of a layer raised from a framework that has one class for every rank.
+
+``nnx.Conv`` stands for Conv1d, Conv2d and Conv3d, ``nnx.BatchNorm`` for BatchNorm1d/2d/3d:
+raising reads the API's "both" variant (the 2-D one) first. The specs sharing the API in
+the source framework (its lowering-only variants included) are the candidates, each with
+the spatial rank of its ``layout_map``. The rank is read from the constructor's
+``kernel_size`` (a tuple of one entry per spatial dim), else from the input of the layer's
+calls: a channels-last source transposes it first (``jnp.transpose(x, (0, 2, 3, 1))``),
+and a layer called on an untransposed input is the candidate without a layout (the
+channels-last and channels-first forms agree: BatchNorm1d on (N, C)).
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import StringAttr
+
+from switcheroo.dialects import hub
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.ontology.odl import OpSpec
+from switcheroo.passes.container_layouts import LAYOUT_FREE
+from switcheroo.passes.fw_common import const_value
+
+
+def _rank_of_layout(spec: OpSpec, framework: str) -> int | None:
+    lm = spec.variants[framework].layout_map
+    if lm is None or "input" not in lm.args:
+        return None
+    return len(lm.args["input"].partition("->")[0]) - 2
+
+
+def layer_rank(spec_name: str, framework: str) -> int | None:
+    """The spatial rank of a layer spec whose source variant declares a layout."""
+    spec = load_ontology().specs[spec_name]
+    return _rank_of_layout(spec, framework) if framework in spec.variants else None
+
+
+def rerank_members(container: hub.HubOp, framework: str) -> None:
+    """Members of a Sequential: a layer of unknown rank takes the rank of the one before
+    it (``nnx.Sequential(nnx.Conv(..., (1, 1)), nnx.BatchNorm(8))``)."""
+    rank: int | None | bool = False
+    for value in container.named_args().get("layers", []):
+        member = value.owner
+        if not isinstance(member, hub.HubOp) or member.spec.kind.value != "layer":
+            continue
+        member = rerank(member, [], framework, hint=rank)
+        if member.SPEC_NAME not in LAYOUT_FREE:
+            rank = layer_rank(member.SPEC_NAME, framework)
+
+
+def candidates(spec: OpSpec, framework: str) -> dict[int | None, OpSpec]:
+    """Rank -> spec, for the layer specs spelled by ``spec``'s API in ``framework``."""
+    variant = spec.variants.get(framework)
+    if variant is None:
+        return {}
+    out: dict[int | None, OpSpec] = {}
+    for other in load_ontology().specs.values():
+        var = other.variants.get(framework)
+        if other.kind.value == "layer" and var is not None and var.api == variant.api:
+            out.setdefault(_rank_of_layout(other, framework), other)
+    return out if len(out) > 1 else {}
+
+
+def _input_rank(applies: list[hub.ApplyOp], framework: str) -> int | None | bool:
+    """The spatial rank the calls' inputs show (a transpose's length - 2), None when they
+    are not transposed, False when the calls disagree or show nothing."""
+    ranks: set[int | None] = set()
+    for apply in applies:
+        if len(apply.args) < 2:
+            return False
+        src = apply.args[1].owner
+        if isinstance(src, hub.ApplyOp) and (rank := layer_rank(src.layer.data, framework)) is not None:
+            ranks.add(rank)  # the output of a Conv2d: a BatchNorm after it is 2-D too
+        elif isinstance(src, hub.HubOp) and src.SPEC_NAME == "permute_dims":
+            axes = const_value(src.named_args().get("axes", [src.args[0]])[0])
+            ranks.add(len(axes) - 2 if isinstance(axes, tuple) else -1)
+        else:
+            ranks.add(None)
+    if len(ranks) != 1 or -1 in ranks:
+        return False
+    return ranks.pop()
+
+
+def rerank(ctor: hub.HubOp, applies: list[hub.ApplyOp], framework: str,
+           hint: int | None | bool = False) -> hub.HubOp:
+    """``ctor`` rebuilt as the candidate of the rank its kernel or its calls show."""
+    cands = candidates(ctor.spec, framework)
+    if not cands:
+        return ctor
+    kernel = const_value(ctor.named_args()["kernel_size"][0]) if "kernel_size" in ctor.named_args() else None
+    if isinstance(kernel, tuple) and len(kernel) in cands:
+        rank: int | None | bool = len(kernel)
+    else:
+        rank = _input_rank(applies, framework) if applies else hint
+    if rank is False or rank not in cands or cands[rank].operation == ctor.SPEC_NAME:
+        return ctor
+    new = hub.op_for(cands[rank].operation).create(
+        operands=list(ctor.args), properties=dict(ctor.properties), result_types=[r.type for r in ctor.res])
+    block = ctor.parent_block()
+    assert block is not None
+    block.insert_op_before(new, ctor)
+    ctor.res[0].replace_all_uses_with(new.res[0])
+    ctor.detach()
+    ctor.erase()
+    for apply in applies:
+        apply.properties["layer"] = StringAttr(new.SPEC_NAME)
+    return new

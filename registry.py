@@ -57,6 +57,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "sass-recover-params": _lazy("passes.sass_recover_params", "SassRecoverParams"),
     "sass-recover-thread-ids": _lazy("passes.sass_recover_thread_ids", "SassRecoverThreadIds"),
     "scan-dependencies": _lazy("passes.scan_dependencies", "ScanDependencies"),
+    "scan-leftovers": _lazy("passes.scan_leftovers", "ScanLeftovers"),
     "scan-purity": _lazy("passes.scan_purity", "ScanPurity"),
     "thread-module-state": _lazy("passes.thread_module_state", "ThreadModuleState"),
     "track-lifecycle": _lazy("passes.track_lifecycle", "TrackLifecycle"),
@@ -90,7 +91,8 @@ TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         "bind-optimizer{{framework={dst}}},rewrite-train-step{{framework={dst} source={src}}},"
         "legalize-for-target{{framework={dst}}},convert-layouts{{framework={dst}}},adapt-layer-calls{{source={src} framework={dst}}},"
         "lower-hub-to-fw{{framework={dst}}},"
-        "thread-module-state{{source={src} framework={dst}}}",
+        "thread-module-state{{source={src} framework={dst}}},"
+        "scan-leftovers{{source={src} framework={dst}}}",
         "python",
     ),
     ("framework", "stablehlo"): (

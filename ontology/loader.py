@@ -248,7 +248,8 @@ _CACHE_FORMAT = "ontology-cache-v5"  # bump when the Ontology class changes shap
 
 def _fingerprint(files: list[Path]) -> str:
     h = hashlib.sha256(_CACHE_FORMAT.encode())
-    for p in files:
+    # The models' source too: a pickle made before a field was added unpickles without it.
+    for p in (*files, Path(__file__).with_name("odl.py")):
         st = p.stat()
         h.update(f"{p}:{st.st_mtime_ns}:{st.st_size};".encode())
     return h.hexdigest()[:24]

@@ -193,6 +193,8 @@ def uses_of(result: SSAValue, returns: Any) -> list[Use]:
                 continue
         if isinstance(op, pysrc.SubscriptOp) and op.value is result:
             index = const_value(op.index)
+            if isinstance(index, tuple) and len(index) == 1:
+                index = index[0]  # x[0] may be held as a one-element index tuple
             if isinstance(index, int) and not isinstance(index, bool):
                 n = len(returns) if isinstance(returns, list) else 0
                 if isinstance(returns, list) and -n <= index < n:

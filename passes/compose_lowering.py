@@ -16,7 +16,7 @@ from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology import compose
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
-from switcheroo.passes.fw_common import OBJ, chain, make_const
+from switcheroo.passes.fw_common import _NO_VALUE, OBJ, chain, const_value, make_const
 
 
 class ComposeRefusal(Exception):
@@ -54,21 +54,45 @@ def build_composed(spec: OpSpec, variant: Variant, framework: str, named: dict[s
             args[arg.name] = lst.results[0]
         else:
             args[arg.name] = vs[0]
-        owner = args[arg.name].owner
-        if uses[arg.name] > 1 and not isinstance(owner, pysrc.NameOp | pysrc.ConstOp | pysrc.TupleOp):
+        if uses[arg.name] > 1 and not _plain(args[arg.name]):
             # The expression would be printed twice, and evaluated twice.
             raise ComposeRefusal(f"{arg.name!r} is used {uses[arg.name]} times in the composed "
                                  f"{framework} spelling; give it a name first")
-    builder = _Builder(framework, names, args)
+    # Comprehension targets must not capture a name the arguments' expressions read.
+    taken = {n for v in args.values() for n in _names_read(v)}
+    builder = _Builder(framework, names, args, taken)
     value = builder.build(tree, frozenset(), ops)
     return ops, value
 
 
+def _plain(v: SSAValue) -> bool:
+    """Whether the expression of ``v`` may be printed twice: names, literals and reads
+    (subscripts, slices, attributes, displays) of those."""
+    op = v.owner
+    if isinstance(op, pysrc.NameOp | pysrc.ConstOp) or const_value(v) is not _NO_VALUE:
+        return True
+    if isinstance(op, pysrc.SubscriptOp | pysrc.SliceOp | pysrc.AttrOp | pysrc.TupleOp):
+        return all(_plain(o) for o in op.operands)
+    return False
+
+
+def _names_read(v: SSAValue) -> set[str]:
+    op = v.owner
+    if not isinstance(op, Operation):
+        return set()
+    out = {op.id.data} if isinstance(op, pysrc.NameOp) else set()
+    for o in op.operands:
+        out |= _names_read(o)
+    return out
+
+
 class _Builder:
-    def __init__(self, framework: str, names: compose.Names, args: dict[str, SSAValue]) -> None:
+    def __init__(self, framework: str, names: compose.Names, args: dict[str, SSAValue], taken: set[str]) -> None:
         self.framework = framework
         self.names = names
         self.args = args
+        self.taken = taken
+        self.renamed: dict[str, str] = {}  # comprehension target -> the name written
 
     def _add(self, ops: list[Operation], op: Operation) -> SSAValue:
         ops.append(op)
@@ -87,6 +111,7 @@ class _Builder:
             case ast.Name(id=name) if name in self.args and name not in bound:
                 return self.args[name]
             case ast.Name(id=name):  # a comprehension target or a builtin
+                name = self.renamed.get(name, name) if name in bound else name
                 return self._add(ops, pysrc.NameOp.create(properties={"id": StringAttr(name)}, result_types=[OBJ]))
             case ast.Constant(value=value):
                 return self._add(ops, pysrc.ConstOp.create(properties={"code": StringAttr(repr(value))},
@@ -118,11 +143,16 @@ class _Builder:
             case ast.ListComp(elt=elt, generators=[gen]):
                 assert isinstance(gen.target, ast.Name)  # compose.parse checked
                 it = self.build(gen.iter, bound, ops)
+                target = gen.target.id
+                while target in self.taken:
+                    target += "_"
+                self.taken.add(target)
+                self.renamed[gen.target.id] = target
                 body: list[Operation] = []
                 value = self.build(elt, bound | {gen.target.id}, body)
                 body.append(pysrc.YieldOp.create(operands=[value]))
                 return self._add(ops, pysrc.CompOp.create(
-                    operands=[it], properties={"target": StringAttr(gen.target.id), "kind": StringAttr("list")},
+                    operands=[it], properties={"target": StringAttr(target), "kind": StringAttr("list")},
                     regions=[Region(Block(body))], result_types=[OBJ]))
         raise ComposeRefusal(f"cannot build {ast.unparse(node)!r}")  # compose.parse rejects the rest
 

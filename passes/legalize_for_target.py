@@ -9,6 +9,8 @@ ontology: the target's variant names a plugin, or the target has no variant at a
   call (``ZeroPadding2D`` in function form) with padding 0 in the constructor — only when
   the layer is held in ``self.X`` and every use of it is such a call. Otherwise it is left,
   and lowering keeps the constructor as its source API, marked.
+- ``AdaptiveAvgPool2d(output_size=(a, b))`` where the target pools only globally: a mean
+  over equal bins at each call (see ``legalize_adaptive_pool``).
 - ``flatten_dims(x, start_dim=s)`` with no target spelling: ``reshape(x, (x.shape[0], ...,
   x.shape[s - 1], -1))``, the same row-major order as the source's flatten.
 """
@@ -163,6 +165,62 @@ def legalize_flatten(op: hub.HubOp, framework: str) -> None:
     op.erase()
 
 
+def legalize_adaptive_pool(ctor: hub.HubOp, framework: str) -> None:
+    """AdaptiveAvgPool2d(output_size=(a, b)) where the target has only global pooling: each
+    call averages equal bins, ``mean(reshape(x, (N, C, a, H // a, b, W // b)), (3, 5))`` —
+    torch's bins when a divides H and b divides W; otherwise the reshape fails at run time
+    (never a silently different result)."""
+    found = target_variant(ctor.spec, framework)
+    if found is None or "global_pool" not in found[1].requires_plugin:
+        return
+    size = _const_arg(ctor, "output_size", _NO_VALUE)
+    sizes = size if isinstance(size, tuple) else (size, size)
+    if len(sizes) != 2 or not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes) \
+            or sizes == (1, 1):
+        return
+    applies = _self_attr_uses(ctor)
+    if not applies:
+        return
+    for apply in applies:
+        x = apply.args[1]
+        new_ops: list[Operation] = []
+        dims: list[SSAValue] = []
+        for axis, out in ((0, None), (1, None), (2, sizes[0]), (3, sizes[1])):
+            shape = pysrc.AttrOp.create(operands=[x], properties={"attr": StringAttr("shape")}, result_types=[OBJ])
+            idx = make_const(axis)
+            dim = pysrc.SubscriptOp.create(operands=[shape.results[0], idx[-1].results[0]], result_types=[OBJ])
+            new_ops += [shape, *idx, dim]
+            if out is None:
+                dims.append(dim.results[0])
+                continue
+            bins = make_const(out)
+            width = pysrc.BinOp.create(operands=[dim.results[0], bins[-1].results[0]],
+                                       properties={"operator": StringAttr("//")}, result_types=[OBJ])
+            again = make_const(out)
+            new_ops += [*bins, width, *again]
+            dims += [again[-1].results[0], width.results[0]]
+        tup = pysrc.TupleOp.create(operands=dims, properties={"kind": StringAttr("tuple")}, result_types=[OBJ])
+        reshaped = _hub("reshape", ["x", "shape"], [x, tup.results[0]], x.type)
+        axes = make_const((3, 5))
+        mean = _hub("mean", ["x", "axis"], [reshaped.res[0], axes[-1].results[0]], apply.res[0].type)
+        block = apply.parent_block()
+        assert block is not None
+        for op in (*new_ops, tup, reshaped, *axes, mean):
+            block.insert_op_before(op, apply)
+        apply.res[0].replace_all_uses_with(mean.res[0])
+        callee = apply.args[0].owner
+        apply.detach()
+        apply.erase()
+        if isinstance(callee, pysrc.AttrOp) and not callee.result.uses:
+            callee.detach()
+            callee.erase()
+    assign = next(iter(ctor.res[0].uses)).operation
+    assign.detach()
+    assign.erase()  # the layer holds no state: nothing calls it any more
+    ctor.detach()
+    ctor.erase()
+
+
 @dataclass(frozen=True)
 class LegalizeForTarget(ModulePass):
     """Rewrite hub uses the target cannot spell into ones it can (see module docstring)."""
@@ -176,5 +234,7 @@ class LegalizeForTarget(ModulePass):
                 continue
             if inner.spec.kind.value == "layer":
                 legalize_padding(inner, self.framework)
+                if inner.SPEC_NAME == "AdaptiveAvgPool2d":
+                    legalize_adaptive_pool(inner, self.framework)
             elif inner.SPEC_NAME == "flatten_dims":
                 legalize_flatten(inner, self.framework)

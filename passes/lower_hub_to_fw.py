@@ -106,6 +106,15 @@ def build_call(
             ops = make_const(spelled)
             new_ops.extend(ops)
             values[n] = ops[-1].results[0]
+    for n in variant.required_args:
+        # The target has no default for it (torch solve_triangular's upper): say the spec's.
+        if n not in values and (req := spec.arg(n)) is not None and req.has_default:
+            table = variant.arg_values.get(n, {})
+            spelled = next((fw_val for std_val, fw_val in table.items() if values_equal(req.default, std_val)),
+                           req.default)
+            ops = make_const(spelled)
+            new_ops.extend(ops)
+            values[n] = ops[-1].results[0]
     for n in variant.drop_args:
         # The target infers a shape argument (in_features); an option it lacks may only
         # go when it holds the spec's default, or the result would silently differ.
@@ -114,7 +123,9 @@ def build_call(
         implicit = variant.defaults.get(n, arg.default if arg is not None else None)
         if n in values and arg is not None and arg.has_default and not values_equal(
                 const_value(values[n]), implicit):
-            raise Unlowerable(f"{n}={const_value(values[n])!r} has no {framework} equivalent")
+            given = const_value(values[n])
+            shown = f"{n}={given!r}" if given is not _NO_VALUE else f"a non-literal {n}"
+            raise Unlowerable(f"{shown} has no {framework} equivalent")
         values.pop(n, None)
     if "kernel_size_tuple" in variant.requires_plugin and variant.layout_map and "input" in variant.layout_map.args:
         # nn.Conv2d(1, 32, 3) -> nnx.Conv(1, 32, kernel_size=(3, 3)): one entry per spatial dim.
@@ -165,6 +176,7 @@ def build_call(
     for fw_name, tup_value in packed:
         operands.append(tup_value)
         names.append(fw_name)
+    operands, names = signature_order(framework, api, operands, names)
     if cell is not None:
         operands.insert(0, cell)
         names.insert(0, "")
@@ -182,6 +194,61 @@ def build_call(
         operands.append(rngs.results[0])
         names.append("rngs")
     return new_ops, operands, names, api
+
+
+def check_dropped(spec: OpSpec, variant: Variant, framework: str, named: dict[str, list[SSAValue]]) -> None:
+    """Refuse a use giving an argument the variant leaves out (``drop_args``) a value other
+    than what the target does without it."""
+    for n in variant.drop_args:
+        arg = spec.arg(n)
+        if n not in named or arg is None or not arg.has_default:
+            continue
+        given = const_value(named[n][0])
+        if not values_equal(given, variant.defaults.get(n, arg.default)):
+            shown = f"{n}={given!r}" if given is not _NO_VALUE else f"a non-literal {n}"
+            raise Unlowerable(f"{shown} has no {framework} equivalent")
+
+
+def signature_order(framework: str, api: str, operands: list[SSAValue], names: list[str]
+                    ) -> tuple[list[SSAValue], list[str]]:
+    """Keyword arguments in the order the target's signature declares them (an expert
+    writes ``Adam(params, lr=..., betas=..., eps=...)``), positionals first as they were."""
+    from switcheroo.ontology.snapshots import signature
+
+    params = signature(framework, api)
+    if not params:
+        return operands, names
+    order = {p.name: i for i, p in enumerate(params)}
+    pairs = list(zip(operands, names, strict=True))
+    positional = [pr for pr in pairs if not pr[1]]
+    keywords = sorted((pr for pr in pairs if pr[1]), key=lambda pr: order.get(pr[1], len(order)))
+    ordered = positional + keywords
+    return [v for v, _ in ordered], [n for _, n in ordered]
+
+
+def repack_tuple_args(variant: Variant | None, spec: OpSpec, operands: list[SSAValue], names: list[str]
+                      ) -> tuple[list[Operation], list[SSAValue], list[str]]:
+    """Standard arguments the framework takes as one tuple (``beta1``, ``beta2`` ->
+    ``betas=(beta1, beta2)``) packed again, where the first part stood."""
+    new_ops: list[Operation] = []
+    for fw_name, parts in (variant.tuple_args.items() if variant else ()):
+        if not any(p in names for p in parts):
+            continue
+        elts = []
+        for p in parts:
+            if p in names:
+                elts.append(operands[names.index(p)])
+            else:
+                ops = make_const(spec.arg(p).default)
+                new_ops.extend(ops)
+                elts.append(ops[-1].results[0])
+        at = min(names.index(p) for p in parts if p in names)
+        tup = pysrc.TupleOp.create(operands=elts, properties={"kind": StringAttr("tuple")}, result_types=[OBJ])
+        new_ops.append(tup)
+        kept = [(v, n) for i, (v, n) in enumerate(zip(operands, names)) if n not in parts or i == at]
+        operands = [tup.results[0] if n in parts else v for v, n in kept]
+        names = [fw_name if n in parts else n for _, n in kept]
+    return new_ops, operands, names
 
 
 @dataclass
@@ -203,8 +270,9 @@ class LowerHubOp(RewritePattern):
         if variant.compose is not None:
             # The target spells the op as an expression of other calls (keras vecdot).
             try:
+                check_dropped(spec, variant, fwk, op.named_args())
                 new_ops, value = compose_lowering.build_composed(spec, variant, fwk, op.named_args(), op)
-            except compose_lowering.ComposeRefusal as e:
+            except (compose_lowering.ComposeRefusal, Unlowerable) as e:
                 self.keep_source(op, rewriter, result_type, str(e))
                 return
             rewriter.replace_op(op, new_ops, [value])
@@ -245,9 +313,14 @@ class LowerHubOp(RewritePattern):
             # Spell the arguments as the source API names them, so the kept call still runs.
             src_variant = op.spec.variants.get(src_fw)
             renames = src_variant.args if src_variant else {}
-            names = [renames.get(n.data, n.data) for n in op.arg_names.data]
+            std_names = [n.data for n in op.arg_names.data]
+            packed_ops, operands, std_names = repack_tuple_args(src_variant, op.spec, list(op.args), std_names)
+            variadic = {a.name for a in op.spec.std_args if a.is_variadic}  # *arrays: positional
+            names = ["" if n in variadic else renames.get(n, n) for n in std_names]
             props["arg_names"] = _strs(names)
-            new = fw.CallOp.create(operands=list(op.args), properties=props, result_types=[result_type])
+            new = fw.CallOp.create(operands=operands, properties=props, result_types=[result_type])
+            rewriter.replace_op(op, [*packed_ops, new], [new.results[0]])
+            return
         rewriter.replace_op(op, new, [new.results[0]])
 
 

@@ -77,6 +77,18 @@ def _signed(v: int, width: int) -> int:
     return v - (1 << width) if v >> (width - 1) else v
 
 
+def resolve(v: SSAValue, seen: set | None = None) -> SSAValue:
+    """``v`` seen through block arguments that receive one value (itself resolved) on
+    every edge: maximal SSA passes unchanged registers through every block."""
+    seen = set() if seen is None else seen
+    if not isinstance(v, BlockArgument) or v in seen:
+        return v
+    seen.add(v)
+    ins = {resolve(x, seen) for x in _incoming(v) or [] if x is not v}
+    ins.discard(v)
+    return ins.pop() if len(ins) == 1 else v
+
+
 def _pointer_pair(op) -> int | None:
     """``zext(param off) | zext(param off+4) << 32``: the pointer parameter ``off``."""
     if not isinstance(op, arith.OrIOp):
@@ -87,7 +99,7 @@ def _pointer_pair(op) -> int | None:
     h = hi.lhs.owner
     if not isinstance(h, arith.ExtUIOp) or constant_of(poly(hi.rhs)) != 32:
         return None
-    a, b = lo.input.owner, h.input.owner
+    a, b = resolve(lo.input).owner, resolve(h.input).owner
     if isinstance(a, ParamOp) and isinstance(b, ParamOp):
         if b.offset.value.data == a.offset.value.data + 4:
             return a.offset.value.data
@@ -101,10 +113,10 @@ def _rejoined(op) -> SSAValue | None:
     lo, hi = op.lhs.owner, op.rhs.owner
     if not (isinstance(lo, arith.ExtUIOp) and isinstance(hi, arith.ShLIOp)):
         return None
-    tl, h = lo.input.owner, hi.lhs.owner
+    tl, h = resolve(lo.input).owner, hi.lhs.owner
     if not (isinstance(tl, arith.TruncIOp) and isinstance(h, arith.ExtUIOp)):
         return None
-    th = h.input.owner
+    th = resolve(h.input).owner
     if not isinstance(th, arith.TruncIOp) or not isinstance(th.input.owner, arith.ShRUIOp):
         return None
     sh = th.input.owner
@@ -143,8 +155,9 @@ def _incoming(arg: BlockArgument) -> list[SSAValue] | None:
 def _poly(v: SSAValue, cache: dict, wrapped: bool) -> Poly:
     if isinstance(v, BlockArgument) and isinstance(v.type, IntegerType):
         # maximal SSA passes a register to a block with one incoming value: look through
-        ins = _incoming(v)
-        polys = [poly(x, cache, wrapped) for x in ins] if ins else []
+        # (a loop header passes an invariant register back to itself: that edge adds nothing)
+        ins = [x for x in _incoming(v) or [] if x is not v]
+        polys = [poly(x, cache, wrapped) for x in ins]
         if polys and all(p == polys[0] for p in polys) and leaf(v) != polys[0]:
             return polys[0]
         return leaf(v)
@@ -220,3 +233,31 @@ def divide(p: Poly, k: int) -> Poly | None:
     if any(c % k for c in p.values()):
         return None
     return {m: c // k for m, c in p.items()}
+
+
+def truth(v: SSAValue) -> bool | None:
+    """A constant i1 (through xor/and/or of constants), else None."""
+    op = v.owner
+    if isinstance(op, arith.ConstantOp) and isinstance(v.type, IntegerType):
+        return bool(op.value.value.data & 1)
+    if isinstance(op, arith.XOrIOp | arith.AndIOp | arith.OrIOp):
+        a, b = truth(op.lhs), truth(op.rhs)
+        if a is not None and b is not None:
+            return {arith.XOrIOp: a != b, arith.AndIOp: a and b, arith.OrIOp: a or b}[type(op)]
+    return None
+
+
+def compare_of(v: SSAValue) -> tuple[arith.CmpiOp, bool] | None:
+    """``v`` as ``(compare, holds)``: ``v`` is the compare (``holds``) or its negation,
+    through the lifter's ``and true`` / ``xor true``; None for anything else."""
+    op = v.owner
+    if isinstance(op, arith.CmpiOp):
+        return op, True
+    if isinstance(op, arith.XOrIOp) and truth(op.rhs) is True:
+        found = compare_of(op.lhs)
+        return None if found is None else (found[0], not found[1])
+    if isinstance(op, arith.AndIOp) and truth(op.rhs) is True:
+        return compare_of(op.lhs)
+    if isinstance(op, arith.AndIOp) and truth(op.lhs) is True:
+        return compare_of(op.rhs)
+    return None

@@ -1,7 +1,8 @@
 """``sass-raise-idioms``: prove that a lifted kernel is a known idiom and raise it to hub ops.
 
-Implemented idiom: the **elementwise map** (``if (i < n) out[i] = f(a[i], b[i], s)``
-with ``i = blockIdx.x * blockDim.x + threadIdx.x``). The proof is strict; any doubt
+Implemented idioms: the **warp-reduced dot product** (``sass_warp_reduce.py``:
+grid-stride loop, ``__shfl_down_sync`` tree, lane-0 ``atomicAdd``) and the **elementwise
+map** (``if (i < n) out[i] = f(a[i], b[i], s)`` with ``i = blockIdx.x * blockDim.x + threadIdx.x``). The proof is strict; any doubt
 leaves the kernel to the SIMT emulation:
 
 - the reachable control flow is a chain of blocks that only leave early to the exit
@@ -46,6 +47,7 @@ from switcheroo.dialects.sass.lifted import ConstBankOp, LoadOp, ParamOp, StoreO
 from switcheroo.dialects.sass.raised import AssignPrefixOp, GridExtentOp, PrefixOp
 from switcheroo.passes import sass_affine as affine
 from switcheroo.passes.sass_recover_loops import find_loops, reachable
+from switcheroo.passes.sass_warp_reduce import NoIdiom, raise_warp_dot
 
 RAISED_ATTR = "sass.raised"
 GID = {(("ctaid", "x"), ("ntid", "x")): 1, (("tid", "x"),): 1}
@@ -59,35 +61,15 @@ _FLOAT_OPS = {arith.AddfOp: "add", arith.SubfOp: "subtract", arith.MulfOp: "mult
               arith.MaxnumfOp: "fmax", arith.MinnumfOp: "fmin"}  # fmt: skip
 
 
-class NoIdiom(Exception):
-    """The kernel is not proven to be the idiom (the reason is the message)."""
-
-
-def _bool(v: SSAValue) -> bool | None:
-    """A constant i1 (through xor/and/or of constants), else None."""
-    op = v.owner
-    if isinstance(op, arith.ConstantOp):
-        return bool(op.value.value.data & 1)
-    if isinstance(op, arith.XOrIOp | arith.AndIOp | arith.OrIOp):
-        a, b = _bool(op.lhs), _bool(op.rhs)
-        if a is not None and b is not None:
-            return {arith.XOrIOp: a != b, arith.AndIOp: a and b, arith.OrIOp: a or b}[type(op)]
-    return None
+_bool = affine.truth
 
 
 def _condition(v: SSAValue) -> tuple[arith.CmpiOp, bool]:
     """``v`` as ``(compare, holds)``: ``v`` is the compare (holds) or its negation."""
-    op = v.owner
-    if isinstance(op, arith.CmpiOp):
-        return op, True
-    if isinstance(op, arith.XOrIOp) and _bool(op.rhs) is True:
-        c, holds = _condition(op.lhs)
-        return c, not holds
-    if isinstance(op, arith.AndIOp) and _bool(op.rhs) is True:
-        return _condition(op.lhs)
-    if isinstance(op, arith.AndIOp) and _bool(op.lhs) is True:
-        return _condition(op.rhs)
-    raise NoIdiom("guard is not one comparison")
+    found = affine.compare_of(v)
+    if found is None:
+        raise NoIdiom("guard is not one comparison")
+    return found
 
 
 _SWAP = {"slt": "sgt", "sge": "sle", "sgt": "slt", "sle": "sge"}
@@ -281,6 +263,15 @@ def raise_elementwise(fn: func.FuncOp) -> func.FuncOp:
     return raised
 
 
+def _params(fn: func.FuncOp) -> list[tuple[str, int]]:
+    return [(p.data.split("@")[0], int(p.data.split("@")[1], 16))
+            for p in fn.attributes["sass.params"].data]  # fmt: skip
+
+
+def _warp_dot(fn: func.FuncOp) -> func.FuncOp:
+    return raise_warp_dot(fn, _params(fn))
+
+
 @dataclass(frozen=True)
 class SassRaiseIdioms(ModulePass):
     """Raise every lifted kernel that is proven to be an idiom into a func of hub ops,
@@ -296,11 +287,17 @@ class SassRaiseIdioms(ModulePass):
                 continue
             if "sass.idiom" in fn.attributes or fn.parent_op().attributes.get(RAISED_ATTR):
                 continue
-            try:
-                raised.append(raise_elementwise(fn))
-                fn.attributes["sass.idiom"] = StringAttr("elementwise")
-            except NoIdiom as why:
-                fn.attributes["sass.idiom"] = StringAttr(f"none: {why}")
+            reasons = []
+            for prove in (raise_elementwise, _warp_dot):
+                try:
+                    raised.append(prove(fn))
+                except NoIdiom as why:
+                    reasons.append(str(why))
+                    continue
+                fn.attributes["sass.idiom"] = raised[-1].attributes["sass.idiom"]
+                break
+            else:
+                fn.attributes["sass.idiom"] = StringAttr(f"none: {'; '.join(reasons)}")
         if raised:
             module = ModuleOp(raised)
             module.attributes[RAISED_ATTR] = UnitAttr()

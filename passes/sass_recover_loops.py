@@ -5,7 +5,8 @@ edge ``latch -> header`` whose header dominates the latch is a back edge, and it
 loop is the header plus every block that reaches the latch without passing the header.
 For each loop the induction variables are found among the header's block arguments: an
 argument whose value along the back edge is ``arg + step`` with a loop-invariant step.
-The loop's exit test is the latch's conditional branch; when it compares an induction
+The loop's exit test is the latch's conditional branch (through the lifter's ``xor
+true``/``and true`` of predicates); when it compares an induction
 variable (before or after its step) with a loop-invariant bound, the bound, predicate and
 (for constant init/bound/step) trip count are recorded.
 
@@ -146,7 +147,8 @@ def _induction(loop: Loop, blocks: list[Block], preds: list[list[int]]) -> None:
     header, latch = blocks[loop.header], blocks[loop.latch]
     back = _edge_args(latch.last_op, header)
     term = latch.last_op
-    cond = term.cond.owner if isinstance(term, cf.ConditionalBranchOp) else None
+    found = affine.compare_of(term.cond) if isinstance(term, cf.ConditionalBranchOp) else None
+    cond, holds = found if found is not None else (None, True)
     cache: dict = {}
     for k, arg in enumerate(header.args):
         if k >= len(back):
@@ -166,12 +168,13 @@ def _induction(loop: Loop, blocks: list[Block], preds: list[list[int]]) -> None:
         ]  # fmt: skip
         if isinstance(cond, arith.CmpiOp):
             x = affine.poly(cond.lhs, cache)
-            if x in (affine.leaf(arg), affine.poly(back[k], cache)) and _invariant(
-                cond.rhs, loop, blocks
+            bound = affine.poly(cond.rhs, cache)
+            if x in (affine.leaf(arg), affine.poly(back[k], cache)) and all(
+                isinstance(y, tuple) or _invariant(y, loop, blocks) for y in affine.leaves(bound)
             ):
                 pred = arith.CMPI_COMPARISON_OPERATIONS[cond.predicate.value.data]
                 # The branch stays in the loop on true (then-edge to the header) or false.
-                stays = term.then_block is header
+                stays = (term.then_block is header) == holds
                 loop.bound, loop.cmp = cond.rhs, pred if stays else f"not {pred}"
                 loop.bound_after_step = x != affine.leaf(arg)
 

@@ -99,7 +99,11 @@ class ImportTable:
 
 
 def prune_import(stmt: cst.BaseSmallStatement, table: ImportTable, used: set[str]) -> cst.BaseSmallStatement | None:
-    """Drop the framework aliases of an import that the output no longer uses."""
+    """Drop the framework aliases of an import that the output no longer uses, and those
+    an added import rebinds (``import torch.nn as nn`` once ``from mlx import nn`` is added:
+    every ``nn`` the output spells is the target's)."""
+    rebound = {alias.split(".")[0] for mod, alias in table.added.items() if mod not in table.existing}
+    used = used - rebound
     if isinstance(stmt, cst.Import):
         keep = []
         for a in stmt.names:

@@ -3,15 +3,23 @@
 One dispatch over the raised func's ops: ``sass.grid_extent`` -> the launch's thread
 count along x, ``arith.minsi/maxsi`` -> ``min``/``max``, ``sass.prefix`` -> ``a[:m]``,
 hub ops -> the framework's API from the ontology (``+ - * /`` for the arithmetic ones),
-``sass.assign_prefix`` -> the in-place write (jax: ``.at[:m].set``). The function keeps the
-SIMT emulation (``_<name>_simt``) for launches the idiom's proof does not cover (2-D/3-D).
+``sass.assign_prefix`` -> the in-place write (jax: ``.at[:m].set``), ``sass.widen`` -> a
+float64 copy, ``sass.accumulate`` -> ``out[0] += v``. The function keeps the SIMT
+emulation (``_<name>_simt``) for launches the idiom's proof does not cover (the raised
+func's ``sass.launch``, default 1-D; ``frameworks.LAUNCH_FALLBACK``).
 """
 
 from __future__ import annotations
 
-from switcheroo.backends.sass.frameworks import ALIASES, FRAMEWORK_IO, INFIX, RAISED
+from switcheroo.backends.sass.frameworks import ALIASES, FRAMEWORK_IO, INFIX, LAUNCH_FALLBACK, RAISED
 from switcheroo.dialects import hub
-from switcheroo.dialects.sass.raised import AssignPrefixOp, GridExtentOp, PrefixOp
+from switcheroo.dialects.sass.raised import (
+    AccumulateOp,
+    AssignPrefixOp,
+    GridExtentOp,
+    PrefixOp,
+    WidenOp,
+)
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import Float32Type
 
@@ -61,8 +69,13 @@ def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
                     e = f"({args[0]} {INFIX[spec]} {args[1]})"
                 else:
                     e = f"{_api(spec, framework)}({', '.join(args)})"
+            case WidenOp():
+                e = fmt["widen"].format(env[op.array])
             case AssignPrefixOp():
                 lines.append(fmt["assign"].format(env[op.array], env[op.count], env[op.value]))
+                continue
+            case AccumulateOp():
+                lines.append(fmt["accumulate"].format(env[op.array], env[op.value]))
                 continue
             case func.ReturnOp():
                 continue
@@ -84,10 +97,11 @@ def emit_raised(fn: func.FuncOp, names: list[str], outs: list[str], framework: s
     io = FRAMEWORK_IO[framework]
     name = fn.sym_name.data
     args = ", ".join(names)
+    launch = fn.attributes["sass.launch"].data if "sass.launch" in fn.attributes else "1d"
     body = [f'"""Decompiled from SASS ({fn.attributes["sass.arch"].data}): '
             f'{fn.attributes["sass.idiom"].data} idiom, proven by sass-raise-idioms."""',
             "_g, _b = _dims(grid), _dims(block)",
-            "if _g[1] * _g[2] * _b[1] * _b[2] != 1:  # the proof covers 1-D launches",
+            f"if {LAUNCH_FALLBACK[launch]}:  # launches outside the proof",
             f"    return _{name}_simt({args}, grid=grid, block=block)",
             *raised_body(fn, names, framework)]  # fmt: skip
     if io["returns"]:

@@ -18,10 +18,21 @@ FRAMEWORK_IO: dict[str, dict] = {
 }  # fmt: skip
 
 RAISED: dict[str, dict] = {
-    "numpy": {"scalar": "np.float32({0})", "assign": "{0}[:{1}] = {2}"},
-    "torch": {"scalar": "torch.tensor({0}, dtype=torch.float32)", "assign": "{0}[:{1}] = {2}"},
-    "jax": {"scalar": "jnp.float32({0})", "assign": "{0} = {0}.at[:{1}].set({2})"},
+    "numpy": {"scalar": "np.float32({0})", "assign": "{0}[:{1}] = {2}",
+              "widen": "{0}.astype(np.float64)", "accumulate": "{0}[0] += {1}"},
+    "torch": {"scalar": "torch.tensor({0}, dtype=torch.float32)", "assign": "{0}[:{1}] = {2}",
+              "widen": "{0}.double()", "accumulate": "{0}[0] += {1}"},
+    # jax: float64 only under jax_enable_x64, else float32 (no warning)
+    "jax": {"scalar": "jnp.float32({0})", "assign": "{0} = {0}.at[:{1}].set({2})",
+            "widen": "{0}.astype(jnp.result_type(float))", "accumulate": "{0} = {0}.at[0].add({1})"},
 }  # fmt: skip
+
+# Launches a raised kernel's proof covers (``sass.launch``), as the condition under which
+# the Python function must run the emulation instead (``_g``/``_b``: grid and block dims).
+LAUNCH_FALLBACK = {
+    "1d": "_g[1] * _g[2] * _b[1] * _b[2] != 1",
+    "1d-whole-warps": "_g[1] * _g[2] * _b[1] * _b[2] != 1 or _b[0] % 32 != 0",
+}
 
 # Hub ops every framework spells as a Python operator on arrays.
 INFIX = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/"}

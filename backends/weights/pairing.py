@@ -54,7 +54,7 @@ def build_plan(
         elif (
             src.spec is None
             or dst.spec is None
-            or (src.spec != dst.spec and not dst.as_spec(src.spec))
+            or (src.spec != dst.spec and not dst.as_spec(src.spec) and not src.as_spec(dst.spec))
         ):
             report.problems.append(
                 f"{dst.name}: source is {src.spec or type(src.obj).__name__}, "

@@ -8,7 +8,7 @@ write of a value into the first ``m`` elements of an output parameter.
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import I32, StringAttr, TensorType, i32
+from xdsl.dialects.builtin import I32, StringAttr, TensorType, f64, i32
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, prop_def, result_def
 from xdsl.traits import Pure
@@ -63,4 +63,35 @@ class AssignPrefixOp(IRDLOperation):
         super().__init__(operands=[array, count, value])
 
 
-RAISED_OPS = (GridExtentOp, PrefixOp, AssignPrefixOp)
+
+@irdl_op_definition
+class WidenOp(IRDLOperation):
+    """The elements of ``array`` as float64 (exact for f16/f32): a reduction written as
+    ``sum`` then rounds once, so its order of additions does not matter to float32."""
+
+    name = "sass.widen"
+    array = operand_def(TensorType)
+    res = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$array attr-dict `:` type($array) `->` type($res)"
+
+    def __init__(self, array: SSAValue):
+        shape = array.type.get_shape()
+        super().__init__(operands=[array], result_types=[TensorType(f64, shape)])
+
+
+@irdl_op_definition
+class AccumulateOp(IRDLOperation):
+    """``array[0] += value`` (rounded to the array's type): what the threads' atomicAdds
+    to ``array[0]`` amount to together (jax: returns the array)."""
+
+    name = "sass.accumulate"
+    array = operand_def(TensorType)
+    value = operand_def(Attribute)
+    assembly_format = "$array `,` $value attr-dict `:` type($array) `,` type($value)"
+
+    def __init__(self, array: SSAValue, value: SSAValue):
+        super().__init__(operands=[array, value])
+
+
+RAISED_OPS = (GridExtentOp, PrefixOp, AssignPrefixOp, WidenOp, AccumulateOp)

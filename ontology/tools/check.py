@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from switcheroo.ontology import snapshots
+from switcheroo.ontology import compose, snapshots
 from switcheroo.ontology.loader import DATA_DIR, Ontology
 from switcheroo.ontology.odl import OpSpec, Variant
 
@@ -77,6 +77,8 @@ def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Rep
     std = set(spec.arg_names)
     say = rep.problems.append
     apis = [var.api] + var.aliases + [r.use_api for r in var.dispatch_rules]
+    if var.compose is not None:
+        apis = _composed_apis(onto, spec, fw, var.compose)
     for api in apis:
         if not snapshots.has_api(fw, api) and not python_has(api):
             say(f"{loc}: {fw}.{spec.operation}: API {api!r} is not in the {fw} snapshot")
@@ -87,6 +89,7 @@ def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Rep
         ("drop_args", var.drop_args),
         ("dispatch_rules.if_arg", [r.if_arg for r in var.dispatch_rules]),
         ("tuple_args", [n for names in var.tuple_args.values() for n in names]),
+        ("required_args", var.required_args),
     ):
         for k in keys:
             if k not in std:
@@ -98,8 +101,8 @@ def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Rep
         for k in var.layout_map.args:
             if k not in std and k not in _CALL_INPUTS:
                 say(f"{loc}: {fw}.{spec.operation}: layout_map names unknown argument {k!r}")
-    fw_names = set(var.args.values()) | set(var.inject_args)
-    for bad in sorted(_accepts(fw, var.api, fw_names)):
+    fw_names = set(var.args.values()) | set(var.inject_args) | set(var.derived_args)
+    for bad in sorted(_accepts(fw, var.api, fw_names) if var.api else ()):
         say(f"{loc}: {fw}.{spec.operation}: {var.api} has no parameter {bad!r}")
     if var.method and fw in onto.traits and onto.traits[fw].tensor_type:
         cls = onto.traits[fw].tensor_type
@@ -112,18 +115,25 @@ def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Rep
             say(f"{loc}: {fw}.{spec.operation}: unknown plugin {plugin!r}")
 
 
-# Standard-library modules a mapping may name without a snapshot: Python itself is always
-# there (``builtins.list`` for a container, ``math.pi`` for a constant keras lacks).
-PYTHON_MODULES = ("builtins", "math", "functools", "operator", "itertools", "cmath")
+def _composed_apis(onto: Ontology, spec: OpSpec, fw: str, text: str) -> list[str]:
+    """The dotted APIs a ``compose`` expression names (each must exist like an ``api``)."""
+    prefixes = [p for f in _chain(onto, fw) for p in onto.traits[f].source_prefixes]
+    return compose.apis(compose.parse(text), compose.names_for(spec.arg_names, prefixes))
+
+
+def _chain(onto: Ontology, fw: str) -> list[str]:
+    return [f for f in (fw, *(onto.traits[fw].fallback if fw in onto.traits else ())) if f in onto.traits]
 
 
 @cache
 def python_has(api: str) -> bool:
-    """Whether ``api`` names an object of one of :data:`PYTHON_MODULES`."""
+    """Whether ``api`` names an object of a standard-library module that mappings may
+    use without a snapshot (``builtins.list`` for a container, ``math.pi`` for a constant
+    keras lacks): Python itself is always there."""
     import importlib
 
     module, _, attr = api.partition(".")
-    if module not in PYTHON_MODULES or not attr:
+    if module not in compose.PYTHON_MODULES or not attr:
         return False
     obj = importlib.import_module(module)
     for part in attr.split("."):

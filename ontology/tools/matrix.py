@@ -12,15 +12,16 @@ from switcheroo.ontology.tools.coverage import Coverage, table_rows
 
 
 def verified_counts(report: Path) -> dict[str, int]:
-    """Framework -> number of passing (op, framework) pairs in a ``swc verify`` report."""
+    """Framework -> number of verified (op, framework) pairs in a ``swc verify`` report
+    (``{"ops": {op: {framework: {"status": ...}}}}``, see docs/verify.md)."""
     data = json.loads(report.read_text())
-    results = data.get("results", data) if isinstance(data, dict) else data
+    if not isinstance(data, dict) or not isinstance(data.get("ops"), dict):
+        raise ValueError(f"{report}: not a `swc verify --json-report` report (no 'ops')")
     counts: dict[str, int] = {}
-    items = results.values() if isinstance(results, dict) else results
-    for res in items:
-        if isinstance(res, dict) and res.get("status") in ("passed", "ok", "pass"):
-            fw = res.get("framework", "?")
-            counts[fw] = counts.get(fw, 0) + 1
+    for results in data["ops"].values():
+        for fw, res in results.items():
+            if res.get("status") == "verified":
+                counts[fw] = counts.get(fw, 0) + 1
     return counts
 
 

@@ -157,9 +157,9 @@ def classify(arg: StdArg) -> ArgKind:
     if "tensor" in tokens:
         return ArgKind(Role.tensor, nullable, optional)
     name = arg.name.lower()
-    if name in SHAPE_NAMES and tokens & {"ints", "int"}:
-        return ArgKind(Role.shape, nullable, optional)
     bounded = arg.min is not None or arg.max is not None  # ODL bounds beat the name rules
+    if name in SHAPE_NAMES and tokens & {"ints", "int"} and not bounded:
+        return ArgKind(Role.shape, nullable, optional)
     # tensordot's axes is a count or a pair of lists, not an axis: only pure int types.
     axis_like = tokens & {"ints", "int"} and tokens <= {"ints", "int", "none"}
     if name in AXIS_NAMES and axis_like and not bounded:

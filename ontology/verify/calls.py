@@ -9,6 +9,8 @@ counterexample snippet runs exactly what the verifier ran.
 
 from __future__ import annotations
 
+import ast
+import builtins
 import importlib
 import math
 import warnings
@@ -17,6 +19,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+from switcheroo.ontology import compose
 from switcheroo.ontology.odl import Compare, OpSpec, Variant, parse_layout
 from switcheroo.ontology.verify import adapters
 from switcheroo.ontology.verify.strategies import DTypeName
@@ -56,6 +59,9 @@ class CallPlan:
     select: int | None = None
     cast: str | None = None
     return_perm: tuple[int, ...] | None = None
+    # A composed variant (ODL ``compose``): the expression, evaluated with ``kwargs`` (every
+    # standard argument, by its standard name) bound; ``api`` is then empty.
+    compose: str | None = None
 
 
 _NO_VALUE = object()
@@ -143,6 +149,10 @@ def _converted_values(spec: OpSpec, variant: Variant, example: dict[str, Any]) -
             # The target's default differs: a conversion says the spec's, in the target's
             # values (gelu's approximate='none' is approximate=False in jax).
             values[n] = _spelled(variant, n, arg.default)
+    for n in variant.required_args:
+        req = spec.arg(n)
+        if n not in values and req is not None and req.has_default:
+            values[n] = _spelled(variant, n, req.default)  # the target has no default for it
     for n in variant.drop_args:
         arg = spec.arg(n)
         # What the target does without the argument: its declared default, else the spec's.
@@ -165,6 +175,8 @@ def build_plan(spec: OpSpec, framework: str, variant: Variant, example: dict[str
     keyword under the framework's names; the last matching dispatch rule picks the API.
     Raises NotApplicable when the conversion would keep the source call instead."""
     variant = variant.lower or variant
+    if variant.compose is not None:
+        return _composed_plan(spec, framework, variant.compose, example)
     api = variant.api
     for rule in variant.dispatch_rules:
         if rule.if_arg in example and _holds(rule.op, example[rule.if_arg], rule.value):
@@ -218,6 +230,33 @@ def build_plan(spec: OpSpec, framework: str, variant: Variant, example: dict[str
     return plan
 
 
+def _composed_plan(spec: OpSpec, framework: str, text: str, example: dict[str, Any]) -> CallPlan:
+    """Every standard argument (drawn, else the spec's default) bound for the expression,
+    as ``compose_lowering`` binds them."""
+    plan = CallPlan(framework, "", compose=text)
+    for arg in spec.std_args:
+        if arg.name in example:
+            value = example[arg.name]
+        elif arg.has_default:
+            value = arg.default
+        else:
+            raise PlanError(f"{spec.operation}: no value for {arg.name!r}")
+        if isinstance(value, np.ndarray):
+            value = Ref(arg.name)
+        elif isinstance(value, list):
+            value = Pack("list", tuple(Ref(arg.name, None, i) for i in range(len(value))))
+        plan.kwargs[arg.name] = value
+    return plan
+
+
+def _compose_modules(plan: CallPlan) -> dict[str, Any]:
+    """The modules a composed plan's expression names by their root (``keras``, ``math``)."""
+    assert plan.compose is not None
+    roots = {n.id for n, bound in compose.walk_names(compose.parse(plan.compose))
+             if n.id not in plan.kwargs and n.id not in bound and not hasattr(builtins, n.id)}
+    return {r: importlib.import_module(r) for r in sorted(roots)}
+
+
 def _arg_default(spec: OpSpec, name: str) -> Any:
     arg = spec.arg(name)
     return arg.default if arg is not None else None
@@ -243,12 +282,18 @@ def _native(plan: CallPlan, value: Any, example: dict[str, Any]) -> Any:
 
 def execute(plan: CallPlan, example: dict[str, Any]) -> Any:
     """Run the plan on fresh native copies of the inputs; the result as NumPy."""
-    fn, _ = resolve(plan.api)
     args = [_native(plan, v, example) for v in plan.args]
     kwargs = {k: _native(plan, v, example) for k, v in plan.kwargs.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = fn(*args, **kwargs)
+        if plan.compose is not None:
+            # Our own ontology's expression, over the drawn inputs and the modules it names.
+            code = compile(plan.compose.strip(), "<compose>", "eval")
+            # The arguments are globals: a comprehension's body does not see eval's locals.
+            out = eval(code, {"__builtins__": builtins, **_compose_modules(plan), **kwargs})  # noqa: S307
+        else:
+            fn, _ = resolve(plan.api)
+            out = fn(*args, **kwargs)
         if plan.select is not None:
             out = out[plan.select]
         out = adapters.to_numpy(plan.framework, out)
@@ -299,6 +344,8 @@ def render_call(plan: CallPlan) -> str:
 
     parts = [src(v) for v in plan.args] + [f"{k}={src(v)}" for k, v in plan.kwargs.items()]
     text = f"{plan.api}({', '.join(parts)})"
+    if plan.compose is not None:
+        text = _render_composed(plan.compose, {k: src(v) for k, v in plan.kwargs.items()})
     if plan.select is not None:
         text += f"[{plan.select}]"
     if plan.cast is not None:
@@ -308,8 +355,23 @@ def render_call(plan: CallPlan) -> str:
     return text
 
 
+def _render_composed(text: str, values: dict[str, str]) -> str:
+    """The expression with each standard argument replaced by its value's source."""
+
+    class Substitute(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.expr:
+            if node.id in values:
+                return ast.parse(values[node.id], mode="eval").body
+            return node
+
+    return ast.unparse(Substitute().visit(compose.parse(text)))
+
+
 def imports_for(plan: CallPlan) -> list[str]:
     """Import lines a rendered plan needs."""
+    if plan.compose is not None:
+        roots = _compose_modules(plan)
+        return sorted({f"import {m}" for m in (*adapters.ADAPTERS[plan.framework].imports, *roots)})
     _, module = resolve(plan.api)
     return sorted({f"import {m}" for m in (*adapters.ADAPTERS[plan.framework].imports, module)})
 

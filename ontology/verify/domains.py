@@ -4,7 +4,8 @@
 importers, so what ``swc verify`` needs to know about their inputs beyond the standard's
 own text (an argument's dtypes, a length that is a Python int, results on ±inf and nan
 that the standard leaves unspecified) is written in ``domains.yaml`` next to this file,
-in ODL's own terms: per op, argument fields of :class:`StdArg` and ``special_values``.
+in ODL's own terms: per op, argument fields of :class:`StdArg`, ``special_values`` and
+``nondeterministic``.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ def specials_allowed(op: str) -> bool:
 
 def with_domain(spec: OpSpec) -> OpSpec:
     """``spec`` with its arguments narrowed as ``domains.yaml`` says (itself when absent)."""
-    fields = _table().get(spec.operation, {}).get("args") or {}
+    entry = _table().get(spec.operation, {})
+    if entry.get("nondeterministic"):
+        spec = spec.model_copy(update={"nondeterministic": True})
+    fields = entry.get("args") or {}
     if not fields:
         return spec
     unknown = set(fields) - set(spec.arg_names)

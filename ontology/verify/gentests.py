@@ -27,6 +27,7 @@ from switcheroo.ontology.verify.calls import (
 )
 from switcheroo.ontology.verify.check import _candidates, out_of_scope, run_mapping
 from switcheroo.ontology.verify.compare import compare, tolerance
+from switcheroo.ontology.verify.domains import with_domain
 from switcheroo.ontology.verify.strategies import has_subnormals, inputs_for
 
 _HELPERS = """
@@ -89,6 +90,7 @@ def _expected_literal(out: Any) -> str:
 
 def render_test_file(spec: OpSpec, frameworks: list[str], count: int) -> str | None:
     """The pytest file for one op, or None when nothing can be drawn or compared."""
+    spec = with_domain(spec)
     runnable = [fw for fw in frameworks if fw in spec.variants and adapters.load(fw) is not None]
     if out_of_scope(spec) or len(runnable) < 2:
         return None

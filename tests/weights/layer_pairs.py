@@ -240,5 +240,6 @@ def _trained_bn(bn: Any) -> Any:
 def sequence_cases() -> dict[str, Case]:
     """Embedding, recurrent and attention layers."""
     from tests.weights.seq_pairs import seq_cases
+    from tests.weights.stack_pairs import stack_cases
 
-    return seq_cases()
+    return {**seq_cases(), **stack_cases()}

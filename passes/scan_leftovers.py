@@ -1,0 +1,135 @@
+"""``scan-leftovers{source=torch framework=jax}``: the last check before printing.
+
+Reports every reference to the source framework still in the converted program as a
+warning (so ``--strict`` fails): a source API the passes kept without marking it
+``unmapped`` (a marked one is reported by the backend already), and a name bound by a
+source-framework import (``torch``, ``nn``, ``F``) inside code kept verbatim: an opaque
+statement or expression, a parameter's annotation or default, a return annotation.
+Nothing is reported when the target uses the source's modules too (jax -> flax_nnx).
+"""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+
+from switcheroo.dialects import fw, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
+from switcheroo.passes.fw_common import chain
+
+
+def _owned_by(module: str, prefixes: list[str]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def import_bindings(code: str, prefixes: list[str]) -> dict[str, str]:
+    """Local name -> module for the names an import statement binds from ``prefixes``."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return {}
+    out: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if _owned_by(a.name, prefixes):
+                    out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            if _owned_by(node.module, prefixes):
+                for a in node.names:
+                    out[a.asname or a.name] = f"{node.module}.{a.name}"
+    return out
+
+
+def name_uses(code: str, names: dict[str, str]) -> list[tuple[int, int, str]]:
+    """(line offset, column, name) of each read of one of ``names`` in ``code``; attribute
+    names (``x.nn``) and keywords (``nn=1``) are not reads."""
+    hits: list[tuple[int, int, str]] = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return hits
+    prev: tokenize.TokenInfo | None = None
+    for i, tok in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        after_dot = prev is not None and prev.type == tokenize.OP and prev.string == "."
+        is_keyword = nxt is not None and nxt.type == tokenize.OP and nxt.string == "="
+        if tok.type == tokenize.NAME and tok.string in names and not after_dot and not is_keyword:
+            hits.append((tok.start[0] - 1, tok.start[1], tok.string))
+        if tok.type not in (tokenize.NL, tokenize.COMMENT):
+            prev = tok
+    return hits
+
+
+def _shift(loc: str, line_off: int, col: int) -> str:
+    line, _, start = loc.partition(":")
+    if line_off:
+        return f"{int(line) + line_off}:{col + 1}"
+    return f"{line}:{int(start or 1) + col}"
+
+
+@dataclass(frozen=True)
+class ScanLeftovers(ModulePass):
+    """Warn about source-framework references left in the output (see module docstring)."""
+
+    name = "scan-leftovers"
+    source: str = "torch"
+    framework: str = "jax"
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        traits = load_ontology().traits
+        target_chain = chain(self.framework)
+        if self.source in target_chain:
+            return
+        prefixes = list(traits[self.source].source_prefixes)
+        # A prefix the target's own modules share (jax for paxml) is not a leftover.
+        target_prefixes = {p for f in target_chain if f in traits for p in traits[f].source_prefixes}
+        prefixes = [p for p in prefixes if p not in target_prefixes]
+        if not prefixes:
+            return
+        bound: dict[str, str] = {}
+        for o in op.walk():
+            if isinstance(o, pysrc.OpaqueStmtOp) and o.kind is not None and o.kind.data == "import":
+                bound.update(import_bindings(o.code.data, prefixes))
+        for o in op.walk():
+            self.check(op, o, bound, target_chain)
+
+    def check(self, module: builtin.ModuleOp, o: Operation, bound: dict[str, str], target_chain: list[str]) -> None:
+        if isinstance(o, (fw.CallOp, fw.RefOp)):
+            if o.unmapped is None and o.framework.data not in target_chain and o.framework.data == self.source:
+                loc = o.loc.data if o.loc is not None else statement_loc(o)
+                add_diagnostic(module, loc, "warning", f"{o.api.data} from {self.source} left in the output")
+            return
+        texts: list[str] = []
+        if isinstance(o, pysrc.OpaqueStmtOp) and (o.kind is None or o.kind.data != "import"):
+            texts.append(o.code.data)
+        elif isinstance(o, pysrc.OpaqueExprOp):
+            texts.append(o.code.data)
+        elif isinstance(o, pysrc.FuncOp):
+            texts.extend(p.data for p in o.params.data)
+            if o.returns is not None:
+                texts.append(o.returns.data)
+        elif isinstance(o, pysrc.AssignOp) and o.annotation is not None:
+            texts.append(o.annotation.data)
+        elif isinstance(o, pysrc.NameOp) and o.id.data in bound:
+            texts.append(o.id.data)
+        if not texts or not bound:
+            return
+        # Verbatim code knows only its statement's position; a hit on the first line gets
+        # its column added, later lines their own line.
+        exact = isinstance(o, pysrc.OpaqueStmtOp)
+        loc = statement_loc(o)
+        for text in texts:
+            for line_off, col, name in name_uses(text, bound):
+                at = _shift(loc, line_off, col) if exact else loc
+                what = name if bound[name] == name else f"{name} ({bound[name]})"
+                add_diagnostic(module, at, "warning", f"{what} from {self.source} left in the output")

@@ -1,0 +1,62 @@
+"""``scan-leftovers``: source-framework references left in converted code are warnings."""
+
+from __future__ import annotations
+
+from tests.python.helpers import convert
+
+KEPT_TORCH = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x, device: torch.device = None):
+        assert x.dtype == torch.float32, F.relu
+        return F.relu(self.fc(x))
+"""
+
+CLEAN = """\
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return F.relu(self.fc(x))
+"""
+
+
+def _leftovers(report) -> list[str]:
+    return [f"{d.line}:{d.col} {d.message}" for d in report.diagnostics
+            if d.severity == "warning" and "left in the output" in d.message]
+
+
+def test_each_kept_reference_is_a_warning_with_its_position():
+    _, report = convert(KEPT_TORCH, "torch", "flax_nnx")
+    assert _leftovers(report) == [
+        "11:5 torch from torch left in the output",
+        "12:27 torch from torch left in the output",
+        "12:42 F (torch.nn.functional) from torch left in the output",
+    ]
+
+
+def test_fully_converted_code_has_no_leftovers():
+    for dst in ("flax_nnx", "keras", "mlx"):
+        code, report = convert(CLEAN, "torch", dst)
+        assert _leftovers(report) == [], dst
+        assert "torch" not in code
+
+
+def test_target_sharing_the_source_modules_is_not_scanned():
+    src = "import jax.numpy as jnp\n\n\ndef f(x):\n    return jnp.sum(x)\n"
+    _, report = convert(src, "jax", "flax_nnx")
+    assert _leftovers(report) == []

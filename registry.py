@@ -60,6 +60,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "scan-leftovers": _lazy("passes.scan_leftovers", "ScanLeftovers"),
     "scan-purity": _lazy("passes.scan_purity", "ScanPurity"),
     "thread-module-state": _lazy("passes.thread_module_state", "ThreadModuleState"),
+    "thread-rng": _lazy("passes.thread_rng", "ThreadRng"),
     "track-lifecycle": _lazy("passes.track_lifecycle", "TrackLifecycle"),
     "unroll-inplace": _lazy("passes.unroll_inplace", "UnrollInplace"),
 }
@@ -90,7 +91,7 @@ TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         "raise-fw-to-hub{{framework={src}}},expand-loss-reduction{{framework={dst}}},"
         "bind-optimizer{{framework={dst}}},rewrite-train-step{{framework={dst} source={src}}},"
         "legalize-for-target{{framework={dst}}},convert-layouts{{framework={dst}}},adapt-layer-calls{{source={src} framework={dst}}},"
-        "lower-hub-to-fw{{framework={dst}}},"
+        "lower-hub-to-fw{{framework={dst}}},thread-rng{{source={src} framework={dst}}},"
         "thread-module-state{{source={src} framework={dst}}},"
         "scan-leftovers{{source={src} framework={dst}}}",
         "python",

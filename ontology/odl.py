@@ -329,6 +329,9 @@ class FrameworkTraits(_Strict):
     layout: Literal["channels_first", "channels_last"] = "channels_first"
     functional_arrays: bool = False
     rngs_type: str | None = None
+    # The rngs_type streams a module draws keys from (thread-rng): ``init`` in the
+    # constructor, ``call`` in every other method (``rngs.params()``, ``self.rngs.default()``).
+    rngs_streams: dict[Literal["init", "call"], str] = Field(default_factory=dict)
     training_flag: str | None = None
     fallback: list[str] = Field(default_factory=list)
     import_aliases: dict[str, str] = Field(default_factory=dict)

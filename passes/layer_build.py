@@ -19,6 +19,7 @@ from xdsl.ir import Operation, SSAValue
 from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
+from switcheroo.passes import layer_scaffold
 from switcheroo.passes.fw_common import OBJ, make_const, target_variant
 
 if TYPE_CHECKING:
@@ -49,8 +50,9 @@ def build_cell(variant: Variant, framework: str, named: dict[str, list[SSAValue]
         operands=operands,
         properties={"framework": StringAttr(cell_fw), "api": StringAttr(api), "arg_names": _strs(names)},
         result_types=[OBJ])
+    built = layer_scaffold.as_local_class(cell_variant, cell, src)  # GRUCell(...) defined in the output
     rest = {n: vs for n, vs in named.items() if n not in shared}
-    return [*ops, cell], cell.results[0], rest
+    return [*ops, *built], built[-1].results[0], rest
 
 
 def raise_cell(spec: OpSpec, variant: Variant, call: CallOp) -> tuple[list[str], list[SSAValue]]:

@@ -26,7 +26,7 @@ from xdsl.pattern_rewriter import (
 
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
-from switcheroo.passes import compose_lowering, layer_build, layer_plugins
+from switcheroo.passes import compose_lowering, layer_build, layer_plugins, layer_scaffold
 from switcheroo.passes.fw_common import (
     OBJ, _NO_VALUE, const_value, make_const, positional_only, positional_order, target_variant,
     values_equal,
@@ -293,7 +293,12 @@ class LowerHubOp(RewritePattern):
         props["api"] = StringAttr(api)
         props["arg_names"] = _strs(names)
         call = fw.CallOp.create(operands=operands, properties=props, result_types=[result_type])
-        built = layer_plugins.as_partial(variant, call, result_type)
+        try:
+            built = layer_scaffold.as_local_class(variant, call, op) if layer_scaffold.scaffold_of(variant) \
+                else layer_plugins.as_partial(variant, call, result_type)
+        except layer_scaffold.ScaffoldRefusal as e:
+            self.keep_source(op, rewriter, result_type, str(e))
+            return
         rewriter.replace_op(op, [*new_ops, *built], [built[-1].results[0]])
 
     def keep_source(self, op: hub.HubOp, rewriter: PatternRewriter, result_type, why: str = "") -> None:
@@ -347,3 +352,4 @@ class LowerHubToFw(ModulePass):
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         PatternRewriteWalker(LowerHubOp(self.framework), apply_recursively=False).rewrite_module(op)
         PatternRewriteWalker(LowerApply(), apply_recursively=False).rewrite_module(op)
+        layer_scaffold.insert_scaffolds(op)  # class GRUCell(nnx.GRUCell), once per module

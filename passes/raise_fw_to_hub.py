@@ -29,7 +29,7 @@ from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant, parse_layout
 from switcheroo.passes.layer_rank import rerank, rerank_members
 from switcheroo.passes.raise_partials import raise_partials
-from switcheroo.passes import layer_build
+from switcheroo.passes import layer_build, layer_scaffold
 from switcheroo.passes.fw_common import OBJ, chain, const_value, is_const, make_const, positional_order, values_equal
 
 
@@ -94,8 +94,10 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
     if "pack_varargs" in variant.requires_plugin:
         # x.view(2, 3) -> reshape(x, shape=(2, 3)): positionals from the tuple slot on pack.
         k = next((i for i, s in enumerate(slots)
-                  if spec.arg(s) is not None and spec.arg(s).type.lower().startswith("tuple")), None)
-        if k is not None and len(positional) > k + 1:
+                  if spec.arg(s) is not None and spec.arg(s).type.lower().startswith(("tuple", "list[int"))), None)
+        # torch.randn(3) too: one int where the spec takes a shape is a shape of rank 1.
+        single_int = k is not None and len(positional) == k + 1 and type(const_value(positional[k])) is int
+        if k is not None and (len(positional) > k + 1 or single_int):
             tup = pysrc.TupleOp.create(operands=positional[k:], properties={"kind": StringAttr("tuple")},
                                        result_types=[OBJ])
             new_ops.append(tup)
@@ -346,6 +348,8 @@ class RaiseFwToHub(ModulePass):
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         frameworks = tuple(chain(self.framework))
+        for fwk in frameworks:
+            layer_scaffold.fold_scaffolds(op, fwk)  # class GRUCell(nnx.GRUCell) -> nnx.GRUCell
         raise_partials(op, frameworks, bind, Unmappable)  # functools.partial(nnx.max_pool, ...)
         PatternRewriteWalker(RaiseCall(frameworks), apply_recursively=False).rewrite_module(op)
         PatternRewriteWalker(RaiseRef(frameworks), apply_recursively=False).rewrite_module(op)

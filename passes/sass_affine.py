@@ -12,6 +12,9 @@ arithmetic does not wrap, so 32-bit sums equal their mathematical values and ``s
 /``trunc`` are the identity on them. Zero extension is the identity only for values
 known to be non-negative (launch indices and dimensions with non-negative coefficients);
 the halves of a pointer are never looked into, except to rebuild the same pointer.
+Block arguments are looked through when every edge passes one value (``resolve``: edges
+that pass the argument back to itself, as loop headers do with unchanged registers, add
+nothing); ``truth``/``compare_of`` read the lifter's predicates (``xor true``/``and true``).
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ def resolve(v: SSAValue, seen: set | None = None) -> SSAValue:
     if not isinstance(v, BlockArgument) or v in seen:
         return v
     seen.add(v)
-    ins = {resolve(x, seen) for x in _incoming(v) or [] if x is not v}
+    ins = {resolve(x, seen) for x in incoming(v) or [] if x is not v}
     ins.discard(v)
     return ins.pop() if len(ins) == 1 else v
 
@@ -137,7 +140,7 @@ def poly(v: SSAValue, cache: dict | None = None, wrapped: bool = False) -> Poly:
     return out
 
 
-def _incoming(arg: BlockArgument) -> list[SSAValue] | None:
+def incoming(arg: BlockArgument) -> list[SSAValue] | None:
     """The values every branch to ``arg``'s block passes for it (None: not all known)."""
     out = []
     for use in arg.block.uses:
@@ -156,7 +159,7 @@ def _poly(v: SSAValue, cache: dict, wrapped: bool) -> Poly:
     if isinstance(v, BlockArgument) and isinstance(v.type, IntegerType):
         # maximal SSA passes a register to a block with one incoming value: look through
         # (a loop header passes an invariant register back to itself: that edge adds nothing)
-        ins = [x for x in _incoming(v) or [] if x is not v]
+        ins = [x for x in incoming(v) or [] if x is not v]
         polys = [poly(x, cache, wrapped) for x in ins]
         if polys and all(p == polys[0] for p in polys) and leaf(v) != polys[0]:
             return polys[0]

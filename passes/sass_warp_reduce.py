@@ -35,15 +35,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from xdsl.dialects import arith, cf, func, gpu, math
-from xdsl.dialects.builtin import DYNAMIC_INDEX, ArrayAttr, StringAttr, TensorType, f16, f32, f64, i32
-from xdsl.ir import Block, BlockArgument, Region, SSAValue
-
 from switcheroo.dialects import hub
 from switcheroo.dialects.sass.lifted import AtomicOp, LoadOp, ShuffleOp, StoreOp, UnmappedOp
 from switcheroo.dialects.sass.raised import AccumulateOp, PrefixOp, WidenOp
 from switcheroo.passes import sass_affine as affine
 from switcheroo.passes.sass_recover_loops import find_loops, reachable, successors
+from xdsl.dialects import arith, cf, func, gpu, math
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    ArrayAttr,
+    StringAttr,
+    TensorType,
+    f16,
+    f32,
+    f64,
+    i32,
+)
+from xdsl.ir import Block, BlockArgument, Region, SSAValue
 
 GID = {(("ctaid", "x"), ("ntid", "x")): 1, (("tid", "x"),): 1}
 STRIDE = {(("nctaid", "x"), ("ntid", "x")): 1}
@@ -59,7 +67,7 @@ through = affine.resolve
 def incoming(v: SSAValue) -> list[SSAValue]:
     """The distinct values a block argument receives (through pass-through arguments)."""
     out: list[SSAValue] = []
-    for x in affine._incoming(v) or []:
+    for x in affine.incoming(v) or []:
         x = through(x)
         if x is not v and x not in out:
             out.append(x)
@@ -335,7 +343,7 @@ def _edge(pred: Block, target: Block) -> list[SSAValue]:
 def raise_warp_dot(fn: func.FuncOp, params: list[tuple[str, int]]) -> func.FuncOp:
     """The raised func of a proven warp-reduced dot product (raises :class:`NoIdiom`)."""
     proof = match_warp_dot(fn)
-    kinds = dict((off, kind) for kind, off in params)
+    kinds = {off: kind for kind, off in params}
     if any(kinds.get(p) != "ptr" for p in (proof.a, proof.b, proof.out)) or kinds.get(
             proof.n) != "i32":  # fmt: skip
         raise NoIdiom("parameters of the wrong kind")

@@ -26,6 +26,7 @@ def fw_placeholder(api: str) -> str:
 
 def _uses_free_name(func: pysrc.FuncOp, name: str) -> bool:
     assigned = {o.target.data for o in func.walk() if isinstance(o, pysrc.AssignOp)}
+    assigned |= {p.data for p in func.param_names.data}  # already a parameter
     used = any(isinstance(o, pysrc.NameOp) and o.id.data == name for o in func.walk())
     return used and name not in assigned
 

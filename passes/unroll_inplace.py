@@ -1,5 +1,6 @@
 """``unroll-inplace{source=F framework=T}``: in-place tensor updates -> assignments of pure
-results, for targets whose arrays are immutable (``functional_arrays``).
+results, for targets whose arrays are immutable (``functional_arrays``) or that have no
+in-place methods (no ``inplace_suffix``: keras, tensorflow, mlx).
 
 Runs before raising, on the source's calls:
 
@@ -143,8 +144,9 @@ class UnrollInplace(ModulePass):
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         traits = load_ontology().traits
-        if not traits[self.framework].functional_arrays:
-            return
+        dst = traits[self.framework]
+        if not dst.functional_arrays and dst.inplace_suffix:
+            return  # the target updates in place itself (torch -> torch)
         unroller = Unroller(traits[self.source].inplace_suffix, traits[self.framework].index_update)
         for stmt in [o for o in op.walk() if isinstance(o, pysrc._Statement)]:
             unroller.statement(stmt)

@@ -134,7 +134,7 @@ class PythonEmitter:
 
     def simple(self, op: Operation, small: cst.BaseSmallStatement) -> cst.SimpleStatementLine:
         trailing = decode_comment(op.trailing)
-        for api in self._unmapped:
+        for api in dict.fromkeys(self._unmapped):  # once per API, however often kept
             trailing = with_comment(trailing, f"# swc: unmapped {api}")
         self._unmapped = []
         return cst.SimpleStatementLine(body=[small], leading_lines=decode_lines(op.leading),
@@ -193,7 +193,7 @@ class PythonEmitter:
     def class_def(self, op: pysrc.ClassOp) -> cst.ClassDef:
         bases = [cst.Arg(self.expr(b)) for b in op.bases]
         trailing = decode_comment(op.trailing)
-        for api in self._unmapped:
+        for api in dict.fromkeys(self._unmapped):  # once per API, however often kept
             trailing = with_comment(trailing, f"# swc: unmapped {api}")
         body = self.indented(op.body.block, op.footer).with_changes(header=trailing)
         decorators = [cst.Decorator(cst.parse_expression(d.data)) for d in (op.decorators.data if op.decorators else [])]

@@ -71,14 +71,20 @@ class Adapter:
         raise NotImplementedError
 
     def lookup(self, obj: Any, dotted: str) -> tuple[Any, str, Any] | None:
-        """(owner, name, handle) of the tensor at ``dotted`` below ``obj``, or None."""
-        *heads, last = dotted.split(".")
-        for h in heads:
-            obj = self._child(obj, h)
+        """(owner, name, handle) of the tensor at ``dotted`` below ``obj``, or None. A
+        tensor's own name may hold dots (flax WeightNorm's ``scales.kernel``)."""
+        parts = dotted.split(".")
+        for i in range(len(parts)):
+            rest = ".".join(parts[i:])
+            handle = self.tensors(obj).get(rest)
+            if handle is not None:
+                return obj, rest, handle
+            if i == len(parts) - 1:
+                return None
+            obj = self._child(obj, parts[i])
             if obj is None:
                 return None
-        handle = self.tensors(obj).get(last)
-        return None if handle is None else (obj, last, handle)
+        return None
 
     def _child(self, obj: Any, name: str) -> Any:
         return dict(self.children(obj)).get(name)
@@ -121,8 +127,25 @@ class TorchAdapter(Adapter):
             handle.data = t.to(handle.device).clone()
 
 
+class _DictEntry:
+    """An array held in a module's dict attribute under a path key (nnx.WeightNorm's
+    ``scales[("kernel",)]``), read and written like an nnx.Variable."""
+
+    def __init__(self, table: dict, key: tuple[str, ...]):
+        self.table, self.key = table, key
+
+    def get_value(self) -> Any:
+        return self.table[self.key]
+
+    def set_value(self, value: Any) -> None:
+        self.table[self.key] = value
+
+
 class FlaxNnxAdapter(Adapter):
     framework = "flax_nnx"
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[int, tuple[str, ...]], _DictEntry] = {}
 
     def is_module(self, obj: Any) -> bool:
         from flax import nnx
@@ -151,11 +174,26 @@ class FlaxNnxAdapter(Adapter):
         if isinstance(obj, list | tuple | nnx.List):
             return {}
         skip = (nnx.RngState, nnx.Cache, nnx.Intermediate)
-        return {
+        out = {
             k: v
             for k, v in vars(obj).items()
             if isinstance(v, nnx.Variable) and not isinstance(v, skip) and not k.startswith("_")
         }
+        for k, v in vars(obj).items():
+            if not k.startswith("_") and isinstance(v, dict):
+                out.update(self._dict_entries(k, v))
+        return out
+
+    def _dict_entries(self, attr: str, table: dict) -> dict[str, _DictEntry]:
+        import jax
+
+        out = {}
+        for key, value in table.items():
+            if isinstance(key, tuple) and all(isinstance(p, str) for p in key) and isinstance(value, jax.Array):
+                # One handle per entry, so a walk sees the same tensor each time.
+                entry = self._entries.setdefault((id(table), key), _DictEntry(table, key))
+                out[".".join((attr, *key))] = entry
+        return out
 
     def to_numpy(self, handle: Any) -> np.ndarray:
         return np.asarray(handle.get_value())

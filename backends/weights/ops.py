@@ -12,6 +12,7 @@ this file and the plan into a standalone script). The nodes:
 ``["combine", name, [e...]]``             several hub tensors into one (``COMBINE``)
 ``["uncombine", name, i, n, e]``          the i-th of n hub tensors back from a combined one
 ``["weight_norm", dim, g, v]``            g * v / ||v|| with the norm over all axes but dim
+``["norm", dim, keepdims, e]``            ||e|| over all axes but dim (the g of a weight e)
 
 This module imports nothing from switcheroo; keep it that way.
 """
@@ -113,6 +114,12 @@ def _weight_norm(g: np.ndarray, v: np.ndarray, dim: int) -> np.ndarray:
     return (wide * (g.astype(wide.dtype) / norm)).astype(v.dtype)
 
 
+def _norm(w: np.ndarray, dim: int, keepdims: bool) -> np.ndarray:
+    axes = tuple(i for i in range(w.ndim) if i != dim % w.ndim)
+    wide = w.astype(np.promote_types(w.dtype, np.float32))
+    return np.sqrt(np.sum(wide * wide, axis=axes, keepdims=keepdims)).astype(w.dtype)
+
+
 def evaluate(expr: Expr, load: Callable[[str], np.ndarray]) -> np.ndarray:
     """The value of ``expr``, reading source tensors through ``load(key)``."""
     tag = expr[0]
@@ -135,6 +142,9 @@ def evaluate(expr: Expr, load: Callable[[str], np.ndarray]) -> np.ndarray:
     if tag == "weight_norm":
         _, dim, g, v = expr
         return _weight_norm(evaluate(g, load), evaluate(v, load), dim)
+    if tag == "norm":
+        _, dim, keepdims, sub = expr
+        return _norm(evaluate(sub, load), dim, keepdims)
     raise ValueError(f"unknown plan node {tag!r}")
 
 
@@ -174,6 +184,10 @@ def infer(
         return infer(expr[1], meta)
     if tag == "weight_norm":
         return infer(expr[3], meta)
+    if tag == "norm":
+        shape, dtype = infer(expr[3], meta)
+        dim, keepdims = expr[1] % len(shape), expr[2]
+        return tuple(d if i == dim else 1 for i, d in enumerate(shape) if keepdims or i == dim), dtype
     if tag == "chunk":
         (shape, dtype), axis, n = infer(expr[4], meta), expr[1], expr[2]
         return shape[:axis] + (shape[axis] // n,) + shape[axis + 1 :], dtype

@@ -11,7 +11,7 @@ from typing import Any
 
 from switcheroo.backends.weights.plan import Move, Plan, hub_exprs, param_expr, simplify
 from switcheroo.backends.weights.report import Report
-from switcheroo.backends.weights.rules import FrameworkRules, LayerForm, load_rules
+from switcheroo.backends.weights.rules import FrameworkRules, LayerForm, WeightNormRule, load_rules
 from switcheroo.backends.weights.tree import LayerNode
 
 
@@ -35,10 +35,13 @@ def build_plan(
     dst_nodes: list[LayerNode],
     src_rules: FrameworkRules,
     shape_of: Any = None,
+    dst_weight_norm: tuple[WeightNormRule, ...] = (),
 ) -> tuple[Plan, Report]:
     """The plan copying ``src_nodes`` into ``dst_nodes``, and what it leaves out.
 
-    ``shape_of(handle)`` gives a live destination tensor's shape (None: virtual).
+    ``shape_of(handle)`` gives a live destination tensor's shape (None: virtual);
+    ``dst_weight_norm`` the destination's weight-normalisation rules (its g and v are
+    written from a plain weight).
     """
     plan, report = Plan(), Report()
     by_path = {n.hub_path: n for n in src_nodes}
@@ -61,7 +64,7 @@ def build_plan(
                 f"destination is {dst.spec or type(dst.obj).__name__}"
             )
         else:
-            _pair_layer(src, dst, src_rules, plan, report, shape_of)
+            _pair_layer(src, dst, src_rules, plan, report, shape_of, dst_weight_norm)
     for src in src_nodes:
         if src.hub_path not in used:
             report.unexpected += [src.key(p.lstrip("?")) for p in _offered(src)]
@@ -93,6 +96,7 @@ def _pair_layer(
     plan: Plan,
     report: Report,
     shape_of: Any,
+    dst_weight_norm: tuple[WeightNormRule, ...] = (),
 ) -> None:
     sform, dform = src.form, dst.form
     assert sform is not None and dform is not None
@@ -116,6 +120,18 @@ def _pair_layer(
             continue
         consumed.update(rule.hub)
         plan.moves.append(Move(dst.key(pname), simplify(e), pname, dst))
+    for wn in dst_weight_norm:
+        # A weight-normalised destination: v <- the weight, g <- its norm.
+        rule = dform.params.get(wn.into)
+        if rule is None or wn.g not in dst.tensors or wn.v not in dst.tensors:
+            continue
+        e = param_expr(rule, hub, attrs, None)
+        if e is None:
+            continue
+        consumed.update(rule.hub)
+        if wn.v != wn.into:
+            plan.moves.append(Move(dst.key(wn.v), simplify(e), wn.v, dst))
+        plan.moves.append(Move(dst.key(wn.g), ["norm", wn.dim, wn.keepdims, simplify(e)], wn.g, dst))
     report.missing += [dst.key(p[1:]) for p in dst.tensors if p.startswith("?")]
     named = {h for r in dform.params.values() for h in r.hub}
     for h, ks in sources.items():

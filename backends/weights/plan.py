@@ -46,7 +46,7 @@ def hub_exprs(
     """
     leaf: dict[str, Expr] = {p: _load(k) for p, k in keys.items()}
     for wn in weight_norm:
-        if wn.g in leaf and wn.v in leaf and wn.into not in leaf:
+        if wn.g in leaf and wn.v in leaf and (wn.into not in leaf or wn.into == wn.v):
             leaf[wn.into] = ["weight_norm", wn.dim, leaf.pop(wn.g), leaf.pop(wn.v)]
     # Undo each parameter's ops, then group pieces by the (hub names, combine) they form.
     groups: dict[tuple[tuple[str, ...], str | None], dict[int | None, tuple[Expr, Any]]] = {}

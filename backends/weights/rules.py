@@ -142,12 +142,15 @@ class Container(_Strict):
 
 
 class WeightNormRule(_Strict):
-    """Weight normalisation parameters folded into a plain weight when read."""
+    """Weight normalisation parameters folded into a plain weight when read, and split
+    from one when written (g = ||weight|| over all axes but ``dim``, v = weight). ``into``
+    may name ``v`` itself (flax's WeightNorm keeps v as the wrapped layer's kernel)."""
 
     g: str
     v: str
     into: str
     dim: int = 0
+    keepdims: bool = True  # g keeps the reduced axes as ones (torch's [out, 1])
 
 
 class FrameworkRules(_Strict):

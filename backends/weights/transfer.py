@@ -26,10 +26,11 @@ def live_plan(
 ) -> tuple[Plan, Report, list[LayerNode], Adapter, Adapter]:
     """Walk both models and pair their layers."""
     src_rules, src_ad, src_idx = framework_view(src)
-    _, dst_ad, dst_idx = framework_view(dst)
+    dst_rules, dst_ad, dst_idx = framework_view(dst)
     src_nodes = walk(src_model, src_idx)
     dst_nodes = walk(dst_model, dst_idx)
-    plan, report = build_plan(src_nodes, dst_nodes, src_rules, shape_of=dst_ad.shape)
+    plan, report = build_plan(src_nodes, dst_nodes, src_rules, shape_of=dst_ad.shape,
+                              dst_weight_norm=dst_rules.weight_norm)
     return plan, report, src_nodes, src_ad, dst_ad
 
 

@@ -186,7 +186,7 @@ def _is_stacked(obj: Any, stack: Stack) -> bool:
 
 def _stacked_nodes(obj, hub, fw, hit, index: ClassIndex, conts: tuple) -> list[LayerNode]:
     """One node per (layer, direction) of a stacked class, as if each were a layer of its
-    own in a list (``<layer>``) of bidirectional pairs (``forward``/``backward``)."""
+    own in a sequence (``<layer>``) of bidirectional pairs (``forward``/``backward``)."""
     spec, form = hit
     stack = form.stack
     assert stack is not None
@@ -196,7 +196,7 @@ def _stacked_nodes(obj, hub, fw, hit, index: ClassIndex, conts: tuple) -> list[L
     for layer in range(layers):
         path, kinds = hub, conts
         if layers > 1:
-            path, kinds = (*path, str(layer)), (*kinds, (len(path), "List"))
+            path, kinds = (*path, str(layer)), (*kinds, (len(path), "Sequential"))
         if both:
             kinds = (*kinds, (len(path), "Bidirectional"))
         for backward in (False, True) if both else (False,):

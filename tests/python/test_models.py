@@ -47,17 +47,10 @@ CASES = {
 }
 TARGETS = ["flax_nnx", "jax", "keras", "tensorflow", "mlx"]
 # Known gaps, each with its reason (they are conversions still to build, not tolerances).
-_GRU_FLAX = ("nnx.GRUCell has no hidden bias of the candidate gate (b_hn inside r * (W_hn h + b_hn)); torch's GRU "
-             "has one, so switcheroo.weights refuses a non-zero b_hn (a custom cell would be needed)")
 _WEIGHT_NORM = ("torch.nn.utils.parametrizations.weight_norm (hub WeightNorm) has no Keras or MLX layer: the "
                 "call stays torch, marked unmapped")
-_WEIGHT_NORM_FLAX = ("weight_norm converts to nnx.WeightNorm(nnx.Linear(...)), but switcheroo.weights has no rule for "
-                     "flax.nnx.WeightNorm yet (layer_instance.kernel <- v transposed, scale <- g; the torch side is "
-                     "folded into a plain weight on read, so the rule must split it: kernel <- W, scale <- ||W|| per output)")
 GAPS = {
-    **{("gru", t): _GRU_FLAX for t in ("flax_nnx", "jax")},
     **{("weight_norm", t): _WEIGHT_NORM for t in ("keras", "tensorflow", "mlx")},
-    **{("weight_norm", t): _WEIGHT_NORM_FLAX for t in ("flax_nnx", "jax")},
     **{("branch", t): "switcheroo.weights pairs no layers of a keras.Model whose layers are only called "
                       "inside an if (unbuilt branch layers): the weights side must build them first"
        for t in ("keras", "tensorflow")},

@@ -120,8 +120,42 @@ def test_elementwise_kernels_are_raised(arch):
     fns = {f.sym_name.data: f for f in module.walk()
            if isinstance(f, func.FuncOp) and "sass.idiom" in f.attributes
            and f.parent_op().attributes.get("sass.lifted")}  # fmt: skip
-    for name in ("gemm_naive", "conv2d_3x3", "reduce_sum", "softmax_row", "dot_warp"):
+    for name in ("gemm_naive", "conv2d_3x3", "reduce_sum", "softmax_row"):
         assert fns[name].attributes["sass.idiom"].data.startswith("none: ")
+    assert fns["dot_warp"].attributes["sass.idiom"].data == "warp-dot"
+
+
+WARP_DOT = {"numpy": "p2[0] += np.sum((p0[:m].astype(np.float64) * p1[:m].astype(np.float64)))",
+            "torch": "p2[0] += torch.sum((p0[:m].double() * p1[:m].double()))"}  # fmt: skip
+
+
+@pytest.mark.parametrize("arch", ["80", "90", "100", "120"])
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_warp_dot_is_raised(arch, framework):
+    """dot_warp (grid-stride loop, shfl.down tree, lane-0 atomicAdd) prints as one sum."""
+    src = emit_python(lifted(arch), framework)
+    body = src.split("def dot_warp(", 1)[1].split("\ndef ", 1)[0]
+    assert WARP_DOT[framework] in body and "while True" not in body, body
+
+
+def test_warp_dot_launches_and_bounds():
+    """The raised dot product against the emulation and the reference: grids smaller
+    than the problem (grid-stride), one block, n = 0 and n < 0 (out unchanged), and
+    blocks that are not whole warps (outside the proof: the emulation runs)."""
+    ns = decompiled("90", "numpy")
+    rng = np.random.default_rng(3)
+    a16, b16 = (rng.standard_normal(3000).astype(np.float16) for _ in range(2))
+    for n, grid, block in ((3000, 2, 64), (3000, 1, 32), (1, 5, 256), (0, 2, 64),
+                           (-7, 2, 64), (2500, 3, 100)):  # fmt: skip
+        out, sim = np.full(1, 0.25, np.float32), np.full(1, 0.25, np.float32)
+        ns["dot_warp"](a16, b16, out, n, grid=grid, block=block)
+        ns["_dot_warp_simt"](a16, b16, sim, n, grid=grid, block=block)
+        k = max(n, 0)
+        ref = 0.25 + (a16[:k].astype(np.float64) * b16[:k].astype(np.float64)).sum()
+        np.testing.assert_allclose(out, [ref], rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(sim, [ref], rtol=1e-5, atol=1e-4)
+    src = emit_python(lifted("90"), "numpy").split("def dot_warp(", 1)[1]
+    assert "_b[0] % 32 != 0" in src.split("\n    m = ", 1)[0]  # block=100 took the emulation
 
 
 def test_raised_elementwise_bounds_and_2d_launch():
@@ -160,6 +194,11 @@ def test_jax_returns_written_arrays():
     a = np.linspace(-1, 1, 300, dtype=np.float32)
     (y,) = ns["relu"](jnp.asarray(a), jnp.zeros(300, jnp.float32), 300, grid=2, block=256)
     np.testing.assert_allclose(np.asarray(y), np.maximum(a, 0), **TOL)
+    a16 = np.linspace(-2, 2, 500).astype(np.float16)
+    (out,) = ns["dot_warp"](jnp.asarray(a16), jnp.asarray(a16[::-1].copy()),
+                            jnp.ones(1, jnp.float32), 500, grid=2, block=64)  # fmt: skip
+    ref = 1 + (a16.astype(np.float64) * a16[::-1].astype(np.float64)).sum()
+    np.testing.assert_allclose(np.asarray(out), [ref], rtol=1e-5, atol=1e-4)
 
 
 def _lift_params():

@@ -78,7 +78,7 @@ builtin.module attributes {sass.arch = "sm_80"} {
 // CHECK:      func.func @dot_warp()
 // CHECK-SAME: sass.idiom = "warp-dot"
 // CHECK:      builtin.module attributes {sass.raised} {
-// CHECK-NEXT:   func.func @dot_warp(%0 : tensor<?xf16>, %1 : tensor<?xf16>, %2 : tensor<?xf32>, %3 : i32)
+// CHECK-NEXT:   func.func @dot_warp(%0: tensor<?xf16>, %1: tensor<?xf16>, %2: tensor<?xf32>, %3: i32)
 // CHECK-SAME:   sass.idiom = "warp-dot", sass.launch = "1d-whole-warps"
 // CHECK-NEXT:     %4 = arith.constant 0 : i32
 // CHECK-NEXT:     %5 = arith.maxsi %3, %4 : i32

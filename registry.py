@@ -90,7 +90,7 @@ TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         "unroll-inplace{{source={src} framework={dst}}},"
         "raise-fw-to-hub{{framework={src}}},expand-loss-reduction{{framework={dst}}},"
         "bind-optimizer{{framework={dst}}},rewrite-train-step{{framework={dst} source={src}}},"
-        "legalize-for-target{{framework={dst}}},convert-layouts{{framework={dst}}},adapt-layer-calls{{source={src} framework={dst}}},"
+        "legalize-for-target{{framework={dst}}},convert-layouts{{framework={dst}{layout}}},adapt-layer-calls{{source={src} framework={dst}}},"
         "lower-hub-to-fw{{framework={dst}}},thread-rng{{source={src} framework={dst}}},"
         "thread-module-state{{source={src} framework={dst}}},"
         "scan-leftovers{{source={src} framework={dst}}}",
@@ -125,10 +125,12 @@ def __getattr__(attr: str) -> Universe:
     raise AttributeError(attr)
 
 
-def translation(src: str, dst: str, input_shapes: str = "", function: str = "") -> tuple[str, str, str] | None:
+def translation(src: str, dst: str, input_shapes: str = "", function: str = "",
+                layout: str = "source") -> tuple[str, str, str] | None:
     """The (frontend, pipeline, target) for ``--from src --to dst``, or None.
     ``input_shapes`` (``8x16`` or ``8x16,8x4``) feeds pipelines that need static shapes;
-    ``function`` names the module-level function to lower (plain JAX code)."""
+    ``function`` names the module-level function to lower (plain JAX code); ``layout``
+    ``native`` makes a converted model take and return the target's own layout."""
     kind = {k: "framework" for k in FRAMEWORKS}
     for key in ((src, dst), (kind.get(src, src), dst), (src, kind.get(dst, dst)),
                 (kind.get(src, src), kind.get(dst, dst))):
@@ -138,5 +140,6 @@ def translation(src: str, dst: str, input_shapes: str = "", function: str = "") 
             quoted = ",".join(f'"{s}"' for s in input_shapes.split(",") if s)
             shapes = f" input-shapes={quoted}" if quoted else ""
             shapes += f' function="{function}"' if function else ""
-            return front, pipeline.format(src=src, dst=dst, input_shapes=shapes), target
+            native = " layout=native" if layout == "native" else ""
+            return front, pipeline.format(src=src, dst=dst, input_shapes=shapes, layout=native), target
     return None

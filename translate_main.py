@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="static input shapes for --to stablehlo: 8x16, or 8x16,8x4 for two inputs")
     p.add_argument("--function", default="", metavar="NAME",
                    help="--to stablehlo from plain functions: the one to lower (default: the first public)")
+    p.add_argument("--layout", choices=("source", "native"), default="source",
+                   help="tensor layout of the converted model's inputs and outputs: the source's "
+                        "(transposes at the layers that need it), or the target's own (NHWC images)")
     return p
 
 
@@ -51,13 +54,14 @@ class Translator:
     dump_dir: str | None = None
     input_shapes: str = ""
     function: str = ""
+    layout: str = "source"
 
     def __post_init__(self) -> None:
         known = (*FRAMEWORKS, *FORMATS)
         for flag, key in (("--from", self.src), ("--to", self.dst)):
             if key not in known:
                 fail(f"error: unknown {flag} {key!r}; expected one of: {', '.join(known)}")
-        found = translation(self.src, self.dst, self.input_shapes, self.function)
+        found = translation(self.src, self.dst, self.input_shapes, self.function, self.layout)
         if found is None:
             fail(f"error: no translation from {self.src} to {self.dst} (see --list)")
         self.frontend, self.pipeline, self.target = found
@@ -158,7 +162,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             return
         if not args.src or not args.dst:
             fail("error: --from and --to are required")
-        tr = Translator(args.src, args.dst, args.passes, args.dump_ir_after_all, args.input_shape, args.function)
+        tr = Translator(args.src, args.dst, args.passes, args.dump_ir_after_all, args.input_shape, args.function,
+                        args.layout)
         if args.print_pipeline:
             print(tr.pipeline)
             return

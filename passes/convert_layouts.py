@@ -28,6 +28,7 @@ from xdsl.pattern_rewriter import (
 from switcheroo.dialects import hub
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import parse_layout
+from switcheroo.passes import native_layout
 from switcheroo.passes.container_layouts import CONTAINERS, container_layout
 from switcheroo.passes.fw_common import _NO_VALUE, const_value, make_const, target_variant
 
@@ -118,7 +119,14 @@ class ConvertLayouts(ModulePass):
 
     name = "convert-layouts"
     framework: str = "flax_nnx"
+    # "source": the converted model takes what the source took; "native": the target's
+    # own layout (see passes/native_layout.py).
+    layout: str = "source"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         PatternRewriteWalker(WrapLayerLayouts(self.framework), apply_recursively=False).rewrite_module(op)
+        if self.layout == "native":
+            native_layout.native_inputs(op, permute, perm_of, ELEMENTWISE)
         PatternRewriteWalker(FoldPermutations()).rewrite_module(op)
+        if self.layout == "native":
+            native_layout.native_results(op, perm_of)

@@ -14,15 +14,14 @@ import io
 import tokenize
 from dataclasses import dataclass
 
-from xdsl.context import Context
-from xdsl.dialects import builtin
-from xdsl.ir import Operation
-from xdsl.passes import ModulePass
-
 from switcheroo.dialects import fw, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
 from switcheroo.passes.fw_common import chain
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
 
 
 def _owned_by(module: str, prefixes: list[str]) -> bool:
@@ -43,10 +42,9 @@ def import_bindings(code: str, prefixes: list[str]) -> dict[str, str]:
             for a in node.names:
                 if _owned_by(a.name, prefixes):
                     out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            if _owned_by(node.module, prefixes):
-                for a in node.names:
-                    out[a.asname or a.name] = f"{node.module}.{a.name}"
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level and _owned_by(node.module, prefixes):
+            for a in node.names:
+                out[a.asname or a.name] = f"{node.module}.{a.name}"
     return out
 
 
@@ -110,9 +108,7 @@ class ScanLeftovers(ModulePass):
                 add_diagnostic(module, loc, "warning", f"{o.api.data} from {self.source} left in the output")
             return
         texts: list[str] = []
-        if isinstance(o, pysrc.OpaqueStmtOp) and (o.kind is None or o.kind.data != "import"):
-            texts.append(o.code.data)
-        elif isinstance(o, pysrc.OpaqueExprOp):
+        if isinstance(o, pysrc.OpaqueStmtOp) and (o.kind is None or o.kind.data != "import") or isinstance(o, pysrc.OpaqueExprOp):
             texts.append(o.code.data)
         elif isinstance(o, pysrc.FuncOp):
             texts.extend(p.data for p in o.params.data)

@@ -20,16 +20,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from switcheroo.dialects import fw, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.passes.fw_common import OBJ, chain, make_const, target_variant
+from switcheroo.passes.thread_module_state import add_keyword_param
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
-
-from switcheroo.dialects import fw, pysrc
-from switcheroo.ontology.loader import load_ontology
-from switcheroo.passes.fw_common import OBJ, chain, make_const, target_variant
-from switcheroo.passes.thread_module_state import add_keyword_param
 
 PLUGIN = "thread_rng"
 
@@ -247,8 +246,8 @@ class _Threader:
         return _Scope(taken=taken)
 
     @staticmethod
-    def _is_module(cls: pysrc.ClassOp, traits) -> bool:
-        return any(isinstance(b.owner, fw.RefOp) and b.owner.api.data == traits.module_base for b in cls.bases)
+    def _is_module(klass: pysrc.ClassOp, traits) -> bool:
+        return any(isinstance(b.owner, fw.RefOp) and b.owner.api.data == traits.module_base for b in klass.bases)
 
     @staticmethod
     def _keep_rngs(init: pysrc.FuncOp) -> None:

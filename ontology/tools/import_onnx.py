@@ -106,7 +106,8 @@ def _spec_of(schema: Any, name: str) -> dict[str, Any]:
             arg["description"] = _first_sentence(i.description)
         std_args.append(arg)
     taken = {a["name"] for a in std_args}
-    for attr_name in sorted(schema.attributes):
+    # Required attributes first, as in a Python signature (RandomNormal(shape, dtype=1, ...)).
+    for attr_name in sorted(schema.attributes, key=lambda a: (_attr_default(schema.attributes[a])[0], a)):
         attr = schema.attributes[attr_name]
         arg_name = snake(attr_name)
         if arg_name in taken:

@@ -51,8 +51,9 @@ _WEIGHT_NORM = ("torch.nn.utils.parametrizations.weight_norm (hub WeightNorm) ha
                 "call stays torch, marked unmapped")
 GAPS = {
     **{("weight_norm", t): _WEIGHT_NORM for t in ("keras", "tensorflow", "mlx")},
-    **{("branch", t): "switcheroo.weights pairs no layers of a keras.Model whose layers are only called "
-                      "inside an if (unbuilt branch layers): the weights side must build them first"
+    **{("branch", t): "Keras builds a layer on its first call, so the layer of the untaken branch has no "
+                      "weights to pair; the conversion should build it as a Keras user does "
+                      "(self.neg.build((None, d_in)), the shape from the source's in_features)"
        for t in ("keras", "tensorflow")},
 }
 _IMPORT = {"flax_nnx": "flax.nnx", "jax": "flax.nnx", "keras": "keras", "tensorflow": "tensorflow", "mlx": "mlx.core"}

@@ -91,12 +91,11 @@ def test_manual_seed_makes_the_key(jax_draws):
     np.testing.assert_array_equal(first, again)
 
 
-def test_distributions_match_torch(jax_draws):
+def test_distributions_match_torch(jax_draws, tmp_path):
     import jax
 
     _, mod = jax_draws
-    ref = import_code(DRAWS, jax_draws[1].__spec__.origin and __import__("pathlib").Path(
-        jax_draws[1].__spec__.origin).parent, "rng_draws_torch")
+    ref = import_code(DRAWS, tmp_path, "rng_draws_torch")
     n = 200_000
     torch.manual_seed(0)
     tn, tu = (t.numpy() for t in ref.draws(n))

@@ -137,6 +137,9 @@ class CallForm(_Strict):
 
     returns: Any
     inject: dict[str, Any] = Field(default_factory=dict)
+    # Results given without one of the hub's axes (nnx.RNN's carry has no leading layer
+    # axis, unlike h_n): result name -> the axis the hub value has in addition (only 0).
+    expand_dims: dict[str, int] = Field(default_factory=dict)
 
 
 class CallProtocol(_Strict):

@@ -238,22 +238,70 @@ def _subscripts(value: SSAValue, path: Path, before: Operation) -> SSAValue:
     return value
 
 
-def rewrite_uses(old: SSAValue, new: SSAValue, uses: list[Use], form: CallForm) -> None:
+def axis_change(name: Any, src: CallForm, dst: CallForm) -> int | None:
+    """How a result's value must be indexed to read as the source's: ``None`` to add the
+    axis the target lacks (``h[None]``), ``0`` to drop it (``h[0]``); -1 for no change."""
+    if not isinstance(name, str) or src.expand_dims.get(name) == dst.expand_dims.get(name):
+        return -1
+    for axis in (src.expand_dims.get(name), dst.expand_dims.get(name)):
+        if axis not in (None, 0):
+            raise CannotAdapt(f"{name} differs in axis {axis}; only a leading axis is re-indexed")
+    return 0 if name in src.expand_dims else None
+
+
+def _reindexed(value: SSAValue, index: int | None, before: Operation) -> SSAValue:
+    block = before.parent_block()
+    assert block is not None
+    idx = make_const(index)
+    sub = pysrc.SubscriptOp.create(operands=[value, idx[-1].results[0]], result_types=[value.type])
+    block.insert_ops_before([*idx, sub], before)
+    return sub.results[0]
+
+
+def check_axes(uses: list[Use], src: CallForm, dst: CallForm) -> None:
+    """Refuse what cannot be re-indexed: a sub-structure used whole holding such a
+    result, or an unpacked one bound to something other than a plain name."""
+    for u in uses:
+        pairs = u.unpack if u.unpack is not None else [(u.node, None)]
+        for node, text in pairs:
+            changed = [n for n in names_in(node) if axis_change(n, src, dst) != -1]
+            if changed and (isinstance(node, list) or (text is not None and not text.isidentifier())):
+                raise CannotAdapt(f"{', '.join(changed)} would need its leading axis changed where it is used whole")
+
+
+def rewrite_uses(old: SSAValue, new: SSAValue, uses: list[Use], form: CallForm, src: CallForm) -> None:
     for u in uses:
         if u.unpack is not None:
             bound = {_key(node): text for node, text in u.unpack}
             u.op.properties["target"] = StringAttr(_spell_target(form.returns, bound))
             u.op.operands = [new if o is old else o for o in u.op.operands]
+            block = u.op.parent_block()
+            assert block is not None
+            last: Operation = u.op
+            for node, text in u.unpack:
+                if (index := axis_change(node, src, form)) == -1:
+                    continue
+                # out, (h, c) = torch's; (c, h), out = flax's: then h = h[None].
+                name = pysrc.NameOp.create(properties={"id": StringAttr(text)}, result_types=[OBJ])
+                idx = make_const(index)
+                sub = pysrc.SubscriptOp.create(operands=[name.results[0], idx[-1].results[0]], result_types=[OBJ])
+                fix = pysrc.AssignOp.create(operands=[sub.results[0]], properties={"target": StringAttr(text)})
+                block.insert_ops_after([name, *idx, sub, fix], last)
+                last = fix
             continue
         where = path_of(form.returns, u.node)
         assert where is not None  # choose_form checked it
         if u.path:  # a subscript of the result: re-index, or drop it
             value = _subscripts(new, where, u.op)
+            if (index := axis_change(u.node, src, form)) != -1:
+                value = _reindexed(value, index, u.op)
             u.op.results[0].replace_all_uses_with(value)
             u.op.detach()
             u.op.erase()
         else:
             value = _subscripts(new, where, u.op)
+            if (index := axis_change(u.node, src, form)) != -1:
+                value = _reindexed(value, index, u.op)
             u.op.operands = [value if o is old else o for o in u.op.operands]
 
 
@@ -281,6 +329,7 @@ def adapt(apply: hub.ApplyOp, source: str, framework: str) -> None:
     uses = uses_of(apply.res[0], src_form.returns)
     need = needed(uses)
     form = choose_form(forms(call, dst), uses, need)
+    check_axes(uses, src_form, form)
     arg_names, operands = spell_call_args(call, dst, bound, need, framework)
     injected: list[Operation] = []
     for k, v in form.inject.items():
@@ -295,7 +344,7 @@ def adapt(apply: hub.ApplyOp, source: str, framework: str) -> None:
     block = apply.parent_block()
     assert block is not None
     block.insert_ops_before([*injected, new], apply)
-    rewrite_uses(apply.res[0], new.res[0], uses, form)
+    rewrite_uses(apply.res[0], new.res[0], uses, form, src_form)
     apply.res[0].replace_all_uses_with(new.res[0])
     apply.detach()
     apply.erase()

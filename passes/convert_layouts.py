@@ -125,8 +125,7 @@ class ConvertLayouts(ModulePass):
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         PatternRewriteWalker(WrapLayerLayouts(self.framework), apply_recursively=False).rewrite_module(op)
-        if self.layout == "native":
-            native_layout.native_inputs(op, permute, perm_of, ELEMENTWISE)
+        made = native_layout.native_inputs(op, permute, perm_of, ELEMENTWISE) if self.layout == "native" else set()
         PatternRewriteWalker(FoldPermutations()).rewrite_module(op)
         if self.layout == "native":
-            native_layout.native_results(op, perm_of)
+            native_layout.native_results(op, perm_of, made)

@@ -26,7 +26,7 @@ from xdsl.pattern_rewriter import (
 
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
-from switcheroo.passes import compose_lowering, layer_build, layer_plugins, layer_scaffold
+from switcheroo.passes import compose_lowering, layer_build, layer_plugins, layer_scaffold, value_plugins
 from switcheroo.passes.fw_common import (
     OBJ, _NO_VALUE, const_value, make_const, positional_only, positional_order, target_variant,
     values_equal,
@@ -127,6 +127,10 @@ def build_call(
             shown = f"{n}={given!r}" if given is not _NO_VALUE else f"a non-literal {n}"
             raise Unlowerable(f"{shown} has no {framework} equivalent")
         values.pop(n, None)
+    try:
+        new_ops.extend(value_plugins.lower_values(variant, values))  # torch pad, tf split, momentum
+    except value_plugins.ValueRefusal as e:
+        raise Unlowerable(str(e)) from e
     if "kernel_size_tuple" in variant.requires_plugin and variant.layout_map and "input" in variant.layout_map.args:
         # nn.Conv2d(1, 32, 3) -> nnx.Conv(1, 32, kernel_size=(3, 3)): one entry per spatial dim.
         rank = len(variant.layout_map.args["input"].partition("->")[0]) - 2

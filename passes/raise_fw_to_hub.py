@@ -29,7 +29,7 @@ from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant, parse_layout
 from switcheroo.passes.layer_rank import rerank, rerank_members
 from switcheroo.passes.raise_partials import raise_partials
-from switcheroo.passes import layer_build, layer_scaffold
+from switcheroo.passes import layer_build, layer_scaffold, value_plugins
 from switcheroo.passes.fw_common import OBJ, chain, const_value, is_const, make_const, positional_order, values_equal
 
 
@@ -153,6 +153,10 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
         raise Unmappable(f"{call.api.data}: argument {kw!r} has no hub equivalent in spec {spec.operation!r}")
     if "split_size_to_sections" in variant.requires_plugin and "indices_or_sections" in names:
         split_size_to_sections(call, names, values, new_ops)
+    try:
+        value_plugins.raise_values(call.api.data, variant, names, values, new_ops)  # torch pad, tf split
+    except value_plugins.ValueRefusal as e:
+        raise Unmappable(f"{call.api.data}: {e}") from e
     for i, (n, v) in enumerate(zip(names, values)):
         rev = _reverse_value(variant, n, v)
         if rev:
@@ -174,8 +178,8 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
 
 def split_size_to_sections(call: fw.CallOp, names: list[str], values: list[SSAValue],
                            new_ops: list[Operation]) -> None:
-    """torch.split(x, size, dim) -> split(x, x.shape[dim] // size, axis=dim); a list of
-    sizes -> the split indices (numpy's and the hub's meaning)."""
+    """torch.split(x, size, dim) -> split(x, list(range(size, x.shape[dim], size)), axis=dim);
+    a list of sizes -> the split indices (numpy's and the hub's meaning)."""
     i = names.index("indices_or_sections")
     x = values[names.index("x")]
     size, owner = const_value(values[i]), values[i].owner
@@ -187,11 +191,20 @@ def split_size_to_sections(call: fw.CallOp, names: list[str], values: list[SSAVa
         axis = values[names.index("axis")] if "axis" in names else make_const(0)[-1].results[0]
         if axis.owner is not None and axis.owner.parent is None:
             new_ops.append(axis.owner)
+        # Pieces of `size` and a smaller last one: the indices size, 2 * size, ... below
+        # the axis length (equal sections would be wrong where size does not divide it).
+        from switcheroo.passes.compose_lowering import _plain
+        if not (_plain(x) and _plain(values[i])):
+            raise Unmappable(f"{call.api.data}: the split tensor or size is an expression that would be "
+                             "evaluated twice; assign it to a name first")
         shape = pysrc.AttrOp.create(operands=[x], properties={"attr": StringAttr("shape")}, result_types=[OBJ])
         dim = pysrc.SubscriptOp.create(operands=[shape.results[0], axis], result_types=[OBJ])
-        count = pysrc.BinOp.create(operands=[dim.results[0], values[i]], properties={"operator": StringAttr("//")},
-                                   result_types=[OBJ])
-        ops = [shape, dim, count]
+        names_ = [pysrc.NameOp.create(properties={"id": StringAttr(f)}, result_types=[OBJ]) for f in ("range", "list")]
+        rng = pysrc.CallOp.create(operands=[names_[0].results[0], values[i], dim.results[0], values[i]],
+                                  properties={"arg_names": ArrayAttr([StringAttr("")] * 3)}, result_types=[OBJ])
+        bounds = pysrc.CallOp.create(operands=[names_[1].results[0], rng.results[0]],
+                                     properties={"arg_names": ArrayAttr([StringAttr("")])}, result_types=[OBJ])
+        ops = [shape, dim, *names_, rng, bounds]
     else:
         raise Unmappable(f"{call.api.data}: split sizes must be an int expression or a list of ints")
     new_ops.extend(ops)

@@ -1,7 +1,9 @@
 """``sass-raise-idioms``: prove that a lifted kernel is a known idiom and raise it to hub ops.
 
 Implemented idioms: the **warp-reduced dot product** (``sass_warp_reduce.py``:
-grid-stride loop, ``__shfl_down_sync`` tree, lane-0 ``atomicAdd``) and the **elementwise
+grid-stride loop, ``__shfl_down_sync`` tree, lane-0 ``atomicAdd``), the **shared-memory
+block sum** (``sass_block_reduce.py``: halving tree between barriers, one ``atomicAdd``
+per block, proven by a symbolic lock-step evaluation per block size) and the **elementwise
 map** (``if (i < n) out[i] = f(a[i], b[i], s)`` with ``i = blockIdx.x * blockDim.x + threadIdx.x``). The proof is strict; any doubt
 leaves the kernel to the SIMT emulation:
 
@@ -47,6 +49,7 @@ from switcheroo.dialects.sass.lifted import ConstBankOp, LoadOp, ParamOp, StoreO
 from switcheroo.dialects.sass.raised import AssignPrefixOp, GridExtentOp, PrefixOp
 from switcheroo.passes import sass_affine as affine
 from switcheroo.passes.sass_recover_loops import find_loops, reachable
+from switcheroo.passes.sass_block_reduce import raise_block_reduce
 from switcheroo.passes.sass_warp_reduce import NoIdiom, raise_warp_dot
 
 RAISED_ATTR = "sass.raised"
@@ -272,6 +275,10 @@ def _warp_dot(fn: func.FuncOp) -> func.FuncOp:
     return raise_warp_dot(fn, _params(fn))
 
 
+def _block_reduce(fn: func.FuncOp) -> func.FuncOp:
+    return raise_block_reduce(fn, _params(fn))
+
+
 @dataclass(frozen=True)
 class SassRaiseIdioms(ModulePass):
     """Raise every lifted kernel that is proven to be an idiom into a func of hub ops,
@@ -288,7 +295,7 @@ class SassRaiseIdioms(ModulePass):
             if "sass.idiom" in fn.attributes or fn.parent_op().attributes.get(RAISED_ATTR):
                 continue
             reasons = []
-            for prove in (raise_elementwise, _warp_dot):
+            for prove in (raise_elementwise, _warp_dot, _block_reduce):
                 try:
                     raised.append(prove(fn))
                 except NoIdiom as why:

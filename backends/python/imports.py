@@ -22,6 +22,10 @@ def _dotted(node: cst.BaseExpression) -> str:
         return f"{_dotted(node.value)}.{node.attr.value}"
     return ""
 
+# Standard modules whose uses the converter writes and removes itself (layer_as_partial's
+# functools.partial): after a round trip nothing may read them any more.
+CONVERTER_HELPER_MODULES = frozenset({"functools"})
+
 
 @dataclass
 class ImportTable:
@@ -97,6 +101,12 @@ class ImportTable:
     def is_framework(self, module: str) -> bool:
         return any(module == p or module.startswith(p + ".") for p in self.framework_prefixes)
 
+    def is_prunable(self, module: str) -> bool:
+        """A framework import, or a standard module the converter's own rewrites spell
+        (``functools.partial`` for a layer a framework spells as a function): an import
+        of it that the output no longer reads is left out."""
+        return self.is_framework(module) or module in CONVERTER_HELPER_MODULES
+
 
 def prune_import(stmt: cst.BaseSmallStatement, table: ImportTable, used: set[str]) -> cst.BaseSmallStatement | None:
     """Drop the framework aliases of an import that the output no longer uses, and those
@@ -109,13 +119,13 @@ def prune_import(stmt: cst.BaseSmallStatement, table: ImportTable, used: set[str
         for a in stmt.names:
             mod = _dotted(a.name)
             local = a.asname.name.value if a.asname else mod.split(".")[0]
-            if not table.is_framework(mod) or local in used:
+            if not table.is_prunable(mod) or local in used:
                 keep.append(a)
     elif isinstance(stmt, cst.ImportFrom) and stmt.module is not None and not isinstance(stmt.names, cst.ImportStar):
         mod = _dotted(stmt.module)
         keep = [
             a for a in stmt.names
-            if not table.is_framework(mod) or stmt.relative
+            if not table.is_prunable(mod) or stmt.relative
             or (a.asname.name.value if a.asname else _dotted(a.name)) in used
         ]
     else:

@@ -4,9 +4,11 @@ One dispatch over the raised func's ops: ``sass.grid_extent`` -> the launch's th
 count along x, ``arith.minsi/maxsi`` -> ``min``/``max``, ``sass.prefix`` -> ``a[:m]``,
 hub ops -> the framework's API from the ontology (``+ - * /`` for the arithmetic ones),
 ``sass.assign_prefix`` -> the in-place write (jax: ``.at[:m].set``), ``sass.widen`` -> a
-float64 copy, ``sass.accumulate`` -> ``out[0] += v``. The function keeps the SIMT
+float64 copy, ``sass.accumulate`` -> ``out[0] += v``, ``arith.minui`` -> ``min`` of unsigned words.
+The function keeps the SIMT
 emulation (``_<name>_simt``) for launches the idiom's proof does not cover (the raised
-func's ``sass.launch``, default 1-D; ``frameworks.LAUNCH_FALLBACK``).
+func's ``sass.launch``, default 1-D, and ``sass.blocks``, the block sizes proven;
+``frameworks.LAUNCH_FALLBACK``).
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
             case arith.MinSIOp() | arith.MaxSIOp():
                 f = "min" if isinstance(op, arith.MinSIOp) else "max"
                 e = f"{f}(_i32({env[op.lhs]}), _i32({env[op.rhs]}))"
+            case arith.MinUIOp():
+                e = f"min(_u32({env[op.lhs]}), _u32({env[op.rhs]}))"
+            case arith.MuliOp():
+                e = f"({env[op.lhs]} * {env[op.rhs]})"
             case PrefixOp():
                 e = f"{env[op.array]}[:{env[op.count]}]"
             case hub.HubOp():
@@ -82,9 +88,10 @@ def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
             case _:
                 raise NotImplementedError(f"raised sass: no rendering for {op.name}")
         res = op.results[0]
-        if isinstance(op, arith.MaxSIOp):
+        counts = (arith.MaxSIOp, arith.MinUIOp)
+        if isinstance(op, counts):
             out = "m"  # the element count every prefix and the write use
-        if res.has_one_use() and not isinstance(op, arith.MaxSIOp):
+        if res.has_one_use() and not isinstance(op, counts):
             env[res] = e  # used once: inline, so the output reads as one expression
             continue
         env[res] = out
@@ -98,10 +105,12 @@ def emit_raised(fn: func.FuncOp, names: list[str], outs: list[str], framework: s
     name = fn.sym_name.data
     args = ", ".join(names)
     launch = fn.attributes["sass.launch"].data if "sass.launch" in fn.attributes else "1d"
+    blocks = tuple(b.value.data for b in fn.attributes["sass.blocks"].data) if (
+        "sass.blocks" in fn.attributes) else ()  # fmt: skip
     body = [f'"""Decompiled from SASS ({fn.attributes["sass.arch"].data}): '
             f'{fn.attributes["sass.idiom"].data} idiom, proven by sass-raise-idioms."""',
             "_g, _b = _dims(grid), _dims(block)",
-            f"if {LAUNCH_FALLBACK[launch]}:  # launches outside the proof",
+            f"if {LAUNCH_FALLBACK[launch].format(blocks=blocks)}:  # launches outside the proof",
             f"    return _{name}_simt({args}, grid=grid, block=block)",
             *raised_body(fn, names, framework)]  # fmt: skip
     if io["returns"]:

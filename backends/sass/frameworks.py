@@ -32,6 +32,8 @@ RAISED: dict[str, dict] = {
 LAUNCH_FALLBACK = {
     "1d": "_g[1] * _g[2] * _b[1] * _b[2] != 1",
     "1d-whole-warps": "_g[1] * _g[2] * _b[1] * _b[2] != 1 or _b[0] % 32 != 0",
+    # proven for the block sizes listed in the raised func's ``sass.blocks`` only
+    "1d-blocks": "_g[1] * _g[2] * _b[1] * _b[2] != 1 or _b[0] not in {blocks}",
 }
 
 # Hub ops every framework spells as a Python operator on arrays.

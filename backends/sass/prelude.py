@@ -149,6 +149,10 @@ def _i32(x):
     return int(np.int64(x).astype(np.int32))
 
 
+def _u32(x):
+    return int(np.int64(x).astype(np.uint32))
+
+
 def _unmapped(text):
     raise NotImplementedError(f"swc: unmapped SASS reached: {text}")
 '''

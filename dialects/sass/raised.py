@@ -8,9 +8,17 @@ write of a value into the first ``m`` elements of an output parameter.
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import I32, StringAttr, TensorType, f64, i32
+from xdsl.dialects.builtin import DYNAMIC_INDEX, I32, StringAttr, TensorType, f64, i32
 from xdsl.ir import Attribute, SSAValue
-from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, prop_def, result_def
+from xdsl.irdl import (
+    AttrSizedOperandSegments,
+    IRDLOperation,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    result_def,
+    var_operand_def,
+)
 from xdsl.traits import Pure
 from xdsl.irdl import traits_def
 from xdsl.utils.exceptions import VerifyException
@@ -94,4 +102,69 @@ class AccumulateOp(IRDLOperation):
         super().__init__(operands=[array, value])
 
 
-RAISED_OPS = (GridExtentOp, PrefixOp, AssignPrefixOp, WidenOp, AccumulateOp)
+@irdl_op_definition
+class BlockCountOp(IRDLOperation):
+    """``gridDim.d``: the blocks a launch has along dimension ``d``."""
+
+    name = "sass.block_count"
+    dim = prop_def(StringAttr)
+    res = result_def(I32)
+    traits = traits_def(Pure())
+    assembly_format = "$dim attr-dict `:` type($res)"
+
+    def __init__(self, dim: str = "z"):
+        super().__init__(properties={"dim": StringAttr(dim)}, result_types=[i32])
+
+    def verify_(self) -> None:
+        if self.dim.data not in ("x", "y", "z"):
+            raise VerifyException("sass.block_count: dim is x, y or z")
+
+
+@irdl_op_definition
+class ViewOp(IRDLOperation):
+    """``array[:prod(shape)].reshape(shape)[:counts[0], :counts[1], ...]``: a row-major
+    array over the front of a flat one, cut to its first ``counts`` (every size >= 0)."""
+
+    name = "sass.view"
+    array = operand_def(TensorType)
+    shape = var_operand_def(I32)
+    counts = var_operand_def(I32)
+    res = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, array: SSAValue, shape: list[SSAValue], counts: list[SSAValue]):
+        elem = array.type.get_element_type()
+        super().__init__(operands=[array, shape, counts],
+                         result_types=[TensorType(elem, [DYNAMIC_INDEX] * len(shape))])
+
+    def verify_(self) -> None:
+        if len(self.shape) != len(self.counts) or len(self.res.type.get_shape()) != len(
+                self.shape):
+            raise VerifyException("sass.view: one count per dimension of the shape")
+
+
+@irdl_op_definition
+class AssignViewOp(IRDLOperation):
+    """``view(array, shape, counts) = value[..., :counts[0], :counts[1], ...]``: writes
+    the front of ``value``'s trailing dimensions into an output parameter (jax: returns
+    it); nothing is written when a count is 0."""
+
+    name = "sass.assign_view"
+    array = operand_def(TensorType)
+    shape = var_operand_def(I32)
+    counts = var_operand_def(I32)
+    value = operand_def(TensorType)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, array: SSAValue, shape: list[SSAValue], counts: list[SSAValue],
+                 value: SSAValue):  # fmt: skip
+        super().__init__(operands=[array, shape, counts, value])
+
+    def verify_(self) -> None:
+        if len(self.shape) != len(self.counts):
+            raise VerifyException("sass.assign_view: one count per dimension of the shape")
+
+
+RAISED_OPS = (GridExtentOp, PrefixOp, AssignPrefixOp, WidenOp, AccumulateOp, BlockCountOp,
+              ViewOp, AssignViewOp)

@@ -1,7 +1,6 @@
 """Expressions: LibCST expression nodes -> ``pysrc``/``fw`` ops appended to a block.
 
-Framework names are resolved through the module's imports (LibCST's qualified-name
-metadata), so ``nn.Linear`` under ``from torch import nn`` is ``torch.nn.Linear``. A small
+Framework names are resolved through the module's imports (``names.ScopeScan``), so ``nn.Linear`` under ``from torch import nn`` is ``torch.nn.Linear``. A small
 type inference marks tensors and layers so that ``x.sum(dim=1)`` on a tensor becomes a
 framework method call, while ``cfg.sum(...)`` on anything else stays plain Python.
 """
@@ -11,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import QualifiedNameSource
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from switcheroo.dialects import fw, pysrc
+from switcheroo.frontends.python.names import NameScope, ScopeScan, qualified_names
+from switcheroo.frontends.python.source_map import SourceMap
 
 OBJ = pysrc.ObjectType()
 TENSOR = pysrc.TensorType()
@@ -58,11 +58,17 @@ class Scope:
 class ExprLowering:
     """Lowers one expression at a time into ``block`` (set by the statement lowering)."""
 
+    # What the lowering reads about the module, each computed once before it starts.
+    METADATA_DEPENDENCIES = (ScopeScan, SourceMap)
+
     def __init__(self, module: cst.Module, metadata: dict, prefixes: dict[str, str], framework: str):
         self.module = module
-        self.qnames = metadata["qnames"]
-        self.positions = metadata["positions"]
+        self.names: ScopeScan = metadata[ScopeScan]
+        self.source: SourceMap = metadata[SourceMap]
+        self.name_scope: NameScope = self.names.global_scope  # where names are looked up
+        self.at: float = 0  # the ordinal of the statement being lowered, in name_scope
         self.prefixes = prefixes  # module prefix -> framework key
+        self._framework_of: dict[str, str | None] = {}
         self.framework = framework
         self.block = Block()
         self.scope = Scope()
@@ -73,38 +79,31 @@ class ExprLowering:
         return op.results[0]
 
     def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
+        return self.source.code(node)
 
     def loc(self, node: cst.CSTNode) -> StringAttr:
-        pos = self.positions.get(node)
-        return StringAttr(f"{pos.start.line}:{pos.start.column + 1}" if pos else "1:1")
+        return StringAttr(self.source.start(node) or "1:1")
 
     def framework_of(self, qname: str) -> str | None:
+        if qname in self._framework_of:
+            return self._framework_of[qname]
         best = None
         for prefix, fwk in self.prefixes.items():
             if (qname == prefix or qname.startswith(prefix + ".")) and (
                 best is None or len(prefix) > len(best[0])
             ):
                 best = (prefix, fwk)
-        return best[1] if best else None
+        self._framework_of[qname] = found = best[1] if best else None
+        return found
 
     def resolve(self, node: cst.CSTNode) -> tuple[str, str] | None:
         """(framework, qualified api) when the node names a framework object."""
         if not isinstance(node, (cst.Name, cst.Attribute)):
             return None
-        inner = node
-        while isinstance(inner, cst.Attribute):  # only plain dotted names, not f(x).attr
-            inner = inner.value
-        if not isinstance(inner, cst.Name):
-            return None
-        found = self.qnames.get(node, ())
-        if callable(found):  # LibCST computes some metadata lazily
-            found = found()
-        for q in found:
-            if q.source is QualifiedNameSource.IMPORT:
-                fwk = self.framework_of(q.name)
-                if fwk is not None:
-                    return fwk, q.name
+        for q in qualified_names(node, self.name_scope, self.at):  # None unless plain dotted names
+            fwk = self.framework_of(q)
+            if fwk is not None:
+                return fwk, q
         return None
 
     def opaque(self, node: cst.CSTNode) -> SSAValue:
@@ -117,9 +116,12 @@ class ExprLowering:
 
     # -- expressions -----------------------------------------------------------------
     def lower(self, node: cst.BaseExpression) -> SSAValue:
-        if node.lpar and not isinstance(node, (cst.Tuple, cst.GeneratorExp)):
+        stripped = bool(node.lpar) and not isinstance(node, (cst.Tuple, cst.GeneratorExp))
+        if stripped:
             node = node.with_changes(lpar=[], rpar=[])
-        hit = self.resolve(node)
+        # A parenthesized name was never looked up (the copy without parentheses is not in
+        # the module); kept so the output stays as it was.
+        hit = None if stripped else self.resolve(node)
         if hit is not None:
             return self.add(fw.RefOp.create(
                 properties={"framework": StringAttr(hit[0]), "api": StringAttr(hit[1]),
@@ -178,13 +180,17 @@ class ExprLowering:
         """One ``for`` clause, no filters: the element expression becomes a region."""
         it = self.lower(comp.iter)
         outer, saved = self.block, dict(self.scope.names)
+        outer_names, outer_at = self.name_scope, self.at
         self.block = Block()
+        self.name_scope, self.at = NameScope(outer_names), 0
         for name in _bound_names(comp.target):
             self.scope.names.pop(name, None)
+            self.name_scope.bind(name, -1)  # the target shadows imports inside the comprehension
         value = self.lower(elt)
         self.block.add_op(pysrc.YieldOp.create(operands=[value]))
         body, self.block = self.block, outer
         self.scope.names = saved
+        self.name_scope, self.at = outer_names, outer_at
         kind = "list" if isinstance(node, cst.ListComp) else "gen"
         return self.add(pysrc.CompOp.create(
             operands=[it], properties={"target": StringAttr(self.code(comp.target)), "kind": StringAttr(kind)},

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Block, Operation, Region
 
@@ -62,6 +61,7 @@ class StatementLowering(ExprLowering):
     def suite(self, suite: cst.BaseSuite) -> Region:
         if isinstance(suite, cst.IndentedBlock):
             return self.body(suite.body)
+        self.at = self.names.ordinals.get(suite, self.at)
         return self.body([cst.SimpleStatementLine(body=suite.body)])
 
     def opaque_stmt(self, node: cst.BaseStatement, kind: str | None = None) -> None:
@@ -80,6 +80,7 @@ class StatementLowering(ExprLowering):
 
     # -- statements ------------------------------------------------------------------
     def statement(self, node: cst.BaseStatement) -> None:
+        self.at = self.names.ordinals.get(node, self.at)
         match node:
             case cst.SimpleStatementLine(body=[small]):
                 self.small(node, small)
@@ -154,28 +155,22 @@ class StatementLowering(ExprLowering):
         props = self.trivia(node, {"sym_name": StringAttr(node.name.value), "loc": self.loc(node)})
         if node.decorators:
             props["decorators"] = strs([self.code(d.decorator) for d in node.decorators])
-        saved = self.scope
+        saved, outer_names, outer_at = self.scope, self.name_scope, self.at
         self.scope = Scope(self_attrs=self.prescan_self_attrs(node))
+        self.name_scope = self.names.scopes[node]
         region = self.suite(node.body)
-        self.scope = saved
+        self.scope, self.name_scope, self.at = saved, outer_names, outer_at
         self.block.add_op(pysrc.ClassOp.create(operands=bases, properties=props, regions=[region]))
 
     def prescan_self_attrs(self, node: cst.ClassDef) -> dict:
         """``self.x = <layer constructor>`` anywhere in the class marks ``self.x`` a layer."""
         found: dict = {}
-        lowering = self
-
-        class Visitor(cst.CSTVisitor):
-            def visit_Assign(self, a: cst.Assign) -> None:
-                for t in a.targets:
-                    tgt = t.target
-                    if (isinstance(tgt, cst.Attribute) and isinstance(tgt.value, cst.Name)
-                            and tgt.value.value == "self" and isinstance(a.value, cst.Call)):
-                        hit = lowering.resolve(a.value.func)
-                        if hit and lowering.result_kind(*hit) == LAYER:
-                            found[tgt.attr.value] = LAYER
-
-        node.visit(Visitor())
+        outer = self.name_scope, self.at
+        for attr, func, self.name_scope, self.at in self.names.self_assigns[node]:
+            hit = self.resolve(func)
+            if hit and self.result_kind(*hit) == LAYER:
+                found[attr] = LAYER
+        self.name_scope, self.at = outer
         return found
 
     def func_def(self, node: cst.FunctionDef) -> None:
@@ -187,7 +182,7 @@ class StatementLowering(ExprLowering):
             props["returns"] = StringAttr(self.annotation(node.returns))
         if node.decorators:
             props["decorators"] = strs([self.code(d.decorator) for d in node.decorators])
-        saved = self.scope
+        saved, outer_names, outer_at = self.scope, self.name_scope, self.at
         self.scope = Scope(dict(saved.names), saved.self_attrs)
         for p in self.all_params(node.params):
             ann = self.annotation(p.annotation) if p.annotation else None
@@ -197,8 +192,9 @@ class StatementLowering(ExprLowering):
                 self.scope.names[p.name.value] = TENSOR
             else:
                 self.scope.names.pop(p.name.value, None)
+        self.name_scope = self.names.scopes[node]
         region = self.suite(node.body)
-        self.scope = saved
+        self.scope, self.name_scope, self.at = saved, outer_names, outer_at
         self.block.add_op(pysrc.FuncOp.create(properties=props, regions=[region]))
 
     @staticmethod
@@ -251,6 +247,7 @@ class StatementLowering(ExprLowering):
         if isinstance(node.orelse, cst.If):
             outer = self.block
             self.block = Block()
+            self.at = self.names.ordinals.get(node.orelse, self.at)
             self.if_stmt(node.orelse, is_elif=True)
             orelse = Region(self.block)
             self.block = outer
@@ -271,11 +268,7 @@ def _parse(text: str, path: str) -> cst.Module:
 def lower_python(text: str, path: str = "<stdin>", framework: str = "torch") -> ModuleOp:
     """Parse Python source and lower it to a builtin module holding one ``pysrc.module``."""
     module = _parse(text, path)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    metadata = {
-        "qnames": wrapper.resolve(QualifiedNameProvider),
-        "positions": wrapper.resolve(PositionProvider),
-    }
+    metadata = {dep: dep(module) for dep in StatementLowering.METADATA_DEPENDENCIES}
     lowering = StatementLowering(module, metadata, framework)
     region = lowering.body(module.body)
     props: dict = {"path": StringAttr(path)}

@@ -135,17 +135,13 @@ class ScopeScan:
     function, each statement's ordinal in its scope, and per class the ``self.x = f(...)``
     assignments inside it (with the scope and ordinal where each is made)."""
 
-    def __init__(self) -> None:
+    def __init__(self, module: cst.Module) -> None:
         self.scopes: dict[cst.CSTNode, NameScope] = {}
         self.ordinals: dict[cst.CSTNode, float] = {}
         self.self_assigns: dict[cst.ClassDef, list[tuple[str, cst.BaseExpression, NameScope, float]]] = {}
         self._classes: list[cst.ClassDef] = []
-
-    def module(self, module: cst.Module) -> NameScope:
-        scope = NameScope(None)
-        self.scopes[module] = scope
-        self.body(module.body, scope)
-        return scope
+        self.global_scope = self.scopes[module] = NameScope(None)
+        self.body(module.body, self.global_scope)
 
     def body(self, stmts: Sequence[cst.CSTNode], scope: NameScope) -> None:
         for s in stmts:
@@ -208,9 +204,9 @@ class ScopeScan:
         elif isinstance(node, (cst.Try, cst.TryStar)):
             self.suite(node.body, scope)
             for handler in node.handlers:
-                if handler.name is not None:
+                if handler.name is not None:  # bound after the body ran
                     for name in _targets(handler.name.name, []):
-                        scope.bind(name, at)
+                        scope.bind(name, scope.count - 0.5)
                 self.suite(handler.body, scope)
             if node.orelse is not None:
                 self.suite(node.orelse.body, scope)

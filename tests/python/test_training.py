@@ -122,6 +122,6 @@ def test_betas_round_trip_to_torch():
 
 def test_step_without_target_traits_is_reported():
     source = (MODELS / "train_adam_torch.py").read_text()
-    code, report = convert(source, "torch", "keras", path="train.py")
+    code, report = convert(source, "torch", "mlx", path="train.py")
     assert "# swc: unmapped torch.Tensor.backward" in code
     assert any("train.py:26:" in str(d) and "backward" in str(d) for d in report.diagnostics)

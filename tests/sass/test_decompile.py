@@ -120,9 +120,10 @@ def test_elementwise_kernels_are_raised(arch):
     fns = {f.sym_name.data: f for f in module.walk()
            if isinstance(f, func.FuncOp) and "sass.idiom" in f.attributes
            and f.parent_op().attributes.get("sass.lifted")}  # fmt: skip
-    for name in ("gemm_naive", "conv2d_3x3", "reduce_sum", "softmax_row"):
+    for name in ("gemm_naive", "conv2d_3x3", "softmax_row"):
         assert fns[name].attributes["sass.idiom"].data.startswith("none: ")
     assert fns["dot_warp"].attributes["sass.idiom"].data == "warp-dot"
+    assert fns["reduce_sum"].attributes["sass.idiom"].data == "block-reduce-sum"
 
 
 WARP_DOT = {"numpy": "p2[0] += np.sum((p0[:m].astype(np.float64) * p1[:m].astype(np.float64)))",
@@ -156,6 +157,51 @@ def test_warp_dot_launches_and_bounds():
         np.testing.assert_allclose(sim, [ref], rtol=1e-5, atol=1e-4)
     src = emit_python(lifted("90"), "numpy").split("def dot_warp(", 1)[1]
     assert "_b[0] % 32 != 0" in src.split("\n    m = ", 1)[0]  # block=100 took the emulation
+
+
+BLOCK_SUM = {"numpy": ("m = min(_u32(p2), _u32((2 * _g[0] * _b[0])))",
+                       "p1[0] += np.sum(p0[:m].astype(np.float64))"),
+             "torch": ("m = min(_u32(p2), _u32((2 * _g[0] * _b[0])))",
+                       "p1[0] += torch.sum(p0[:m].double())")}  # fmt: skip
+
+
+@pytest.mark.parametrize("arch", ["80", "90", "100", "120"])
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_block_reduce_is_raised(arch, framework):
+    """reduce_sum (two loads per thread, shared halving tree, thread-0 atomicAdd) prints
+    as one sum over the elements the grid covers, for power-of-two blocks up to 256."""
+    src = emit_python(lifted(arch), framework)
+    body = src.split("def reduce_sum(", 1)[1].split("\ndef ", 1)[0]
+    assert all(ln in body for ln in BLOCK_SUM[framework]) and "while True" not in body, body
+    assert "_b[0] not in (1, 2, 4, 8, 16, 32, 64, 128, 256)" in body
+
+
+@pytest.mark.parametrize("arch", ["80", "90"])
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_block_reduce_launches_and_bounds(arch, framework):
+    """The raised block sum against the emulation and the reference of kernels.cu: n not
+    a multiple of the block, fewer blocks than the data (only the first 2 * grid * block
+    elements are summed), n = 0, n < 0 (read unsigned, as the source's ``i < n``), one
+    thread; a block of 48 (not a power of two: the tree drops elements on the GPU too)
+    runs the emulation, which differs from the plain sum."""
+    torch = pytest.importorskip("torch") if framework == "torch" else None
+    ns = decompiled(arch, framework)
+    to = torch.from_numpy if torch else (lambda v: v)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(6000).astype(np.float32)
+    for n, grid, block in ((3000, 6, 256), (3000, 2, 256), (1000, 3, 128), (777, 7, 64),
+                           (1, 1, 1), (0, 2, 64), (-5, 2, 4)):  # fmt: skip
+        out, sim = np.full(1, 0.5, np.float32), np.full(1, 0.5, np.float32)
+        ns["reduce_sum"](to(x), to(out), n, grid=grid, block=block)
+        ns["_reduce_sum_simt"](to(x), to(sim), n, grid=grid, block=block)
+        k = min(n % (1 << 32), 2 * grid * block)
+        ref = 0.5 + x[:k].astype(np.float64).sum()
+        np.testing.assert_allclose(out, [ref], rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(sim, [ref], rtol=1e-5, atol=1e-4)
+    out, sim = np.zeros(1, np.float32), np.zeros(1, np.float32)
+    ns["reduce_sum"](to(x), to(out), 300, grid=4, block=48)
+    ns["_reduce_sum_simt"](to(x), to(sim), 300, grid=4, block=48)
+    assert out[0] == sim[0] and abs(out[0] - x[:300].astype(np.float64).sum()) > 1e-2
 
 
 def test_raised_elementwise_bounds_and_2d_launch():

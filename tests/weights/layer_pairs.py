@@ -1,7 +1,8 @@
 """Hand-written equivalent layers: a PyTorch layer and the same layer in each target.
 
 Each case builds the torch layer, an input (channels-first), and per framework a
-function returning (layer, run) where ``run(x_channels_first) -> np.ndarray`` gives the
+function returning (layer, run) (hyper-parameters such as epsilon set as torch's, since
+a checkpoint does not carry them) where ``run(x_channels_first) -> np.ndarray`` gives the
 output back in torch's layout. Frameworks are imported inside the builders.
 """
 
@@ -188,7 +189,7 @@ def cases() -> dict[str, Case]:
                 "flax_nnx": _nnx(
                     lambda nnx: nnx.BatchNorm(6, use_running_average=True, rngs=nnx.Rngs(0)), True
                 ),
-                "keras": _keras(lambda L: L.BatchNormalization(), True, (4, 6, 3, 3)),
+                "keras": _keras(lambda L: L.BatchNormalization(epsilon=1e-5), True, (4, 6, 3, 3)),
                 "mlx": _mlx(lambda nn: nn.BatchNorm(6), cl=True),
             },
         ),
@@ -197,8 +198,8 @@ def cases() -> dict[str, Case]:
             _t,
             (3, 6),
             {
-                "flax_nnx": _nnx(lambda nnx: nnx.LayerNorm(6, rngs=nnx.Rngs(0))),
-                "keras": _keras(lambda L: L.LayerNormalization(), sample=(3, 6)),
+                "flax_nnx": _nnx(lambda nnx: nnx.LayerNorm(6, epsilon=1e-5, rngs=nnx.Rngs(0))),
+                "keras": _keras(lambda L: L.LayerNormalization(epsilon=1e-5), sample=(3, 6)),
                 "mlx": _mlx(lambda nn: nn.LayerNorm(6)),
             },
         ),
@@ -208,9 +209,9 @@ def cases() -> dict[str, Case]:
             gn_shape,
             {
                 "flax_nnx": _nnx(
-                    lambda nnx: nnx.GroupNorm(8, num_groups=2, rngs=nnx.Rngs(0)), True
+                    lambda nnx: nnx.GroupNorm(8, num_groups=2, epsilon=1e-5, rngs=nnx.Rngs(0)), True
                 ),
-                "keras": _keras(lambda L: L.GroupNormalization(2), True, gn_shape),
+                "keras": _keras(lambda L: L.GroupNormalization(2, epsilon=1e-5), True, gn_shape),
                 "mlx": _mlx(lambda nn: nn.GroupNorm(2, 8, pytorch_compatible=True), cl=True),
             },
         ),

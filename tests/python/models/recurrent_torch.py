@@ -17,6 +17,19 @@ class LSTMClassifier(nn.Module):
         return self.fc(out[:, -1])
 
 
+class LSTMFinalState(nn.Module):
+    """The final hidden state h_n of the LSTM (layer axis first) is classified."""
+
+    def __init__(self, d_in: int = 5, hidden: int = 8, classes: int = 3):
+        super().__init__()
+        self.lstm = nn.LSTM(d_in, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(x)
+        return self.fc(h[-1])
+
+
 class GRUClassifier(nn.Module):
     """A batch-first GRU; the outputs are mean-pooled over time."""
 

@@ -1,0 +1,146 @@
+"""Argument values a framework spells differently from the hub, converted both ways.
+
+A value table (``arg_values``) maps literals one to one; these plugins (named by a
+variant's ``requires_plugin``) compute a value from another convention:
+
+- ``pad_from_last_dim``: torch's ``F.pad`` takes one flat tuple of (before, after) pairs
+  starting from the LAST dimension and covering only the trailing dimensions; the hub's
+  ``pad_width`` is numpy's, one pair per dimension from the first. Raising a literal
+  ``(l, r, t, b)`` gives ``[(0, 0)] * (x.ndim - 2) + [(t, b), (l, r)]``; lowering reverses
+  and flattens the pairs (numpy's one pair for every axis is ``(b, a) * x.ndim``).
+- ``split_sizes``: ``tf.split`` with a list takes piece sizes; the hub (numpy) takes split
+  indices. Sizes raise to their running sums, indices lower to sizes with ``-1`` (the
+  rest) last. A count of equal sections means the same on both sides.
+- ``momentum_complement``: Keras and flax keep ``momentum`` as the decay of the old
+  running average, the hub (torch) as the weight of the new batch statistic: ``1 - m``.
+
+Anything not literal enough to convert is refused, so the call is kept and marked.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import StringAttr
+from xdsl.ir import Operation, SSAValue
+
+from switcheroo.dialects import pysrc
+from switcheroo.ontology.odl import Variant
+from switcheroo.passes.compose_lowering import _plain
+from switcheroo.passes.fw_common import OBJ, _NO_VALUE, const_value, make_const
+
+
+class ValueRefusal(Exception):
+    """The value cannot be converted; the call is kept, marked."""
+
+
+def _binop(lhs: SSAValue, op: str, rhs: SSAValue) -> pysrc.BinOp:
+    return pysrc.BinOp.create(operands=[lhs, rhs], properties={"operator": StringAttr(op)}, result_types=[OBJ])
+
+
+def _ndim(x: SSAValue) -> pysrc.AttrOp:
+    """``x.ndim``; ``x`` is then printed twice, so it must be a plain read (never a call)."""
+    if not _plain(x):
+        raise ValueRefusal("the padded tensor is an expression that would be evaluated twice; "
+                           "assign it to a name first")
+    return pysrc.AttrOp.create(operands=[x], properties={"attr": StringAttr("ndim")}, result_types=[OBJ])
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _complement(v: SSAValue) -> list[Operation]:
+    """``1 - v``, folded when ``v`` is a literal (0.1 -> 0.9, not 0.9000000000000001)."""
+    value = const_value(v)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return make_const(round(1 - value, 12))
+    if value is None:
+        raise ValueRefusal("momentum=None (a cumulative average) has no equivalent")
+    one = make_const(1)
+    return [*one, _binop(one[-1].results[0], "-", v)]
+
+
+def _flat_pad_to_width(pad: object, x: SSAValue) -> list[Operation]:
+    """torch ``(l, r, t, b)`` -> ``[(0, 0)] * (x.ndim - 2) + [(t, b), (l, r)]``."""
+    if not (isinstance(pad, (tuple, list)) and len(pad) % 2 == 0 and pad and all(_is_int(p) for p in pad)):
+        raise ValueRefusal(f"pad={pad!r}: only a literal tuple of (before, after) pairs is converted")
+    pairs = [tuple(pad[i:i + 2]) for i in range(0, len(pad), 2)][::-1]
+    zero, tail, count = make_const([(0, 0)]), make_const(pairs), make_const(len(pairs))
+    ndim = _ndim(x)
+    lead = _binop(ndim.results[0], "-", count[-1].results[0])
+    rep = _binop(zero[-1].results[0], "*", lead.results[0])
+    return [*zero, ndim, *count, lead, rep, *tail, _binop(rep.results[0], "+", tail[-1].results[0])]
+
+
+def _width_to_flat_pad(width: SSAValue, x: SSAValue) -> list[Operation]:
+    """numpy ``pad_width`` -> torch's flat pairs from the last dimension."""
+    owner = width.owner
+    if isinstance(owner, pysrc.BinOp) and owner.operator.data == "+" and isinstance(owner.lhs.owner, pysrc.BinOp) \
+            and const_value(owner.lhs.owner.lhs) in ([(0, 0)], [[0, 0]]):
+        width = owner.rhs  # what raising torch's pad built: the trailing pairs are the rhs
+        value = const_value(width)
+    else:
+        value = const_value(width)
+        if _is_int(value):
+            value = (value, value)
+        if isinstance(value, (tuple, list)) and len(value) == 1 and isinstance(value[0], (tuple, list)):
+            value = tuple(value[0])
+        if isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_int(v) for v in value):
+            # one (before, after) pair for every axis: repeat it once per dimension
+            pair, ndim = make_const(tuple(value)), _ndim(x)
+            return [*pair, ndim, _binop(pair[-1].results[0], "*", ndim.results[0])]
+    if value is _NO_VALUE or not all(isinstance(p, (tuple, list)) and len(p) == 2 and all(_is_int(v) for v in p)
+                                     for p in value):
+        raise ValueRefusal("pad_width: only literal (before, after) pairs are converted")
+    pairs = list(value)
+    while len(pairs) > 1 and tuple(pairs[0]) == (0, 0):
+        pairs.pop(0)  # torch pads only the trailing dimensions it is given
+    return make_const(tuple(v for p in reversed(pairs) for v in p))
+
+
+def raise_values(api: str, variant: Variant, names: list[str], values: list[SSAValue],
+                 new_ops: list[Operation]) -> None:
+    """Framework values of a bound call -> the hub's (in place; ValueRefusal if not)."""
+    plugins = variant.requires_plugin
+    if "pad_from_last_dim" in plugins and "pad_width" in names:
+        i = names.index("pad_width")
+        ops = _flat_pad_to_width(const_value(values[i]), values[names.index("x")])
+        new_ops.extend(ops)
+        values[i] = ops[-1].results[0]
+    if "split_sizes" in plugins and "indices_or_sections" in names:
+        i = names.index("indices_or_sections")
+        sizes = const_value(values[i])
+        if isinstance(sizes, (tuple, list)):
+            if not all(_is_int(s) for s in sizes) or -1 in sizes[:-1]:
+                raise ValueRefusal(f"{api}: sizes {sizes!r}: only literal sizes (a -1 last) are converted")
+            ops = make_const([sum(sizes[:k + 1]) for k in range(len(sizes) - 1)])
+            new_ops.extend(ops)
+            values[i] = ops[-1].results[0]
+        elif not _is_int(sizes):
+            raise ValueRefusal(f"{api}: a non-literal split may be a count or piece sizes")
+    if "momentum_complement" in plugins and "momentum" in names:
+        i = names.index("momentum")
+        ops = _complement(values[i])
+        new_ops.extend(ops)
+        values[i] = ops[-1].results[0]
+
+
+def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operation]:
+    """The hub's values -> the target's (in place), after defaults were settled; returns
+    the new ops (ValueRefusal if a value cannot be converted)."""
+    plugins = variant.requires_plugin
+    new_ops: list[Operation] = []
+    if "pad_from_last_dim" in plugins and "pad_width" in values:
+        new_ops.extend(ops := _width_to_flat_pad(values["pad_width"], values["x"]))
+        values["pad_width"] = ops[-1].results[0]
+    if "split_sizes" in plugins and "indices_or_sections" in values:
+        bounds = const_value(values["indices_or_sections"])
+        if isinstance(bounds, (tuple, list)) and all(_is_int(b) for b in bounds):
+            sizes = [b - a for a, b in zip([0, *bounds], bounds)] + [-1]
+            new_ops.extend(ops := make_const(sizes))
+            values["indices_or_sections"] = ops[-1].results[0]
+        elif not _is_int(bounds):
+            raise ValueRefusal("split: only a literal count or literal indices are converted")
+    if "momentum_complement" in plugins and "momentum" in values:
+        new_ops.extend(ops := _complement(values["momentum"]))
+        values["momentum"] = ops[-1].results[0]
+    return new_ops

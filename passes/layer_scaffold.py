@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.dialects import builtin
-from xdsl.dialects.builtin import StringAttr
-from xdsl.ir import Operation
-
 from switcheroo.dialects import fw, pysrc
 from switcheroo.ontology.odl import Variant
 from switcheroo.passes.layer_plugins import PluginRefusal
+from xdsl.dialects import builtin
+from xdsl.dialects.builtin import StringAttr
+from xdsl.ir import Operation
 
 
 @dataclass(frozen=True)

@@ -38,17 +38,25 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from xdsl.dialects import arith, func, gpu
-from xdsl.dialects.builtin import DYNAMIC_INDEX, ArrayAttr, IntegerAttr, StringAttr, TensorType
-from xdsl.dialects.builtin import f32, f64, i32, i64
-from xdsl.ir import Block, Region
-
 from switcheroo.dialects.sass.lifted import AtomicOp, StoreOp, UnmappedOp
 from switcheroo.dialects.sass.raised import AccumulateOp, GridExtentOp, PrefixOp, WidenOp
 from switcheroo.passes import sass_affine as affine
 from switcheroo.passes.sass_block_eval import Acc, BlockEval, as_acc
 from switcheroo.passes.sass_recover_loops import find_loops, reachable
 from switcheroo.passes.sass_warp_reduce import NoIdiom, _hub
+from xdsl.dialects import arith, func, gpu
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    ArrayAttr,
+    IntegerAttr,
+    StringAttr,
+    TensorType,
+    f32,
+    f64,
+    i32,
+    i64,
+)
+from xdsl.ir import Block, Region
 
 # Power-of-two blocks up to the 256 cells kernels.cu declares (larger ones overflow them);
 # each costs one symbolic evaluation (about B * the kernel's length steps).
@@ -171,7 +179,10 @@ def match_block_reduce(fn: func.FuncOp) -> BlockReduce:
         acc = as_acc(ev.effects[0].value)
         if acc.kind not in (None, "add"):
             raise NoIdiom("atomic adds a value that is not a sum")
-        w = cover(acc)
+        try:
+            w = cover(acc)
+        except NoIdiom as why:
+            raise NoIdiom(f"block of {B}: {why}") from None
         if w.width % B:
             raise NoIdiom("window is not a multiple of the block")
         found.add((split[0], w.ptr, w.bound, w.signed, w.width // B))

@@ -48,8 +48,9 @@ from switcheroo.dialects import hub
 from switcheroo.dialects.sass.lifted import ConstBankOp, LoadOp, ParamOp, StoreOp
 from switcheroo.dialects.sass.raised import AssignPrefixOp, GridExtentOp, PrefixOp
 from switcheroo.passes import sass_affine as affine
-from switcheroo.passes.sass_recover_loops import find_loops, reachable
 from switcheroo.passes.sass_block_reduce import raise_block_reduce
+from switcheroo.passes.sass_recover_loops import find_loops, reachable
+from switcheroo.passes.sass_loop_nest import raise_conv3x3, raise_gemm
 from switcheroo.passes.sass_warp_reduce import NoIdiom, raise_warp_dot
 
 RAISED_ATTR = "sass.raised"
@@ -279,6 +280,14 @@ def _block_reduce(fn: func.FuncOp) -> func.FuncOp:
     return raise_block_reduce(fn, _params(fn))
 
 
+def _gemm(fn: func.FuncOp) -> func.FuncOp:
+    return raise_gemm(fn, _params(fn))
+
+
+def _conv3x3(fn: func.FuncOp) -> func.FuncOp:
+    return raise_conv3x3(fn, _params(fn))
+
+
 @dataclass(frozen=True)
 class SassRaiseIdioms(ModulePass):
     """Raise every lifted kernel that is proven to be an idiom into a func of hub ops,
@@ -295,7 +304,7 @@ class SassRaiseIdioms(ModulePass):
             if "sass.idiom" in fn.attributes or fn.parent_op().attributes.get(RAISED_ATTR):
                 continue
             reasons = []
-            for prove in (raise_elementwise, _warp_dot, _block_reduce):
+            for prove in (raise_elementwise, _warp_dot, _block_reduce, _gemm, _conv3x3):
                 try:
                     raised.append(prove(fn))
                 except NoIdiom as why:

@@ -42,6 +42,7 @@ from switcheroo.dialects.sass.lifted import (
     UnmappedOp,
 )
 from switcheroo.passes import sass_affine as affine
+from switcheroo.passes.sass_facts import Facts, forks, freeze, thaw
 from switcheroo.passes.sass_recover_loops import find_loops, reachable
 from switcheroo.passes.sass_warp_reduce import NoIdiom
 
@@ -86,14 +87,6 @@ class Sum64:
     wrapped: bool = False  # zero-extended non-constant words: only exact mod 2**32
 
 
-def freeze(p: Poly) -> tuple:
-    return tuple(sorted(p.items(), key=lambda mc: [affine._order(k) for k in mc[0]]))
-
-
-def thaw(t: tuple) -> Poly:
-    return dict(t)
-
-
 def fresh(tag: str) -> Poly:
     return affine.leaf(("sym", f"{tag}{next(_FRESH)}"))
 
@@ -107,154 +100,6 @@ def substitute(p: Poly, key, value: Poly) -> Poly:
             term = affine.mul(term, value if k == key else affine.leaf(k))
         out = affine.add(out, term)
     return out
-
-
-# ---------------------------------------------------------------- facts and decisions
-
-_NEG = {"eq": "ne", "ne": "eq", "slt": "sge", "sge": "slt", "sgt": "sle", "sle": "sgt",
-        "ult": "uge", "uge": "ult", "ugt": "ule", "ule": "ugt"}  # fmt: skip
-
-
-@dataclass
-class Facts:
-    """The path condition: linear facts ``e >= 0`` (``ge``) and ``e == 0`` (``eq``)."""
-
-    ge: list = field(default_factory=list)
-    eq: list = field(default_factory=list)
-
-    def copy(self) -> Facts:
-        return Facts(list(self.ge), list(self.eq))
-
-    def add(self, pred: str, lhs: Poly, rhs: Poly) -> None:
-        d = affine.add(lhs, rhs, -1)
-        if pred[0] == "u":
-            if not (self.implies_ge(lhs) and self.implies_ge(rhs)):
-                return  # an unsigned compare of possibly negative values: no linear fact
-            pred = "s" + pred[1:]
-        match pred:
-            case "eq":
-                self.eq.append(d)
-            case "sge":
-                self.ge.append(d)
-            case "sgt":
-                self.ge.append(affine.add(d, affine.const(-1)))
-            case "sle":
-                self.ge.append(affine.add({}, d, -1))
-            case "slt":
-                self.ge.append(affine.add(affine.const(-1), d, -1))
-
-    def _reduce(self, e: Poly) -> Poly | None:
-        """``e`` modulo the span of the equalities (None: the equalities contradict)."""
-        rows: list[tuple[tuple, dict]] = []
-        for q in self.eq:
-            r = {m: Fraction(c) for m, c in q.items()}
-            for pm, pr in rows:
-                if pm in r:
-                    f = r[pm]
-                    r = {m: r.get(m, 0) - f * pr.get(m, 0) for m in set(r) | set(pr)}
-                    r = {m: c for m, c in r.items() if c}
-            pivots = [m for m in r if m]
-            if not pivots:
-                if r:
-                    return None  # 0 == nonzero constant: the path is infeasible
-                continue
-            pm = max(pivots, key=lambda m: [affine._order(k) for k in m])
-            pr = {m: c / r[pm] for m, c in r.items()}
-            rows = [(m0, {m: r0.get(m, 0) - r0.get(pm, 0) * pr.get(m, 0)
-                          for m in set(r0) | set(pr) if r0.get(m, 0) - r0.get(pm, 0) * pr.get(m, 0)})
-                    for m0, r0 in rows] + [(pm, pr)]  # fmt: skip
-        r = {m: Fraction(c) for m, c in e.items()}
-        for pm, pr in rows:
-            if pm in r:
-                f = r[pm]
-                r = {m: r.get(m, 0) - f * pr.get(m, 0) for m in set(r) | set(pr)}
-                r = {m: c for m, c in r.items() if c}
-        return r
-
-    def implies_ge(self, e: Poly) -> bool:
-        """``e >= 0`` follows from the equalities and one inequality (scaled)."""
-        r = self._reduce(e)
-        if r is None:
-            return True
-        if not any(m for m in r):
-            return r.get((), 0) >= 0
-        for g in self.ge:
-            s = self._reduce(g)
-            if s is None:
-                return True
-            ms = [m for m in s if m]
-            if not ms or set(ms) != {m for m in r if m}:
-                continue
-            lam = r[ms[0]] / s[ms[0]]
-            if lam > 0 and all(r[m] == lam * s[m] for m in ms):
-                if r.get((), 0) - lam * s.get((), 0) >= 0:
-                    return True
-        return False
-
-    def implies_eq(self, e: Poly) -> bool:
-        return self.implies_ge(e) and self.implies_ge(affine.add({}, e, -1))
-
-
-def decide(f, facts: Facts):
-    """A boolean formula's value under ``facts``: True, False, or an undecided atom."""
-    match f:
-        case bool():
-            return f
-        case ("not", g):
-            v = decide(g, facts)
-            return (not v) if isinstance(v, bool) else v
-        case ("and" | "or" | "xor", g, h):
-            a, b = decide(g, facts), decide(h, facts)
-            if f[0] == "and" and (a is False or b is False):
-                return False
-            if f[0] == "or" and (a is True or b is True):
-                return True
-            if not isinstance(a, bool):
-                return a
-            if not isinstance(b, bool):
-                return b
-            return {"and": a and b, "or": a or b, "xor": a != b}[f[0]]
-        case ("cmp", pred, lhs, rhs):
-            lp, rp = thaw(lhs), thaw(rhs)
-            for p, want in ((pred, True), (_NEG[pred], False)):
-                t = Facts(facts.ge, facts.eq)
-                probe = Facts()
-                probe.add(p, lp, rp)
-                if probe.ge and t.implies_ge(probe.ge[0]):
-                    return want
-                if probe.eq and t.implies_eq(probe.eq[0]):
-                    return want
-            a, b = affine.constant_of(lp), affine.constant_of(rp)
-            if a is not None and b is not None:
-                if pred[0] == "u":
-                    a, b = a & 0xFFFFFFFF, b & 0xFFFFFFFF
-                return {"eq": a == b, "ne": a != b, "lt": a < b, "le": a <= b,
-                        "gt": a > b, "ge": a >= b}[pred.lstrip("su") if pred[0] in "su" else pred]
-            return f
-    raise NoIdiom("branch on a value the proof does not follow")
-
-
-def forks(f, facts: Facts) -> list[tuple[bool, Facts]]:
-    """Every way ``f`` can evaluate, each with the facts that make it so."""
-    v = decide(f, facts)
-    if isinstance(v, bool):
-        return [(v, facts)]
-    _, pred, lhs, rhs = v
-    out = []
-    for p in (pred, _NEG[pred]):
-        g = facts.copy()
-        g.add(p, thaw(lhs), thaw(rhs))
-        out += forks(_assume(f, v, p == pred), g)
-    return out
-
-
-def _assume(f, atom, truth: bool):
-    """``f`` with ``atom`` replaced by ``truth``."""
-    if f == atom:
-        return truth
-    if isinstance(f, tuple) and f[0] in ("not", "and", "or", "xor"):
-        return (f[0], *(_assume(g, atom, truth) for g in f[1:]))
-    return f
 
 
 # ---------------------------------------------------------------- evaluation of a block
@@ -297,7 +142,7 @@ class Evaluator:
                     return {}  # +0.0: the all-zero word
                 return Opaque()
             case ParamOp():
-                return affine.leaf(("param", op.offset.value.data))
+                return _param_word(op)
             case ConstBankOp():
                 return Opaque()
             case arith.IndexCastOp() if isinstance(op.input.owner, (gpu.ThreadIdOp,
@@ -308,7 +153,7 @@ class Evaluator:
             case arith.BitcastOp():
                 return self(op.input)
             case arith.CmpiOp():
-                a, b = _word(self(op.lhs)), _word(self(op.rhs))
+                a, b = self(op.lhs), self(op.rhs)
                 if not (isinstance(a, dict) and isinstance(b, dict)):
                     return a if isinstance(a, Opaque) else b if isinstance(b, Opaque) else Opaque()
                 pred = arith.CMPI_COMPARISON_OPERATIONS[op.predicate.value.data]
@@ -359,7 +204,7 @@ class Evaluator:
                 if isinstance(x, Sum64) and len(x.parts) == 1 and isinstance(x.parts[0], Half):
                     if x.parts[0].part == "lo" and not x.wrapped:
                         return Carry(x.parts[0].p, freeze(x.poly))
-                if isinstance(x, dict) and _has_ptr(x):
+                if isinstance(x, dict) and (_has_ptr(x) or _words_of(x) is not None):
                     return ("hi-of", freeze(x))
                 return Opaque()
             case arith.OrIOp() | arith.AndIOp() | arith.XOrIOp():
@@ -425,7 +270,7 @@ class Evaluator:
         sign = -1 if isinstance(op, arith.SubiOp) else 1
         if any(isinstance(x, Opaque | bool | tuple | Chain | Load) for x in (a, b)):
             return Opaque()
-        sa, sb = _as_sum(_word(a)), _as_sum(_word(b))
+        sa, sb = _as_sum(a), _as_sum(b)
         if sign < 0 and sb.parts:
             return Opaque()
         s = Sum64(affine.add(sa.poly, sb.poly, sign), sa.parts + sb.parts,
@@ -433,7 +278,7 @@ class Evaluator:
         return s.poly if not s.parts and not s.wrapped else s
 
     def _zext(self, op):
-        x = _word(self(op.input))
+        x = self(op.input)
         if isinstance(x, bool):
             return affine.const(int(x))
         if isinstance(x, Half | Carry):
@@ -450,7 +295,10 @@ class Evaluator:
     def _trunc(self, op, w: int):
         x = self(op.input)
         if isinstance(x, tuple) and x and x[0] == "hi-of":
-            return Half("hi", x[1])
+            off = _words_of(thaw(x[1]))
+            return Half("hi", x[1]) if off is None else affine.leaf(("param", off + 4))
+        if isinstance(x, dict) and _words_of(x) is not None:
+            return affine.leaf(("param", _words_of(x)))
         if isinstance(x, Carry) and w == 1:
             return x
         if isinstance(x, dict) and _has_ptr(x):
@@ -486,8 +334,25 @@ class Evaluator:
                 (ma,), (mb,) = (list(a) + [None])[:1], (list(b) + [None])[:1]
                 if (len(a) == len(b) == 1 and ma and mb and len(ma) == len(mb) == 1
                         and ma[0][0] == mb[0][0] == "param" and mb[0][1] == ma[0][1] + 4):
-                    return affine.leaf(("ptr", ma[0][1]))
+                    return affine.leaf(("words", ma[0][1]))  # two i32 parameters
         return Opaque()
+
+
+def _param_word(op: ParamOp):
+    """A word of a pointer parameter is a half of that pointer (so a pointer read into
+    uniform registers and advanced with carries stays a pointer); other words are leaves."""
+    off = op.offset.value.data
+    fn = op.parent_op()
+    while fn is not None and not isinstance(fn, func.FuncOp):
+        fn = fn.parent_op()
+    params = fn.attributes.get("sass.params") if fn is not None else None
+    kinds = {int(p.data.split("@")[1], 16): p.data.split("@")[0] for p in params.data} if (
+        params is not None) else {}  # fmt: skip
+    if kinds.get(off) == "ptr":
+        return Half("lo", freeze(affine.leaf(("ptr", off))))
+    if kinds.get(off - 4) == "ptr":
+        return Half("hi", freeze(affine.leaf(("ptr", off - 4))))
+    return affine.leaf(("param", off))
 
 
 def _wrap(p: Poly, w: int) -> Poly:
@@ -498,20 +363,7 @@ def _wrap(p: Poly, w: int) -> Poly:
 
 
 def _plain(x) -> Poly | None:
-    x = _word(x)
     return x if isinstance(x, dict) else None
-
-
-def _word(x):
-    """A half of a pointer parameter is the parameter word it was read from."""
-    if isinstance(x, Half):
-        p = thaw(x.p)
-        if len(p) == 1 and list(p.values()) == [1]:
-            (m,) = p
-            if len(m) == 1 and isinstance(m[0], tuple) and m[0][0] == "ptr" and isinstance(
-                    m[0][1], int):  # fmt: skip
-                return affine.leaf(("param", m[0][1] + (4 if x.part == "hi" else 0)))
-    return x
 
 
 def _as_sum(x) -> Sum64:
@@ -522,6 +374,15 @@ def _as_sum(x) -> Sum64:
     if isinstance(x, Half | Carry):
         return Sum64({}, [x])
     raise NoIdiom("sum of values the proof does not follow")
+
+
+def _words_of(p: Poly) -> int | None:
+    """The offset of ``p`` when it is exactly two i32 parameter words read as one pair."""
+    if len(p) == 1 and list(p.values()) == [1]:
+        (m,) = p
+        if len(m) == 1 and isinstance(m[0], tuple) and m[0][0] == "words":
+            return m[0][1]
+    return None
 
 
 def _has_ptr(p: Poly) -> bool:
@@ -606,12 +467,6 @@ def _summarise(block: Block, env: dict, facts: Facts, idiom):
     exit_block = term.else_block if stay else term.then_block
     exit_args = term.else_arguments if stay else term.then_arguments
     entry = [env[a] for a in block.args]
-    words = {_param_of(v): k for k, v in enumerate(entry) if _param_of(v) is not None}
-    for k, v in enumerate(entry):
-        off = _param_of(v)
-        if off is not None and off + 4 in words:  # a pointer parameter's two words
-            p = freeze(affine.leaf(("ptr", off)))
-            entry[k], entry[words[off + 4]] = Half("lo", p), Half("hi", p)
     # first run: fresh symbols; how does each argument change per iteration?
     probe, keys = dict(env), {}
     for a, v in zip(block.args, entry):

@@ -11,6 +11,9 @@ variant's ``requires_plugin``) compute a value from another convention:
 - ``split_sizes``: ``tf.split`` with a list takes piece sizes; the hub (numpy) takes split
   indices. Sizes raise to their running sums, indices lower to sizes with ``-1`` (the
   rest) last. A count of equal sections means the same on both sides.
+- ``padding_pairs``: an integer padding per spatial dimension (torch pooling) as the
+  (low, high) pairs of ``lax.reduce_window`` (flax ``max_pool``), which pads with the
+  reduction's identity (-inf for max), as torch's max pooling does.
 - ``momentum_complement``: Keras and flax keep ``momentum`` as the decay of the old
   running average, the hub (torch) as the weight of the new batch statistic: ``1 - m``.
 
@@ -97,6 +100,16 @@ def _width_to_flat_pad(width: SSAValue, x: SSAValue) -> list[Operation]:
     return make_const(tuple(v for p in reversed(pairs) for v in p))
 
 
+def _padding_pairs(pad: object, variant: Variant) -> list[Operation]:
+    """``1`` -> ``((1, 1), (1, 1))`` for a 2-D layer (the rank from its layout map)."""
+    lm = variant.layout_map
+    rank = len(lm.args["input"].partition("->")[0]) - 2 if lm and "input" in lm.args else None
+    pads = (pad,) * rank if _is_int(pad) and rank else pad
+    if not (isinstance(pads, (tuple, list)) and all(_is_int(p) for p in pads) and len(pads) == rank):
+        raise ValueRefusal(f"padding={pad!r}: only literal integer padding is converted")
+    return make_const(tuple((p, p) for p in pads))
+
+
 def raise_values(api: str, variant: Variant, names: list[str], values: list[SSAValue],
                  new_ops: list[Operation]) -> None:
     """Framework values of a bound call -> the hub's (in place; ValueRefusal if not)."""
@@ -140,6 +153,9 @@ def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operatio
             values["indices_or_sections"] = ops[-1].results[0]
         elif not _is_int(bounds):
             raise ValueRefusal("split: only a literal count or literal indices are converted")
+    if "padding_pairs" in plugins and "padding" in values:
+        new_ops.extend(ops := _padding_pairs(const_value(values["padding"]), variant))
+        values["padding"] = ops[-1].results[0]
     if "momentum_complement" in plugins and "momentum" in values:
         new_ops.extend(ops := _complement(values["momentum"]))
         values["momentum"] = ops[-1].results[0]

@@ -4,7 +4,8 @@ One dispatch over the raised func's ops: ``sass.grid_extent`` -> the launch's th
 count along x, ``arith.minsi/maxsi`` -> ``min``/``max``, ``sass.prefix`` -> ``a[:m]``,
 hub ops -> the framework's API from the ontology (``+ - * /`` for the arithmetic ones),
 ``sass.assign_prefix`` -> the in-place write (jax: ``.at[:m].set``), ``sass.widen`` -> a
-float64 copy, ``sass.accumulate`` -> ``out[0] += v``, ``arith.minui`` -> ``min`` of unsigned words.
+float64 copy, ``sass.accumulate`` -> ``out[0] += v``, ``arith.minui`` -> ``min`` of unsigned words, ``sass.block_count`` -> ``gridDim``,
+``sass.view``/``sass.assign_view`` -> a reshaped prefix cut to its counts (and its write).
 The function keeps the SIMT
 emulation (``_<name>_simt``) for launches the idiom's proof does not cover (the raised
 func's ``sass.launch``, default 1-D, and ``sass.blocks``, the block sizes proven;
@@ -13,13 +14,23 @@ func's ``sass.launch``, default 1-D, and ``sass.blocks``, the block sizes proven
 
 from __future__ import annotations
 
-from switcheroo.backends.sass.frameworks import ALIASES, FRAMEWORK_IO, INFIX, LAUNCH_FALLBACK, RAISED
+from switcheroo.backends.sass.frameworks import (
+    ALIASES,
+    FRAMEWORK_IO,
+    HUB_CALLS,
+    INFIX,
+    LAUNCH_FALLBACK,
+    RAISED,
+)
 from switcheroo.dialects import hub
 from switcheroo.dialects.sass.raised import (
     AccumulateOp,
     AssignPrefixOp,
+    AssignViewOp,
+    BlockCountOp,
     GridExtentOp,
     PrefixOp,
+    ViewOp,
     WidenOp,
 )
 from xdsl.dialects import arith, func
@@ -46,26 +57,38 @@ def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
     fmt = RAISED[framework]
     scalars = {arg for arg in fn.body.block.args if isinstance(arg.type, Float32Type)}
     lines: list[str] = []
+    counted = 0  # element counts are named m, m1, m2, ...
 
     def val(v) -> str:
         return fmt["scalar"].format(env[v]) if v in scalars else env[v]
+
+    def shaped(op) -> dict:
+        dims = [env[d] for d in op.shape]
+        cut = [f":{env[c]}" for c in op.counts]
+        return {"array": env[op.array], "size": " * ".join(dims), "shape": ", ".join(dims),
+                "cut": ", ".join(cut), "vcut": ", ".join(["...", *cut])}
 
     for k, op in enumerate(fn.body.block.ops):
         out = f"t{k}"
         match op:
             case GridExtentOp():
                 e = f"_g[{'xyz'.index(op.dim.data)}] * _b[{'xyz'.index(op.dim.data)}]"
+            case BlockCountOp():
+                e = f"_g[{'xyz'.index(op.dim.data)}]"
             case arith.ConstantOp() if isinstance(op.result.type, Float32Type):
                 e = fmt["scalar"].format(repr(float(op.value.value.data)))
             case arith.ConstantOp():
-                e = str(op.value.value.data)
+                env[op.result] = str(op.value.value.data)  # an integer reads best inline
+                continue
             case arith.MinSIOp() | arith.MaxSIOp():
                 f = "min" if isinstance(op, arith.MinSIOp) else "max"
                 e = f"{f}(_i32({env[op.lhs]}), _i32({env[op.rhs]}))"
             case arith.MinUIOp():
                 e = f"min(_u32({env[op.lhs]}), _u32({env[op.rhs]}))"
-            case arith.MuliOp():
-                e = f"({env[op.lhs]} * {env[op.rhs]})"
+            case arith.MuliOp() | arith.SubiOp():
+                e = f"({env[op.lhs]} {'*' if isinstance(op, arith.MuliOp) else '-'} {env[op.rhs]})"
+            case ViewOp():
+                e = fmt["view"].format(**shaped(op))
             case PrefixOp():
                 e = f"{env[op.array]}[:{env[op.count]}]"
             case hub.HubOp():
@@ -73,6 +96,8 @@ def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
                 spec = op.SPEC_NAME
                 if spec in INFIX and len(args) == 2:
                     e = f"({args[0]} {INFIX[spec]} {args[1]})"
+                elif spec in HUB_CALLS.get(framework, {}):
+                    e = HUB_CALLS[framework][spec].format(*args)
                 else:
                     e = f"{_api(spec, framework)}({', '.join(args)})"
             case WidenOp():
@@ -83,6 +108,12 @@ def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
             case AccumulateOp():
                 lines.append(fmt["accumulate"].format(env[op.array], env[op.value]))
                 continue
+            case AssignViewOp():
+                nonempty = " and ".join(f"{env[c]} > 0" for c in op.counts)
+                write = fmt["assign_view"].format(value=env[op.value], **shaped(op))
+                lines.append(f"if {nonempty}:  # no output element is covered otherwise")
+                lines.append(f"    {write}")
+                continue
             case func.ReturnOp():
                 continue
             case _:
@@ -90,8 +121,9 @@ def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
         res = op.results[0]
         counts = (arith.MaxSIOp, arith.MinUIOp)
         if isinstance(op, counts):
-            out = "m"  # the element count every prefix and the write use
-        if res.has_one_use() and not isinstance(op, counts):
+            out = f"m{counted or ''}"  # an element count the prefixes and writes use
+            counted += 1
+        if res.has_one_use() and not isinstance(op, (*counts, ViewOp)):
             env[res] = e  # used once: inline, so the output reads as one expression
             continue
         env[res] = out
@@ -110,8 +142,9 @@ def emit_raised(fn: func.FuncOp, names: list[str], outs: list[str], framework: s
     body = [f'"""Decompiled from SASS ({fn.attributes["sass.arch"].data}): '
             f'{fn.attributes["sass.idiom"].data} idiom, proven by sass-raise-idioms."""',
             "_g, _b = _dims(grid), _dims(block)",
-            f"if {LAUNCH_FALLBACK[launch].format(blocks=blocks)}:  # launches outside the proof",
-            f"    return _{name}_simt({args}, grid=grid, block=block)",
+            *([] if LAUNCH_FALLBACK[launch] is None else [
+                f"if {LAUNCH_FALLBACK[launch].format(blocks=blocks)}:  # launches outside the proof",
+                f"    return _{name}_simt({args}, grid=grid, block=block)"]),
             *raised_body(fn, names, framework)]  # fmt: skip
     if io["returns"]:
         body.append(f"return ({''.join(o + ', ' for o in outs)})")

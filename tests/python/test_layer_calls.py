@@ -58,12 +58,59 @@ def test_time_major_lstm_tells_flax():
     assert "nnx.RNN(nnx.LSTMCell(5, 8, rngs=rngs), time_major=True)" in code
 
 
-def test_lstm_state_used_is_kept_and_reported():
-    # nnx.RNN's carry has no leading layer axis (h_n is [layers, B, H]): no silent reorder.
-    code, report = convert(LSTM.format(extra="", body="out, (h, c) = self.lstm(x)\n        return h"),
+def test_lstm_state_from_flax_carry_gets_the_layer_axis():
+    # nnx.RNN's carry is (c, h) without h_n's leading layer axis: reordered, then h[None].
+    code, report = convert(LSTM.format(extra="", body="out, (h, c) = self.lstm(x)\n        return h + c"),
                            "torch", "flax_nnx")
+    assert "(c, h), out = self.lstm(x, return_carry=True)\n        h = h[None]\n        c = c[None]\n" in code
+    assert not _warnings(report)
+    back, report = convert(code, "flax_nnx", "torch")
+    assert "out, (h, c) = self.lstm(x)\n" in back
+    assert not _warnings(report)
+
+
+def test_gru_state_subscript_gets_the_layer_axis():
+    code, report = convert(LSTM.format(extra="", body="return self.lstm(x)[1]").replace("LSTM", "GRU"),
+                           "torch", "flax_nnx")
+    assert "return self.lstm(x, return_carry=True)[0][None]" in code
+    assert not _warnings(report)
+
+
+def test_lstm_state_used_is_kept_and_reported():
+    # keras.layers.LSTM returns its state only when built with return_state=True.
+    code, report = convert(LSTM.format(extra="", body="out, (h, c) = self.lstm(x)\n        return h"),
+                           "torch", "keras")
     assert "# swc: unmapped torch.nn.LSTM" in code
     assert any("h_n" in w for w in _warnings(report))
+
+
+def test_lstm_state_used_whole_is_kept_and_reported():
+    code, report = convert(LSTM.format(extra="", body="out, state = self.lstm(x)\n        return state"),
+                           "torch", "flax_nnx")
+    assert "# swc: unmapped torch.nn.LSTM" in code
+    assert _warnings(report)
+
+
+def test_gru_cell_class_is_written_once_and_raises_back():
+    # nnx.GRUCell has no b_hn: the output defines GRUCell(nnx.GRUCell) with bias_hn, once.
+    two = LSTM.format(extra="", body="out, _ = self.lstm(self.gru2(x)[0])\n        return out").replace(
+        "nn.LSTM(5, 8, batch_first=True)", "nn.GRU(8, 8, batch_first=True)\n        self.gru2 = nn.GRU(5, 8, batch_first=True)")
+    code, report = convert(two, "torch", "flax_nnx")
+    assert code.count("class GRUCell(nnx.GRUCell):") == 1
+    assert "self.bias_hn = nnx.Param(jnp.zeros((hidden_features,)))" in code
+    assert "nnx.RNN(GRUCell(5, 8, rngs=rngs))" in code
+    assert code.index("class GRUCell") < code.index("class M")
+    assert not _warnings(report)
+    back, report = convert(code, "flax_nnx", "torch")
+    assert "GRUCell" not in back and "self.gru2 = nn.GRU(5, 8, batch_first=True)" in back
+    assert not _warnings(report)
+
+
+def test_gru_cell_name_taken_is_reported():
+    taken = "class GRUCell:\n    pass\n\n\n" + LSTM.format(extra="", body="out, _ = self.lstm(x)\n        return out")
+    code, report = convert(taken.replace("nn.LSTM", "nn.GRU"), "torch", "flax_nnx")
+    assert "# swc: unmapped torch.nn.GRU" in code
+    assert any("GRUCell" in w for w in _warnings(report))
 
 
 @pytest.mark.parametrize("extra", [", num_layers=2", ", bidirectional=True"])

@@ -27,6 +27,7 @@ CASES = {
     "depthwise_separable": (MODELS / "resnet_torch.py", "DepthwiseSeparable", (), (2, 4, 7, 7)),
     "lstm": (MODELS / "recurrent_torch.py", "LSTMClassifier", (), (3, 7, 5)),
     "lstm_final_state": (MODELS / "recurrent_torch.py", "LSTMFinalState", (), (3, 7, 5)),
+    "lstm_stacked": (MODELS / "recurrent_torch.py", "LSTMStacked", (), (3, 7, 5)),
     "gru": (MODELS / "recurrent_torch.py", "GRUClassifier", (), (3, 7, 5)),
     "embedding_bag": (MODELS / "recurrent_torch.py", "EmbeddingBag", (), (3, 9), 20),
     "encoder_scratch": (MODELS / "attention_torch.py", "ScratchEncoderLayer", (), (2, 5, 16)),
@@ -56,7 +57,12 @@ _LSTM_STATE = {
     "mlx": "mlx.nn.LSTM returns the hidden and cell states of every step, not h_n/c_n (h_n would be "
            "hidden[:, -1] for batch-first input): no call form gives it yet, so the LSTM stays torch, marked",
 }
+_STACKED = ("nn.LSTM(num_layers=2, bidirectional=True) is refused (num_layers and bidirectional are drop_args with "
+            "their defaults only), so it stays torch, marked: building a stack (nnx.Sequential of nnx.RNN, "
+            "nnx.Bidirectional(fwd, nnx.RNN(..., reverse=True, keep_order=True)); keras.layers.Bidirectional of "
+            "LSTM(return_sequences=True); a list of mlx.nn.LSTM) from num_layers/bidirectional is not built yet")
 GAPS = {
+    **{("lstm_stacked", t): _STACKED for t in TARGETS},
     **{("lstm_final_state", t): _LSTM_STATE["keras"] for t in ("keras", "tensorflow")},
     ("lstm_final_state", "mlx"): _LSTM_STATE["mlx"],
     **{("weight_norm", t): _WEIGHT_NORM for t in ("keras", "tensorflow", "mlx")},

@@ -30,6 +30,19 @@ class LSTMFinalState(nn.Module):
         return self.fc(h[-1])
 
 
+class LSTMStacked(nn.Module):
+    """Two bidirectional LSTM layers; the outputs of both directions are classified."""
+
+    def __init__(self, d_in: int = 5, hidden: int = 8, classes: int = 3):
+        super().__init__()
+        self.lstm = nn.LSTM(d_in, hidden, num_layers=2, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, classes)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1])
+
+
 class GRUClassifier(nn.Module):
     """A batch-first GRU; the outputs are mean-pooled over time."""
 

@@ -13,10 +13,8 @@ flattens in torch's C, H, W order, so the weights migrate unchanged (no permuted
 
 from __future__ import annotations
 
-from xdsl.ir import Operation, SSAValue
-
 from switcheroo.dialects import hub, pysrc
-
+from xdsl.ir import Operation, SSAValue
 
 
 def inverse(perm: tuple[int, ...]) -> tuple[int, ...]:

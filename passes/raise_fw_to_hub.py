@@ -193,8 +193,7 @@ def split_size_to_sections(call: fw.CallOp, names: list[str], values: list[SSAVa
             new_ops.append(axis.owner)
         # Pieces of `size` and a smaller last one: the indices size, 2 * size, ... below
         # the axis length (equal sections would be wrong where size does not divide it).
-        from switcheroo.passes.compose_lowering import _plain
-        if not (_plain(x) and _plain(values[i])):
+        if not (value_plugins.pure_read(x) and value_plugins.pure_read(values[i])):
             raise Unmappable(f"{call.api.data}: the split tensor or size is an expression that would be "
                              "evaluated twice; assign it to a name first")
         shape = pysrc.AttrOp.create(operands=[x], properties={"attr": StringAttr("shape")}, result_types=[OBJ])

@@ -3,7 +3,9 @@
 Implemented idioms: the **warp-reduced dot product** (``sass_warp_reduce.py``:
 grid-stride loop, ``__shfl_down_sync`` tree, lane-0 ``atomicAdd``), the **shared-memory
 block sum** (``sass_block_reduce.py``: halving tree between barriers, one ``atomicAdd``
-per block, proven by a symbolic lock-step evaluation per block size) and the **elementwise
+per block, proven by a symbolic lock-step evaluation per block size), the **GEMM k-loop**
+and **direct 3x3 convolution** (``sass_loop_nest.py``: one thread executed symbolically
+over every path, loops summarised at a symbolic trip count) and the **elementwise
 map** (``if (i < n) out[i] = f(a[i], b[i], s)`` with ``i = blockIdx.x * blockDim.x + threadIdx.x``). The proof is strict; any doubt
 leaves the kernel to the SIMT emulation:
 

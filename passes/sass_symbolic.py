@@ -2,7 +2,9 @@
 
 Every value is symbolic over the launch indices and the parameters: integers are
 polynomials (``sass_affine``), a 64-bit pointer kept in two registers is ``Half("lo"|
-"hi", P)`` of its polynomial ``P`` (the add-with-carry of the halves is followed: the
+"hi", P)`` of its polynomial ``P`` (a pointer parameter's words are the halves of
+``ptr@off``; two i32 parameters read as one pair are a ``words`` leaf whose halves are
+the parameters again; the add-with-carry of the halves is followed: the
 sum of the low half with ``c`` carries into the high half exactly when ``P + c`` does,
 under the no-wrap assumption of ``sass_affine``), a float accumulator is ``Chain(k)``: the
 first ``k`` terms of the idiom's sum, accumulated in order by ``fma`` (the idiom's

@@ -10,7 +10,8 @@ variant's ``requires_plugin``) compute a value from another convention:
   and flattens the pairs (numpy's one pair for every axis is ``(b, a) * x.ndim``).
 - ``split_sizes``: ``tf.split`` with a list takes piece sizes; the hub (numpy) takes split
   indices. Sizes raise to their running sums, indices lower to sizes with ``-1`` (the
-  rest) last. A count of equal sections means the same on both sides.
+  rest) last. A count of equal sections means the same on both sides (tf refuses a count
+  that does not divide the axis, so torch's ``list(range(n, d, n))`` lowers to ``d // n``).
 - ``padding_pairs``: an integer padding per spatial dimension (torch pooling) as the
   (low, high) pairs of ``lax.reduce_window`` (flax ``max_pool``), which pads with the
   reduction's identity (-inf for max), as torch's max pooling does.
@@ -39,9 +40,18 @@ def _binop(lhs: SSAValue, op: str, rhs: SSAValue) -> pysrc.BinOp:
     return pysrc.BinOp.create(operands=[lhs, rhs], properties={"operator": StringAttr(op)}, result_types=[OBJ])
 
 
+def pure_read(v: SSAValue) -> bool:
+    """Whether ``v``'s expression may be printed twice: names, literals, reads of them and
+    arithmetic on those (``x.shape[-1] // 2``), never a call."""
+    op = v.owner
+    if isinstance(op, pysrc.BinOp | pysrc.UnaryOp):
+        return all(pure_read(o) for o in op.operands)
+    return _plain(v)
+
+
 def _ndim(x: SSAValue) -> pysrc.AttrOp:
     """``x.ndim``; ``x`` is then printed twice, so it must be a plain read (never a call)."""
-    if not _plain(x):
+    if not pure_read(x):
         raise ValueRefusal("the padded tensor is an expression that would be evaluated twice; "
                            "assign it to a name first")
     return pysrc.AttrOp.create(operands=[x], properties={"attr": StringAttr("ndim")}, result_types=[OBJ])
@@ -100,6 +110,19 @@ def _width_to_flat_pad(width: SSAValue, x: SSAValue) -> list[Operation]:
     return make_const(tuple(v for p in reversed(pairs) for v in p))
 
 
+def _range_step(v: SSAValue) -> tuple[SSAValue, SSAValue] | None:
+    """(n, d) of ``list(range(n, d, n))``, else None."""
+    call = v.owner
+    if not (isinstance(call, pysrc.CallOp) and isinstance(call.callee.owner, pysrc.NameOp)
+            and call.callee.owner.id.data == "list" and len(call.args) == 1):
+        return None
+    rng = call.args[0].owner
+    if not (isinstance(rng, pysrc.CallOp) and isinstance(rng.callee.owner, pysrc.NameOp)
+            and rng.callee.owner.id.data == "range" and len(rng.args) == 3 and rng.args[0] is rng.args[2]):
+        return None
+    return rng.args[0], rng.args[1]
+
+
 def _padding_pairs(pad: object, variant: Variant) -> list[Operation]:
     """``1`` -> ``((1, 1), (1, 1))`` for a 2-D layer (the rank from its layout map)."""
     lm = variant.layout_map
@@ -151,6 +174,11 @@ def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operatio
             sizes = [b - a for a, b in zip([0, *bounds], bounds)] + [-1]
             new_ops.extend(ops := make_const(sizes))
             values["indices_or_sections"] = ops[-1].results[0]
+        elif (step := _range_step(values["indices_or_sections"])) is not None:
+            # torch.split(x, n) raised as list(range(n, d, n)): d // n equal pieces, and a
+            # split that refuses (raises) where n does not divide d, never a wrong piece.
+            new_ops.append(count := _binop(step[1], "//", step[0]))
+            values["indices_or_sections"] = count.results[0]
         elif not _is_int(bounds):
             raise ValueRefusal("split: only a literal count or literal indices are converted")
     if "padding_pairs" in plugins and "padding" in values:

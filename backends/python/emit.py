@@ -16,13 +16,16 @@ import libcst as cst
 from xdsl.dialects import builtin
 from xdsl.ir import Block, Operation, SSAValue
 
-from switcheroo.backends.python.imports import ImportTable, UsedNames, prune_import
+from switcheroo.backends.python import parsed
+from switcheroo.backends.python.imports import ImportTable, UsedNames, prune_import, used_names
 from switcheroo.backends.python.precedence import binop_node, unary_node
 from switcheroo.frontends.python.trivia import decode_comment, decode_lines, with_comment
 from switcheroo.diagnostics import Report
 from switcheroo.dialects import fw, hub, pysrc
 
 _PLACEHOLDER = re.compile(r"\{\{fw:([A-Za-z0-9_.]+)\}\}")
+_KEYWORD_EQUAL = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))  # ``f(x=1)``
+_PRINTER = cst.Module(body=[])  # prints nodes with the output's defaults (4 spaces, "\n")
 
 
 @dataclass
@@ -34,7 +37,7 @@ class PythonEmitter:
 
     # -- expressions -----------------------------------------------------------------
     def dotted(self, api: str) -> cst.BaseExpression:
-        return cst.parse_expression(self.imports.spell(api))
+        return parsed.expression(self.imports.spell(api))
 
     def args(self, values: list[SSAValue], names: list[str]) -> list[cst.Arg]:
         out = []
@@ -42,8 +45,7 @@ class PythonEmitter:
             if n in ("*", "**"):
                 out.append(cst.Arg(value=self.expr(v), star=n))
             elif n:
-                out.append(cst.Arg(value=self.expr(v), keyword=cst.Name(n),
-                                   equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
+                out.append(cst.Arg(value=self.expr(v), keyword=cst.Name(n), equal=_KEYWORD_EQUAL))
             else:
                 out.append(cst.Arg(value=self.expr(v)))
         return out
@@ -54,7 +56,7 @@ class PythonEmitter:
             case pysrc.NameOp():
                 return cst.Name(op.id.data)
             case pysrc.ConstOp() | pysrc.OpaqueExprOp():
-                return cst.parse_expression(op.code.data)
+                return parsed.expression(op.code.data)
             case pysrc.AttrOp():
                 return cst.Attribute(value=self.expr(op.obj), attr=cst.Name(op.attr.data))
             case pysrc.CallOp():
@@ -94,7 +96,7 @@ class PythonEmitter:
             case pysrc.CompOp():
                 last = op.body.block.last_op
                 assert isinstance(last, pysrc.YieldOp)
-                target = cst.parse_expression(op.target.data)
+                target = parsed.expression(op.target.data)
                 comp = cst.CompFor(target=target, iter=self.expr(op.iter))
                 if op.kind.data == "list":
                     return cst.ListComp(elt=self.expr(last.value), for_in=comp)
@@ -150,13 +152,13 @@ class PythonEmitter:
         match op:
             case pysrc.AssignOp():
                 value = self.expr(op.value)
-                target = cst.parse_expression(op.target.data)
+                target = parsed.expression(op.target.data)
                 if op.annotation is not None:
-                    ann = cst.Annotation(cst.parse_expression(self.text(op.annotation.data)))
+                    ann = cst.Annotation(parsed.expression(self.text(op.annotation.data)))
                     return self.simple(op, cst.AnnAssign(target=target, annotation=ann, value=value))
                 return self.simple(op, cst.Assign(targets=[cst.AssignTarget(target)], value=value))
             case pysrc.AugAssignOp():
-                stmt = cst.parse_statement(f"{op.target.data} {op.operator.data} 0").body[0]
+                stmt = parsed.statement(f"{op.target.data} {op.operator.data} 0").body[0]
                 return self.simple(op, stmt.with_changes(value=self.expr(op.value)))
             case pysrc.ExprStmtOp():
                 return self.simple(op, cst.Expr(self.expr(op.value)))
@@ -178,13 +180,13 @@ class PythonEmitter:
                 body = self.indented(op.body.block, op.footer).with_changes(header=decode_comment(op.trailing))
                 return cst.With(items=items, body=body, leading_lines=decode_lines(op.leading))
             case pysrc.ForOp():
-                node = cst.parse_statement(f"for {op.target.data} in _:\n    pass\n")
+                node = parsed.statement(f"for {op.target.data} in _:\n    pass\n")
                 return node.with_changes(iter=self.expr(op.iter), body=self.indented(op.body.block, op.footer),
                                          leading_lines=decode_lines(op.leading))
         return None
 
     def opaque(self, op: pysrc.OpaqueStmtOp) -> cst.BaseStatement:
-        node = cst.parse_statement(op.code.data + "\n")
+        node = parsed.statement(op.code.data + "\n")
         if isinstance(node, cst.SimpleStatementLine):
             return node.with_changes(leading_lines=decode_lines(op.leading),
                                      trailing_whitespace=decode_comment(op.trailing))
@@ -196,7 +198,7 @@ class PythonEmitter:
         for api in dict.fromkeys(self._unmapped):  # once per API, however often kept
             trailing = with_comment(trailing, f"# swc: unmapped {api}")
         body = self.indented(op.body.block, op.footer).with_changes(header=trailing)
-        decorators = [cst.Decorator(cst.parse_expression(d.data)) for d in (op.decorators.data if op.decorators else [])]
+        decorators = [cst.Decorator(parsed.expression(d.data)) for d in (op.decorators.data if op.decorators else [])]
         return cst.ClassDef(name=cst.Name(op.sym_name.data), body=body, bases=bases,
                             decorators=decorators, leading_lines=decode_lines(op.leading),
                             lpar=cst.LeftParen() if bases else cst.MaybeSentinel.DEFAULT,
@@ -205,9 +207,11 @@ class PythonEmitter:
     def func_def(self, op: pysrc.FuncOp) -> cst.FunctionDef:
         params = ", ".join(self.text(p.data) for p in op.params.data)
         returns = f" -> {self.text(op.returns.data)}" if op.returns else ""
-        node = cst.parse_statement(f"def {op.sym_name.data}({params}){returns}:\n    pass\n")
+        # parsed once per signature: methods share theirs (``(self, x)``), only the name differs
+        node = parsed.statement(f"def f({params}){returns}:\n    pass\n")
         assert isinstance(node, cst.FunctionDef)
-        decorators = [cst.Decorator(cst.parse_expression(self.text(d.data))) for d in (op.decorators.data if op.decorators else [])]
+        node = node.with_changes(name=cst.Name(op.sym_name.data))
+        decorators = [cst.Decorator(parsed.expression(self.text(d.data))) for d in (op.decorators.data if op.decorators else [])]
         body = self.indented(op.body.block, op.footer).with_changes(header=decode_comment(op.trailing))
         return node.with_changes(body=body, decorators=decorators, leading_lines=decode_lines(op.leading))
 
@@ -227,20 +231,37 @@ class PythonEmitter:
 
     # -- module ----------------------------------------------------------------------
     def module(self, top: pysrc.ModuleOp) -> cst.Module:
+        return self.fix_imports(self._unfixed(top))
+
+    def code(self, top: pysrc.ModuleOp) -> str:
+        """``self.module(top).code``, printing each top-level statement once: the names the
+        output uses are read from the same text the statements that stay are printed with."""
+        module = self._unfixed(top)
+        texts = {id(s): _PRINTER.code_for_node(s) for s in module.body}
+        fixed = self.fix_imports(module, used_names("".join(texts.values())))
+        parts = [_PRINTER.code_for_node(line) for line in fixed.header]
+        parts += [texts.get(id(s)) or _PRINTER.code_for_node(s) for s in fixed.body]
+        parts += [_PRINTER.code_for_node(line) for line in fixed.footer]
+        return "".join(parts) or "\n"  # what Module.code gives: a newline for an empty file
+
+    def _unfixed(self, top: pysrc.ModuleOp) -> cst.Module:
         for op in top.body.block.ops:
             if isinstance(op, pysrc.OpaqueStmtOp) and op.kind is not None and op.kind.data == "import":
-                for small in cst.parse_statement(op.code.data + "\n").body:
+                for small in parsed.statement(op.code.data + "\n").body:
                     self.imports.note_import(small)
         body = self.block(top.body.block)
-        module = cst.Module(body=body, header=decode_lines(top.header, indent=False),
-                            footer=decode_lines(top.footer, indent=False))
-        return self.fix_imports(module)
+        return cst.Module(body=body, header=decode_lines(top.header, indent=False),
+                          footer=decode_lines(top.footer, indent=False))
 
-    def fix_imports(self, module: cst.Module) -> cst.Module:
-        """Drop unused framework imports and add the target's, in the file's import block."""
-        visitor = UsedNames()
-        module.visit(visitor)
-        used = visitor.names
+    def fix_imports(self, module: cst.Module, used: set[str] | None = None) -> cst.Module:
+        """Drop unused framework imports and add the target's, in the file's import block.
+        ``used``: the names the module uses, when already known."""
+        if used is None:
+            used = used_names(module.code)
+        if used is None:  # code ``ast`` cannot read (newer syntax): LibCST's visitor
+            visitor = UsedNames()
+            module.visit(visitor)
+            used = visitor.names
         body: list[cst.BaseStatement] = []
         block_at, block_lead, last_import = -1, (), -1
         for stmt in module.body:
@@ -285,4 +306,4 @@ def emit_python(module: builtin.ModuleOp, frameworks: list[str], path: str = "<s
     for d in tops[0].diagnostics.data if tops[0].diagnostics else ():
         loc, severity, message = d.data.split("\t", 2)
         emitter.report.add(path, loc, severity, message)
-    return emitter.module(tops[0]).code
+    return emitter.code(tops[0])

@@ -8,10 +8,12 @@ the output no longer uses are removed; other imports are left as the user wrote 
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
 
+from switcheroo.backends.python import parsed
 from switcheroo.ontology.loader import load_ontology
 
 
@@ -86,15 +88,15 @@ class ImportTable:
             if alias.split(".")[0] not in used or mod in self.existing:
                 continue
             if alias == mod:
-                node = cst.Import(names=[cst.ImportAlias(name=cst.parse_expression(mod))])
+                node = cst.Import(names=[cst.ImportAlias(name=parsed.expression(mod))])
             elif "." in mod and mod.rsplit(".", 1)[1] == alias:
                 parent, leaf = mod.rsplit(".", 1)
-                node = cst.ImportFrom(module=cst.parse_expression(parent), names=[cst.ImportAlias(name=cst.Name(leaf))])
+                node = cst.ImportFrom(module=parsed.expression(parent), names=[cst.ImportAlias(name=cst.Name(leaf))])
             elif "." in alias:
-                node = cst.Import(names=[cst.ImportAlias(name=cst.parse_expression(alias.split(".")[0]))])
+                node = cst.Import(names=[cst.ImportAlias(name=parsed.expression(alias.split(".")[0]))])
             else:
                 node = cst.Import(names=[cst.ImportAlias(
-                    name=cst.parse_expression(mod), asname=cst.AsName(name=cst.Name(alias)))])
+                    name=parsed.expression(mod), asname=cst.AsName(name=cst.Name(alias)))])
             out.append(cst.SimpleStatementLine(body=[node]))
         return out
 
@@ -134,6 +136,40 @@ def prune_import(stmt: cst.BaseSmallStatement, table: ImportTable, used: set[str
         return None
     keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return stmt.with_changes(names=keep)
+
+
+# Where ``ast`` keeps, as plain strings, what LibCST spells as a ``Name`` node.
+_NAME_FIELDS: dict[type, tuple[str, ...]] = {
+    ast.FunctionDef: ("name",), ast.AsyncFunctionDef: ("name",), ast.ClassDef: ("name",),
+    ast.arg: ("arg",), ast.keyword: ("arg",), ast.ExceptHandler: ("name",),
+    ast.MatchAs: ("name",), ast.MatchStar: ("name",), ast.MatchMapping: ("rest",),
+}
+
+
+def used_names(code: str) -> set[str] | None:
+    """The names :class:`UsedNames` finds in ``code``, read through ``ast`` (a C parser, and
+    no LibCST visitor rebuilding every node); None when ``ast`` cannot parse the code."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        kind = type(node)
+        if kind is ast.Name:
+            names.add(node.id)
+        elif kind in _NAME_FIELDS:
+            for attr in _NAME_FIELDS[kind]:
+                if (value := getattr(node, attr)) is not None:
+                    names.add(value)
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            names.update(node.names)
+        elif kind is ast.MatchClass:
+            names.update(node.kwd_attrs)
+        elif (kind is ast.Constant or kind is ast.MatchSingleton) and (
+                node.value is None or node.value is True or node.value is False):
+            names.add(repr(node.value))  # LibCST's Name("None")
+    return names
 
 
 class UsedNames(cst.CSTVisitor):

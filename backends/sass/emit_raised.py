@@ -65,8 +65,11 @@ def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
     def shaped(op) -> dict:
         dims = [env[d] for d in op.shape]
         cut = [f":{env[c]}" for c in op.counts]
+        lead = []  # a written value's extra leading dimensions have size 1: take index 0
+        if isinstance(op, AssignViewOp):
+            lead = ["0"] * (len(op.value.type.get_shape()) - len(cut))
         return {"array": env[op.array], "size": " * ".join(dims), "shape": ", ".join(dims),
-                "cut": ", ".join(cut), "vcut": ", ".join(["...", *cut])}
+                "cut": ", ".join(cut), "vcut": ", ".join([*lead, *cut])}
 
     for k, op in enumerate(fn.body.block.ops):
         out = f"t{k}"

@@ -50,8 +50,13 @@ LAUNCH_FALLBACK = {
 INFIX = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "matmul": "@"}
 
 # Hub ops whose call differs from the ontology's API (numpy has no convolution; jax's
-# needs its strides and padding): ``hub.conv`` is the unpadded, stride-1 NCHW/OIHW one.
+# needs its strides and padding; torch's gives 0 output channels for 0 input channels,
+# where the sum over no channels is 0): ``hub.conv`` is the unpadded, stride-1 NCHW/OIHW
+# one. The operands are names (views are never inlined), so they may repeat.
 HUB_CALLS = {
+    "torch": {"conv": "(torch.nn.functional.conv2d({0}, {1}) if {0}.shape[1] else {0}.new_zeros("
+                      "({0}.shape[0], {1}.shape[0], {0}.shape[2] - {1}.shape[2] + 1, "
+                      "{0}.shape[3] - {1}.shape[3] + 1)))"},
     "numpy": {"conv": "np.einsum('nchwij,ocij->nohw', np.lib.stride_tricks."
                       "sliding_window_view({0}, {1}.shape[2:], axis=(2, 3)), {1})"},
     "jax": {"conv": "jax.lax.conv_general_dilated({0}, {1}, (1, 1), 'VALID')"},

@@ -146,9 +146,9 @@ class ViewOp(IRDLOperation):
 
 @irdl_op_definition
 class AssignViewOp(IRDLOperation):
-    """``view(array, shape, counts) = value[..., :counts[0], :counts[1], ...]``: writes
-    the front of ``value``'s trailing dimensions into an output parameter (jax: returns
-    it); nothing is written when a count is 0."""
+    """``view(array, shape, counts) = value[0, ..., 0, :counts[0], :counts[1], ...]``:
+    writes the front of ``value``'s trailing dimensions (its extra leading ones have size
+    1) into an output parameter (jax: returns it); nothing is written when a count is 0."""
 
     name = "sass.assign_view"
     array = operand_def(TensorType)
@@ -164,6 +164,8 @@ class AssignViewOp(IRDLOperation):
     def verify_(self) -> None:
         if len(self.shape) != len(self.counts):
             raise VerifyException("sass.assign_view: one count per dimension of the shape")
+        if len(self.value.type.get_shape()) < len(self.shape):
+            raise VerifyException("sass.assign_view: the value has fewer dimensions than the view")
 
 
 RAISED_OPS = (GridExtentOp, PrefixOp, AssignPrefixOp, WidenOp, AccumulateOp, BlockCountOp,

@@ -52,7 +52,6 @@ def test_keras_training_lowers_the_loss(case, tmp_path):
 
 def test_keras_adam_with_a_negligible_epsilon_matches_torch(tmp_path):
     import torch
-
     from switcheroo.weights import transfer
 
     src, dst, code, cls, data = _converted("adam_cross_entropy", tmp_path, eps="1e-12")

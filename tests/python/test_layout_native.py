@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from switcheroo.diagnostics import Report
 from switcheroo.translate_main import Translator
+
 from tests.python.harness import build, run
 from tests.python.helpers import import_code
 
@@ -62,7 +62,6 @@ def _native(source: str, target: str) -> str:
 @pytest.mark.parametrize("target", ["flax_nnx", "keras", "mlx"])
 def test_native_cnn_takes_nhwc_and_matches_torch(target, tmp_path):
     import torch
-
     from switcheroo.weights import transfer
 
     code = _native(CNN, target)
@@ -82,7 +81,6 @@ def test_native_cnn_takes_nhwc_and_matches_torch(target, tmp_path):
 
 def test_native_feature_map_is_returned_in_the_target_layout(tmp_path):
     import torch
-
     from switcheroo.weights import transfer
 
     code = _native(FEATURES, "flax_nnx")

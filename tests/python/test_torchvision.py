@@ -41,11 +41,13 @@ CASES = {
 GAPS = {
     "vgg": "nn.Sequential(*layers) (star-arguments) is not bound; the nn.init loop over self.modules() "
            "(kaiming_normal_/constant_ on m.weight) has no flax_nnx spelling yet",
-    "resnet": "nn.MaxPool2d(padding=1) (pads with -inf) has no flax_nnx spelling yet; nn.Sequential(*layers); "
-              "the nn.init loop over self.modules()",
-    "squeezenet": "nn.MaxPool2d(ceil_mode=True) has no hub argument yet; the nn.init loop over self.modules()",
-    "densenet": "torch.jit.is_scripting, F.dropout(p=..., training=...), F.adaptive_avg_pool2d, "
-                "nn.MaxPool2d(padding=1) and the nn.init loop are not converted yet",
+    "resnet": "nn.Sequential(*layers) of BasicBlock/Bottleneck built in _make_layer (star-arguments, and the "
+              "container's layout needs the list's members); the nn.init loop over self.modules()",
+    "squeezenet": "nn.MaxPool2d(ceil_mode=True) has no hub argument yet (so the features Sequential is kept, "
+                  "its members' layouts differing); the nn.init loop over self.modules()",
+    "densenet": "F.dropout(p=..., training=self.training), torch.utils.checkpoint with star-arguments, "
+                "torch.Tensor annotations in _DenseLayer, the nn.ModuleDict-based _DenseBlock and the "
+                "nn.init loop are not converted yet",
     "mobilenetv2": "imports Conv2dNormActivation from torchvision.ops.misc (a torch layer outside models/, "
                    "not fetched and not converted); nn.Sequential(*layers)",
 }

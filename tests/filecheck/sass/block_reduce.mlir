@@ -171,5 +171,5 @@ builtin.module attributes {sass.arch = "sm_80"} {
     "sass.line"() <{kind = "blank", text = "", layout = ",n"}> : () -> ()
   }) : () -> ()
 }
-// CHECK:     sass.idiom = "none: {{.*}}block of 4: elements outside the block{{.}}s window, or missing"
+// CHECK:     sass.idiom = "none: {{.*}}block of 4: elements outside the block{{.}}s window, or missing;
 // CHECK-NOT: sass.raised

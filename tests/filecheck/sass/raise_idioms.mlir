@@ -167,5 +167,5 @@ builtin.module attributes {sass.arch = "sm_80"} {
     "sass.line"() <{kind = "blank", text = "", layout = ",n"}> : () -> ()
   }) : () -> ()
 }
-// CHECK:     sass.idiom = "none: {{.*}}shuffle step is not shfl.down by 16..1 within 31"
+// CHECK:     sass.idiom = "none: {{.*}}shuffle step is not shfl.down by 16..1 within 31;
 // CHECK-NOT: sass.raised

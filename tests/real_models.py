@@ -1,0 +1,116 @@
+"""Make the fetched torchvision model files importable without torchvision installed.
+
+``fetch_real_models.sh`` fetches torchvision's ``models/*.py`` (never committed) into
+``$SWC_REAL_MODELS`` (default ``~/.cache/switcheroo/real_models``). Those files import a
+few torchvision modules from outside ``models/``; :func:`torchvision_package` builds a
+``torchvision`` package in a temporary directory holding the model files and small
+stand-ins for those modules: usage logging, transform presets, the download helper,
+``_utils.sequence_to_str`` and ``ops.misc.Conv2dNormActivation`` (a real
+``nn.Sequential`` of convolution, norm and activation, as torchvision's is). Neither
+side of a test calls the stand-ins in a forward pass except the last.
+
+    with torchvision_importable(tmp_path) as tv:
+        net = tv.build("resnet", "resnet18", num_classes=10)
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+# path inside the package -> text. Everything under models/ is the fetched files.
+STUBS = {
+    "__init__.py": "",
+    "utils.py": "def _log_api_usage_once(obj):\n    pass\n",
+    "_utils.py": "def sequence_to_str(seq, separate_last=''):\n    return ', '.join(map(str, seq))\n",
+    "_internally_replaced_utils.py": (
+        "def load_state_dict_from_url(*args, **kwargs):\n"
+        "    raise RuntimeError('no downloads: torchvision is stubbed for tests')\n"
+    ),
+    "transforms/__init__.py": "",
+    "transforms/_presets.py": (
+        "class ImageClassification:\n    def __init__(self, *args, **kwargs):\n        pass\n"
+    ),
+    "ops/__init__.py": "",
+    "ops/misc.py": '''import torch
+
+
+class Conv2dNormActivation(torch.nn.Sequential):
+    """Convolution, then an optional norm layer, then an optional activation."""
+
+    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=None,
+                 groups=1, norm_layer=torch.nn.BatchNorm2d, activation_layer=torch.nn.ReLU,
+                 dilation=1, inplace=True, bias=None):
+        if padding is None:
+            padding = (kernel_size - 1) // 2 * dilation
+        if bias is None:
+            bias = norm_layer is None
+        layers = [torch.nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding,
+                                  dilation=dilation, groups=groups, bias=bias)]
+        if norm_layer is not None:
+            layers.append(norm_layer(out_channels))
+        if activation_layer is not None:
+            kwargs = {} if inplace is None else {"inplace": inplace}
+            layers.append(activation_layer(**kwargs))
+        super().__init__(*layers)
+        self.out_channels = out_channels
+''',
+}
+
+
+def real_models_root() -> Path:
+    """Where the fetched real-model sources live."""
+    default = Path("~/.cache/switcheroo/real_models")
+    return Path(os.environ.get("SWC_REAL_MODELS", default)).expanduser()
+
+
+def torchvision_models() -> Path:
+    """The fetched ``torchvision/models`` directory (it may not exist)."""
+    return real_models_root() / "torchvision" / "models"
+
+
+def torchvision_package(root: Path, extra: dict[str, str] | None = None) -> Path:
+    """Write a ``torchvision`` package under ``root``: the fetched model files, the
+    stand-ins, and ``extra`` (path inside the package -> text, e.g. a converted file)."""
+    pkg = root / "torchvision"
+    for rel, text in {**STUBS, "models/__init__.py": "", **(extra or {})}.items():
+        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / rel).write_text(text)
+    for src in torchvision_models().glob("*.py"):
+        if src.name != "__init__.py" and not (pkg / "models" / src.name).exists():
+            shutil.copy(src, pkg / "models" / src.name)
+    return pkg
+
+
+class Torchvision:
+    """The stubbed package, importable while the context is open."""
+
+    def module(self, name: str) -> Any:
+        """``torchvision.models.<name>``."""
+        return importlib.import_module(f"torchvision.models.{name}")
+
+    def build(self, name: str, builder: str, **kwargs: Any) -> Any:
+        """A model with random weights, e.g. ``build("resnet", "resnet18")``."""
+        return getattr(self.module(name), builder)(**kwargs)
+
+
+@contextmanager
+def torchvision_importable(
+    root: Path, extra: dict[str, str] | None = None
+) -> Iterator[Torchvision]:
+    """Build the package under ``root`` and make ``import torchvision`` find it; the
+    modules are forgotten again on exit."""
+    torchvision_package(root, extra)
+    sys.path.insert(0, str(root))
+    try:
+        yield Torchvision()
+    finally:
+        sys.path.remove(str(root))
+        for mod in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+            del sys.modules[mod]

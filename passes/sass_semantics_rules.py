@@ -433,8 +433,16 @@ def _load(L: Lifter, ins, args) -> None:
         narrow = L.add(arith.TruncIOp(vals[0], i16 if w == 16 else IntegerType(8)))
         vals[0] = L.add(arith.ExtSIOp(narrow, i32))
     for v in vals:
-        L.write(d, v)
+        L.write(d, _keep_unless(L, mask, v, d))
         d = _next_reg(d)
+
+
+def _keep_unless(L: Lifter, mask, value, reg: str | None):
+    """A masked op's result: threads whose guard fails keep the register's old value
+    (the access mask of a load/atomic only says which threads access memory)."""
+    if mask is None or reg is None or reg in ("RZ", "URZ"):
+        return value
+    return L.add(arith.SelectOp(mask, value, L.reg(reg)))
 
 
 @rule("STG", "STS", "STL", "ST")
@@ -467,7 +475,7 @@ def _atomic(L: Lifter, ins, args) -> None:
     mask = L.guard_value(ins)
     old = L.add(AtomicOp(_mem(L, mem), L.int_(val), space, f"{op}.{ty}", mask))
     if has_dst:
-        L.write(_reg_name(args[0]), old)
+        L.write(_reg_name(args[0]), _keep_unless(L, mask, old, _reg_name(args[0])))
 
 
 @rule("SHFL")

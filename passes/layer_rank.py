@@ -47,16 +47,26 @@ def rerank_members(container: hub.HubOp, framework: str) -> None:
             rank = layer_rank(member.SPEC_NAME, framework)
 
 
+# The ontology the table below was built from, and (framework, api) -> rank -> spec.
+_BY_API: tuple[object, dict[tuple[str, str], dict[int | None, OpSpec]]] = (None, {})
+
+
 def candidates(spec: OpSpec, framework: str) -> dict[int | None, OpSpec]:
     """Rank -> spec, for the layer specs spelled by ``spec``'s API in ``framework``."""
+    global _BY_API
     variant = spec.variants.get(framework)
     if variant is None:
         return {}
-    out: dict[int | None, OpSpec] = {}
-    for other in load_ontology().specs.values():
-        var = other.variants.get(framework)
-        if other.kind.value == "layer" and var is not None and var.api == variant.api:
-            out.setdefault(_rank_of_layout(other, framework), other)
+    onto = load_ontology()
+    if _BY_API[0] is not onto:  # one pass over the specs per ontology, not one per layer
+        table: dict[tuple[str, str], dict[int | None, OpSpec]] = {}
+        for other in onto.specs.values():
+            if other.kind.value != "layer":
+                continue
+            for fwk, var in other.variants.items():
+                table.setdefault((fwk, var.api), {}).setdefault(_rank_of_layout(other, fwk), other)
+        _BY_API = (onto, table)
+    out = _BY_API[1].get((framework, variant.api), {})
     return out if len(out) > 1 else {}
 
 

@@ -46,11 +46,13 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "convert-stablehlo-to-hub": _lazy("passes.convert_stablehlo_to_hub", "ConvertStablehloToHub"),
     "expand-loss-reduction": _lazy("passes.expand_loss_reduction", "ExpandLossReduction"),
     "legalize-for-target": _lazy("passes.legalize_for_target", "LegalizeForTarget"),
+    "lift-functional-model": _lazy("passes.lift_functional_model", "LiftFunctionalModel"),
     "lower-hub-to-fw": _lazy("passes.lower_hub_to_fw", "LowerHubToFw"),
     "lower-hub-to-stablehlo": _lazy("passes.lower_hub_to_stablehlo", "LowerHubToStablehlo"),
     "raise-fw-to-hub": _lazy("passes.raise_fw_to_hub", "RaiseFwToHub"),
     "rewrite-train-step": _lazy("passes.rewrite_train_step", "RewriteTrainStep"),
     "sass-build-cfg": _lazy("passes.sass_build_cfg", "SassBuildCfg"),
+    "sass-fold-addressing": _lazy("passes.sass_fold_addressing", "SassFoldAddressing"),
     "sass-lift": _lazy("passes.sass_lift", "SassLift"),
     "sass-raise-idioms": _lazy("passes.sass_raise_idioms", "SassRaiseIdioms"),
     "sass-recover-loops": _lazy("passes.sass_recover_loops", "SassRecoverLoops"),
@@ -75,6 +77,7 @@ FRONTENDS: dict[str, Callable[[], Callable[..., Any]]] = {
 # Target name -> getter of the xDSL Target class.
 TARGETS: dict[str, Callable[[], type[Target]]] = {
     "python": _lazy("backends.python.target", "PythonTarget"),
+    "sass": _lazy("backends.sass.isa_emit", "SassIsaTarget"),
     "sass-python": _lazy("backends.sass.target", "SassPythonTarget"),
     "stablehlo": _lazy("backends.stablehlo.mlir_target", "StablehloTarget"),
     "stablehlo-python": _lazy("backends.stablehlo.target", "StablehloPythonTarget"),
@@ -86,7 +89,7 @@ TARGETS: dict[str, Callable[[], type[Target]]] = {
 TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("framework", "framework"): (
         "python",
-        "scan-dependencies,scan-purity{{source={src} framework={dst}}},track-lifecycle{{source={src}}},"
+        "lift-functional-model{{framework={src}}},scan-dependencies,scan-purity{{source={src} framework={dst}}},track-lifecycle{{source={src}}},"
         "unroll-inplace{{source={src} framework={dst}}},"
         "raise-fw-to-hub{{framework={src}}},expand-loss-reduction{{framework={dst}}},"
         "bind-optimizer{{framework={dst}}},rewrite-train-step{{framework={dst} source={src}}},"
@@ -104,6 +107,7 @@ TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
     ),
     ("sass", "framework"): ("sass", "sass-lift,sass-recover-loops,sass-raise-idioms",
                             "sass-python"),
+    ("sass", "sass"): ("sass", "sass-lift", "sass"),
     ("stablehlo", "framework"): ("mlir", "convert-stablehlo-to-hub", "stablehlo-python"),
 }
 

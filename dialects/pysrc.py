@@ -328,6 +328,16 @@ class TupleOp(IRDLOperation):
 
 
 @irdl_op_definition
+class StarOp(IRDLOperation):
+    """``*value``: a sequence unpacked into the variadic argument of a call, so that
+    ``nn.Sequential(*layers)`` binds ``layers`` to the spec's variadic ``layers`` argument."""
+
+    name = "pysrc.star"
+    value = operand_def(ValueType)
+    result = result_def(ValueType)
+
+
+@irdl_op_definition
 class OpaqueExprOp(IRDLOperation):
     """An expression kept verbatim (lambda, comprehension, f-string ...)."""
 
@@ -379,6 +389,7 @@ PYSRC = Dialect(
         OpaqueStmtOp,
         ReturnOp,
         SliceOp,
+        StarOp,
         SubscriptOp,
         TupleOp,
         UnaryOp,

@@ -77,6 +77,7 @@ class Compare(str, Enum):
     in_ = "in"
     not_in = "not_in"
     is_type = "is_type"
+    absent = "absent"  # the hub op does not give the argument (Keras infers in_channels)
 
 
 class DispatchRule(_Strict):
@@ -322,6 +323,23 @@ class TrainingTraits(_Strict):
     empty_state: str | None = None
 
 
+class FunctionalModelTraits(_Strict):
+    """A framework's functional model API (Keras: ``x = layers.Input(...)``, layers called on
+    symbolic tensors, ``Model(inputs, outputs)``), which ``lift-functional-model`` rewrites
+    into a module class."""
+
+    input: list[str]
+    model: list[str]
+    # The layer constructor argument that fuses an activation, and the function each of
+    # its string values names (``activation="relu"`` -> a ``keras.activations.relu`` call).
+    activation_arg: str | None = None
+    activations: dict[str, str | None] = Field(default_factory=dict)
+    # The layer that only applies an activation named by its first argument: it becomes
+    # the activation's call.
+    activation_layer: str | None = None
+    name_arg: str | None = None
+
+
 class FrameworkTraits(_Strict):
     """What differs between frameworks beyond single ops: this is data, not branches."""
 
@@ -345,6 +363,7 @@ class FrameworkTraits(_Strict):
     inplace_suffix: str | None = None
     # Functional index update: ``x = x.<index_update>[idx].set(v)`` for ``x[idx] = v``.
     index_update: str | None = None
+    functional_model: FunctionalModelTraits | None = None
 
 
 class MappingFile(_Strict):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.odl import LayoutMap
+from switcheroo.passes import layer_sources
 from switcheroo.passes.fw_common import target_variant
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Operation
@@ -39,8 +40,25 @@ def constructor_of(apply: hub.ApplyOp) -> Operation | None:
     target = f"self.{callee.attr.data}"
     for op in cls.walk():
         if isinstance(op, pysrc.AssignOp) and op.target.data == target:
-            return op.value.owner
+            if isinstance(op.value.owner, hub.HubOp):
+                return op.value.owner
+            # self.features = features, from VGG(make_layers(cfg)): the one container built.
+            built = layer_sources.producers(op.value)
+            return built[0] if built and len(built) == 1 else op.value.owner
     return None
+
+
+def members(ctor: hub.HubOp) -> list[Operation | None]:
+    """The layers a container holds, ``*layers`` expanded (None for one not known)."""
+    out: list[Operation | None] = []
+    for m in ctor.named_args().get("layers", []):
+        if isinstance(m.owner, hub.HubOp):
+            out.append(m.owner)
+            continue
+        found = layer_sources.list_members(m.owner.value) if isinstance(m.owner, pysrc.StarOp) \
+            else layer_sources.producers(m)
+        out.extend(found if found is not None else [None])
+    return out
 
 
 def member_layout(member: Operation, framework: str) -> tuple[str, str | None] | None | bool:
@@ -63,7 +81,12 @@ def container_layout(apply: hub.ApplyOp, framework: str) -> LayoutMap | None:
     ctor = constructor_of(apply)
     if not isinstance(ctor, hub.HubOp) or ctor.SPEC_NAME not in CONTAINERS:
         return None
-    needs = [member_layout(m.owner, framework) for m in ctor.named_args().get("layers", [])]
+    held = members(ctor)
+    if None in held:
+        _keep_marked(ctor, f"the members of this {ctor.SPEC_NAME} are not known where it is built, so "
+                           f"the tensor layout its call needs in {framework} is not known")
+        return None
+    needs = [member_layout(m, framework) for m in held]
     wanted = {n for n in needs if n}
     if not wanted:
         return None

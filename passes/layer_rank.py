@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from xdsl.dialects.builtin import StringAttr
 
-from switcheroo.dialects import hub
+from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec
 from switcheroo.passes.container_layouts import LAYOUT_FREE
@@ -70,6 +70,25 @@ def candidates(spec: OpSpec, framework: str) -> dict[int | None, OpSpec]:
     return out if len(out) > 1 else {}
 
 
+def _assigned(src: object) -> object:
+    """What a read of a local variable reads: the value of its last assignment earlier in
+    the same block (``x = conv(x)`` then ``x = self.bn(x)``), else ``src`` itself."""
+    if not isinstance(src, pysrc.NameOp):
+        return src
+    cur = src.next_op
+    while cur is not None and not isinstance(cur, pysrc._Statement):
+        cur = cur.next_op
+    cur = cur.prev_op if cur is not None else None
+    while cur is not None:
+        if isinstance(cur, pysrc.AssignOp):
+            return cur.value.owner if cur.target.data == src.id.data else src
+        cur = cur.prev_op
+    return src
+
+
+_ELEMENTWISE = frozenset({"relu", "relu6", "sigmoid", "tanh", "silu", "elu", "gelu"})
+
+
 def _input_rank(applies: list[hub.ApplyOp], framework: str) -> int | None | bool:
     """The spatial rank the calls' inputs show (a transpose's length - 2), None when they
     are not transposed, False when the calls disagree or show nothing."""
@@ -77,7 +96,10 @@ def _input_rank(applies: list[hub.ApplyOp], framework: str) -> int | None | bool
     for apply in applies:
         if len(apply.args) < 2:
             return False
-        src = apply.args[1].owner
+        src = _assigned(apply.args[1].owner)
+        # An element-wise op keeps its input's layout (a fused activation after a Conv2d).
+        while isinstance(src, hub.HubOp) and src.SPEC_NAME in _ELEMENTWISE and src.args:
+            src = src.args[0].owner
         if isinstance(src, hub.ApplyOp) and (rank := layer_rank(src.layer.data, framework)) is not None:
             ranks.add(rank)  # the output of a Conv2d: a BatchNorm after it is 2-D too
         elif isinstance(src, hub.HubOp) and src.SPEC_NAME == "permute_dims":

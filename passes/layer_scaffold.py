@@ -11,6 +11,10 @@ so ``nnx.RNN(GRUCell(...))`` raises to the hub layer it stands for.
   (``dense_h`` has no bias), while PyTorch's GRU computes
   ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``; the r and z hidden biases fold into
   the input bias, ``b_hn`` cannot (it is multiplied by r). The class adds ``bias_hn``.
+- ``numpy_scaffold``: NumPy has no layers (nor softmax); each variant names a class or
+  function of ``passes/scaffolds/numpy_layers.py`` (``api: Linear``), copied with the
+  classes it derives from (``Conv2d(_ConvNd)``). They have no framework base and do not
+  fold back.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 
 from switcheroo.dialects import fw, pysrc
 from switcheroo.ontology.odl import Variant
+from switcheroo.passes import scaffolds
 from switcheroo.passes.layer_plugins import PluginRefusal
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import StringAttr
@@ -33,6 +38,8 @@ class Scaffold:
     base_api: str
     framework: str
     template: str
+    # Keys of the scaffolds it derives from, defined before it (numpy's Conv2d: _ConvNd).
+    needs: tuple[str, ...] = ()
 
 
 _TORCH_GRU_CELL = '''\
@@ -61,6 +68,13 @@ class GRUCell(nnx.GRUCell):
 SCAFFOLDS: dict[str, Scaffold] = {
     "torch_gru_cell": Scaffold("GRUCell", "flax.nnx.GRUCell", "flax_nnx", _TORCH_GRU_CELL),
 }
+# Plugins whose classes come from a file of ``passes/scaffolds`` (one class per variant:
+# the one its ``api`` names), keyed ``plugin:Class`` in file order.
+SCAFFOLD_FILES = {"numpy_scaffold": ("numpy", "numpy_layers.py")}
+for _plugin, (_fw, _file) in SCAFFOLD_FILES.items():
+    for _c in scaffolds.file_classes(_file).values():
+        SCAFFOLDS[f"{_plugin}:{_c.name}"] = Scaffold(_c.name, "", _fw, _c.template,
+                                                     tuple(f"{_plugin}:{n}" for n in _c.needs))
 
 
 class ScaffoldRefusal(PluginRefusal):
@@ -68,7 +82,11 @@ class ScaffoldRefusal(PluginRefusal):
 
 
 def scaffold_of(variant: Variant) -> Scaffold | None:
-    return next((SCAFFOLDS[p] for p in variant.requires_plugin if p in SCAFFOLDS), None)
+    for p in variant.requires_plugin:
+        found = SCAFFOLDS.get(p) or (SCAFFOLDS.get(f"{p}:{variant.api}") if p in SCAFFOLD_FILES else None)
+        if found is not None:
+            return found
+    return None
 
 
 def as_local_class(variant: Variant, call: fw.CallOp, src: Operation) -> list[Operation]:
@@ -112,7 +130,9 @@ def insert_scaffolds(module: builtin.ModuleOp) -> None:
             del op.attributes["swc.scaffold"]
             if key.data not in wanted:
                 wanted.append(key.data)
+    wanted = _with_needs(wanted)
     block = top.body.block
+    _add_stdlib_imports(block, [SCAFFOLDS[k] for k in wanted])
     anchor = next((o for o in block.ops if isinstance(o, pysrc.ClassOp)), None)
     for key in wanted:
         for op in _template_ops(SCAFFOLDS[key]):
@@ -120,6 +140,50 @@ def insert_scaffolds(module: builtin.ModuleOp) -> None:
                 block.add_op(op)
             else:
                 block.insert_op_before(op, anchor)
+
+
+def _add_stdlib_imports(block, found: list[Scaffold]) -> None:
+    """The standard-library imports the templates use (``import math``), after the
+    module's imports; the backend adds the framework imports the output uses."""
+    import ast
+
+    from switcheroo.ontology.compose import PYTHON_MODULES
+
+    have = {o.code.data for o in block.ops if isinstance(o, pysrc.OpaqueStmtOp)}
+    imports = [o for o in block.ops if isinstance(o, pysrc.OpaqueStmtOp) and o.code.data.startswith(("import ", "from "))]
+    for scaffold in found:
+        for node in ast.parse(scaffold.template).body:
+            if not isinstance(node, ast.Import) or any(a.name not in PYTHON_MODULES for a in node.names):
+                continue
+            code = ast.unparse(node)
+            if code in have:
+                continue
+            have.add(code)
+            stmt = pysrc.OpaqueStmtOp.create(properties={"code": StringAttr(code), "kind": StringAttr("import")})
+            if imports:
+                block.insert_op_after(stmt, imports[-1])
+            elif isinstance(first := block.first_op, pysrc.OpaqueStmtOp) and first.code.data.startswith(('"', "'")):
+                block.insert_op_after(stmt, first)  # after the module's docstring
+            elif first is not None:
+                block.insert_op_before(stmt, first)
+            else:
+                block.add_op(stmt)
+            imports.append(stmt)
+
+
+def _with_needs(wanted: list[str]) -> list[str]:
+    """``wanted`` and the scaffolds they derive from, each after what it needs."""
+    out: list[str] = []
+
+    def add(key: str) -> None:
+        for need in SCAFFOLDS[key].needs:
+            add(need)
+        if key not in out:
+            out.append(key)
+
+    for key in wanted:
+        add(key)
+    return out
 
 
 def _template_ops(found: Scaffold) -> list[Operation]:
@@ -144,7 +208,7 @@ def fold_scaffolds(module: builtin.ModuleOp, framework: str) -> None:
     if top is None:
         return
     block = top.body.block
-    for found in (s for s in SCAFFOLDS.values() if s.framework == framework):
+    for found in (s for s in SCAFFOLDS.values() if s.framework == framework and s.base_api):
         cls = next((o for o in block.ops if isinstance(o, pysrc.ClassOp) and o.sym_name.data == found.class_name
                     and len(o.bases) == 1 and isinstance(o.bases[0].owner, fw.RefOp)
                     and o.bases[0].owner.api.data == found.base_api), None)

@@ -26,7 +26,9 @@ from xdsl.pattern_rewriter import (
 
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
-from switcheroo.passes import compose_lowering, layer_build, layer_plugins, layer_scaffold, value_plugins
+from switcheroo.passes import (
+    compose_lowering, layer_build, layer_plugins, layer_scaffold, plain_classes, value_plugins,
+)
 from switcheroo.passes.fw_common import (
     OBJ, _NO_VALUE, const_value, make_const, positional_only, positional_order, target_variant,
     values_equal,
@@ -73,7 +75,9 @@ def build_call(
         new_ops.extend(cell_ops)
     values: dict[str, SSAValue] = {n: vs[0] for n, vs in named.items()}
     for rule in variant.dispatch_rules:
-        if rule.if_arg in values and _rule_holds(rule, const_value(values[rule.if_arg])):
+        if rule.op is Compare.absent and rule.if_arg not in values:
+            api = rule.use_api
+        elif rule.if_arg in values and _rule_holds(rule, const_value(values[rule.if_arg])):
             api = rule.use_api
     layer_plugins.before_build(variant, values)
     derived_ops, derived = layer_build.derived_args(variant, values, spec)
@@ -164,7 +168,8 @@ def build_call(
         if arg.name not in values:
             keyword = True if arg.has_default else keyword
             continue
-        if not keyword and arg.name in target_order and target_order.index(arg.name) != len(names):
+        if not keyword and arg.name in target_order and target_order.index(arg.name) != len(names) \
+                and not arg.is_variadic:  # *operands cannot be passed by keyword
             keyword = True
         fw_name = variant.args.get(arg.name, arg.name)
         vs = named.get(arg.name, [values[arg.name]]) if arg.is_variadic else [values[arg.name]]
@@ -357,3 +362,4 @@ class LowerHubToFw(ModulePass):
         PatternRewriteWalker(LowerHubOp(self.framework), apply_recursively=False).rewrite_module(op)
         PatternRewriteWalker(LowerApply(), apply_recursively=False).rewrite_module(op)
         layer_scaffold.insert_scaffolds(op)  # class GRUCell(nnx.GRUCell), once per module
+        plain_classes.drop_object_bases(op)  # class MLP(object) -> class MLP (NumPy)

@@ -27,9 +27,10 @@ from xdsl.pattern_rewriter import (
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant, parse_layout
+from switcheroo.ontology.snapshots import bind_positional
 from switcheroo.passes.layer_rank import rerank, rerank_members
 from switcheroo.passes.raise_partials import raise_partials
-from switcheroo.passes import layer_build, layer_scaffold, value_plugins
+from switcheroo.passes import layer_build, layer_scaffold, layer_sources, value_plugins
 from switcheroo.passes.fw_common import OBJ, chain, const_value, is_const, make_const, positional_order, values_equal
 
 
@@ -65,6 +66,7 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
     new_ops: list[Operation] = []
     positional: list[SSAValue] = []
     extras: dict[str, SSAValue] = {}
+    starred: set[int] = set()  # indices into positional given as *seq
     pairs = list(zip(call.arg_names.data, call.args, strict=True))
     if variant.cell:
         # nnx.RNN(nnx.LSTMCell(5, 8)): the raised cell's arguments are the layer's.
@@ -75,7 +77,12 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
         pairs = pairs[1:]
     for n, v in pairs:
         kw = n.data
-        if kw in ("*", "**"):
+        if kw == "*":
+            # nn.Sequential(*layers): binds only where it lands in a variadic slot (below).
+            starred.add(len(positional))
+            positional.append(v)
+            continue
+        if kw == "**":
             raise Unmappable(f"{call.api.data}: star-arguments cannot be bound")
         if kw == "":
             positional.append(v)
@@ -110,6 +117,18 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
         slots = slots[:variadic]
     else:
         rest = []
+    if starred and (variadic is None or min(starred) < variadic or "pack_varargs" in variant.requires_plugin):
+        raise Unmappable(f"{call.api.data}: star-arguments cannot be bound")
+    for i in sorted(starred):
+        star = pysrc.StarOp.create(operands=[rest[i - variadic]], result_types=[rest[i - variadic].type])
+        new_ops.append(star)
+        rest[i - variadic] = star.results[0]
+    if len(positional) > len(slots) and not rest:
+        # nn.ReLU(True): a positional in-place flag is as free as the keyword (below).
+        fw_names = bind_positional(framework, call.api.data, len(positional)) or []
+        positional = [v for i, v in enumerate(positional) if not (
+            i >= len(slots) and i < len(fw_names) and fw_names[i] == "inplace"
+            and is_const(v) and const_value(v) in (True, False))]
     if len(positional) > len(slots):
         raise Unmappable(f"{call.api.data}: {len(positional)} positional arguments, spec takes {len(slots)}")
     for slot, v in zip(slots, positional):
@@ -274,6 +293,13 @@ class RaiseRef(RewritePattern):
             op.properties["unmapped"] = StringAttr(f"{op.api.data}: no mapping in the ontology")
             rewriter.notify_op_modified(op)
             return
+        if hit[0].kind.value == "layer":
+            # nn.Conv2d as a value (isinstance(m, nn.Conv2d), norm_layer = nn.BatchNorm2d): the
+            # hub has layer constructions, not classes; raised, it would read as one built.
+            op.properties["unmapped"] = StringAttr(f"{op.api.data}: a layer class used as a value (a type "
+                                                   "test or a factory) is not converted")
+            rewriter.notify_op_modified(op)
+            return
         new = _hub_op(hit[0], Binding([], [], []), op.result.type, op)
         rewriter.replace_op(op, new, [new.results[0]])
 
@@ -287,6 +313,12 @@ def layer_attrs(cls: pysrc.ClassOp) -> dict[str, str]:
             owner = op.value.owner
             if isinstance(owner, hub.HubOp) and specs[owner.SPEC_NAME].kind.value == "layer":
                 found[op.target.data[5:]] = owner.SPEC_NAME
+            elif isinstance(owner, pysrc.NameOp):
+                # self.features = features, given VGG(make_layers(cfg)): one kind of layer built.
+                built = layer_sources.producers(op.value) or []
+                kinds = {b.SPEC_NAME for b in built if isinstance(b, hub.HubOp)}
+                if len(kinds) == 1 and len(built) == 1:
+                    found[op.target.data[5:]] = kinds.pop()
     return found
 
 

@@ -10,8 +10,10 @@ thread writes and another touches between two barriers is a race (no proof).
 
 Values (``sass_block_values.py``) are hashable, so work that is uniform across the
 block's threads is done once (``_memo``); a load of ``p[i]`` is one element atom, a
-masked-off load (0 in ``sass.load``'s semantics) nothing; uninitialised shared cells may
-not be read.
+masked-off load (0 in ``sass.load``'s semantics) nothing, and the lifter's select keeps
+the register's old value there; a guarded float op is computed in every thread, so where
+its operands are no floats it is ``Poison`` (dropped by the select; any use stops the
+proof); uninitialised shared cells may not be read.
 
 Branches must be concrete per thread (a symbolic one ends the evaluation: no proof);
 the result lists every executed global side effect (``Effect``) by thread.
@@ -27,6 +29,7 @@ from switcheroo.passes.sass_block_values import (
     Acc,
     Lin,
     Lit,
+    Poison,
     Sel,
     _bits_to_float,
     _float_bits,
@@ -248,10 +251,14 @@ class BlockEval:
             case "arith.bitcast":
                 return _bits_to_float(vals[0]) if not isinstance(op.result.type, IntegerType) else (
                     _float_bits(vals[0]))
-            case "arith.addf":
-                return combine(as_acc(vals[0]), as_acc(vals[1]), "add")
-            case "arith.maxnumf":
-                return combine(as_acc(vals[0]), as_acc(vals[1]), "max")
+            case "arith.addf" | "arith.maxnumf":
+                try:
+                    a, b = as_acc(vals[0]), as_acc(vals[1])
+                except NoIdiom as why:
+                    # a guarded FADD/FMNMX is computed in every thread and selected:
+                    # the threads that drop it may hold anything (poison until used)
+                    return Poison(str(why))
+                return combine(a, b, "add" if name == "arith.addf" else "max")
             case "arith.cmpi":
                 pred = arith.CMPI_COMPARISON_OPERATIONS[op.predicate.value.data]
                 return compare(pred, vals[0], vals[1], _width(op.lhs))

@@ -68,6 +68,14 @@ class Acc:
 
 
 @dataclass(frozen=True)
+class Poison:
+    """A float computed from a value that is not one (a guarded op in the threads whose
+    guard fails, whose result a select then drops): any use of it stops the proof."""
+
+    why: str
+
+
+@dataclass(frozen=True)
 class FConst:
     value: float
 
@@ -105,6 +113,8 @@ def as_acc(x) -> Acc:
     """A float value as a reduction (concrete words: +0.0 and -inf are the identities)."""
     if isinstance(x, Acc):
         return x
+    if isinstance(x, Poison):
+        raise NoIdiom(x.why)
     if isinstance(x, int) and x & 0xFFFFFFFF == 0:
         return Acc("add", frozenset())
     if isinstance(x, int) and x & 0xFFFFFFFF == NEG_INF_BITS:
@@ -140,10 +150,14 @@ def select(c, a, b):
         return a if c else b
     if not isinstance(c, Lit):
         raise NoIdiom("select on a condition that is not one comparison")
+    a, b = assume(a, c), assume(b, negate(c))  # each side where it is chosen
     if a == b:
         return a
     if isinstance(a, Acc) or isinstance(b, Acc):
-        x, y = as_acc(a), as_acc(b)
+        try:
+            x, y = as_acc(a), as_acc(b)
+        except NoIdiom:  # one side is no float (a guarded load's old register): kept apart
+            return Sel(c, a, b)
         return combine(guard(x, c), guard(y, negate(c)), _kind(x, y))
     if isinstance(a, Sel) and a.cond == c:
         a = a.a

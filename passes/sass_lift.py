@@ -10,7 +10,8 @@ register the block has not written yet becomes a block argument, and the predece
 branches pass their value of it (iterated to a fixed point: this is the usual "maximal
 SSA on demand" construction, then trimmed by xDSL's dead-code elimination). A guarded
 instruction (``@P0 ...``) computes its result and selects between it and the old value;
-guarded memory ops take the guard as their access mask. ``CALL``/``RET`` to a local
+guarded memory ops take the guard as their access mask (loads and atomics with a result
+also select, so a thread whose guard fails keeps its register). ``CALL``/``RET`` to a local
 subroutine become a branch and a ``cf.switch`` over the return addresses. Registers read
 before any write (undefined on the GPU) start as zero. What cannot be lifted becomes a
 ``sass.unmapped`` op with its text and line, and counts in ``sass.unmapped`` on the func.

@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.passes import ModulePass
 
 from switcheroo.dialects import pysrc
+from switcheroo.passes.function_rngs import thread_function_rngs
 from switcheroo.ontology.loader import load_ontology
 
 
@@ -75,6 +76,8 @@ class ThreadModuleState(ModulePass):
         traits = load_ontology().traits
         src, dst = traits[self.source], traits[self.framework]
         tensor = fw_placeholder(dst.tensor_type) if dst.tensor_type else None
+        if dst.rngs_type:
+            thread_function_rngs(op, "rngs", fw_placeholder(dst.rngs_type))  # make_layers(cfg, rngs=rngs)
         for func in [o for o in op.walk() if isinstance(o, pysrc.FuncOp)]:
             in_class = isinstance(func.parent_op(), pysrc.ClassOp)
             if in_class and func.sym_name.data == src.forward_method != dst.forward_method:
@@ -85,6 +88,17 @@ class ThreadModuleState(ModulePass):
                 drop_unused_param(func, "rngs")
             if tensor:
                 self._retype(func, tensor)
+        # Annotations naming a module or layer class (``list[nn.Module]``): the target's base.
+        module = fw_placeholder(dst.module_base) if dst.module_base else "object"
+        for o in op.walk():
+            if isinstance(o, pysrc.FuncOp):
+                params = [p.data.replace("{{Module}}", module) for p in o.params.data]
+                o.properties["params"] = ArrayAttr([StringAttr(p) for p in params])
+                if o.returns is not None:
+                    o.properties["returns"] = StringAttr(o.returns.data.replace("{{Module}}", module))
+            elif isinstance(o, pysrc.AssignOp) and o.annotation is not None:
+                text = o.annotation.data.replace("{{Module}}", module)
+                o.properties["annotation"] = StringAttr(text.replace("{{Tensor}}", tensor) if tensor else text)
 
     @staticmethod
     def _retype(func: pysrc.FuncOp, tensor: str) -> None:

@@ -18,7 +18,7 @@ from xdsl.ir import Block, Operation, SSAValue
 
 from switcheroo.backends.python import parsed
 from switcheroo.backends.python.imports import ImportTable, UsedNames, prune_import, used_names
-from switcheroo.backends.python.precedence import binop_node, unary_node
+from switcheroo.backends.python.precedence import binop_node, primary, unary_node
 from switcheroo.frontends.python.trivia import decode_comment, decode_lines, with_comment
 from switcheroo.diagnostics import Report
 from switcheroo.dialects import fw, hub, pysrc
@@ -44,6 +44,8 @@ class PythonEmitter:
         for v, n in zip(values, names, strict=True):
             if n in ("*", "**"):
                 out.append(cst.Arg(value=self.expr(v), star=n))
+            elif isinstance(v.owner, pysrc.StarOp):  # a variadic argument given as *seq
+                out.append(cst.Arg(value=self.expr(v.owner.value), star="*"))
             elif n:
                 out.append(cst.Arg(value=self.expr(v), keyword=cst.Name(n), equal=_KEYWORD_EQUAL))
             else:
@@ -58,10 +60,10 @@ class PythonEmitter:
             case pysrc.ConstOp() | pysrc.OpaqueExprOp():
                 return parsed.expression(op.code.data)
             case pysrc.AttrOp():
-                return cst.Attribute(value=self.expr(op.obj), attr=cst.Name(op.attr.data))
+                return cst.Attribute(value=primary(self.expr(op.obj)), attr=cst.Name(op.attr.data))
             case pysrc.CallOp():
                 names = [n.data for n in op.arg_names.data]
-                return cst.Call(func=self.expr(op.callee), args=self.args(list(op.args), names))
+                return cst.Call(func=primary(self.expr(op.callee)), args=self.args(list(op.args), names))
             case fw.RefOp():
                 self.note_unmapped(op)
                 return self.dotted(op.api.data)
@@ -69,7 +71,7 @@ class PythonEmitter:
                 self.note_unmapped(op)
                 names = [n.data for n in op.arg_names.data]
                 if op.method is not None:
-                    func = cst.Attribute(value=self.expr(op.args[0]), attr=cst.Name(op.method.data))
+                    func = cst.Attribute(value=primary(self.expr(op.args[0])), attr=cst.Name(op.method.data))
                     return cst.Call(func=func, args=self.args(list(op.args)[1:], names[1:]))
                 return cst.Call(func=self.dotted(op.api.data), args=self.args(list(op.args), names))
             case pysrc.BinOp():
@@ -80,12 +82,13 @@ class PythonEmitter:
                 idx = op.index.owner
                 elems = list(idx.elts) if isinstance(idx, pysrc.TupleOp) and idx.kind.data == "tuple" and idx.elts else [op.index]
                 sub = [cst.SubscriptElement(slice=self.index(e)) for e in elems]
-                return cst.Subscript(value=self.expr(op.value), slice=sub)
+                return cst.Subscript(value=primary(self.expr(op.value)), slice=sub)
             case pysrc.TupleOp():
                 if op.kind.data == "dict":
                     vals = [self.expr(e) for e in op.elts]
                     return cst.Dict([cst.DictElement(k, v) for k, v in zip(vals[::2], vals[1::2])])
-                elts = [cst.Element(self.expr(e)) for e in op.elts]
+                elts = [cst.StarredElement(self.expr(e.owner.value)) if isinstance(e.owner, pysrc.StarOp)
+                        else cst.Element(self.expr(e)) for e in op.elts]
                 if op.kind.data == "list":
                     return cst.List(elts)
                 if op.kind.data == "set":

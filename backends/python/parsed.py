@@ -19,7 +19,12 @@ def expression(code: str) -> cst.BaseExpression:
     """``cst.parse_expression(code)``, once per text."""
     node = _EXPRESSIONS.get(code)
     if node is None:
-        node = cst.parse_expression(code)
+        try:
+            node = cst.parse_expression(code)
+        except cst.ParserSyntaxError:
+            # A value spanning lines (implicit string concatenation) whose parentheses the
+            # source had around it: they are what lets it span lines.
+            node = cst.parse_expression(f"({code})")
         if len(_EXPRESSIONS) >= _LIMIT:
             _EXPRESSIONS.clear()
         _EXPRESSIONS[code] = node

@@ -46,6 +46,12 @@ def _paren(node: cst.BaseExpression) -> cst.BaseExpression:
     return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
+def primary(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``node`` as the receiver of ``.attr``, a call or a subscript: an operation is
+    parenthesised (``(a / b).reshape(s)``, not ``a / b.reshape(s)``)."""
+    return _paren(node) if _prec(node) < 100 else node
+
+
 def binop_node(op: str, lhs: cst.BaseExpression, rhs: cst.BaseExpression) -> cst.BaseExpression:
     p = _PREC[op]
     right_assoc = op == "**"

@@ -227,6 +227,15 @@ class KerasAdapter(Adapter):
         if isinstance(obj, keras.Sequential):
             yield "layers", list(obj.layers)
             return
+        from keras.src.models.functional import Functional
+
+        if isinstance(obj, Functional):
+            # A functional model holds its layers by their names (a lifted torch module's
+            # attributes); the input layers hold no weights.
+            for layer in obj.layers:
+                if not isinstance(layer, keras.layers.InputLayer):
+                    yield layer.name, layer
+            return
         for k in dir(type(obj)):
             # Public properties such as MultiHeadAttention.query_dense expose sublayers.
             if not k.startswith("_") and isinstance(getattr(type(obj), k, None), property):
@@ -306,17 +315,24 @@ class MlxAdapter(Adapter):
             owner[name] = mx.array(value)
 
 
+def _numpy_adapter() -> type[Adapter]:
+    from switcheroo.backends.weights.numpy_adapter import NumpyAdapter  # it derives from Adapter
+
+    return NumpyAdapter
+
+
 _ADAPTERS: dict[str, type[Adapter]] = {
     "flax_nnx": FlaxNnxAdapter,
     "keras": KerasAdapter,
     "mlx": MlxAdapter,
     "torch": TorchAdapter,
 }
+_LAZY_ADAPTERS = {"numpy": _numpy_adapter}
 
 
 def adapter_for(framework: str) -> Adapter:
     """The adapter of ``framework`` (a rules-level name: jax and tensorflow resolve first)."""
-    cls = _ADAPTERS.get(framework)
+    cls = _ADAPTERS.get(framework) or (_LAZY_ADAPTERS[framework]() if framework in _LAZY_ADAPTERS else None)
     if cls is None:
-        raise ValueError(f"no live-model adapter for {framework!r}; have {sorted(_ADAPTERS)}")
+        raise ValueError(f"no live-model adapter for {framework!r}; have {sorted({*_ADAPTERS, *_LAZY_ADAPTERS})}")
     return cls()

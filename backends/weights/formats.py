@@ -287,8 +287,8 @@ class NpzSink(Sink):
     (the transpose of a C-ordered tensor) is stored as what it is, a Fortran-order
     ``.npy``: the format's own flag, read back by ``np.load`` as the same array. The
     zip is written here (stored entries, zip64 records) rather than through
-    ``zipfile``, so that the CRC-32 of each block is computed in a worker thread while
-    the block before it is written (zlib and ``os.write`` both release the GIL).
+    ``zipfile``, so that the CRC-32 of each block is computed by two worker threads
+    while the block is written (zlib and ``os.write`` both release the GIL).
     """
 
     def __init__(self, path: Path) -> None:
@@ -298,7 +298,7 @@ class NpzSink(Sink):
         self._fd: int | None = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         self._pos = 0
         self._entries: list[tuple[bytes, int, int, int]] = []  # name, crc, size, offset
-        self._crc_pool = ThreadPoolExecutor(1, thread_name_prefix="npz-crc")
+        self._crc_pool = ThreadPoolExecutor(2, thread_name_prefix="npz-crc")
 
     def write(self, key: str, value: np.ndarray) -> None:
         import io
@@ -322,11 +322,19 @@ class NpzSink(Sink):
         self._entries.append((name, crc, size, offset))
 
     def _stream(self, crc: int, blocks: Any) -> int:
-        """Write ``blocks``, each one's CRC computed in the worker while it is written."""
+        """Write ``blocks``; each one's CRC-32 is computed by the workers, in two halves
+        (joined with :func:`crc32_combine`), while it is being written."""
         for b in blocks:
-            summing = self._crc_pool.submit(zlib_crc32, b, crc)
+            half = len(b) // 2
+            if half < _BLOCK // 2:
+                crc = zlib_crc32(b, crc)
+                self._put(b)
+                continue
+            parts = [self._crc_pool.submit(zlib_crc32, p) for p in (b[:half], b[half:])]
             self._put(b)
-            crc = summing.result()  # before the generator may refill b's buffer
+            # Wait before the generator may refill b's buffer.
+            whole = crc32_combine(parts[0].result(), parts[1].result(), len(b) - half)
+            crc = crc32_combine(crc, whole, len(b))
         return crc
 
     def _put(self, data: Any) -> None:
@@ -358,6 +366,50 @@ def zlib_crc32(data: Any, crc: int = 0) -> int:
     import zlib
 
     return zlib.crc32(data, crc)
+
+
+def _gf2_apply(mat: tuple[int, ...], vec: int) -> int:
+    """A 32x32 matrix over GF(2) (its columns as ints) times a 32-bit vector."""
+    out, i = 0, 0
+    while vec:
+        if vec & 1:
+            out ^= mat[i]
+        vec >>= 1
+        i += 1
+    return out
+
+
+def _gf2_compose(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(_gf2_apply(a, col) for col in b)
+
+
+_CRC_SHIFTS: dict[int, tuple[int, ...]] = {}
+
+
+def _crc_shift(nbytes: int) -> tuple[int, ...]:
+    """The operator taking crc(A) to crc(A followed by nbytes zeros), less the part that
+    does not depend on A (zlib's crc32_combine, which Python's zlib does not expose)."""
+    if nbytes not in _CRC_SHIFTS:
+        op = tuple(1 << i for i in range(32))
+        # One zero bit shifts the register right, folding in the polynomial; squared
+        # three times, one zero byte.
+        power = (0xEDB88320, *(1 << i for i in range(31)))
+        for _ in range(3):
+            power = _gf2_compose(power, power)
+        n = nbytes
+        while n:
+            if n & 1:
+                op = _gf2_compose(power, op)
+            n >>= 1
+            if n:
+                power = _gf2_compose(power, power)
+        _CRC_SHIFTS[nbytes] = op
+    return _CRC_SHIFTS[nbytes]
+
+
+def crc32_combine(crc_a: int, crc_b: int, len_b: int) -> int:
+    """The CRC-32 of A followed by B, from the CRC-32 of each and B's length."""
+    return _gf2_apply(_crc_shift(len_b), crc_a) ^ crc_b
 
 
 def _contiguous_block(value: np.ndarray) -> int:

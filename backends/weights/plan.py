@@ -133,7 +133,10 @@ def simplify(e: Any) -> Any:
         if e[1] == "merge" and inner[1] == "split" and e[2][0] == inner[2][0]:
             return inner[3]
     if e[0] == "combine" and all(
-        p[0] == "uncombine" and p[1] == e[1] and p[2] == i and p[3] == len(e[2])
+        p[0] == "uncombine"
+        and p[1] == e[1]
+        and p[2] == i
+        and p[3] == len(e[2])
         and p[4] == e[2][0][4]
         for i, p in enumerate(e[2])
     ):

@@ -83,12 +83,17 @@ class ClassIndex:
         self.adapter = adapter
         self.ontology_fws = ontology_fws
         self._forms: dict[int, list[tuple[str, LayerForm]]] = {}
+        # Classes named without a module are defined by the converted module itself
+        # (NumPy's layers): matched by class name.
+        self._local: dict[str, list[tuple[str, LayerForm]]] = {}
         for spec, forms in rules.layers.items():
             for form in forms:
                 for api in form.classes:
                     cls = resolve_api(api)
                     if isinstance(cls, type):
                         self._forms.setdefault(id(cls), []).append((spec, form))
+                    elif "." not in api:
+                        self._local.setdefault(api, []).append((spec, form))
         self._containers: dict[int, Container] = {}
         for c in rules.containers:
             cls = resolve_api(c.class_)
@@ -100,7 +105,7 @@ class ClassIndex:
         rule names. The ontology's mapping of the class decides the first."""
         onto = _ontology_specs(self.ontology_fws)
         for cls in type(obj).__mro__:
-            cands = self._forms.get(id(cls))
+            cands = self._forms.get(id(cls)) or self._local.get(cls.__name__)
             if not cands:
                 continue
             preferred = onto.get(id(cls))

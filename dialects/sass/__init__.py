@@ -10,6 +10,7 @@ from switcheroo.dialects.sass.ops import (
     LabelOp,
     LineOp,
 )
+from switcheroo.dialects.sass.indexed import INDEXED_OPS
 from switcheroo.dialects.sass.lifted import LIFTED_OPS
 from switcheroo.dialects.sass.raised import RAISED_OPS
 from switcheroo.dialects.sass.registers import REGISTER_TYPES
@@ -18,6 +19,6 @@ from xdsl.ir import Dialect
 SASS = Dialect(
     "sass",
     [KernelOp, LabelOp, DirectiveOp, LineOp, GenericInstructionOp, *INSTRUCTION_OPS.values(),
-     *LIFTED_OPS, *RAISED_OPS],
+     *LIFTED_OPS, *INDEXED_OPS, *RAISED_OPS],
     [*REGISTER_TYPES, *OPERAND_ATTRS],
 )

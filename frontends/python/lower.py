@@ -20,6 +20,7 @@ from switcheroo.frontends.python.trivia import encode_comment, encode_lines
 from switcheroo.ontology.loader import load_ontology
 
 TENSOR_ANNOTATION = "{{Tensor}}"
+MODULE_ANNOTATION = "{{Module}}"
 
 
 def _prefix_table() -> dict[str, str]:
@@ -33,6 +34,7 @@ class StatementLowering(ExprLowering):
     def __init__(self, module: cst.Module, metadata: dict, framework: str):
         super().__init__(module, metadata, _prefix_table(), framework)
         self.tensor_types = {t.tensor_type for t in load_ontology().traits.values() if t.tensor_type}
+        self.module_bases = {t.module_base for t in load_ontology().traits.values() if t.module_base}
 
     def trivia(self, node: cst.CSTNode, props: dict) -> dict:
         lead = getattr(node, "leading_lines", ())
@@ -145,10 +147,26 @@ class StatementLowering(ExprLowering):
                 self.scope.self_attrs[target.attr.value] = t
 
     def annotation(self, ann: cst.Annotation) -> str:
-        hit = self.resolve(ann.annotation)
-        if hit is not None and hit[1] in self.tensor_types:
-            return TENSOR_ANNOTATION
-        return self.code(ann.annotation)
+        return self.annotation_text(ann.annotation)
+
+    def annotation_text(self, node: cst.BaseExpression) -> str:
+        """The annotation's text with framework types as placeholders the target fills:
+        ``torch.Tensor`` -> ``{{Tensor}}``, a module or layer class (``nn.Module``,
+        ``nn.Sequential``, inside ``list[...]`` or ``Optional[...]`` too) -> ``{{Module}}``."""
+        hit = self.resolve(node)
+        if hit is not None:
+            if hit[1] in self.tensor_types:
+                return TENSOR_ANNOTATION
+            if hit[1] in self.module_bases or self.result_kind(*hit) == LAYER:
+                return MODULE_ANNOTATION
+            return self.code(node)
+        if isinstance(node, cst.Subscript) and not node.lpar and all(
+                isinstance(e.slice, cst.Index) and not e.slice.star for e in node.slice):
+            inner = ", ".join(self.annotation_text(e.slice.value) for e in node.slice)
+            return f"{self.annotation_text(node.value)}[{inner}]"
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr) and not node.lpar:
+            return f"{self.annotation_text(node.left)} | {self.annotation_text(node.right)}"
+        return self.code(node)
 
     def class_def(self, node: cst.ClassDef) -> None:
         bases = [self.lower(a.value) for a in node.bases]

@@ -80,7 +80,7 @@ def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Rep
     if var.compose is not None:
         apis = _composed_apis(onto, spec, fw, var.compose)
     for api in apis:
-        if not snapshots.has_api(fw, api) and not python_has(api):
+        if not snapshots.has_api(fw, api) and not python_has(api) and not _scaffold_defines(var, api):
             say(f"{loc}: {fw}.{spec.operation}: API {api!r} is not in the {fw} snapshot")
     for label, keys in (
         ("args", var.args),
@@ -123,6 +123,15 @@ def _composed_apis(onto: Ontology, spec: OpSpec, fw: str, text: str) -> list[str
 
 def _chain(onto: Ontology, fw: str) -> list[str]:
     return [f for f in (fw, *(onto.traits[fw].fallback if fw in onto.traits else ())) if f in onto.traits]
+
+
+def _scaffold_defines(var: Variant, api: str) -> bool:
+    """Whether ``api`` is the class (or function) the variant's scaffold plugin writes into
+    the output (NumPy's ``Linear``, from ``passes/scaffolds/numpy_layers.py``)."""
+    from switcheroo.passes.layer_scaffold import scaffold_of
+
+    found = scaffold_of(var)
+    return found is not None and found.class_name == api
 
 
 @cache

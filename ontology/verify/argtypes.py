@@ -128,9 +128,12 @@ _DEFAULT_TYPES = {bool: "bool", int: "int", float: "float"}
 
 def _declared_type(arg: StdArg) -> str:
     """The argument's ODL type; where the ODL leaves it out (it then reads ``Tensor``) and
-    the default is a plain bool, int, float or string, the default's type."""
+    the default is a plain bool, int, float or string, the default's type (an axis-named
+    argument defaulting to None is an axis, axes or None)."""
     if "type" in arg.model_fields_set or not arg.has_default:
         return arg.type
+    if arg.name.lower() in AXIS_NAMES and arg.default is None:
+        return "int | tuple[int, ...] | None"  # numpy's axis=None: one axis, several, or all
     if isinstance(arg.default, str):
         return f"Literal[{arg.default!r}]"
     return _DEFAULT_TYPES.get(type(arg.default), arg.type)

@@ -26,13 +26,13 @@ def _with(tmp_path, text):
 
 
 def test_missing_api(tmp_path):
-    problems = _with(tmp_path, "framework: numpy\nmappings:\n  relu: {api: numpy.no_such_fn}\n")
+    problems = _with(tmp_path, "framework: numpy\nmappings:\n  leaky_relu: {api: numpy.no_such_fn}\n")
     assert any("'numpy.no_such_fn' is not in the numpy snapshot" in p for p in problems)
 
 
 def test_arg_not_in_spec_and_not_in_api(tmp_path):
     problems = _with(
-        tmp_path, "framework: numpy\nmappings:\n  relu: {api: numpy.abs, args: {y: x, x: nope}}\n"
+        tmp_path, "framework: numpy\nmappings:\n  leaky_relu: {api: numpy.abs, args: {y: x, x: nope}}\n"
     )
     assert any("args names 'y'" in p for p in problems)
     assert any("has no parameter 'nope'" in p for p in problems)
@@ -41,7 +41,7 @@ def test_arg_not_in_spec_and_not_in_api(tmp_path):
 def test_duplicate_and_unknown_plugin(tmp_path):
     problems = _with(
         tmp_path,
-        "framework: numpy\nmappings:\n  relu: {api: numpy.add, requires_plugin: no_such_plugin}\n",
+        "framework: numpy\nmappings:\n  leaky_relu: {api: numpy.add, requires_plugin: no_such_plugin}\n",
     )
     assert any("duplicate: numpy.add is already the mapping of 'add'" in p for p in problems)
     assert any("unknown plugin 'no_such_plugin'" in p for p in problems)

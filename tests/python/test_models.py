@@ -47,7 +47,7 @@ CASES = {
     "weight_norm": (MODELS / "conv_extra_torch.py", "WeightNormMLP", (), (5, 6)),
     "conv1d": (MODELS / "conv_extra_torch.py", "Conv1dNet", (), (2, 3, 11)),
 }
-TARGETS = ["flax_nnx", "jax", "keras", "tensorflow", "mlx"]
+TARGETS = ["flax_nnx", "jax", "keras", "tensorflow", "mlx", "numpy"]
 # Known gaps, each with its reason (they are conversions still to build, not tolerances).
 _WEIGHT_NORM = ("torch.nn.utils.parametrizations.weight_norm (hub WeightNorm) has no Keras or MLX layer: the "
                 "call stays torch, marked unmapped")
@@ -66,12 +66,21 @@ GAPS = {
     **{("lstm_final_state", t): _LSTM_STATE["keras"] for t in ("keras", "tensorflow")},
     ("lstm_final_state", "mlx"): _LSTM_STATE["mlx"],
     **{("weight_norm", t): _WEIGHT_NORM for t in ("keras", "tensorflow", "mlx")},
+    ("weight_norm", "numpy"): "torch.nn.utils.parametrizations.weight_norm (hub WeightNorm) has no class in "
+                              "passes/scaffolds/numpy_layers.py yet: the call stays torch, marked unmapped",
+    **{(c, "numpy"): f"no {layer} class in passes/scaffolds/numpy_layers.py yet (a loop over the time steps "
+                     f"with PyTorch's gate order {gates}): the layer stays torch, marked unmapped"
+       for c, layer, gates in (("lstm", "LSTM", "i, f, g, o"), ("lstm_final_state", "LSTM", "i, f, g, o"),
+                               ("gru", "GRU", "r, z, n and b_hn inside r * (...)"))},
+    ("encoder_mha", "numpy"): "no MultiheadAttention class in passes/scaffolds/numpy_layers.py yet (in_proj_weight "
+                              "split in q, k, v; softmax over keys; out_proj): the layer stays torch, marked unmapped",
     **{("branch", t): "Keras builds a layer on its first call, so the layer of the untaken branch has no "
                       "weights to pair; the conversion should build it as a Keras user does "
                       "(self.neg.build((None, d_in)), the shape from the source's in_features)"
        for t in ("keras", "tensorflow")},
 }
-_IMPORT = {"flax_nnx": "flax.nnx", "jax": "flax.nnx", "keras": "keras", "tensorflow": "tensorflow", "mlx": "mlx.core"}
+_IMPORT = {"flax_nnx": "flax.nnx", "jax": "flax.nnx", "keras": "keras", "tensorflow": "tensorflow", "mlx": "mlx.core",
+           "numpy": "numpy"}
 
 
 @pytest.mark.parametrize("target", TARGETS)

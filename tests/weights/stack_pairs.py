@@ -40,7 +40,9 @@ def _nnx_stack(cell: str, layers: int, both: bool):
 
         def layer(i: int) -> Any:
             n_in = 3 if i == 0 else (12 if both else 6)
-            return nnx.Bidirectional(rnn(n_in, 2 * i), rnn(n_in, 2 * i + 1)) if both else rnn(n_in, i)
+            return (
+                nnx.Bidirectional(rnn(n_in, 2 * i), rnn(n_in, 2 * i + 1)) if both else rnn(n_in, i)
+            )
 
         m = nnx.Sequential(*[layer(i) for i in range(layers)]) if layers > 1 else layer(0)
         return m, lambda x: np.asarray(m(jnp.asarray(x)))

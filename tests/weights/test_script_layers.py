@@ -86,4 +86,3 @@ def test_script_output_matches_torch(migrated: Any, name: str, fw: str) -> None:
     case = cases()[name]
     x = np.random.default_rng(0).standard_normal(case.shape).astype(np.float32)
     np.testing.assert_allclose(run(x), case.torch_run(src, x), rtol=1e-5, atol=1e-5)
-

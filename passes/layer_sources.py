@@ -1,0 +1,181 @@
+"""Which layer constructors a value may hold, followed through plain Python.
+
+torchvision builds containers from lists: ``make_layers`` appends convs and pools to
+``layers``, returns ``nn.Sequential(*layers)``, and the result reaches the model as a
+constructor argument (``VGG(make_layers(cfg))``, ``self.features = features``). Passes that
+need a layer's kind (the layout a container's call needs, which attributes are layers)
+follow the value back through:
+
+- local assignments (``conv2d = nn.Conv2d(...)``; ``layers: list = []``, ``+= [...]``,
+  ``.append``, ``.extend``, ``.insert``),
+- ``self.X = ...`` in the class,
+- returns of a module-level function or of a method called on ``self``,
+- an ``__init__`` parameter, through the calls of the class in the same file.
+
+Every answer is complete or None: a path the analysis cannot follow (a value from outside
+the file, a list mutated some other way) makes the whole answer unknown, so callers keep
+the source API rather than guess.
+"""
+
+from __future__ import annotations
+
+from xdsl.ir import Operation, SSAValue
+
+from switcheroo.dialects import fw, hub, pysrc
+
+Producers = list[Operation] | None
+
+
+def _enclosing(op: Operation, kind: type) -> Operation | None:
+    p = op.parent_op()
+    while p is not None and not isinstance(p, kind):
+        p = p.parent_op()
+    return p
+
+
+def _module(op: Operation) -> Operation:
+    top = op
+    while (p := top.parent_op()) is not None:
+        top = p
+    return top
+
+
+def _own_ops(func: pysrc.FuncOp):
+    """The ops of ``func`` outside nested functions and classes."""
+    for op in func.walk():
+        if op is not func and _enclosing(op, (pysrc.FuncOp, pysrc.ClassOp)) is func:
+            yield op
+
+
+def _union(parts: list[Producers]) -> Producers:
+    out: list[Operation] = []
+    for p in parts:
+        if p is None:
+            return None
+        out.extend(o for o in p if o not in out)
+    return out
+
+
+def producers(value: SSAValue, seen: frozenset = frozenset()) -> Producers:
+    """The ops that built the layer ``value`` holds: hub layer ops, kept framework calls,
+    and calls of classes of this file; None when some path is unknown."""
+    op = value.owner
+    if not isinstance(op, Operation) or op in seen:
+        return None
+    seen = seen | {op}
+    match op:
+        case hub.HubOp() if op.spec.kind.value == "layer":
+            return [op]
+        case fw.CallOp():
+            return [op]
+        case pysrc.NameOp():
+            return _name_producers(op, seen)
+        case pysrc.AttrOp() if isinstance(op.obj.owner, pysrc.NameOp) and op.obj.owner.id.data == "self":
+            cls = _enclosing(op, pysrc.ClassOp)
+            if cls is None:
+                return None
+            target = f"self.{op.attr.data}"
+            found = [a.value for a in cls.walk() if isinstance(a, pysrc.AssignOp) and a.target.data == target]
+            return _union([producers(v, seen) for v in found]) if found else None
+        case pysrc.CallOp():
+            return _call_producers(op, seen)
+    return None
+
+
+def _call_producers(call: pysrc.CallOp, seen: frozenset) -> Producers:
+    callee = call.callee.owner
+    func: Operation | None = None
+    if isinstance(callee, pysrc.NameOp):
+        for top in _module(call).walk():
+            if isinstance(top, pysrc.ClassOp) and top.sym_name.data == callee.id.data and _enclosing(top, pysrc.ClassOp) is None:
+                return [call]  # an instance of a module class of this file
+            if isinstance(top, pysrc.FuncOp) and top.sym_name.data == callee.id.data and isinstance(
+                    top.parent_op(), pysrc.ModuleOp):
+                func = top
+    elif isinstance(callee, pysrc.AttrOp) and isinstance(callee.obj.owner, pysrc.NameOp) \
+            and callee.obj.owner.id.data == "self" and (cls := _enclosing(call, pysrc.ClassOp)) is not None:
+        func = next((f for f in cls.body.block.ops if isinstance(f, pysrc.FuncOp)
+                     and f.sym_name.data == callee.attr.data), None)
+    if func is None:
+        return None
+    returns = [r for r in _own_ops(func) if isinstance(r, pysrc.ReturnOp)]
+    if not returns or any(not r.operands for r in returns):
+        return None
+    return _union([producers(r.operands[0], seen) for r in returns])
+
+
+def _name_producers(name: pysrc.NameOp, seen: frozenset) -> Producers:
+    func = _enclosing(name, pysrc.FuncOp)
+    if func is None:
+        return None
+    ident = name.id.data
+    found = [a.value for a in _own_ops(func) if isinstance(a, pysrc.AssignOp) and a.target.data == ident]
+    if found:
+        return _union([producers(v, seen) for v in found])
+    params = [p.data for p in func.param_names.data]
+    cls = func.parent_op()
+    if ident not in params or func.sym_name.data != "__init__" or not isinstance(cls, pysrc.ClassOp):
+        return None
+    # An __init__ parameter: what the calls of the class in this file pass for it.
+    index = params.index(ident) - 1  # after self
+    given: list[SSAValue] = []
+    for call in _module(func).walk():
+        if not (isinstance(call, pysrc.CallOp) and isinstance(call.callee.owner, pysrc.NameOp)
+                and call.callee.owner.id.data == cls.sym_name.data):
+            continue
+        names = [n.data for n in call.arg_names.data]
+        by_kw = [v for n, v in zip(names, call.args) if n == ident]
+        positional = []
+        for n, v in zip(names, call.args):
+            if n == "*":
+                break
+            if n == "":
+                positional.append(v)
+        if by_kw:
+            given.append(by_kw[0])
+        elif index < len(positional):
+            given.append(positional[index])
+        else:
+            return None  # passed through *args/**kwargs, or left to its default
+    return _union([producers(v, seen) for v in given]) if given else None
+
+
+def list_members(value: SSAValue) -> Producers:
+    """The layers a list named by ``value`` (``layers`` in ``nn.Sequential(*layers)``) may
+    hold, from every way its function fills it; None when one is not understood."""
+    name = value.owner
+    if isinstance(name, pysrc.TupleOp):
+        return _union([producers(e) for e in name.elts])
+    if not isinstance(name, pysrc.NameOp) or (func := _enclosing(name, pysrc.FuncOp)) is None:
+        return None
+    ident = name.id.data
+    elements: list[SSAValue] = []
+    for op in _own_ops(func):
+        if isinstance(op, pysrc.AssignOp) and op.target.data == ident:
+            display = op.value.owner
+            if not (isinstance(display, pysrc.TupleOp) and display.kind.data in ("list", "tuple")):
+                return None
+            elements.extend(display.elts)
+        elif isinstance(op, pysrc.AugAssignOp) and op.target.data == ident:
+            display = op.value.owner
+            if op.operator.data != "+=" or not isinstance(display, pysrc.TupleOp):
+                return None
+            elements.extend(display.elts)
+        elif isinstance(op, pysrc.AttrOp) and isinstance(op.obj.owner, pysrc.NameOp) \
+                and op.obj.owner.id.data == ident:
+            call = next((u.operation for u in op.result.uses if isinstance(u.operation, pysrc.CallOp)
+                         and u.operation.callee is op.result), None)
+            if call is None or op.attr.data not in ("append", "extend", "insert"):
+                return None
+            if op.attr.data == "append" and len(call.args) == 1:
+                elements.append(call.args[0])
+            elif op.attr.data == "insert" and len(call.args) == 2:
+                elements.append(call.args[1])
+            elif op.attr.data == "extend" and len(call.args) == 1 and isinstance(
+                    display := call.args[0].owner, pysrc.TupleOp):
+                elements.extend(display.elts)
+            else:
+                return None
+    if any(isinstance(e.owner, pysrc.StarOp) for e in elements):
+        return None
+    return _union([producers(e) for e in elements])

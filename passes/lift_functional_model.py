@@ -1,0 +1,418 @@
+"""``lift-functional-model{framework=keras}``: a functional model becomes a module class.
+
+A builder function in the functional style (``x = layers.Input(...)``, layers constructed
+and called on the symbolic tensor at once, ``Model(inputs, x)``) is rewritten, still in
+the source framework, into the form every other pass reads: a class whose ``__init__``
+builds each layer (``self.<name>``, the layer's ``name=`` where one is given) and whose
+forward method replays the calls, and a builder that constructs the class. Statements
+between the input and the model that are not part of the graph (argument checks) go to
+``__init__``; ``if`` statements around layers are kept in both methods, their conditions
+reading the flags that ``__init__`` stores. A fused ``activation="relu"`` becomes the
+activation's own call after the layer (``functional_model.activations`` in the traits).
+What the builder does around the graph (checks, downloads, ``model.load_weights``) stays
+in the builder as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+
+from switcheroo.dialects import fw, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.ontology.odl import FunctionalModelTraits
+from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
+from switcheroo.passes.fw_common import const_value, is_const
+
+_OBJ = pysrc.ObjectType()
+_TENSOR = pysrc.TensorType()
+_LAYER = pysrc.LayerType()
+
+
+def _strs(items: Iterable[str]) -> ArrayAttr[StringAttr]:
+    return ArrayAttr([StringAttr(s) for s in items])
+
+
+def _expr_ops(stmt: Operation) -> list[Operation]:
+    """The expression ops computing ``stmt``'s operands: those just before it."""
+    ops: list[Operation] = []
+    cur = stmt.prev_op
+    while cur is not None and not isinstance(cur, pysrc._Statement):
+        ops.append(cur)
+        cur = cur.prev_op
+    return ops[::-1]
+
+
+def _calls(op: Operation, apis: list[str]) -> list[fw.CallOp]:
+    found = [o for o in op.walk() if isinstance(o, fw.CallOp) and o.api.data in apis]
+    for e in _expr_ops(op):
+        found += [o for o in e.walk() if isinstance(o, fw.CallOp) and o.api.data in apis]
+    return found
+
+
+def _names_read(ops: Iterable[Operation]) -> list[str]:
+    seen: list[str] = []
+    for op in ops:
+        for o in op.walk():
+            if isinstance(o, pysrc.NameOp) and o.id.data not in seen:
+                seen.append(o.id.data)
+    return seen
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def _camel(name: str) -> str:
+    return "".join(p[:1].upper() + p[1:] for p in name.split("_") if p)
+
+
+def _deps(value: SSAValue, within: list[Operation]) -> list[Operation]:
+    """The ops of ``within`` that ``value`` is computed from (itself included), in order."""
+    keep: set[Operation] = set()
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        owner = v.owner
+        if isinstance(owner, Operation) and owner in within and owner not in keep:
+            keep.add(owner)
+            todo.extend(owner.operands)
+            for inner in owner.walk():
+                todo.extend(inner.operands)
+    return [o for o in within if o in keep]
+
+
+@dataclass
+class _Split:
+    """The two halves a graph statement becomes."""
+
+    init: list[Operation]
+    forward: list[Operation]
+
+
+class _Lifter:
+    def __init__(self, func: pysrc.FuncOp, traits: FunctionalModelTraits, framework: str,
+                 module: builtin.ModuleOp):
+        self.func = func
+        self.traits = traits
+        self.framework = framework
+        self.module = module
+        self.attr_names: set[str] = set()
+        self.tensors: set[str] = set()
+        self.locals = {p.data.lstrip("*") for p in func.param_names.data}
+        self.locals |= {o.target.data for o in func.walk() if isinstance(o, pysrc.AssignOp)}
+
+    # ---- one graph statement -------------------------------------------------------
+
+    def _layer_name(self, ctor: fw.CallOp) -> str:
+        names = [n.data for n in ctor.arg_names.data]
+        arg = self.traits.name_arg
+        if arg in names and is_const(ctor.args[names.index(arg)]):
+            name = str(const_value(ctor.args[names.index(arg)]))
+        else:
+            name = _snake(ctor.api.data.rsplit(".", 1)[-1])
+        base, n = name, 0
+        while name in self.attr_names:
+            n += 1
+            name = f"{base}_{n}"
+        self.attr_names.add(name)
+        return name
+
+    def _rebuild_ctor(self, ctor: fw.CallOp) -> tuple[fw.CallOp, str | None, bool]:
+        """The constructor without ``name=`` and a constant fused activation; returns it,
+        the activation's API (None for none) and whether a dropped activation was known."""
+        keep_args, keep_names, act_api = [], [], None
+        for arg, name in zip(ctor.args, (n.data for n in ctor.arg_names.data)):
+            if name == self.traits.name_arg and is_const(arg):
+                continue
+            if name == self.traits.activation_arg and is_const(arg):
+                value = const_value(arg)
+                key = "linear" if value is None else value
+                if isinstance(key, str) and key in self.traits.activations:
+                    act_api = self.traits.activations[key]
+                    continue
+            keep_args.append(arg)
+            keep_names.append(name)
+        new = fw.CallOp.create(
+            operands=keep_args, result_types=[_LAYER],
+            properties={**ctor.properties, "arg_names": _strs(keep_names)})
+        return new, act_api, True
+
+    def split_layer_call(self, stmt: pysrc.AssignOp, call: pysrc.CallOp, ctor: fw.CallOp) -> _Split:
+        """``x = L(args)(t)`` -> ``self.n = L(args)`` and ``x = self.n(t)``."""
+        exprs = _expr_ops(stmt)
+        if (act := self._activation_layer(ctor)) is not None:
+            return self.split_activation(stmt, call, ctor, act, exprs)
+        ctor_ops = _deps(ctor.result, exprs)
+        rest = [o for o in exprs if o not in ctor_ops]
+        name = self._layer_name(ctor)
+        new_ctor, act_api, _ = self._rebuild_ctor(ctor)
+        ctor_ops[ctor_ops.index(ctor)] = new_ctor
+        init_assign = pysrc.AssignOp.create(
+            operands=[new_ctor.result],
+            properties={"target": StringAttr(f"self.{name}"),
+                        **({"loc": stmt.loc} if stmt.loc else {})})
+        self_ref = pysrc.NameOp.create(properties={"id": StringAttr("self")}, result_types=[_OBJ])
+        attr = pysrc.AttrOp.create(operands=[self_ref.result], properties={"attr": StringAttr(name)},
+                                   result_types=[_LAYER])
+        ctor.result.replace_all_uses_with(attr.result)
+        for o in ctor_ops:
+            if o is not new_ctor:
+                o.detach()
+        ctor.detach()
+        ctor.erase()
+        fwd = [self_ref, attr, *rest]
+        for o in rest:
+            o.detach()
+        value: SSAValue = call.result
+        if act_api is not None:
+            act = fw.CallOp.create(
+                operands=[call.result], result_types=[_TENSOR],
+                properties={"framework": StringAttr(self.framework), "api": StringAttr(act_api),
+                            "arg_names": _strs([""]), **({"loc": ctor.loc} if ctor.loc else {})})
+            fwd.append(act)
+            value = act.result
+        stmt.detach()
+        fwd_assign = pysrc.AssignOp.create(operands=[value], properties=dict(stmt.properties))
+        stmt.erase()
+        self.tensors.add(fwd_assign.target.data)
+        return _Split([*ctor_ops, init_assign], [*fwd, fwd_assign])
+
+    def _activation_layer(self, ctor: fw.CallOp) -> str | None:
+        """The activation function of ``layers.Activation("relu")``; None for other layers
+        and for an activation this table does not name ("linear" is the identity: "")."""
+        if ctor.api.data != self.traits.activation_layer or len(ctor.args) != 1 or not is_const(ctor.args[0]):
+            return None
+        value = const_value(ctor.args[0])
+        if not isinstance(value, str) or value not in self.traits.activations:
+            return None
+        return self.traits.activations[value] or ""
+
+    def split_activation(self, stmt: pysrc.AssignOp, call: pysrc.CallOp, ctor: fw.CallOp, api: str,
+                         exprs: list[Operation]) -> _Split:
+        """``x = layers.Activation("relu")(t)`` -> ``x = ops.relu(t)`` (a layer without weights)."""
+        ctor_ops = _deps(ctor.result, exprs)
+        rest = [o for o in exprs if o not in ctor_ops and o is not call]
+        for o in (*exprs, stmt):
+            o.detach()
+        arg = call.args[0]
+        if api:
+            act = fw.CallOp.create(
+                operands=[arg], result_types=[_TENSOR],
+                properties={"framework": StringAttr(self.framework), "api": StringAttr(api),
+                            "arg_names": _strs([""]), **({"loc": ctor.loc} if ctor.loc else {})})
+            rest.append(act)
+            arg = act.result
+        assign = pysrc.AssignOp.create(operands=[arg], properties=dict(stmt.properties))
+        for o in (stmt, call, *ctor_ops[::-1]):
+            o.erase(safe_erase=False)
+        self.tensors.add(assign.target.data)
+        return _Split([], [*rest, assign])
+
+    def split(self, stmt: Operation) -> _Split:
+        """Where one statement of the graph region goes."""
+        exprs = _expr_ops(stmt)
+        if isinstance(stmt, pysrc.AssignOp) and isinstance(stmt.value.owner, pysrc.CallOp):
+            call = stmt.value.owner
+            if isinstance(call.callee.owner, fw.CallOp) and isinstance(call.callee.type, pysrc.LayerType):
+                return self.split_layer_call(stmt, call, call.callee.owner)
+        if isinstance(stmt, pysrc.IfOp):
+            return self.split_if(stmt, exprs)
+        for o in (*exprs, stmt):
+            o.detach()
+        reads = set(_names_read([*exprs, stmt]))
+        if reads & self.tensors:
+            if isinstance(stmt, pysrc.AssignOp):
+                self.tensors.add(stmt.target.data)
+            return _Split([], [*exprs, stmt])
+        return _Split([*exprs, stmt], [])
+
+    def split_block(self, ops: list[Operation]) -> _Split:
+        out = _Split([], [])
+        for stmt in [o for o in ops if isinstance(o, pysrc._Statement)]:
+            part = self.split(stmt)
+            out.init += part.init
+            out.forward += part.forward
+        return out
+
+    def split_if(self, stmt: pysrc.IfOp, cond_ops: list[Operation]) -> _Split:
+        then = self.split_block(list(stmt.then.block.ops))
+        orelse = self.split_block(list(stmt.orelse.block.ops)) if stmt.orelse.blocks else _Split([], [])
+        for o in (*cond_ops, stmt):
+            o.detach()
+        halves = []
+        for part_then, part_else in ((then.init, orelse.init), (then.forward, orelse.forward)):
+            if not any(isinstance(o, pysrc._Statement) for o in (*part_then, *part_else)):
+                halves.append([])
+                continue
+            mapping: dict[SSAValue, SSAValue] = {}
+            conds = [o.clone(value_mapper=mapping) for o in cond_ops]
+            new_if = pysrc.IfOp.create(
+                operands=[mapping.get(stmt.cond, stmt.cond)], properties=dict(stmt.properties),
+                regions=[Region(Block(part_then or [self._pass()])),
+                         Region(Block(part_else)) if part_else else Region()])
+            halves.append([*conds, new_if])
+        return _Split(*halves)
+
+    @staticmethod
+    def _pass() -> pysrc.OpaqueStmtOp:
+        return pysrc.OpaqueStmtOp.create(properties={"code": StringAttr("pass")})
+
+    # ---- the whole builder ---------------------------------------------------------
+
+    def run(self) -> pysrc.ClassOp | None:
+        body = list(self.func.body.block.ops)
+        stmts = [o for o in body if isinstance(o, pysrc._Statement)]
+        model_at = next((i for i, s in enumerate(stmts) if _calls(s, self.traits.model)), None)
+        input_at = next((i for i, s in enumerate(stmts) if _calls(s, self.traits.input)), None)
+        if model_at is None or input_at is None or input_at >= model_at:
+            return None
+        model_stmt = stmts[model_at]
+        model_call = _calls(model_stmt, self.traits.model)[0]
+        input_call = _calls(stmts[input_at], self.traits.input)[0]
+        input_assign = next(iter(u.operation for u in input_call.result.uses), None)
+        if not isinstance(input_assign, pysrc.AssignOp) or len(model_call.args) < 2:
+            return None
+        inputs, outputs = model_call.args[0], model_call.args[1]
+        if not (isinstance(inputs.owner, pysrc.NameOp) and isinstance(outputs.owner, pysrc.NameOp)):
+            return None
+        input_name = input_assign.target.data
+        self.tensors.add(input_name)
+        loc = statement_loc(stmts[input_at])
+        if isinstance(stmts[input_at], pysrc.IfOp):
+            add_diagnostic(self.module, loc, "warning",
+                           f"the branches building '{input_name}' from another tensor are not kept: the "
+                           f"lifted model takes '{input_name}' as its forward argument")
+        for o in (*_expr_ops(stmts[input_at]), stmts[input_at]):
+            o.detach()
+            o.erase(safe_erase=False)
+        region = stmts[input_at + 1:model_at]
+        plumbing = inputs.owner.id.data
+        if plumbing != input_name:
+            # ``inputs = get_source_inputs(input_tensor)`` / ``inputs = img_input``: plumbing of
+            # the symbolic input, which the lifted model takes as its argument.
+            for s in [s for s in region if isinstance(s, (pysrc.AssignOp, pysrc.IfOp))
+                      and plumbing in {a.target.data for a in s.walk() if isinstance(a, pysrc.AssignOp)}]:
+                add_diagnostic(self.module, statement_loc(s), "warning",
+                               f"'{plumbing}' (the symbolic model input) is not kept: the lifted model "
+                               f"takes '{input_name}' as its forward argument")
+                region.remove(s)
+                for o in (*_expr_ops(s), s):
+                    o.detach()
+                    o.erase(safe_erase=False)
+        parts = self.split_block(region)
+        cls_name = _camel(self.func.sym_name.data)
+        if cls_name == self.func.sym_name.data:
+            cls_name += "Model"
+        return self._build_class(cls_name, parts, input_name, outputs.owner.id.data, model_stmt, model_call)
+
+    def _self_reads(self, ops: list[Operation], bound: set[str]) -> list[str]:
+        """Builder locals the forward half reads: they become ``self.<name>``."""
+        found: list[str] = []
+        for op in ops:
+            for o in list(op.walk()):
+                if isinstance(o, pysrc.NameOp) and o.id.data in self.locals and o.id.data not in bound:
+                    found.append(o.id.data) if o.id.data not in found else None
+                    me = pysrc.NameOp.create(properties={"id": StringAttr("self")}, result_types=[_OBJ])
+                    attr = pysrc.AttrOp.create(operands=[me.result], properties={"attr": o.id},
+                                               result_types=[o.result.type])
+                    parent = o.parent_block()
+                    assert parent is not None
+                    parent.insert_ops_before([me, attr], o)
+                    o.result.replace_all_uses_with(attr.result)
+                    o.detach()
+                    o.erase()
+        return found
+
+    def _build_class(self, cls_name: str, parts: _Split, input_name: str, output_name: str,
+                     model_stmt: Operation, model_call: fw.CallOp) -> pysrc.ClassOp:
+        ret_read = pysrc.NameOp.create(properties={"id": StringAttr(output_name)}, result_types=[_TENSOR])
+        fwd_block = Block([*parts.forward, ret_read, pysrc.ReturnOp.create(operands=[ret_read.result])])
+        flags = self._self_reads(list(fwd_block.ops), self.tensors)
+        params = [n for n in _names_read(parts.init) if n in self.locals and not n.startswith("self")]
+        params += [f for f in flags if f not in params]
+        init_body: list[Operation] = []
+        sup = pysrc.NameOp.create(properties={"id": StringAttr("super")}, result_types=[_OBJ])
+        sup_call = pysrc.CallOp.create(operands=[sup.result], properties={"arg_names": _strs([])},
+                                       result_types=[_OBJ])
+        init_attr = pysrc.AttrOp.create(operands=[sup_call.result], properties={"attr": StringAttr("__init__")},
+                                        result_types=[_OBJ])
+        init_call = pysrc.CallOp.create(operands=[init_attr.result], properties={"arg_names": _strs([])},
+                                        result_types=[_OBJ])
+        init_body += [sup, sup_call, init_attr, init_call, pysrc.ExprStmtOp.create(operands=[init_call.result])]
+        for flag in flags:
+            read = pysrc.NameOp.create(properties={"id": StringAttr(flag)}, result_types=[_OBJ])
+            init_body += [read, pysrc.AssignOp.create(operands=[read.result],
+                                                      properties={"target": StringAttr(f"self.{flag}")})]
+        init_body += parts.init
+        traits = load_ontology().traits[self.framework]
+        init = pysrc.FuncOp.create(
+            properties={"sym_name": StringAttr("__init__"), "params": _strs(["self", *params]),
+                        "param_names": _strs(["self", *params])},
+            regions=[Region(Block(init_body))])
+        forward = pysrc.FuncOp.create(
+            properties={"sym_name": StringAttr(traits.forward_method), "params": _strs(["self", input_name]),
+                        "param_names": _strs(["self", input_name]), "leading": StringAttr('[""]')},
+            regions=[Region(fwd_block)])
+        base = fw.RefOp.create(properties={"framework": StringAttr(self.framework),
+                                           "api": StringAttr(traits.module_base or "")},
+                               result_types=[_OBJ])
+        cls = pysrc.ClassOp.create(
+            operands=[base.result],
+            properties={"sym_name": StringAttr(cls_name), "leading": StringAttr('["", ""]'),
+                        **({"loc": self.func.loc} if self.func.loc else {})},
+            regions=[Region(Block([init, forward]))])
+        # The model call becomes the class's construction, its arguments passed by keyword.
+        names = [n.data for n in model_call.arg_names.data][2:]
+        dropped = [n or "positional" for n in names]
+        if dropped:
+            add_diagnostic(self.module, statement_loc(model_stmt), "warning",
+                           f"{model_call.api.data} arguments {', '.join(dropped)} are not passed to the "
+                           f"lifted class {cls_name}")
+        callee = pysrc.NameOp.create(properties={"id": StringAttr(cls_name)}, result_types=[_OBJ])
+        reads = [pysrc.NameOp.create(properties={"id": StringAttr(p)}, result_types=[_OBJ]) for p in params]
+        new_call = pysrc.CallOp.create(operands=[callee.result, *(r.result for r in reads)],
+                                       properties={"arg_names": _strs(params)}, result_types=[_LAYER])
+        block = model_call.parent_block()
+        assert block is not None
+        block.insert_ops_before([callee, *reads, new_call], model_call)
+        model_call.result.replace_all_uses_with(new_call.result)
+        for arg_op in _deps_of_call(model_call):
+            arg_op.detach()
+            arg_op.erase(safe_erase=False)
+        module_block = self.func.parent_block()
+        assert module_block is not None
+        module_block.insert_ops_before([base, cls], self.func)
+        return cls
+
+
+def _deps_of_call(call: fw.CallOp) -> list[Operation]:
+    block = call.parent_block()
+    assert block is not None
+    ops = list(block.ops)
+    within = ops[:ops.index(call) + 1]
+    keep = _deps(call.result, within)
+    return keep[::-1]
+
+
+@dataclass(frozen=True)
+class LiftFunctionalModel(ModulePass):
+    """Rewrite functional-API builder functions into a module class plus a builder."""
+
+    name = "lift-functional-model"
+    framework: str = "keras"
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        traits = load_ontology().traits.get(self.framework)
+        if traits is None or traits.functional_model is None:
+            return
+        for func in [f for f in op.walk() if isinstance(f, pysrc.FuncOp)]:
+            if isinstance(func.parent_op(), pysrc.ModuleOp):
+                _Lifter(func, traits.functional_model, self.framework, op).run()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
-from xdsl.ir import Attribute, Block, Dialect, Operation, ParametrizedAttribute, Region, TypeAttribute
+from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
     irdl_attr_definition,
@@ -65,23 +65,33 @@ def _walk(self: Operation, *, reverse: bool = False, region_first: bool = False)
     """
     if not region_first:
         yield self
-    stack: list[tuple[Iterator, Operation | None]] = [
-        (iter(reversed(self.regions) if reverse else self.regions), self)]
+    # Entries: [0, iterator over an op's regions, the op] (the op is yielded after them
+    # when region_first), [1, iterator over a region's blocks], [2, a block's next op].
+    stack: list[list] = [[0, iter(reversed(self.regions) if reverse else self.regions), self]]
     while stack:
-        items, owner = stack[-1]
-        item = next(items, None)
+        top = stack[-1]
+        if top[0] == 2:
+            op = top[1]
+            if op is None:
+                stack.pop()
+                continue
+            top[1] = op.prev_op if reverse else op.next_op  # read as it is yielded, as BlockOps does
+            if not region_first:
+                yield op
+            if op.regions:
+                stack.append([0, iter(reversed(op.regions) if reverse else op.regions), op])
+            elif region_first:
+                yield op
+            continue
+        item = next(top[1], None)
         if item is None:
             stack.pop()
-            if region_first and owner is not None:
-                yield owner
-        elif isinstance(item, Region):
-            stack.append((iter(reversed(item.blocks) if reverse else item.blocks), None))
-        elif isinstance(item, Block):
-            stack.append((iter(reversed(item.ops) if reverse else item.ops), None))
+            if top[0] == 0 and region_first:
+                yield top[2]
+        elif top[0] == 0:
+            stack.append([1, iter(reversed(item.blocks) if reverse else item.blocks)])
         else:
-            if not region_first:
-                yield item
-            stack.append((iter(reversed(item.regions) if reverse else item.regions), item))
+            stack.append([2, item.last_op if reverse else item.first_op])
 
 
 class _Statement(IRDLOperation):

@@ -363,6 +363,9 @@ class FrameworkTraits(_Strict):
     inplace_suffix: str | None = None
     # Functional index update: ``x = x.<index_update>[idx].set(v)`` for ``x[idx] = v``.
     index_update: str | None = None
+    # Private module paths read as the public ones (``keras.src`` -> ``keras``): an API
+    # under a key is read as the value's API where the snapshot has that public name.
+    module_aliases: dict[str, str] = Field(default_factory=dict)
     functional_model: FunctionalModelTraits | None = None
 
 

@@ -35,14 +35,30 @@ def target_variant(spec: OpSpec, framework: str) -> tuple[str, Variant] | None:
     return None
 
 
+_LITERALS: dict[str, Any] = {}  # literal text -> value, for the values that cannot be mutated
+
+
+def _literal(code: str) -> Any:
+    if code in _LITERALS:
+        return _LITERALS[code]
+    try:
+        value = ast.literal_eval(code)
+    except (ValueError, SyntaxError):
+        value = _NO_VALUE
+    try:
+        hash(value)  # literals that hash (numbers, strings, tuples of them) are immutable
+    except TypeError:
+        return value
+    if len(_LITERALS) < 50_000:
+        _LITERALS[code] = value
+    return value
+
+
 def const_value(v: SSAValue) -> Any:
     """The Python value of a literal operand, or ``_NO_VALUE`` when it is not a literal."""
     op = v.owner
     if isinstance(op, pysrc.ConstOp):
-        try:
-            return ast.literal_eval(op.code.data)
-        except (ValueError, SyntaxError):
-            return _NO_VALUE
+        return _literal(op.code.data)
     if isinstance(op, pysrc.UnaryOp) and op.operator.data == "-":
         inner = const_value(op.operand)
         return -inner if isinstance(inner, (int, float)) else _NO_VALUE

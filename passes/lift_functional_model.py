@@ -67,7 +67,10 @@ def _names_read(ops: Iterable[Operation]) -> list[str]:
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+    """A layer class's default name as Keras spells it (``GlobalAveragePooling2D`` ->
+    ``global_average_pooling2d``, ``ReLU`` -> ``re_lu``)."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _camel(name: str) -> str:

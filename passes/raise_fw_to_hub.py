@@ -9,6 +9,7 @@ Calls of a layer attribute (``self.fc1(x)``) become ``hub.apply`` naming the lay
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ from xdsl.pattern_rewriter import (
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant, parse_layout
-from switcheroo.ontology.snapshots import bind_positional
+from switcheroo.ontology.snapshots import bind_positional, signature
 from switcheroo.passes.layer_rank import rerank, rerank_members
 from switcheroo.passes.raise_partials import raise_partials
 from switcheroo.passes import layer_build, layer_scaffold, layer_sources, value_plugins
@@ -96,6 +97,7 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
             continue
         names.append(std)
         values.append(v)
+    _check_injected_defaults(variant, framework, call, len(positional))
     slots = [s for s in order if s not in names]
     slots_all = slots
     if "pack_varargs" in variant.requires_plugin:
@@ -193,6 +195,27 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
     rank = {n: i for i, n in enumerate(spec.arg_names)}
     pairs = sorted(zip(names, values), key=lambda p: rank[p[0]])
     return Binding([n for n, _ in pairs], [v for _, v in pairs], new_ops)
+
+
+def _check_injected_defaults(variant: Variant, framework: str, call: fw.CallOp, n_positional: int) -> None:
+    """A variant that always passes ``inject_args`` reads a call leaving one out only when
+    the API's own default is that value: Keras ``GlobalAveragePooling2D()`` drops the
+    spatial axes (``keepdims=False``), which is not the adaptive pooling layer."""
+    if not variant.inject_args:
+        return
+    given = {n.data for n in call.arg_names.data} | set(bind_positional(framework, call.api.data, n_positional) or [])
+    params = {p.name: p for p in signature(framework, call.api.data) or ()}
+    for kw, want in variant.inject_args.items():
+        param = params.get(kw)
+        if kw in given or param is None or param.default is None:
+            continue
+        try:
+            default = ast.literal_eval(param.default)
+        except (ValueError, SyntaxError):
+            continue  # a default the snapshot spells as an expression: not comparable here
+        if not values_equal(default, want):
+            raise Unmappable(f"{call.api.data}: {kw}={default!r} (its default) differs from the mapped "
+                             f"{kw}={want!r}")
 
 
 def split_size_to_sections(call: fw.CallOp, names: list[str], values: list[SSAValue],
@@ -293,7 +316,7 @@ class RaiseRef(RewritePattern):
             op.properties["unmapped"] = StringAttr(f"{op.api.data}: no mapping in the ontology")
             rewriter.notify_op_modified(op)
             return
-        if hit[0].kind.value == "layer":
+        if hit[0].kind.value == "layer" and not hit[1].as_value:
             # nn.Conv2d as a value (isinstance(m, nn.Conv2d), norm_layer = nn.BatchNorm2d): the
             # hub has layer constructions, not classes; raised, it would read as one built.
             op.properties["unmapped"] = StringAttr(f"{op.api.data}: a layer class used as a value (a type "

@@ -15,6 +15,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from switcheroo.dialects import fw, pysrc
 from switcheroo.frontends.python.names import NameScope, ScopeScan, qualified_names
+from switcheroo.frontends.python.public_names import public_name
 from switcheroo.frontends.python.source_map import SourceMap
 
 OBJ = pysrc.ObjectType()
@@ -103,7 +104,7 @@ class ExprLowering:
         for q in qualified_names(node, self.name_scope, self.at):  # None unless plain dotted names
             fwk = self.framework_of(q)
             if fwk is not None:
-                return fwk, q
+                return fwk, public_name(fwk, q)
         return None
 
     def opaque(self, node: cst.CSTNode) -> SSAValue:

@@ -6,8 +6,9 @@ the source framework (its lowering-only variants included) are the candidates, e
 the spatial rank of its ``layout_map``. The rank is read from the constructor's
 ``kernel_size`` (a tuple of one entry per spatial dim), else from the input of the layer's
 calls: a channels-last source transposes it first (``jnp.transpose(x, (0, 2, 3, 1))``),
-and a layer called on an untransposed input is the candidate without a layout (the
-channels-last and channels-first forms agree: BatchNorm1d on (N, C)).
+and a layer called on the output of a layer without a layout (``Linear``) is the candidate
+without a layout (the channels-last and channels-first forms agree: BatchNorm1d on (N, C));
+on any other input (a model input, a sum) the rank is unknown and the layer stays as raised.
 """
 
 from __future__ import annotations
@@ -105,8 +106,13 @@ def _input_rank(applies: list[hub.ApplyOp], framework: str) -> int | None | bool
         elif isinstance(src, hub.HubOp) and src.SPEC_NAME == "permute_dims":
             axes = const_value(src.named_args().get("axes", [src.args[0]])[0])
             ranks.add(len(axes) - 2 if isinstance(axes, tuple) else -1)
+        elif isinstance(src, hub.ApplyOp):
+            ranks.add(None)  # the output of a layer without a layout (Linear): no spatial axes
         else:
-            ranks.add(None)
+            # A model input, a sum, a padding: its rank is unknown, and a channels-last
+            # source's BatchNormalization on it normalizes the last axis, which BatchNorm1d
+            # (axis 1) matches only at rank 2; the variant raising read first is kept.
+            return False
     if len(ranks) != 1 or -1 in ranks:
         return False
     return ranks.pop()

@@ -167,6 +167,8 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
             continue
         if kw == "rngs" and "layer_rngs" in variant.requires_plugin:
             continue  # the RNG stream a flax layer is built with: state, not semantics
+        if kw == "axis" and "channel_axis" in variant.requires_plugin and _is_channel_axis(variant, v):
+            continue  # BatchNormalization(axis=3) on NHWC: the channel axis the hub op means
         if kw in variant.inject_args and values_equal(const_value(v), variant.inject_args[kw]):
             continue  # what the variant always passes (nnx.MultiHeadAttention decode=False)
         if kw == "inplace" and is_const(v) and const_value(v) in (True, False):
@@ -195,6 +197,16 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
     rank = {n: i for i, n in enumerate(spec.arg_names)}
     pairs = sorted(zip(names, values), key=lambda p: rank[p[0]])
     return Binding([n for n, _ in pairs], [v for _, v in pairs], new_ops)
+
+
+def _is_channel_axis(variant: Variant, v: SSAValue) -> bool:
+    """Whether constant ``v`` names the channel axis of the variant's layout (``NHWC``: 3 or -1)."""
+    layout = variant.layout_map.args.get("input") if variant.layout_map is not None else None
+    value = const_value(v) if is_const(v) else None
+    if layout is None or type(value) is not int:
+        return False
+    dst = layout.partition("->")[2]
+    return value in (dst.index("C"), dst.index("C") - len(dst))
 
 
 def _check_injected_defaults(variant: Variant, framework: str, call: fw.CallOp, n_positional: int) -> None:

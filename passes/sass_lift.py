@@ -19,7 +19,8 @@ before any write (undefined on the GPU) start as zero. What cannot be lifted bec
 The func is named as the kernel and carries ``sass.arch``, ``sass.block_addr`` (the
 address of each block, in order: the emulator's program counter), ``sass.params`` typed by
 use (``sass_param_use.py``; also written back to the kernel, replacing the bank-read guess
-of ``sass-recover-params``) and ``sass.outputs`` (the pointers it writes).
+of ``sass-recover-params``) and ``sass.outputs`` (the pointers it writes); a kernel with ``CALL`` also carries
+``sass.callees`` (``"0x720:<symbol>"``: each called address and its label, if any).
 """
 
 from __future__ import annotations
@@ -132,6 +133,12 @@ def lift_kernel(kernel: KernelOp, arch: str) -> tuple[func.FuncOp, int]:
     fn = func.FuncOp(kernel.sym_name.data, ((), ()), region)
     fn.attributes[ARCH_ATTR] = StringAttr(arch)
     fn.attributes["sass.block_addr"] = ArrayAttr([IntegerAttr(b.addr, i64) for b in blks])
+    callees = sorted({branch_target(op, labels) for b in blks for op in b.ins
+                      if op.base_opcode == "CALL"} - {None})  # fmt: skip
+    if callees:  # the subroutines' symbols (``sass_row_softmax`` reads the reciprocal's)
+        names = {addr: name for name, addr in labels.items()}
+        fn.attributes["sass.callees"] = ArrayAttr(
+            [StringAttr(f"{a:#x}:{names.get(a, '')}") for a in callees])
     fn.attributes["sass.unmapped"] = IntegerAttr(unmapped, i64)
     params, written = analyse(fn)
     typed = ArrayAttr([StringAttr(f"{kind}@{off:#x}") for kind, off in params])

@@ -29,10 +29,16 @@ def _matches(src_mod, dst_mod, builder: str, kwargs: dict, shape: tuple) -> None
     from switcheroo.weights import transfer
 
     ref = getattr(src_mod, builder)(**kwargs)
-    # Random weights and batch-norm statistics, so every tensor the transfer moves matters.
+    # Random weights and batch-norm statistics, so every tensor the transfer moves matters;
+    # kernels scaled by their fan-in so that deep models' activations stay near 1 (at 1e14,
+    # float32 rounding alone differs by more than the tolerance).
     rng = np.random.default_rng(1)
     for w in ref.weights:
-        value = rng.standard_normal(tuple(w.shape)).astype(np.float32) * 0.5
+        dims = tuple(w.shape)
+        value = rng.standard_normal(dims).astype(np.float32) * 0.5
+        if len(dims) >= 2:  # a kernel: HWIO, HW C 1 (depthwise) or (in, out)
+            fan_in = int(np.prod(dims[:-2] if dims[-1] == 1 else dims[:-1]))
+            value = value * np.float32(2.0 / np.sqrt(fan_in))
         w.assign(np.abs(value) + 0.5 if "variance" in w.path else value)
     model = getattr(dst_mod, builder)(**kwargs).eval()
     x = make_input(shape)

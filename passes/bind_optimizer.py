@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
-from switcheroo.passes.fw_common import OBJ, target_variant
+from switcheroo.passes.fw_common import OBJ, RootWalker, target_variant
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
@@ -22,7 +22,6 @@ from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
-    PatternRewriteWalker,
     RewritePattern,
     op_type_rewrite_pattern,
 )
@@ -88,4 +87,4 @@ class BindOptimizerPass(ModulePass):
     framework: str = "jax"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        PatternRewriteWalker(BindOptimizer(self.framework), apply_recursively=False).rewrite_module(op)
+        RootWalker(BindOptimizer(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)

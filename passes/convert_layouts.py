@@ -20,7 +20,6 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
-    PatternRewriteWalker,
     RewritePattern,
     op_type_rewrite_pattern,
 )
@@ -30,7 +29,7 @@ from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import parse_layout
 from switcheroo.passes import native_layout
 from switcheroo.passes.container_layouts import CONTAINERS, container_layout
-from switcheroo.passes.fw_common import _NO_VALUE, const_value, make_const, target_variant
+from switcheroo.passes.fw_common import _NO_VALUE, RootWalker, const_value, make_const, target_variant
 
 # Element-wise specs a permutation commutes with (one tensor in, same shape out).
 ELEMENTWISE = frozenset({"relu", "ReLU", "tanh", "sigmoid", "exp", "abs", "negative", "gelu", "silu"})
@@ -124,8 +123,8 @@ class ConvertLayouts(ModulePass):
     layout: str = "source"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        PatternRewriteWalker(WrapLayerLayouts(self.framework), apply_recursively=False).rewrite_module(op)
+        RootWalker(WrapLayerLayouts(self.framework), apply_recursively=False, root=hub.ApplyOp).rewrite_module(op)
         made = native_layout.native_inputs(op, permute, perm_of, ELEMENTWISE) if self.layout == "native" else set()
-        PatternRewriteWalker(FoldPermutations()).rewrite_module(op)
+        RootWalker(FoldPermutations(), root=hub.HubOp).rewrite_module(op)
         if self.layout == "native":
             native_layout.native_results(op, perm_of, made)

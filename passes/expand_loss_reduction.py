@@ -14,14 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from switcheroo.dialects import hub
-from switcheroo.passes.fw_common import _NO_VALUE, const_value, make_const, target_variant
+from switcheroo.passes.fw_common import _NO_VALUE, RootWalker, const_value, make_const, target_variant
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
-    PatternRewriteWalker,
     RewritePattern,
     op_type_rewrite_pattern,
 )
@@ -81,4 +80,4 @@ class ExpandLossReduction(ModulePass):
     framework: str = "jax"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        PatternRewriteWalker(ExpandReduction(self.framework), apply_recursively=False).rewrite_module(op)
+        RootWalker(ExpandReduction(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)

@@ -1,12 +1,15 @@
-"""Helpers shared by the framework passes: constants, argument binding, framework chains."""
+"""Helpers shared by the framework passes: constants, argument binding, framework chains,
+and the rewrite walker they drive their patterns with."""
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from typing import Any
 
 from xdsl.dialects.builtin import StringAttr
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.pattern_rewriter import PatternRewriteWalker
 
 from switcheroo.dialects import pysrc
 from switcheroo.ontology.loader import Ontology, load_ontology
@@ -14,6 +17,22 @@ from switcheroo.ontology.odl import OpSpec, Variant
 
 OBJ = pysrc.ObjectType()
 _NO_VALUE = object()
+
+
+@dataclass
+class RootWalker(PatternRewriteWalker):
+    """A ``PatternRewriteWalker`` for a pattern rooted at ``root`` ops (an
+    ``op_type_rewrite_pattern`` on that type): its worklist starts with those ops only.
+    The pattern returns at once on any other op, but xDSL would still pop each and set up a
+    rewriter for it, most of a pass's time when it rewrites a few ops of thousands. Ops
+    the rewrites add or touch are handled as by the stock walker."""
+
+    root: type[Operation] | tuple[type[Operation], ...] = Operation
+
+    def _populate_worklist(self, op: Operation | Region | Block) -> None:
+        for sub_op in op.walk(reverse=not self.walk_reverse, region_first=not self.walk_regions_first):
+            if isinstance(sub_op, self.root):
+                self._worklist.push(sub_op)
 
 
 def chain(framework: str, onto: Ontology | None = None) -> list[str]:

@@ -10,7 +10,9 @@ follow the value back through:
   ``.append``, ``.extend``, ``.insert``),
 - ``self.X = ...`` in the class,
 - returns of a module-level function or of a method called on ``self``,
-- an ``__init__`` parameter, through the calls of the class in the same file.
+- an ``__init__`` parameter, through the calls of the class in the same file,
+- a call of a parameter that every caller binds to a class of this file (``block(...)`` in
+  resnet's ``_make_layer``, reached from ``_resnet(BasicBlock, ...)``).
 
 Every answer is complete or None: a path the analysis cannot follow (a value from outside
 the file, a list mutated some other way) makes the whole answer unknown, so callers keep
@@ -64,6 +66,8 @@ def producers(value: SSAValue, seen: frozenset = frozenset()) -> Producers:
         return None
     seen = seen | {op}
     match op:
+        case pysrc.ConstOp() if op.code.data == "None":
+            return []  # downsample = None: no layer
         case hub.HubOp() if op.spec.kind.value == "layer":
             return [op]
         case fw.CallOp():
@@ -82,26 +86,114 @@ def producers(value: SSAValue, seen: frozenset = frozenset()) -> Producers:
     return None
 
 
+def same_file_function(call: pysrc.CallOp) -> pysrc.FuncOp | None:
+    """The function ``call`` calls when it is a module-level function of this file or a
+    method called on ``self``; None for anything else (a class, an import, a parameter)."""
+    callee = call.callee.owner
+    if isinstance(callee, pysrc.NameOp):
+        if _is_module_class(call, callee.id.data):
+            return None
+        return next((f for f in _module(call).walk() if isinstance(f, pysrc.FuncOp)
+                     and f.sym_name.data == callee.id.data and isinstance(f.parent_op(), pysrc.ModuleOp)), None)
+    if isinstance(callee, pysrc.AttrOp) and isinstance(callee.obj.owner, pysrc.NameOp) \
+            and callee.obj.owner.id.data == "self" and (cls := _enclosing(call, pysrc.ClassOp)) is not None:
+        return next((f for f in cls.body.block.ops if isinstance(f, pysrc.FuncOp)
+                     and f.sym_name.data == callee.attr.data), None)
+    return None
+
+
+def _is_module_class(at: Operation, ident: str) -> bool:
+    return any(isinstance(top, pysrc.ClassOp) and top.sym_name.data == ident and _enclosing(top, pysrc.ClassOp) is None
+               for top in _module(at).walk())
+
+
 def _call_producers(call: pysrc.CallOp, seen: frozenset) -> Producers:
     callee = call.callee.owner
-    func: Operation | None = None
-    if isinstance(callee, pysrc.NameOp):
-        for top in _module(call).walk():
-            if isinstance(top, pysrc.ClassOp) and top.sym_name.data == callee.id.data and _enclosing(top, pysrc.ClassOp) is None:
-                return [call]  # an instance of a module class of this file
-            if isinstance(top, pysrc.FuncOp) and top.sym_name.data == callee.id.data and isinstance(
-                    top.parent_op(), pysrc.ModuleOp):
-                func = top
-    elif isinstance(callee, pysrc.AttrOp) and isinstance(callee.obj.owner, pysrc.NameOp) \
-            and callee.obj.owner.id.data == "self" and (cls := _enclosing(call, pysrc.ClassOp)) is not None:
-        func = next((f for f in cls.body.block.ops if isinstance(f, pysrc.FuncOp)
-                     and f.sym_name.data == callee.attr.data), None)
+    if isinstance(callee, pysrc.NameOp) and _is_module_class(call, callee.id.data):
+        return [call]  # an instance of a module class of this file
+    if isinstance(callee, pysrc.NameOp) and _names_classes(callee, seen):
+        return [call]  # block(...), where every caller passes a class of this file for block
+    func = same_file_function(call)
     if func is None:
         return None
     returns = [r for r in _own_ops(func) if isinstance(r, pysrc.ReturnOp)]
     if not returns or any(not r.operands for r in returns):
         return None
     return _union([producers(r.operands[0], seen) for r in returns])
+
+
+def _names_classes(name: pysrc.NameOp, seen: frozenset) -> bool:
+    """Whether ``name`` is a parameter that every call in this file binds to a module class
+    of the file (``_make_layer(block, ...)`` reached from ``_resnet(BasicBlock, ...)``)."""
+    return bool(class_values(name, seen))
+
+
+def class_values(name: pysrc.NameOp, seen: frozenset = frozenset()) -> set[str] | None:
+    """The module classes of this file a name may hold: the class it names, or, for a
+    parameter, what every caller passes; None when some path is not such a class."""
+    if name in seen:
+        return None
+    func = _enclosing(name, pysrc.FuncOp)
+    ident = name.id.data
+    if func is None or ident not in [p.data for p in func.param_names.data]:
+        if func is not None and any(isinstance(a, pysrc.AssignOp) and a.target.data == ident for a in _own_ops(func)):
+            return None
+        return {ident} if _is_module_class(name, ident) else None
+    if any(isinstance(a, pysrc.AssignOp) and a.target.data == ident for a in _own_ops(func)):
+        return None
+    given = _param_arguments(func, ident, seen | {name})
+    if not given:
+        return None
+    out: set[str] = set()
+    for v in given:
+        if not isinstance(v.owner, pysrc.NameOp) or (found := class_values(v.owner, seen | {name})) is None:
+            return None
+        out |= found
+    return out
+
+
+def _param_arguments(func: pysrc.FuncOp, ident: str, seen: frozenset = frozenset()) -> list[SSAValue | None] | None:
+    """What every call of ``func`` in this file passes for its parameter ``ident``: calls of
+    the class for an ``__init__``, ``self.m(...)`` for a method, ``f(...)`` for a function;
+    None when one call passes it some other way or leaves it to its default."""
+    params = [p.data for p in func.param_names.data]
+    if ident not in params:
+        return None
+    owner = func.parent_op()
+    if isinstance(owner, pysrc.ClassOp):
+        index = params.index(ident) - 1  # after self
+        if func.sym_name.data == "__init__":
+            # BasicBlock(...), and block(...) where block holds BasicBlock
+            calls = [c for c in _module(func).walk() if isinstance(c, pysrc.CallOp)
+                     and isinstance(c.callee.owner, pysrc.NameOp) and owner.sym_name.data in (
+                         {c.callee.owner.id.data} if _is_module_class(c, c.callee.owner.id.data)
+                         else class_values(c.callee.owner, seen) or ())]
+        else:
+            calls = [c for c in owner.walk() if isinstance(c, pysrc.CallOp) and same_file_function(c) is func]
+    elif isinstance(owner, pysrc.ModuleOp):
+        index = params.index(ident)
+        calls = [c for c in _module(func).walk() if isinstance(c, pysrc.CallOp) and same_file_function(c) is func]
+    else:
+        return None
+    given: list[SSAValue] = []
+    for call in calls:
+        names = [n.data for n in call.arg_names.data]
+        by_kw = [v for n, v in zip(names, call.args) if n == ident]
+        positional = []
+        for n, v in zip(names, call.args):
+            if n == "*":
+                break
+            if n == "":
+                positional.append(v)
+        if by_kw:
+            given.append(by_kw[0])
+        elif index < len(positional):
+            given.append(positional[index])
+        elif "*" not in names and "**" not in names and func.params.data[params.index(ident)].data.endswith("= None"):
+            given.append(None)  # left to its default, None: no layer
+        else:
+            return None  # passed through *args/**kwargs, or left to another default
+    return given
 
 
 def _name_producers(name: pysrc.NameOp, seen: frozenset) -> Producers:
@@ -117,27 +209,8 @@ def _name_producers(name: pysrc.NameOp, seen: frozenset) -> Producers:
     if ident not in params or func.sym_name.data != "__init__" or not isinstance(cls, pysrc.ClassOp):
         return None
     # An __init__ parameter: what the calls of the class in this file pass for it.
-    index = params.index(ident) - 1  # after self
-    given: list[SSAValue] = []
-    for call in _module(func).walk():
-        if not (isinstance(call, pysrc.CallOp) and isinstance(call.callee.owner, pysrc.NameOp)
-                and call.callee.owner.id.data == cls.sym_name.data):
-            continue
-        names = [n.data for n in call.arg_names.data]
-        by_kw = [v for n, v in zip(names, call.args) if n == ident]
-        positional = []
-        for n, v in zip(names, call.args):
-            if n == "*":
-                break
-            if n == "":
-                positional.append(v)
-        if by_kw:
-            given.append(by_kw[0])
-        elif index < len(positional):
-            given.append(positional[index])
-        else:
-            return None  # passed through *args/**kwargs, or left to its default
-    return _union([producers(v, seen) for v in given]) if given else None
+    given = _param_arguments(func, ident)
+    return _union([producers(v, seen) if v is not None else [] for v in given]) if given else None
 
 
 def list_members(value: SSAValue) -> Producers:

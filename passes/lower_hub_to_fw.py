@@ -19,7 +19,6 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
-    PatternRewriteWalker,
     RewritePattern,
     op_type_rewrite_pattern,
 )
@@ -30,6 +29,7 @@ from switcheroo.passes import (
     compose_lowering, layer_build, layer_plugins, layer_scaffold, plain_classes, value_plugins,
 )
 from switcheroo.passes.fw_common import (
+    RootWalker,
     OBJ, _NO_VALUE, const_value, make_const, positional_only, positional_order, target_variant,
     values_equal,
 )
@@ -359,7 +359,7 @@ class LowerHubToFw(ModulePass):
     framework: str = "jax"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        PatternRewriteWalker(LowerHubOp(self.framework), apply_recursively=False).rewrite_module(op)
-        PatternRewriteWalker(LowerApply(), apply_recursively=False).rewrite_module(op)
+        RootWalker(LowerHubOp(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)
+        RootWalker(LowerApply(), apply_recursively=False, root=hub.ApplyOp).rewrite_module(op)
         layer_scaffold.insert_scaffolds(op)  # class GRUCell(nnx.GRUCell), once per module
         plain_classes.drop_object_bases(op)  # class MLP(object) -> class MLP (NumPy)

@@ -20,7 +20,6 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
-    PatternRewriteWalker,
     RewritePattern,
     op_type_rewrite_pattern,
 )
@@ -29,10 +28,12 @@ from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant, parse_layout
 from switcheroo.ontology.snapshots import bind_positional, signature
+from switcheroo.passes.layer_attrs import layer_attrs, mark_unknown_call
 from switcheroo.passes.layer_rank import rerank, rerank_members
 from switcheroo.passes.raise_partials import raise_partials
-from switcheroo.passes import layer_build, layer_scaffold, layer_sources, value_plugins
-from switcheroo.passes.fw_common import OBJ, chain, const_value, is_const, make_const, positional_order, values_equal
+from switcheroo.passes import layer_build, layer_scaffold, value_plugins
+from switcheroo.passes.fw_common import (
+    OBJ, RootWalker, chain, const_value, is_const, make_const, positional_order, values_equal)
 
 
 class Unmappable(Exception):
@@ -339,24 +340,6 @@ class RaiseRef(RewritePattern):
         rewriter.replace_op(op, new, [new.results[0]])
 
 
-def layer_attrs(cls: pysrc.ClassOp) -> dict[str, str]:
-    """``self.X = hub.<Layer>(...)`` anywhere in the class: attribute -> layer spec."""
-    found: dict[str, str] = {}
-    specs = load_ontology().specs
-    for op in cls.walk():
-        if isinstance(op, pysrc.AssignOp) and op.target.data.startswith("self."):
-            owner = op.value.owner
-            if isinstance(owner, hub.HubOp) and specs[owner.SPEC_NAME].kind.value == "layer":
-                found[op.target.data[5:]] = owner.SPEC_NAME
-            elif isinstance(owner, pysrc.NameOp):
-                # self.features = features, given VGG(make_layers(cfg)): one kind of layer built.
-                built = layer_sources.producers(op.value) or []
-                kinds = {b.SPEC_NAME for b in built if isinstance(b, hub.HubOp)}
-                if len(kinds) == 1 and len(built) == 1:
-                    found[op.target.data[5:]] = kinds.pop()
-    return found
-
-
 def _hub_layout(apply: hub.ApplyOp, framework: str) -> None:
     """A source layer that works channels-last (nnx.Conv) is called channels-first in the
     hub: its input and result are permuted back; convert-layouts folds what cancels."""
@@ -388,14 +371,17 @@ def raise_layer_calls(module: builtin.ModuleOp, framework: str = "torch") -> Non
     for cls in [o for o in module.walk() if isinstance(o, pysrc.ClassOp)]:
         for seq in [o for o in cls.walk() if isinstance(o, hub.HubOp) and o.SPEC_NAME == "Sequential"]:
             rerank_members(seq, framework)
-        layers = layer_attrs(cls)
+        layers, unknown = layer_attrs(cls)
         calls: dict[str, list[hub.ApplyOp]] = {}
         for call in [o for o in cls.walk() if isinstance(o, pysrc.CallOp)]:
             callee = call.callee.owner
-            if not (isinstance(callee, pysrc.AttrOp) and callee.attr.data in layers):
+            if not (isinstance(callee, pysrc.AttrOp) and callee.attr.data in (layers.keys() | unknown.keys())):
                 continue
             recv = callee.obj.owner
             if not (isinstance(recv, pysrc.NameOp) and recv.id.data == "self"):
+                continue
+            if callee.attr.data in unknown:
+                mark_unknown_call(call, unknown[callee.attr.data], framework)
                 continue
             apply = hub.ApplyOp.create(
                 operands=[call.callee, *call.args],
@@ -430,6 +416,6 @@ class RaiseFwToHub(ModulePass):
         for fwk in frameworks:
             layer_scaffold.fold_scaffolds(op, fwk)  # class GRUCell(nnx.GRUCell) -> nnx.GRUCell
         raise_partials(op, frameworks, bind, Unmappable)  # functools.partial(nnx.max_pool, ...)
-        PatternRewriteWalker(RaiseCall(frameworks), apply_recursively=False).rewrite_module(op)
-        PatternRewriteWalker(RaiseRef(frameworks), apply_recursively=False).rewrite_module(op)
+        RootWalker(RaiseCall(frameworks), apply_recursively=False, root=fw.CallOp).rewrite_module(op)
+        RootWalker(RaiseRef(frameworks), apply_recursively=False, root=fw.RefOp).rewrite_module(op)
         raise_layer_calls(op, self.framework)

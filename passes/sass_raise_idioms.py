@@ -53,6 +53,7 @@ from switcheroo.passes import sass_affine as affine
 from switcheroo.passes.sass_block_reduce import raise_block_reduce
 from switcheroo.passes.sass_recover_loops import find_loops, reachable
 from switcheroo.passes.sass_loop_nest import raise_conv3x3, raise_gemm
+from switcheroo.passes.sass_row_softmax import match_row_softmax
 from switcheroo.passes.sass_warp_reduce import NoIdiom, raise_warp_dot
 
 RAISED_ATTR = "sass.raised"
@@ -290,6 +291,11 @@ def _conv3x3(fn: func.FuncOp) -> func.FuncOp:
     return raise_conv3x3(fn, _params(fn))
 
 
+def _row_softmax(fn: func.FuncOp) -> func.FuncOp:
+    match_row_softmax(fn)  # raises NoIdiom until the row loops are proven
+    raise NoIdiom("row softmax: not raised")
+
+
 @dataclass(frozen=True)
 class SassRaiseIdioms(ModulePass):
     """Raise every lifted kernel that is proven to be an idiom into a func of hub ops,
@@ -306,7 +312,8 @@ class SassRaiseIdioms(ModulePass):
             if "sass.idiom" in fn.attributes or fn.parent_op().attributes.get(RAISED_ATTR):
                 continue
             reasons = []
-            for prove in (raise_elementwise, _warp_dot, _block_reduce, _gemm, _conv3x3):
+            for prove in (raise_elementwise, _warp_dot, _block_reduce, _gemm, _conv3x3,
+                          _row_softmax):
                 try:
                     raised.append(prove(fn))
                 except NoIdiom as why:

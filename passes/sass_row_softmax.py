@@ -36,7 +36,6 @@ its ``Half``/carry values) and feed the folds as atoms to the lock-step evaluati
 from __future__ import annotations
 
 import numpy as np
-
 from switcheroo.dialects.sass.lifted import StoreOp
 from switcheroo.passes.sass_affine import truth
 from switcheroo.passes.sass_recover_loops import reachable

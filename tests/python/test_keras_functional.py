@@ -71,6 +71,44 @@ def test_functional_cnn_matches(tmp_path):
     _matches(src, dst, "small_cnn", {"input_shape": (12, 12, 3), "classes": 5}, (2, 12, 12, 3))
 
 
+def test_batch_norm_keeps_the_channel_axis():
+    """A BatchNormalization on an input of unknown rank is not BatchNorm1d (axis 1), and
+    ``axis=3`` on NHWC is the channel axis: Keras -> Keras keeps the last axis."""
+    source = (MODELS / "bn_functional_keras.py").read_text()
+    code, report = convert(source, "keras", "keras")
+    assert "axis=1" not in code
+    assert "self.bn0 = layers.BatchNormalization()" in code
+    assert "self.bn1 = layers.BatchNormalization(epsilon=1.001e-5)" in code
+    torch_code, report = convert(source, "keras", "torch")
+    assert "self.bn1 = nn.LazyBatchNorm2d(eps=1.001e-5, momentum=0.01)" in torch_code
+    assert not [d for d in report.diagnostics if "unmapped" in str(d)]
+
+
+def test_batch_norm_keras_to_keras_matches(tmp_path):
+    source = (MODELS / "bn_functional_keras.py").read_text()
+    code, _ = convert(source, "keras", "keras")
+    src = import_code(source, tmp_path, "kbn_src")
+    dst = import_code(code, tmp_path, "kbn_dst")
+    ref, model = src.bn_net(), dst.bn_net()
+    rng = np.random.default_rng(2)
+    x = make_input((2, 6, 6, 4))
+    model(x)  # builds the subclassed model's layers
+    weights = [rng.standard_normal(tuple(w.shape)).astype(np.float32) for w in ref.weights]
+    weights = [np.abs(v) + 0.5 if "variance" in w.path else v for v, w in zip(weights, ref.weights)]
+    ref.set_weights(weights)
+    model.set_weights(weights)
+    np.testing.assert_allclose(np.asarray(model(x, training=False)), np.asarray(ref(x, training=False)),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_batch_norm_keras_to_torch_matches(tmp_path):
+    source = (MODELS / "bn_functional_keras.py").read_text()
+    code, _ = convert(source, "keras", "torch")
+    src = import_code(source, tmp_path, "kbn_src_t")
+    dst = import_code(code, tmp_path, "kbn_dst_t")
+    _matches(src, dst, "bn_net", {}, (2, 6, 6, 4))
+
+
 # keras.applications file -> (builder, keyword arguments, input shape).
 REAL_CASES = {
     "vgg16": ("VGG16", {"include_top": False, "weights": None, "input_shape": (32, 32, 3)}, (1, 32, 32, 3)),

@@ -221,5 +221,5 @@ builtin.module attributes {sass.arch = "sm_80"} {
   }) : () -> ()
 }
 
-// CHECK:     sass.idiom = "none: {{.*}}a product that is not in[(c*H + oy + ky)*W + ox + kx] * w[...]"
+// CHECK:     sass.idiom = "none: {{.*}}a product that is not in[(c*H + oy + ky)*W + ox + kx] * w[...]; no reciprocal call"
 // CHECK-NOT: sass.raised

@@ -1,0 +1,69 @@
+"""The parts of the row-softmax idiom proven so far (``passes/sass_row_softmax.py``):
+nvcc's ``__expf`` expansion and its correctly rounded ``1.0f / x`` are recognised in
+softmax_row's stored value on sm_80 and sm_90; changed listings are not. The kernel
+itself stays emulated until the row loops are proven (its numbers: test_decompile.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sass_corpus import CORPUS, need_corpus
+from switcheroo.frontends.sass.lower import parse_sass
+from switcheroo.passes.sass_lift import SassLift
+from switcheroo.passes.sass_row_softmax import LOG2E_F32, NoIdiom, match_row_softmax
+from xdsl.context import Context
+from xdsl.dialects import func
+
+RECOGNISED = "row softmax: __expf(x - m) * (1/s) recognised"
+
+
+def _softmax_fn(text: str) -> func.FuncOp:
+    module = parse_sass(text)
+    SassLift().apply(Context(), module)
+    return next(f for f in module.walk() if isinstance(f, func.FuncOp)
+                and f.sym_name.data == "softmax_row" and "sass.arch" in f.attributes)  # fmt: skip
+
+
+def _reason(text: str) -> str:
+    with pytest.raises(NoIdiom) as why:
+        match_row_softmax(_softmax_fn(text))
+    return str(why.value)
+
+
+def _listing(arch: str, form: str = "code") -> str:
+    need_corpus()
+    return (CORPUS / f"kernels_sm{arch}.{form}.sass").read_text()
+
+
+@pytest.mark.parametrize("arch", ["80", "90"])
+def test_expf_and_reciprocal_recognised(arch):
+    fn = _softmax_fn(_listing(arch))
+    assert fn.attributes["sass.callees"].data[0].data.endswith(
+        "$__internal_0_$__cuda_sm20_rcp_rn_f32_slowpath")  # fmt: skip
+    assert _reason(_listing(arch)).startswith(RECOGNISED)
+
+
+@pytest.mark.parametrize("arch", ["80", "90"])
+def test_changed_listings_not_recognised(arch):
+    text = _listing(arch)
+    # The __expf range fix-up tested against -125: not exp(d) below it.
+    assert "__expf: fix-up guard" in _reason(text.replace(", -126, PT", ", -125, PT"))
+    # The subroutine is another rounding's slow path: not the correctly rounded 1/x.
+    assert "no call to" in _reason(text.replace("rcp_rn_f32_slowpath", "rcp_rz_f32_slowpath"))
+    if arch == "80":  # the stored __expf's fix-up multiplies by 1/s (R8), not by itself
+        assert "__expf" in _reason(text.replace("@!P0 FMUL R9, R9, R9", "@!P0 FMUL R9, R9, R8"))
+    # No label for the subroutine (cuobjdump's absolute targets): nothing to rely on.
+    assert "no call to" in _reason(_listing(arch, "cuobjdump"))
+
+
+def test_expf_expansion_is_exp():
+    """``__expf``'s expansion with an exact EX2 is ``exp`` in float32 within the tests'
+    tolerance over the range where the result is not below it."""
+    d = np.linspace(-100.0, 80.0, 20001).astype(np.float32)
+    t = d * np.float32(LOG2E_F32)
+    low = ~(t >= np.float32(-126.0))
+    t = np.where(low, t * np.float32(0.5), t)
+    e = np.exp2(t.astype(np.float64)).astype(np.float32)
+    with np.errstate(over="ignore"):  # e * e is only kept where e is small
+        e = np.where(low, e * e, e)
+    np.testing.assert_allclose(e, np.exp(d.astype(np.float64)), rtol=1e-5, atol=1e-5)

@@ -191,9 +191,11 @@ class _Lifter:
     def _activation_layer(self, ctor: fw.CallOp) -> str | None:
         """The activation function of ``layers.Activation("relu")``; None for other layers
         and for an activation this table does not name ("linear" is the identity: "")."""
-        if ctor.api.data != self.traits.activation_layer or len(ctor.args) != 1 or not is_const(ctor.args[0]):
+        # ``name=`` names the layer only; an activation layer has nothing else to keep.
+        args = [a for a, n in zip(ctor.args, ctor.arg_names.data) if n.data != self.traits.name_arg]
+        if ctor.api.data != self.traits.activation_layer or len(args) != 1 or not is_const(args[0]):
             return None
-        value = const_value(ctor.args[0])
+        value = const_value(args[0])
         if not isinstance(value, str) or value not in self.traits.activations:
             return None
         return self.traits.activations[value] or ""

@@ -133,6 +133,19 @@ def _padding_pairs(pad: object, variant: Variant) -> list[Operation]:
     return make_const(tuple((p, p) for p in pads))
 
 
+def _hw_pairs_to_flat(pad: object) -> tuple[int, int, int, int] | int:
+    """Keras ``ZeroPadding2D``: ``1``, ``(h, w)`` or ``((top, bottom), (left, right))`` ->
+    the hub's ``1`` or ``(left, right, top, bottom)``."""
+    if _is_int(pad):
+        return pad
+    if isinstance(pad, (tuple, list)) and len(pad) == 2:
+        if all(_is_int(p) for p in pad):
+            return (pad[1], pad[1], pad[0], pad[0])
+        if all(isinstance(p, (tuple, list)) and len(p) == 2 and all(_is_int(q) for q in p) for p in pad):
+            return (pad[1][0], pad[1][1], pad[0][0], pad[0][1])
+    raise ValueRefusal(f"padding={pad!r}: only literal integer padding is converted")
+
+
 def raise_values(api: str, variant: Variant, names: list[str], values: list[SSAValue],
                  new_ops: list[Operation]) -> None:
     """Framework values of a bound call -> the hub's (in place; ValueRefusal if not)."""
@@ -153,6 +166,11 @@ def raise_values(api: str, variant: Variant, names: list[str], values: list[SSAV
             values[i] = ops[-1].results[0]
         elif not _is_int(sizes):
             raise ValueRefusal(f"{api}: a non-literal split may be a count or piece sizes")
+    if "hw_padding_pairs" in plugins and "padding" in names:
+        i = names.index("padding")
+        ops = make_const(_hw_pairs_to_flat(const_value(values[i])))
+        new_ops.extend(ops)
+        values[i] = ops[-1].results[0]
     if "momentum_complement" in plugins and "momentum" in names:
         i = names.index("momentum")
         ops = _complement(values[i])
@@ -183,6 +201,14 @@ def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operatio
             raise ValueRefusal("split: only a literal count or literal indices are converted")
     if "padding_pairs" in plugins and "padding" in values:
         new_ops.extend(ops := _padding_pairs(const_value(values["padding"]), variant))
+        values["padding"] = ops[-1].results[0]
+    if "hw_padding_pairs" in plugins and "padding" in values:
+        pad = const_value(values["padding"])
+        if not _is_int(pad):
+            if not (isinstance(pad, (tuple, list)) and len(pad) == 4 and all(_is_int(p) for p in pad)):
+                raise ValueRefusal(f"padding={pad!r}: only literal integer padding is converted")
+            pad = ((pad[2], pad[3]), (pad[0], pad[1]))
+        new_ops.extend(ops := make_const(pad))
         values["padding"] = ops[-1].results[0]
     if "momentum_complement" in plugins and "momentum" in values:
         new_ops.extend(ops := _complement(values["momentum"]))

@@ -79,13 +79,43 @@ def _argument(a: BlockArgument, seen: frozenset) -> dict:
     return polys[0] if polys and all(p == polys[0] for p in polys) else me
 
 
+def resolve(v: SSAValue, seen: frozenset = frozenset()) -> SSAValue:
+    """``affine.resolve`` through every edge (``RET`` switches too); an argument is the one
+    value its incoming edges agree on, values of the copy cycle being resolved left out."""
+    if not isinstance(v, BlockArgument) or v in seen:
+        return v
+    seen = seen | {v}
+    ins = set()
+    for args in _edges_into(v.block):
+        if v.index >= len(args):
+            return v
+        ins.add(resolve(args[v.index], seen))
+    ins -= seen
+    return ins.pop() if len(ins) == 1 else v
+
+
+def literal(v: SSAValue) -> tuple[arith.CmpiOp, bool] | None:
+    """An i1 as ``(integer compare, holds)`` through arguments and ``xor``/``and true``."""
+    op = resolve(v).owner
+    if isinstance(op, arith.CmpiOp):
+        return op, True
+    if isinstance(op, arith.XOrIOp | arith.AndIOp):
+        for x, c in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
+            if affine.truth(resolve(c)) is True:
+                found = literal(x)
+                if found is None:
+                    return None
+                return found if isinstance(op, arith.AndIOp) else (found[0], not found[1])
+    return None
+
+
 def _tid_vs_cols(block: Block, cols: dict) -> Block | None:
     """The successor ``block`` branches to when ``tid.x < cols`` (signed), if its
     terminator tests ``tid.x >= cols`` or ``tid.x < cols``; else None."""
     term = block.last_op
     if not isinstance(term, cf.ConditionalBranchOp) or term.then_block is term.else_block:
         return None
-    found = affine.compare_of(affine.resolve(term.cond))
+    found = literal(term.cond)
     if found is None:
         return None
     cmp, holds = found
@@ -118,7 +148,7 @@ def _prove(fn: func.FuncOp, header: Block, latch: Block, cols: dict | None) -> t
     if not isinstance(term, cf.ConditionalBranchOp):
         raise NoIdiom("row loop: the latch is not a conditional branch")
     back = term.then_arguments if term.then_block is header else term.else_arguments
-    found = affine.compare_of(term.cond)
+    found = literal(term.cond)
     if found is None or not isinstance(found[0], arith.CmpiOp):
         raise NoIdiom("row loop: the exit is not an integer compare")
     cmp, holds = found

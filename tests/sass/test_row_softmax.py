@@ -67,3 +67,35 @@ def test_expf_expansion_is_exp():
     with np.errstate(over="ignore"):  # e * e is only kept where e is small
         e = np.where(low, e * e, e)
     np.testing.assert_allclose(e, np.exp(d.astype(np.float64)), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("arch", ["80", "90"])
+def test_strided_row_loops_proven(arch):
+    """The three loops ``for (j = tid.x; j < cols; j += ntid.x)`` (sm_90: ntid.x in a
+    header argument, tid.x passed around the reciprocal's call, the third entered after
+    ``@P1 EXIT``) are proven; what follows (folds, trees) is not yet."""
+    from switcheroo.passes.sass_row_loops import row_loops
+
+    loops, cols = row_loops(_softmax_fn(_listing(arch)))
+    assert len(loops) == 3 and cols == {"80": 0x170, "90": 0x220}[arch]
+    assert "three strided row loops proven" in _reason(_listing(arch))
+
+
+def test_changed_row_loops_not_proven():
+    text = _listing("80")
+    # The first loop starts at tid.x + 1: not every element of the row.
+    start = "IMAD.MOV.U32 R5, RZ, RZ, R0 ;"
+    assert start in text
+    assert "no induction variable" in _reason(text.replace(start, "IADD3 R5, R0, 0x1, RZ ;"))
+    # The first loop steps by ntid.y.
+    step = "IADD3 R5, R5, c[0x0][0x0], RZ ;"
+    assert step in text
+    assert "no induction variable" in _reason(text.replace(step, "IADD3 R5, R5, c[0x0][0x4], RZ ;"))
+    # The third loop is entered when tid.x >= cols (the EXIT's guard negated).
+    assert "@P1 EXIT ;" in text
+    assert "entered without tid.x < cols" in _reason(text.replace("@P1 EXIT ;", "@!P1 EXIT ;"))
+    # The first loop's skip test compares against another parameter word.
+    skip = "ISETP.GE.AND P0, PT, R0, c[0x0][0x170], PT ;\n        /*0090*/"
+    assert skip in text
+    assert "entered without" in _reason(
+        text.replace(skip, "ISETP.GE.AND P0, PT, R0, c[0x0][0x174], PT ;\n        /*0090*/"))

@@ -323,6 +323,23 @@ class TrainingTraits(_Strict):
     empty_state: str | None = None
 
 
+class FunctionalLayer(_Strict):
+    """A layer without weights that is one function of its inputs (``layers.Add()([a, b])`` is
+    ``add(a, b)``): ``lift-functional-model`` writes the call in its place."""
+
+    # The function, or a Python operator (``+``) for a framework-neutral element-wise op.
+    api: str | None = None
+    operator: str | None = None
+    # The constructor's positional arguments, in order, so that ``when`` can name them.
+    params: list[str] = Field(default_factory=list)
+    # The constructor arguments this form stands for (any other argument keeps the layer).
+    when: dict[str, Any] = Field(default_factory=dict)
+    # Arguments the function takes besides the input (lists are written as tuples).
+    args: dict[str, Any] = Field(default_factory=dict)
+    # ``list``: the layer takes a list of tensors, folded pairwise through the function.
+    inputs: Literal["tensor", "list"] = "tensor"
+
+
 class FunctionalModelTraits(_Strict):
     """A framework's functional model API (Keras: ``x = layers.Input(...)``, layers called on
     symbolic tensors, ``Model(inputs, outputs)``), which ``lift-functional-model`` rewrites
@@ -338,6 +355,11 @@ class FunctionalModelTraits(_Strict):
     # the activation's call.
     activation_layer: str | None = None
     name_arg: str | None = None
+    # Framework queries a lifted model is built for, with the value it assumes
+    # (``image_data_format()`` -> "channels_last", Keras's default).
+    assumed_values: dict[str, str] = Field(default_factory=dict)
+    # Layer constructor API -> the function its call is.
+    functional_layers: dict[str, FunctionalLayer] = Field(default_factory=dict)
 
 
 class FrameworkTraits(_Strict):

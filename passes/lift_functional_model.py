@@ -15,6 +15,7 @@ in the builder as written.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,9 +28,11 @@ from xdsl.passes import ModulePass
 
 from switcheroo.dialects import fw, pysrc
 from switcheroo.ontology.loader import load_ontology
-from switcheroo.ontology.odl import FunctionalModelTraits
+from switcheroo.ontology.odl import FunctionalLayer, FunctionalModelTraits
 from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
 from switcheroo.passes.fw_common import const_value, is_const
+from switcheroo.passes.assumed_values import assume_values
+from switcheroo.passes.functional_layers import function_call, functional_form
 
 _OBJ = pysrc.ObjectType()
 _TENSOR = pysrc.TensorType()
@@ -108,6 +111,7 @@ class _Lifter:
         self.framework = framework
         self.module = module
         self.attr_names: set[str] = set()
+        self.assumed: list[str] = []
         self.tensors: set[str] = set()
         self.locals = {p.data.lstrip("*") for p in func.param_names.data}
         self.locals |= {o.target.data for o in func.walk() if isinstance(o, pysrc.AssignOp)}
@@ -153,6 +157,9 @@ class _Lifter:
         exprs = _expr_ops(stmt)
         if (act := self._activation_layer(ctor)) is not None:
             return self.split_activation(stmt, call, ctor, act, exprs)
+        if (form := functional_form(ctor, self.traits)) is not None and len(call.args) == 1:
+            if (done := self.split_function(stmt, call, ctor, form, exprs)) is not None:
+                return done
         ctor_ops = _deps(ctor.result, exprs)
         rest = [o for o in exprs if o not in ctor_ops]
         name = self._layer_name(ctor)
@@ -221,13 +228,33 @@ class _Lifter:
         self.tensors.add(assign.target.data)
         return _Split([], [*rest, assign])
 
+    def split_function(self, stmt: pysrc.AssignOp, call: pysrc.CallOp, ctor: fw.CallOp,
+                       form: FunctionalLayer, exprs: list[Operation]) -> _Split | None:
+        """``x = layers.Add()([a, b])`` -> ``x = ops.add(a, b)`` (a layer without weights)."""
+        built = function_call(form, self.framework, call.args[0], ctor.loc)
+        if built is None:
+            return None
+        new_ops, value = built
+        ctor_ops = _deps(ctor.result, exprs)
+        listed = call.args[0].owner if form.inputs == "list" else None
+        rest = [o for o in exprs if o not in ctor_ops and o is not call and o is not listed]
+        for o in (*exprs, stmt):
+            o.detach()
+        assign = pysrc.AssignOp.create(operands=[value], properties=dict(stmt.properties))
+        for o in (stmt, call, *([listed] if isinstance(listed, Operation) else []), *ctor_ops[::-1]):
+            o.erase(safe_erase=False)
+        self.tensors.add(assign.target.data)
+        return _Split([], [*rest, *new_ops, assign])
+
     def split(self, stmt: Operation) -> _Split:
         """Where one statement of the graph region goes."""
         exprs = _expr_ops(stmt)
         if isinstance(stmt, pysrc.AssignOp) and isinstance(stmt.value.owner, pysrc.CallOp):
             call = stmt.value.owner
-            if isinstance(call.callee.owner, fw.CallOp) and isinstance(call.callee.type, pysrc.LayerType):
-                return self.split_layer_call(stmt, call, call.callee.owner)
+            ctor = call.callee.owner
+            if isinstance(ctor, fw.CallOp) and (isinstance(call.callee.type, pysrc.LayerType)
+                                                or ctor.api.data in self.traits.functional_layers):
+                return self.split_layer_call(stmt, call, ctor)
         if isinstance(stmt, pysrc.IfOp):
             return self.split_if(stmt, exprs)
         for o in (*exprs, stmt):
@@ -279,6 +306,12 @@ class _Lifter:
         input_at = next((i for i, s in enumerate(stmts) if _calls(s, self.traits.input)), None)
         if model_at is None or input_at is None or input_at >= model_at:
             return None
+        if assumed := assume_values(self.func, self.traits.assumed_values):
+            self.assumed += assumed
+            # Folding may drop statements before the input: find the graph again.
+            self.locals = {p.data.lstrip("*") for p in self.func.param_names.data}
+            self.locals |= {o.target.data for o in self.func.walk() if isinstance(o, pysrc.AssignOp)}
+            return self.run()
         model_stmt = stmts[model_at]
         model_call = _calls(model_stmt, self.traits.model)[0]
         input_call = _calls(stmts[input_at], self.traits.input)[0]
@@ -371,7 +404,7 @@ class _Lifter:
                                result_types=[_OBJ])
         cls = pysrc.ClassOp.create(
             operands=[base.result],
-            properties={"sym_name": StringAttr(cls_name), "leading": StringAttr('["", ""]'),
+            properties={"sym_name": StringAttr(cls_name), "leading": StringAttr(json.dumps(["", "", *self.assumed])),
                         **({"loc": self.func.loc} if self.func.loc else {})},
             regions=[Region(Block([init, forward]))])
         # The model call becomes the class's construction, its arguments passed by keyword.

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from switcheroo.passes import sass_affine as affine
 from switcheroo.passes.sass_recover_loops import find_loops, reachable, successors
+from switcheroo.passes.sass_row_softmax import edges_into
 from switcheroo.passes.sass_warp_reduce import NoIdiom
 from xdsl.dialects import arith, cf, func
 from xdsl.ir import Block, BlockArgument, SSAValue
@@ -47,8 +48,6 @@ class RowLoop:
 
 def _edges_into(block: Block) -> list[list[SSAValue]]:
     """The values passed on every edge into ``block`` (br, cond_br, switch)."""
-    from switcheroo.passes.sass_row_softmax import edges_into
-
     return [args for _, args in edges_into(block)]
 
 
@@ -167,7 +166,7 @@ def _prove(fn: func.FuncOp, header: Block, latch: Block, cols: dict | None) -> t
             continue
         if affine.add(stepped, affine.leaf(arg), -1) != NTID:
             continue
-        inits = [args[k] for args in _edges_into(header) if args is not None]
+        inits = [args[k] for args in _edges_into(header)]
         inits = [x for x in inits if x is not back[k]]
         if inits and all(value(x) == TID for x in inits):
             if not guarded(fn, header, bound):

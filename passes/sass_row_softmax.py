@@ -21,12 +21,12 @@ Recognised so far, structurally on the lifted IR (``sass-lift``):
   even mode"), the exponent test choosing the path on which the fast one is exact; the
   test and the slow path's body are not re-proven here.
 - every global store writes ``expf(...) * (1/s)`` (:func:`match_row_softmax`).
+- the three strided row loops ``for (j = tid.x; j < cols; j += ntid.x)``
+  (``sass_row_loops.row_loops``, entry guard included).
 
 **Not yet proven** (so :func:`match_row_softmax` ends in ``NoIdiom`` and the kernel stays
-emulated): the three strided row loops (start ``tid.x``, step ``ntid.x``, exit ``j >=
-cols`` after the step; sm_90's third loop has no induction variable that
-``find_loops`` sees, and it is entered after ``@P1 EXIT`` with ``P1 = tid.x >= cols``),
-their per-thread folds over ``{j = tid.x (mod ntid.x), j < cols}``, and the two shared
+emulated): what the loops compute, i.e. their per-thread folds over ``{j = tid.x (mod
+ntid.x), j < cols}`` (and the store address ``y[ctaid.x * cols + j]``), and the two shared
 halving trees over those folds (max: every fold at least once; sum: exactly once). The
 intended route: summarise each thread's loop with ``sass_symbolic`` (addresses through
 its ``Half``/carry values) and feed the folds as atoms to the lock-step evaluation of
@@ -291,7 +291,7 @@ def match_row_softmax(fn: func.FuncOp) -> None:
     d, _ = _product(stores[0].operands[1], fn)
     if not isinstance(d.owner, arith.AddfOp):
         raise NoIdiom("exponent is not x - m")
-    from switcheroo.passes.sass_row_loops import row_loops  # it imports edges_into from here
+    from switcheroo.passes.sass_row_loops import row_loops  # (imports this module)
     try:
         row_loops(fn)
     except NoIdiom as why:

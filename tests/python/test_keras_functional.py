@@ -119,6 +119,40 @@ def test_zero_padding_matches(tmp_path):
     _matches(src, dst, "pad_net", {}, (2, 5, 6, 3))
 
 
+def test_weightless_layers_become_functions():
+    """``functional_model.functional_layers``: ReLU(6.0), Add, Multiply and global pooling
+    (its axes dropped, on NHWC) are the functions they apply, not layers."""
+    code, report = convert((MODELS / "merge_functional_keras.py").read_text(), "keras", "torch")
+    for line in ("x = F.relu6(x)", "x = x + y + z", "x = x * y", "x = torch.mean(x, dim=(1, 2))",
+                 "x = torch.amax(x, dim=(1, 2))"):
+        assert line in code, code
+    assert "keras" not in code.replace("Keras", "")
+    assert not report.diagnostics, [str(d) for d in report.diagnostics]
+
+
+@pytest.mark.parametrize("pooling", ["avg", "max"])
+def test_weightless_layers_match(tmp_path, pooling):
+    source = (MODELS / "merge_functional_keras.py").read_text()
+    code, _ = convert(source, "keras", "torch")
+    src = import_code(source, tmp_path, f"kmerge_src_{pooling}")
+    dst = import_code(code, tmp_path, f"kmerge_dst_{pooling}")
+    _matches(src, dst, "residual_net", {"pooling": pooling}, (2, 6, 6, 4))
+
+
+def test_image_data_format_taken_as_channels_last(tmp_path):
+    """``functional_model.assumed_values``: the query is its default, the ``if`` on it keeps
+    its taken branch, and ``bn_axis`` is the literal 3 (the NHWC channel axis)."""
+    source = (MODELS / "bn_axis_functional_keras.py").read_text()
+    code, report = convert(source, "keras", "torch")
+    assert '# Built for image_data_format() == "channels_last", the default.' in code
+    assert "self.bn = nn.LazyBatchNorm2d(eps=1.001e-5, momentum=0.01)" in code
+    assert "bn_axis =" not in code and "axis=bn_axis" not in code
+    assert "import keras" not in code and "from keras" not in code
+    src = import_code(source, tmp_path, "kaxis_src")
+    dst = import_code(code, tmp_path, "kaxis_dst")
+    _matches(src, dst, "bn_axis_net", {}, (2, 6, 6, 4))
+
+
 # keras.applications file -> (builder, keyword arguments, input shape).
 REAL_CASES = {
     "vgg16": ("VGG16", {"include_top": False, "weights": None, "input_shape": (32, 32, 3)}, (1, 32, 32, 3)),
@@ -126,14 +160,18 @@ REAL_CASES = {
     "mobilenet_v2": ("MobileNetV2", {"alpha": 0.35, "include_top": False, "weights": None,
                                      "input_shape": (96, 96, 3)}, (1, 96, 96, 3)),
 }
-# Conversions still to build (each a reason, not a tolerance).
-_BN_AXIS = ("BatchNormalization(axis=bn_axis): bn_axis comes from backend.image_data_format(), which is "
-            "not evaluated (as channels_last), so the axis is not a literal and the layer stays Keras")
+# Conversions still to build (each a reason, not a tolerance). Done: image_data_format() taken
+# as "channels_last" (bn_axis literal), layers.Add, ReLU(6.0), global pooling without kept axes.
+_HELPERS = ("helper functions that build layers from an input tensor are not lifted into module "
+            "classes, and the weight transfer pairs layers by exact path, so a nested class's "
+            "conv2.block1... would not pair with Keras's flat conv2_block1_1_conv")
 REAL_GAPS = {
-    "resnet": "the stack/block helper functions (layers named by f-strings, called per block) are not "
-              "lifted; layers.Add; " + _BN_AXIS,
-    "mobilenet_v2": "the block helper function is not lifted; DepthwiseConv2D, ReLU(6.0), "
-                    "ZeroPadding2D(padding=imagenet_utils.correct_pad(...)), layers.Add; " + _BN_AXIS,
+    "resnet": "ResNet50 passes stack_fn (a closure calling stack_residual_blocks_v1 -> "
+              "residual_block_v1, a for loop of blocks, layers named by f-strings) to ResNet: " + _HELPERS,
+    "mobilenet_v2": "_inverted_res_block: " + _HELPERS + "; it reads inputs.shape[channel_axis] at build "
+                    "time and channel_axis = 1 if ... else -1 is a conditional expression (not folded); "
+                    "DepthwiseConv2D (torch needs groups=in_channels); "
+                    "ZeroPadding2D(padding=imagenet_utils.correct_pad(x, 3)) depends on the input size",
 }
 
 

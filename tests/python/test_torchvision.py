@@ -41,8 +41,11 @@ CASES = {
 GAPS = {
     "vgg": "the nn.init loop over self.modules() (isinstance(m, nn.Conv2d), kaiming_normal_/constant_ on "
            "m.weight) is kept marked: no flax_nnx spelling yet (test_vgg_features_match runs it without)",
-    "resnet": "nn.Sequential(*layers) of BasicBlock/Bottleneck built in _make_layer (star-arguments, and the "
-              "container's layout needs the list's members); the nn.init loop over self.modules()",
+    "resnet": "norm_layer = nn.BatchNorm2d (a layer class as a factory a caller may replace) is kept marked, so "
+              "norm_layer(planes) and the downsample Sequential holding one stay torch; _make_layer (a method) "
+              "and block(...) get no rngs; the nn.init and zero_init_residual loops over self.modules(). "
+              "(conv3x3/conv1x1 helpers and the Sequential of BasicBlock/Bottleneck built by block(...) are "
+              "followed: see test_layer_helpers.py)",
     "squeezenet": "nn.MaxPool2d(ceil_mode=True) has no hub argument yet (so the features Sequential is kept, "
                   "its members' layouts differing); the nn.init loop over self.modules()",
     "densenet": "F.dropout(p=..., training=self.training), torch.utils.checkpoint with star-arguments, "

@@ -95,6 +95,34 @@ class ApplyOp(IRDLOperation):
             raise VerifyException("hub.apply: the layer, then its inputs, each named")
 
 
+@irdl_op_definition
+class LayerFactoryOp(IRDLOperation):
+    """A layer class used as a value (``norm_layer = nn.BatchNorm2d``): calling the result
+    with the ``layer`` spec's required arguments, positionally, constructs that layer with
+    the optional arguments bound here (and the rest at the spec's defaults)."""
+
+    name = "hub.layer_factory"
+    layer = prop_def(StringAttr)
+    args = var_operand_def()
+    arg_names = prop_def(ArrayAttr[StringAttr])
+    res = var_result_def()
+    src_framework = opt_prop_def(StringAttr)
+    src_api = opt_prop_def(StringAttr)
+    loc = opt_prop_def(StringAttr)
+
+    def verify_(self) -> None:
+        spec = load_ontology().specs.get(self.layer.data)
+        if spec is None or spec.kind.value != "layer":
+            raise VerifyException(f"hub.layer_factory: {self.layer.data!r} is not a layer spec")
+        if len(self.arg_names.data) != len(self.args):
+            raise VerifyException("hub.layer_factory: one arg_names entry per operand")
+        for n in self.arg_names.data:
+            arg = spec.arg(n.data)
+            if arg is None or not arg.has_default:
+                raise VerifyException(f"hub.layer_factory: {n.data!r} is not an optional argument of "
+                                      f"{self.layer.data!r}")
+
+
 def class_name(spec_name: str) -> str:
     """``'conv_transpose'`` -> ``'ConvTransposeOp'``; ``'Linear'`` -> ``'LinearOp'``."""
     parts = re.split(r"[^0-9A-Za-z]+", spec_name)
@@ -130,9 +158,10 @@ def _op_class(spec_name: str) -> type[HubOp]:
 
 
 def hub_ops() -> dict[str, type[IRDLOperation]]:
-    """Spec name -> generated op class, for every spec (plus ``apply``)."""
+    """Spec name -> generated op class, for every spec (plus ``apply`` and ``layer_factory``)."""
     ops: dict[str, type[IRDLOperation]] = {name: _op_class(name) for name in sorted(load_ontology().specs)}
     ops["__apply__"] = ApplyOp
+    ops["__layer_factory__"] = LayerFactoryOp
     return ops
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.odl import LayoutMap
 from switcheroo.passes import layer_sources
+from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes.fw_common import target_variant
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Operation
@@ -64,11 +65,12 @@ def members(ctor: hub.HubOp) -> list[Operation | None]:
 def member_layout(member: Operation, framework: str) -> tuple[str, str | None] | None | bool:
     """(input layout, return layout) a member needs; None when it is indifferent; False
     when it is sensitive to layout without declaring one (Flatten, Linear, ...)."""
-    if not isinstance(member, hub.HubOp) or member.spec.kind.value != "layer":
+    spec = layer_sources.layer_spec(member) if member is not None else None
+    if spec is None:
         return False
-    if member.SPEC_NAME in LAYOUT_FREE:
+    if spec in LAYOUT_FREE:
         return None
-    found = target_variant(member.spec, framework)
+    found = target_variant(load_ontology().specs[spec], framework)
     lm = found[1].layout_map if found else None
     if lm is None or "input" not in lm.args:
         return False

@@ -1,11 +1,14 @@
-"""RNG streams for layers built outside ``__init__``: module-level builder functions.
+"""RNG streams for layers built outside ``__init__``: builder functions and methods.
 
 torchvision builds layers in plain functions (``make_layers(cfg)`` returns a Sequential of
-convs) and passes the result to a class. A target whose layers take their RNG stream
-(flax's ``rngs=rngs``) needs it threaded there too: a module-level function that builds
-layers takes a keyword-only ``rngs``, and every call of it, or of a module class of the
-file, passes ``rngs=rngs`` along, until the stream comes from a caller's parameter or its
-``**kwargs`` (``vgg11(**kwargs)`` forwards what the user passed).
+convs) and in methods (resnet's ``self._make_layer(block, 64, 2)`` calls ``block(...)`` and
+``conv1x1(...)``). A target whose layers take their RNG stream (flax's ``rngs=rngs``) needs
+it threaded there too: a module-level function or a method other than ``__init__`` that
+(transitively) builds layers takes a keyword-only ``rngs``, and every call of it
+(``f(...)``, ``self.m(...)``), of a module class of the file, or of a parameter every caller
+binds to such classes (``block(...)``), passes ``rngs=rngs`` along, until the stream comes
+from a caller's parameter, its ``**kwargs`` (``vgg11(**kwargs)`` forwards what the user
+passed), or ``__init__`` (which gets its own parameter in ``thread-module-state``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Operation
 
 from switcheroo.dialects import pysrc
+from switcheroo.passes import layer_sources
 
 
 def _needs(func: pysrc.FuncOp, name: str) -> bool:
@@ -29,37 +33,51 @@ def _enclosing_func(op: Operation) -> pysrc.FuncOp | None:
     return p
 
 
+def _takes(f: pysrc.FuncOp, name: str) -> bool:
+    return name in [p.data for p in f.param_names.data]
+
+
+def _callee_takes(call: pysrc.CallOp, name: str, takers: set[str], methods: list[pysrc.FuncOp]) -> bool:
+    """Whether ``call`` calls something that takes the stream ``name``."""
+    callee = call.callee.owner
+    if isinstance(callee, pysrc.NameOp):
+        if callee.id.data in takers:
+            return True
+        classes = layer_sources.class_values(callee) if callee.id.data != "self" else None
+        return bool(classes) and classes <= takers  # block(...), block bound to BasicBlock
+    target = layer_sources.same_file_function(call) if isinstance(callee, pysrc.AttrOp) else None
+    return target is not None and any(target is m for m in methods) and _takes(target, name)
+
+
 def thread_function_rngs(module: Operation, name: str, annotation: str) -> None:
-    """Give builder functions a keyword ``name`` parameter and pass it at their calls."""
+    """Give builder functions and methods a keyword ``name`` parameter and pass it at their calls."""
     from switcheroo.passes.thread_module_state import add_keyword_param
 
     top = next(o for o in module.walk() if isinstance(o, pysrc.ModuleOp))
     funcs = [o for o in top.body.block.ops if isinstance(o, pysrc.FuncOp)]
     classes = [o for o in top.body.block.ops if isinstance(o, pysrc.ClassOp)]
+    methods = [m for c in classes for m in c.body.block.ops
+               if isinstance(m, pysrc.FuncOp) and m.sym_name.data != "__init__"]
     changed = True
     while changed:
         changed = False
-        for f in funcs:
-            if name not in [p.data for p in f.param_names.data] and _needs(f, name):
+        for f in [*funcs, *methods]:
+            if not _takes(f, name) and _needs(f, name):
                 add_keyword_param(f, f"{name}: {annotation}", name)
                 changed = True
-        takers = {f.sym_name.data for f in funcs if name in [p.data for p in f.param_names.data]}
+        takers = {f.sym_name.data for f in funcs if _takes(f, name)}
         takers |= {c.sym_name.data for c in classes if any(
             isinstance(i, pysrc.FuncOp) and i.sym_name.data == "__init__" and _needs(i, name)
             for i in c.body.block.ops)}
         for call in [o for o in top.walk() if isinstance(o, pysrc.CallOp)]:
-            callee = call.callee.owner
             names = [n.data for n in call.arg_names.data]
-            if not isinstance(callee, pysrc.NameOp) or callee.id.data not in takers or name in names:
+            if name in names or not _callee_takes(call, name, takers, methods):
                 continue
             caller = _enclosing_func(call)
             if caller is None:
                 continue
-            has_param = name in [p.data for p in caller.param_names.data]
-            if "**" in names and not has_param:
+            if "**" in names and not _takes(caller, name):
                 continue  # the caller's **kwargs carry the stream the user passed
-            if not has_param and isinstance(caller.parent_op(), pysrc.ClassOp) and caller.sym_name.data != "__init__":
-                continue  # a method other than __init__ has no stream to pass
             _pass_keyword(call, name)
             changed = True
 

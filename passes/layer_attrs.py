@@ -29,7 +29,7 @@ def _kind(value_op: Operation, value) -> str | None | bool:
     if built is None:
         own = isinstance(value_op, pysrc.CallOp) and layer_sources.same_file_function(value_op) is not None
         return False if own else None
-    kinds = {b.SPEC_NAME for b in built if isinstance(b, hub.HubOp) and b.spec.kind.value == "layer"}
+    kinds = {k for b in built if (k := layer_sources.layer_spec(b)) is not None}
     if len(kinds) == 1 and len(built) == 1:
         return kinds.pop()
     if kinds and isinstance(value_op, pysrc.CallOp):

@@ -12,7 +12,12 @@ follow the value back through:
 - returns of a module-level function or of a method called on ``self``,
 - an ``__init__`` parameter, through the calls of the class in the same file,
 - a call of a parameter that every caller binds to a class of this file (``block(...)`` in
-  resnet's ``_make_layer``, reached from ``_resnet(BasicBlock, ...)``).
+  resnet's ``_make_layer``, reached from ``_resnet(BasicBlock, ...)``),
+- a call of a name every binding of which is a layer class used as a value
+  (``norm_layer = nn.BatchNorm2d``, a ``hub.layer_factory``; ``norm_layer(planes)`` builds a
+  ``BatchNorm2d``). As for any local, the bindings are its assignments in the function:
+  the value a caller may pass for a parameter reassigned there (``if norm_layer is None:``)
+  is not followed.
 
 Every answer is complete or None: a path the analysis cannot follow (a value from outside
 the file, a list mutated some other way) makes the whole answer unknown, so callers keep
@@ -70,6 +75,8 @@ def producers(value: SSAValue, seen: frozenset = frozenset()) -> Producers:
             return []  # downsample = None: no layer
         case hub.HubOp() if op.spec.kind.value == "layer":
             return [op]
+        case hub.LayerFactoryOp():
+            return [op]  # the class itself; a call of it builds the layer (layer_spec)
         case fw.CallOp():
             return [op]
         case pysrc.NameOp():
@@ -113,6 +120,8 @@ def _call_producers(call: pysrc.CallOp, seen: frozenset) -> Producers:
         return [call]  # an instance of a module class of this file
     if isinstance(callee, pysrc.NameOp) and _names_classes(callee, seen):
         return [call]  # block(...), where every caller passes a class of this file for block
+    if _calls_factory(call, seen) is not None:
+        return [call]  # norm_layer(planes), where every binding of norm_layer is nn.BatchNorm2d
     func = same_file_function(call)
     if func is None:
         return None
@@ -120,6 +129,26 @@ def _call_producers(call: pysrc.CallOp, seen: frozenset) -> Producers:
     if not returns or any(not r.operands for r in returns):
         return None
     return _union([producers(r.operands[0], seen) for r in returns])
+
+
+def _calls_factory(call: pysrc.CallOp, seen: frozenset = frozenset()) -> str | None:
+    """The layer spec ``call`` builds when what it calls is, on every path, a layer class
+    used as a value of that one spec; None otherwise."""
+    made = producers(call.callee, seen)
+    if not made or not all(isinstance(m, hub.LayerFactoryOp) for m in made):
+        return None
+    layers = {m.layer.data for m in made}
+    return layers.pop() if len(layers) == 1 else None
+
+
+def layer_spec(op: Operation) -> str | None:
+    """The layer spec a producer builds: a hub layer op's, or a factory call's
+    (``norm_layer(planes)``); None for anything else (a module class, a factory itself)."""
+    if isinstance(op, hub.HubOp):
+        return op.SPEC_NAME if op.spec.kind.value == "layer" else None
+    if isinstance(op, pysrc.CallOp):
+        return _calls_factory(op)
+    return None
 
 
 def _names_classes(name: pysrc.NameOp, seen: frozenset) -> bool:
@@ -189,7 +218,7 @@ def _param_arguments(func: pysrc.FuncOp, ident: str, seen: frozenset = frozenset
             given.append(by_kw[0])
         elif index < len(positional):
             given.append(positional[index])
-        elif "*" not in names and "**" not in names and func.params.data[params.index(ident)].data.endswith("= None"):
+        elif "*" not in names and "**" not in names and func.params.data[params.index(ident)].data.replace(" ", "").endswith("=None"):
             given.append(None)  # left to its default, None: no layer
         else:
             return None  # passed through *args/**kwargs, or left to another default

@@ -26,7 +26,7 @@ from xdsl.pattern_rewriter import (
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
 from switcheroo.passes import (
-    compose_lowering, layer_build, layer_plugins, layer_scaffold, plain_classes, value_plugins,
+    compose_lowering, layer_build, layer_factories, layer_plugins, layer_scaffold, plain_classes, value_plugins,
 )
 from switcheroo.passes.fw_common import (
     RootWalker,
@@ -361,5 +361,7 @@ class LowerHubToFw(ModulePass):
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         RootWalker(LowerHubOp(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)
         RootWalker(LowerApply(), apply_recursively=False, root=hub.ApplyOp).rewrite_module(op)
+        RootWalker(layer_factories.LowerLayerFactory(self.framework), apply_recursively=False,
+                   root=hub.LayerFactoryOp).rewrite_module(op)  # functools.partial(nnx.BatchNorm, ...)
         layer_scaffold.insert_scaffolds(op)  # class GRUCell(nnx.GRUCell), once per module
         plain_classes.drop_object_bases(op)  # class MLP(object) -> class MLP (NumPy)

@@ -31,7 +31,7 @@ from switcheroo.ontology.snapshots import bind_positional, signature
 from switcheroo.passes.layer_attrs import layer_attrs, mark_unknown_call
 from switcheroo.passes.layer_rank import rerank, rerank_members
 from switcheroo.passes.raise_partials import raise_partials
-from switcheroo.passes import layer_build, layer_scaffold, value_plugins
+from switcheroo.passes import layer_build, layer_factories, layer_scaffold, value_plugins
 from switcheroo.passes.fw_common import (
     OBJ, RootWalker, chain, const_value, is_const, make_const, positional_order, values_equal)
 
@@ -328,6 +328,11 @@ class RaiseRef(RewritePattern):
         if hit is None:
             op.properties["unmapped"] = StringAttr(f"{op.api.data}: no mapping in the ontology")
             rewriter.notify_op_modified(op)
+            return
+        if hit[0].kind.value == "layer" and not hit[1].as_value and layer_factories.only_assigned(op):
+            # norm_layer = nn.BatchNorm2d: a factory, called later with the required arguments.
+            new = layer_factories.raise_factory(op, hit[0])
+            rewriter.replace_op(op, new, [new.results[0]])
             return
         if hit[0].kind.value == "layer" and not hit[1].as_value:
             # nn.Conv2d as a value (isinstance(m, nn.Conv2d), norm_layer = nn.BatchNorm2d): the

@@ -292,7 +292,7 @@ def _conv3x3(fn: func.FuncOp) -> func.FuncOp:
 
 
 def _row_softmax(fn: func.FuncOp) -> func.FuncOp:
-    match_row_softmax(fn)  # raises NoIdiom until the row loops are proven
+    match_row_softmax(fn)  # raises NoIdiom until the shared trees are proven
     raise NoIdiom("row softmax: not raised")
 
 

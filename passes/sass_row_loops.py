@@ -20,7 +20,7 @@ single-block loops, each ``for (j = tid.x; j < cols; j += ntid.x)`` as nvcc rota
   each thread visits exactly ``{j = tid.x + k * ntid.x : j < cols}``. sm_90's third loop
   is entered after ``@P1 EXIT``, ``P1 = tid.x >= cols`` computed before the trees.
 
-What each loop's body computes is not proven here (see ``sass_row_softmax``).
+What each loop's body computes: ``sass_row_folds``.
 """
 
 from __future__ import annotations

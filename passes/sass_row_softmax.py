@@ -22,15 +22,15 @@ Recognised so far, structurally on the lifted IR (``sass-lift``):
   test and the slow path's body are not re-proven here.
 - every global store writes ``expf(...) * (1/s)`` (:func:`match_row_softmax`).
 - the three strided row loops ``for (j = tid.x; j < cols; j += ntid.x)``
-  (``sass_row_loops.row_loops``, entry guard included).
+  (``sass_row_loops.row_loops``, entry guard included);
+- the per-thread folds of those loops (``sass_row_folds.row_folds``): ``max(x[ctaid.x *
+  cols + j])``, ``sum __expf(x[...] - m)`` and the store ``y[...] = __expf(x[...] - m) *
+  (1/s)``.
 
 **Not yet proven** (so :func:`match_row_softmax` ends in ``NoIdiom`` and the kernel stays
-emulated): what the loops compute, i.e. their per-thread folds over ``{j = tid.x (mod
-ntid.x), j < cols}`` (and the store address ``y[ctaid.x * cols + j]``), and the two shared
-halving trees over those folds (max: every fold at least once; sum: exactly once). The
-intended route: summarise each thread's loop with ``sass_symbolic`` (addresses through
-its ``Half``/carry values) and feed the folds as atoms to the lock-step evaluation of
-``sass_block_eval`` and ``sass_block_reduce.cover``.
+emulated): the two shared halving trees over those folds (max: every fold at least once;
+sum: exactly once). The intended route: feed the folds as atoms to the lock-step
+evaluation of ``sass_block_eval`` and ``sass_block_reduce.cover``.
 """
 
 from __future__ import annotations
@@ -296,5 +296,13 @@ def match_row_softmax(fn: func.FuncOp) -> None:
         row_loops(fn)
     except NoIdiom as why:
         raise NoIdiom(f"row softmax: __expf(x - m) * (1/s) recognised; {why}") from None
+    from switcheroo.passes.sass_row_folds import row_folds
+
+    loops, cols = row_loops(fn)
+    try:
+        row_folds(fn, loops, cols)
+    except NoIdiom as why:
+        raise NoIdiom("row softmax: __expf(x - m) * (1/s) recognised, the three strided row "
+                      f"loops proven; {why}") from None
     raise NoIdiom("row softmax: __expf(x - m) * (1/s) recognised, the three strided row loops "
-                  "proven; their per-thread folds and the shared trees are not proven yet")
+                  "and their per-thread folds proven; the shared trees are not proven yet")

@@ -61,7 +61,7 @@ def lookup(scope: NameScope | None, name: str, from_scope: NameScope) -> tuple[N
     """The scope whose bindings ``name`` refers to, seen from ``from_scope``."""
     while scope is not None:
         over = scope.overrides.get(name)
-        if over is not None:
+        if over is not None and over is not scope:
             scope = from_scope.visible_parent(over)
             continue
         found = scope.bindings.get(name)
@@ -251,7 +251,7 @@ class ScopeScan:
                     alias.asname.name, cst.Name) else real
                 full = f"{module}{real}" if module.endswith(".") else f"{module}.{real}" if module else real
                 scope.bind(local, at, full, local)
-        elif isinstance(node, cst.Global):
+        elif isinstance(node, cst.Global) and scope.parent is not None:  # a no-op at module level
             module = scope
             while module.parent is not None:
                 module = module.parent

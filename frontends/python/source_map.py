@@ -1,10 +1,10 @@
-"""Where each node of a LibCST module starts, and its exact text, from one code generation.
+"""Where each node of a LibCST module starts, from one code generation.
 
 LibCST's ``PositionProvider`` splits every token on newlines and builds two position objects
-per node; the frontend only needs a node's start (``line:column`` of ops) and the text of
-expressions it keeps verbatim. Both come from one print of the module that records, per
-node, the token count where it starts and ends: offsets into the printed text (which is the
-source text, LibCST round-trips exactly) are turned into lines only for the nodes asked about.
+per node; the frontend only needs a node's start (the ``line:column`` of ops). One print of
+the module records, per node, the token count where it starts: offsets into the printed
+text (which is the source text, LibCST round-trips exactly) become lines only for the
+nodes asked about.
 """
 
 from __future__ import annotations
@@ -34,20 +34,10 @@ _NO_OP = _NoOp()
 
 
 @dataclass
-class _SpanState(CodegenState):
-    # node -> token index of its start: the syntactic start (after parentheses and
-    # indentation) where LibCST records one, else where its code begins.
+class _StartState(CodegenState):
+    # node -> token index where it starts: LibCST records the syntactic start (after
+    # parentheses and indentation) of every statement and expression, the nodes ops point at.
     starts: dict[cst.CSTNode, int] = field(default_factory=dict)
-    spans: dict[cst.CSTNode, tuple[int, int]] = field(default_factory=dict)
-    _open: list[int] = field(default_factory=list)
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        self._open.append(len(self.tokens))
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        begin = self._open.pop()
-        self.spans[node] = (begin, len(self.tokens))
-        self.starts.setdefault(node, begin)
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
                                   end_node: cst.CSTNode | None = None) -> _NoOp:
@@ -55,18 +45,37 @@ class _SpanState(CodegenState):
         return _NO_OP
 
 
+def _no_space(ws: cst.BaseParenthesizableWhitespace) -> bool:
+    return isinstance(ws, cst.SimpleWhitespace) and not ws.value
+
+
+def _dotted(node: cst.CSTNode) -> str | None:
+    """``a.b.c`` as written when ``node`` is a chain of names without parentheses or spaces."""
+    parts = []
+    while isinstance(node, cst.Attribute):
+        dot = node.dot
+        if node.lpar or node.attr.lpar or not isinstance(dot, cst.Dot) \
+                or not _no_space(dot.whitespace_before) or not _no_space(dot.whitespace_after):
+            return None
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name) or node.lpar:
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
 class SourceMap:
-    """Start positions and exact text of the nodes of one module."""
+    """Start positions of the nodes of one module, and their text."""
 
     def __init__(self, module: cst.Module) -> None:
         self.module = module
-        state = _SpanState(default_indent=module.default_indent, default_newline=module.default_newline)
+        state = _StartState(default_indent=module.default_indent, default_newline=module.default_newline)
         module._codegen(state)
         tokens = state.tokens
         self.text = "".join(tokens)
         self._offset = list(accumulate(map(len, tokens), initial=0))
         self._starts = state.starts
-        self._spans = state.spans
         self._lines = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
 
     def start(self, node: cst.CSTNode) -> str | None:
@@ -79,13 +88,10 @@ class SourceMap:
         return f"{line}:{off - self._lines[line - 1] + 1}"
 
     def code(self, node: cst.CSTNode) -> str:
-        """The text of ``node`` as ``Module.code_for_node`` prints it: a slice of the module for
-        a one-line expression; statements and continued lines are printed (their indentation
-        depends on depth)."""
-        span = self._spans.get(node)
-        if span is None or isinstance(node, (cst.BaseStatement, cst.BaseSuite)):
-            return self.module.code_for_node(node)
-        text = self.text[self._offset[span[0]]:self._offset[span[1]]]
-        if "\n" in text or "\r" in text:
-            return self.module.code_for_node(node)  # continuation lines are indented by depth
-        return text
+        """The text of ``node`` as ``Module.code_for_node`` prints it. The frontend asks for
+        names, dotted names and numbers mostly: those are read off the node."""
+        if isinstance(node, (cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString)) and not node.lpar:
+            return node.value
+        if isinstance(node, cst.Attribute) and (text := _dotted(node)) is not None:
+            return text
+        return self.module.code_for_node(node)

@@ -50,3 +50,16 @@ def test_helper_of_unknown_kind_is_kept_marked():
     warnings = [d for d in report.diagnostics if d.severity == "warning"]
     assert any("layer of unknown kind" in str(d) and d.line == 17 for d in warnings), [str(d) for d in warnings]
     assert "return self.body(x)  # swc: unmapped self.body" in code
+
+
+def test_layers_built_by_a_method_match(tmp_path):
+    """``self._make_layer(Block, ...)`` builds blocks through ``block(...)`` and a downsample
+    through ``conv1x1(...)``: the method takes ``rngs`` and every call on the way passes it."""
+    pytest.importorskip("torch")
+    pytest.importorskip("flax.nnx")
+    source = (MODELS / "method_layers_torch.py").read_text()
+    got, want, code = compare_with_torch(source, "Stages", (), (2, 3, 8, 8), "flax_nnx", tmp_path, "method_layers")
+    assert "def _make_layer(self, block, planes: int, blocks: int, stride: int = 1, *, rngs: nnx.Rngs)" in code
+    assert "self._make_layer(Block, 4, 2, rngs=rngs)" in code
+    assert "block(self.inplanes, planes, rngs=rngs)" in code
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

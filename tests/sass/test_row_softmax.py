@@ -1,7 +1,8 @@
 """The parts of the row-softmax idiom proven so far (``passes/sass_row_softmax.py``):
 nvcc's ``__expf`` expansion and its correctly rounded ``1.0f / x`` are recognised in
 softmax_row's stored value on sm_80 and sm_90; changed listings are not. The kernel
-itself stays emulated until the row loops are proven (its numbers: test_decompile.py)."""
+itself stays emulated until the shared trees are proven (its numbers: test_decompile.py);
+the three strided row loops and their per-thread folds are proven."""
 
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ def test_strided_row_loops_proven(arch):
 
     loops, cols = row_loops(_softmax_fn(_listing(arch)))
     assert len(loops) == 3 and cols == {"80": 0x170, "90": 0x220}[arch]
-    assert "three strided row loops proven" in _reason(_listing(arch))
+    assert "three strided row loops and their per-thread folds proven" in _reason(_listing(arch))
 
 
 def test_changed_row_loops_not_proven():
@@ -99,3 +100,39 @@ def test_changed_row_loops_not_proven():
     assert skip in text
     assert "entered without" in _reason(
         text.replace(skip, "ISETP.GE.AND P0, PT, R0, c[0x0][0x174], PT ;\n        /*0090*/"))
+
+
+@pytest.mark.parametrize("arch", ["80", "90"])
+def test_row_folds_proven(arch):
+    """Loop 1 folds ``max(x[ctaid.x*cols + j])`` from -inf, loop 2 ``sum __expf(x[...] -
+    m)`` from +0.0, loop 3 stores ``__expf(x[...] - m) * (1/s)`` at ``y[ctaid.x*cols + j]``."""
+    from switcheroo.passes.sass_row_folds import row_folds
+    from switcheroo.passes.sass_row_loops import row_loops
+
+    fn = _softmax_fn(_listing(arch))
+    folds = row_folds(fn, *row_loops(fn))
+    assert (folds.x, folds.y) == {"80": (0x160, 0x168), "90": (0x210, 0x218)}[arch]
+
+
+def test_changed_row_folds_not_proven():
+    text = _listing("80")
+    proven = "three strided row loops proven; "
+    # The first loop reads y (its pointer's two words): not the row of x.
+    lo, hi = "LEA R2, P0, R3, c[0x0][0x160], 0x2 ;", "LEA.HI.X R3, R3, c[0x0][0x164], R6, 0x2, P0 ;"
+    assert lo in text and hi in text
+    why = _reason(text.replace(lo, lo.replace("0x160", "0x168")).replace(hi, hi.replace(
+        "0x164", "0x16c")))  # fmt: skip
+    assert proven + "row folds: the loops read different rows" in why
+    # The first loop folds the minimum.
+    assert "FMNMX R4, R3, R4, !PT ;" in text
+    assert "first loop is not FMNMX (max)" in _reason(
+        text.replace("FMNMX R4, R3, R4, !PT ;", "FMNMX R4, R3, R4, PT ;"))
+    # The second loop strides 8 bytes: not x[ctaid.x * cols + j].
+    lo, hi = "LEA R4, P2, R5, c[0x0][0x160], 0x2 ;", "LEA.HI.X R5, R5, c[0x0][0x164], R8, 0x2, P2 ;"
+    assert lo in text and hi in text
+    why = _reason(text.replace(lo, lo.replace("0x2 ;", "0x3 ;")).replace(hi, hi.replace(
+        "0x2, P2", "0x3, P2")))  # fmt: skip
+    assert proven in why and "folds proven" not in why
+    # The second loop's exponent is x + m.
+    assert "FADD R8, -R2, R5 ;" in text
+    assert "exponent is not x - m" in _reason(text.replace("FADD R8, -R2, R5 ;", "FADD R8, R2, R5 ;"))

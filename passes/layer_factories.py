@@ -1,0 +1,93 @@
+"""Layer classes used as values: ``norm_layer = nn.BatchNorm2d``, later ``norm_layer(planes)``.
+
+torchvision lets a caller choose a block's norm layer; the default is the class itself,
+bound to a name and called with the layer's required arguments. Raising turns such a class
+reference (one that is only ever assigned, never a type test such as ``isinstance(m,
+nn.Conv2d)``) into ``hub.layer_factory {layer = "BatchNorm2d"}``. Lowering builds it through
+the same mapping as a construction with no arguments given, so the target's spelling of the
+source's defaults and its RNG stream are bound once:
+``functools.partial(nnx.BatchNorm, momentum=0.9, rngs=rngs)``. Calls of the name pass the
+required arguments positionally, so both APIs must take them first and in the spec's
+order; where they do not (or the target has no such layer) the reference is kept, marked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
+
+from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.ontology.odl import OpSpec, Variant
+from switcheroo.passes.fw_common import positional_order, target_variant
+from switcheroo.passes.layer_plugins import PARTIAL
+
+
+def only_assigned(ref: fw.RefOp) -> bool:
+    """Whether every use of ``ref`` is the value of an assignment (``x = nn.BatchNorm2d``)."""
+    uses = list(ref.result.uses)
+    return bool(uses) and all(isinstance(u.operation, pysrc.AssignOp) for u in uses)
+
+
+def raise_factory(ref: fw.RefOp, spec: OpSpec) -> hub.LayerFactoryOp:
+    """``nn.BatchNorm2d`` as a value -> ``hub.layer_factory {layer = "BatchNorm2d"}``."""
+    props = {"layer": StringAttr(spec.operation), "arg_names": ArrayAttr([]),
+             "src_framework": ref.framework, "src_api": ref.api}
+    if ref.loc is not None:
+        props["loc"] = ref.loc
+    return hub.LayerFactoryOp.create(properties=props, result_types=[ref.result.type])
+
+
+def _required_first(spec: OpSpec, variant: Variant, framework: str) -> bool:
+    """Whether ``framework`` takes the spec's required arguments first, in the spec's order."""
+    required = [a.name for a in spec.std_args if not a.has_default and not a.is_variadic]
+    if any(n in variant.drop_args for n in required):
+        return False
+    return positional_order(spec, variant, framework)[:len(required)] == required
+
+
+@dataclass
+class LowerLayerFactory(RewritePattern):
+    """``hub.layer_factory`` -> ``functools.partial(<target layer>, <converted defaults>)``."""
+
+    framework: str
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: hub.LayerFactoryOp, rewriter: PatternRewriter) -> None:
+        from switcheroo.passes.lower_hub_to_fw import build_call
+
+        spec = load_ontology().specs[op.layer.data]
+        src_fw = op.src_framework.data if op.src_framework else "torch"
+        src_api = op.src_api.data if op.src_api else op.layer.data
+        found = target_variant(spec, self.framework)
+        src_variant = spec.variants.get(src_fw)
+        why = None
+        if found is None:
+            why = f"no {self.framework} mapping for layer {op.layer.data!r}"
+        elif found[1].compose is not None or found[1].cell or found[1].as_value:
+            why = f"the {self.framework} spelling of {op.layer.data!r} is not one constructor"
+        elif src_variant is None or not (_required_first(spec, src_variant, src_fw)
+                                         and _required_first(spec, found[1], found[0])):
+            why = (f"{self.framework} does not take the required arguments of {op.layer.data!r} first, "
+                   "so calls of this factory would bind them differently")
+        if why is not None:
+            kept = fw.RefOp.create(properties={"framework": StringAttr(src_fw), "api": StringAttr(src_api),
+                                               "unmapped": StringAttr(f"{src_api}: {why}"),
+                                               **({"loc": op.loc} if op.loc is not None else {})},
+                                   result_types=[op.res[0].type])
+            rewriter.replace_op(op, kept, [kept.results[0]])
+            return
+        fwk, variant = found
+        named = {n.data: [v] for n, v in zip(op.arg_names.data, op.args)}
+        new_ops, operands, names, api = build_call(spec, variant, fwk, named, op)
+        layer = fw.RefOp.create(properties={"framework": StringAttr(fwk), "api": StringAttr(api)},
+                                result_types=[op.res[0].type])
+        props = {"framework": StringAttr(fwk), "api": StringAttr(PARTIAL),
+                 "arg_names": ArrayAttr([StringAttr(""), *(StringAttr(n) for n in names)])}
+        if op.loc is not None:
+            props["loc"] = op.loc
+        partial = fw.CallOp.create(operands=[layer.results[0], *operands], properties=props,
+                                   result_types=[op.res[0].type])
+        rewriter.replace_op(op, [*new_ops, layer, partial], [partial.results[0]])

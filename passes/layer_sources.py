@@ -110,8 +110,17 @@ def same_file_function(call: pysrc.CallOp) -> pysrc.FuncOp | None:
 
 
 def _is_module_class(at: Operation, ident: str) -> bool:
-    return any(isinstance(top, pysrc.ClassOp) and top.sym_name.data == ident and _enclosing(top, pysrc.ClassOp) is None
-               for top in _module(at).walk())
+    # The classes not inside a class: the walk need not enter class bodies (most of a file),
+    # and is asked once per name, so it stays short.
+    todo = [_module(at)]
+    while todo:
+        op = todo.pop()
+        if isinstance(op, pysrc.ClassOp):
+            if op.sym_name.data == ident:
+                return True
+            continue
+        todo.extend(child for region in op.regions for block in region.blocks for child in block.ops)
+    return False
 
 
 def _call_producers(call: pysrc.CallOp, seen: frozenset) -> Producers:

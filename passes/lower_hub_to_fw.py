@@ -24,6 +24,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.ontology import snapshots
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
 from switcheroo.passes import (
     compose_lowering, layer_build, layer_factories, layer_plugins, layer_scaffold, plain_classes, value_plugins,
@@ -62,6 +63,15 @@ def _strs(items: list[str]) -> ArrayAttr[StringAttr]:
     return ArrayAttr([StringAttr(s) for s in items])
 
 
+def _target_requires(framework: str, api: str) -> set[str]:
+    """Names of the parameters ``api`` takes with no default (from its snapshot), so a
+    value equal to the spec's default must still be said."""
+    params = snapshots.signature(framework, api)
+    if not params:
+        return set()
+    return {p.name for p in params if not p.has_default and p.name not in ("self", "cls")}
+
+
 def build_call(
     spec: OpSpec, variant: Variant, framework: str, named: dict[str, list[SSAValue]], src: hub.HubOp
 ) -> tuple[list[Operation], list[SSAValue], list[str], str]:
@@ -82,9 +92,12 @@ def build_call(
     layer_plugins.before_build(variant, values)
     derived_ops, derived = layer_build.derived_args(variant, values, spec)
     new_ops.extend(derived_ops)
+    no_default = _target_requires(framework, api)
     for arg in spec.std_args:
         n = arg.name
         fw_default = variant.defaults.get(n, arg.default if arg.has_default else _NO_VALUE)
+        if variant.args.get(n, n) in no_default:
+            fw_default = _NO_VALUE  # the target has no default for it (optax.adam's learning_rate)
         if n in values:
             std_cv = const_value(values[n])
             if n in variant.arg_values and n in variant.defaults and std_cv is not _NO_VALUE \
@@ -110,8 +123,12 @@ def build_call(
             ops = make_const(spelled)
             new_ops.extend(ops)
             values[n] = ops[-1].results[0]
-    for n in variant.required_args:
-        # The target has no default for it (torch solve_triangular's upper): say the spec's.
+    required = [*variant.required_args,
+                *(a.name for a in spec.std_args if variant.args.get(a.name, a.name) in no_default
+                  and a.default is not None and a.name not in variant.required_args)]
+    for n in required:
+        # The target has no default for it (torch solve_triangular's upper, optax.adam's
+        # learning_rate): say the spec's.
         if n not in values and (req := spec.arg(n)) is not None and req.has_default:
             table = variant.arg_values.get(n, {})
             spelled = next((fw_val for std_val, fw_val in table.items() if values_equal(req.default, std_val)),

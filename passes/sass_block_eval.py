@@ -79,6 +79,12 @@ class BlockEval:
         self._memo: dict = {}
         self._touched: dict[int, set] = {}
         self._written: dict[int, int] = {}
+        # Hooks (None: plain evaluation): ``jump(succ, args, t, env)`` may return the block
+        # to continue at instead of ``succ`` (its arguments set in ``env``), e.g. to step
+        # over a proven loop; ``branch(op, cond, t, env)`` the same for a ``cf.cond_br``
+        # (called before its condition must be concrete).
+        self.jump = None
+        self.branch = None
 
     def run(self) -> BlockEval:
         pcs: list[Block | None] = [self.blocks[0]] * self.B
@@ -128,14 +134,18 @@ class BlockEval:
                 for r, v in zip(results, out):
                     env[r] = v
             elif tag == "br":
-                return self._jump(op.successor, [env[a] for a in op.arguments], env)
+                return self._jump(op.successor, [env[a] for a in op.arguments], env, t)
             elif tag == "cbr":
                 c = env[op.cond]
+                if self.branch is not None:
+                    nxt = self.branch(op, c, t, env)
+                    if nxt is not None:
+                        return nxt
                 if not isinstance(c, bool | int):
                     raise NoIdiom("branch on a symbolic condition")
                 succ, args = ((op.then_block, op.then_arguments) if c
                               else (op.else_block, op.else_arguments))  # fmt: skip
-                return self._jump(succ, [env[a] for a in args], env)
+                return self._jump(succ, [env[a] for a in args], env, t)
             elif tag == "ret":
                 return None
             elif tag == "mem":
@@ -144,7 +154,11 @@ class BlockEval:
                 env[results[0]] = t if op.dimension.data.value == "x" else 0
         raise NoIdiom("block without terminator")
 
-    def _jump(self, succ: Block, args: list, env: dict) -> Block:
+    def _jump(self, succ: Block, args: list, env: dict, t: int) -> Block:
+        if self.jump is not None:
+            nxt = self.jump(succ, args, t, env)
+            if nxt is not None:
+                return nxt
         for a, v in zip(succ.args, args):
             env[a] = v
         return succ

@@ -139,6 +139,22 @@ def cover(acc: Acc, at_least: bool = False) -> Window:
     return Window(ptrs.pop(), W, bounds.pop(), signs.pop())
 
 
+def fold_atom(k: int, t: int, kind: str) -> Acc:
+    """Thread ``t``'s per-thread fold of loop ``k`` (an opaque reduction of ``kind``)."""
+    return Acc(kind, frozenset({((("fold", k), t, frozenset()), 1)}))
+
+
+def cover_folds(acc: Acc, k: int, B: int, at_least: bool = False) -> None:
+    """Prove ``acc`` combines the folds of loop ``k`` of threads ``0 .. B-1``, nothing else,
+    each exactly once (``at_least``: once or more, for idempotent reductions)."""
+    counts = acc.counter()
+    want = {(("fold", k), t, frozenset()) for t in range(B)}
+    if set(counts) != want:
+        raise NoIdiom(f"the tree over loop {k + 1}'s folds misses or adds a thread")
+    if not at_least and any(n != 1 for n in counts.values()):
+        raise NoIdiom(f"the tree over loop {k + 1}'s folds counts a thread twice")
+
+
 @dataclass
 class BlockReduce:
     """The proof's findings: ``out[0] += sum(x[:min(n, factor * grid.x * block.x)])``."""

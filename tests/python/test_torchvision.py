@@ -41,11 +41,9 @@ CASES = {
 GAPS = {
     "vgg": "the nn.init loop over self.modules() (isinstance(m, nn.Conv2d), kaiming_normal_/constant_ on "
            "m.weight) is kept marked: no flax_nnx spelling yet (test_vgg_features_match runs it without)",
-    "resnet": "norm_layer = nn.BatchNorm2d (a layer class as a factory a caller may replace) is kept marked, so "
-              "norm_layer(planes) and the downsample Sequential holding one stay torch; _make_layer (a method) "
-              "and block(...) get no rngs; the nn.init and zero_init_residual loops over self.modules(). "
-              "(conv3x3/conv1x1 helpers and the Sequential of BasicBlock/Bottleneck built by block(...) are "
-              "followed: see test_layer_helpers.py)",
+    "resnet": "the nn.init loops over self.modules() (kaiming_normal_/constant_ on m.weight, and the "
+              "zero_init_residual one) are kept marked, and nnx.Module has no modules(): the flax ResNet cannot "
+              "be built until they convert (test_resnet_blocks_match runs its blocks, which have no such loop)",
     "squeezenet": "nn.MaxPool2d(ceil_mode=True) has no hub argument yet (so the features Sequential is kept, "
                   "its members' layouts differing); the nn.init loop over self.modules()",
     "densenet": "F.dropout(p=..., training=self.training), torch.utils.checkpoint with star-arguments, "
@@ -122,14 +120,16 @@ def test_torchvision_to_flax_matches(torchvision_path, name):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
-def _init_loop_lines(source: str) -> range:
-    """The lines of the first ``for m in self.modules():`` block (the nn.init loop)."""
+def _init_loop_lines(source: str) -> set[int]:
+    """The lines of every ``for m in self.modules():`` block (the nn.init loops)."""
     lines = source.splitlines()
-    start = next(i for i, line in enumerate(lines) if "for m in self.modules():" in line)
-    indent = len(lines[start]) - len(lines[start].lstrip())
-    end = next((i for i in range(start + 1, len(lines))
-                if lines[i].strip() and len(lines[i]) - len(lines[i].lstrip()) <= indent), len(lines))
-    return range(start + 1, end + 1)
+    out: set[int] = set()
+    for start in [i for i, line in enumerate(lines) if "for m in self.modules():" in line]:
+        indent = len(lines[start]) - len(lines[start].lstrip())
+        end = next((i for i in range(start + 1, len(lines))
+                    if lines[i].strip() and len(lines[i]) - len(lines[i].lstrip()) <= indent), len(lines))
+        out |= set(range(start + 1, end + 1))
+    return out
 
 
 @pytest.mark.slow
@@ -166,3 +166,40 @@ def test_vgg_features_match(torchvision_path, builder):
     got = np.asarray(model(x))
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_resnet_blocks_match(torchvision_path):
+    """resnet's blocks take ``norm_layer``, ``nn.BatchNorm2d`` by default: the class as a
+    value becomes ``partial(nnx.BatchNorm, ...)`` and its calls are BatchNorm layers (NHWC).
+    ``_make_layer`` (a method) takes ``rngs`` and passes it to ``block(...)`` and
+    ``conv1x1(...)``. Only the init loops over ``self.modules()`` stay kept, marked."""
+    if not (ROOT / "models" / "resnet.py").exists():
+        pytest.skip(f"no torchvision sources under {ROOT} (run fetch_real_models.sh)")
+    import torch
+    from flax import nnx
+    from switcheroo.weights import transfer
+
+    source = (ROOT / "models" / "resnet.py").read_text()
+    code, report = convert(source, "torch", "flax_nnx", path="torchvision/models/resnet.py")
+    loops = _init_loop_lines(source)
+    warnings = [str(d) for d in report.diagnostics if d.severity == "warning" and d.line not in loops]
+    assert not warnings, warnings
+    assert "norm_layer = partial(nnx.BatchNorm, momentum=0.9, rngs=rngs)" in code
+    assert "self._make_layer(block, 64, layers[0], rngs=rngs)" in code
+    _package(torchvision_path, "resnet", code)
+    src = importlib.import_module("torchvision.models.resnet")
+    importlib.import_module("torchvision.models._api").BUILTIN_MODELS.clear()
+    dst = importlib.import_module("torchvision.models.resnet_flax_nnx")
+    for cls, args, channels in (("BasicBlock", (8, 8), 8), ("Bottleneck", (16, 4), 16)):
+        torch.manual_seed(0)
+        ref = getattr(src, cls)(*args).eval()
+        model = getattr(dst, cls)(*args, rngs=nnx.Rngs(0))
+        model.eval()
+        transfer(ref, model, src="torch", dst="flax_nnx")
+        x = make_input((2, channels, 8, 8))
+        with torch.no_grad():
+            want = ref(torch.from_numpy(x)).numpy()
+        got = np.asarray(model(x))
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

@@ -22,7 +22,7 @@ def test_known_failures_name_mapped_pairs_with_reasons():
 
 
 @pytest.mark.slow
-def test_whole_ontology_within_budget():
+def test_whole_ontology_has_a_verdict_for_every_pair():
     pytest.importorskip("torch")
     pytest.importorskip("jax")
     opts = VerifyOptions(workers=2)
@@ -36,8 +36,7 @@ def test_whole_ontology_within_budget():
     }
     got = {(op, fw) for op, fws in report["ops"].items() for fw in fws}
     assert got == expected  # every mapped (op, framework) pair has a verdict
-    assert report["summary"]["verifier_errors"] == 0
-    assert report["wall_s"] <= 600
+    assert report["summary"]["verifier_errors"] == 0  # wall time: benchmarks/verify_all.py
     for fws in report["ops"].values():
         for res in fws.values():
             assert res["status"] in ("verified", "failed", "skipped") and (

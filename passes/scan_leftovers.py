@@ -129,3 +129,21 @@ class ScanLeftovers(ModulePass):
                 at = _shift(loc, line_off, col) if exact else loc
                 what = name if bound[name] == name else f"{name} ({bound[name]})"
                 add_diagnostic(module, at, "warning", f"{what} from {self.source} left in the output")
+                _mark(o, bound[name])
+
+
+def _mark(op: Operation, api: str) -> None:
+    """Put ``# swc: unmapped <api>`` on the line of the simple statement holding ``op``,
+    as the backend does for a kept call, so the reader sees it where it is."""
+    stmt: Operation | None = op
+    while stmt is not None and not isinstance(stmt, pysrc._Statement):
+        # An expression op sits before the statement that uses its value.
+        users = [u.operation for r in stmt.results for u in r.uses]
+        stmt = users[0] if users else stmt.parent_op()
+    if stmt is None or "trailing" not in type(stmt).get_irdl_definition().properties:
+        return
+    note = f"# swc: unmapped {api}"
+    old = stmt.properties.get("trailing")
+    text = old.data if isinstance(old, builtin.StringAttr) else ""
+    if note not in text:
+        stmt.properties["trailing"] = builtin.StringAttr(f"{text}  {note}" if text else note)

@@ -60,3 +60,21 @@ def test_target_sharing_the_source_modules_is_not_scanned():
     src = "import jax.numpy as jnp\n\n\ndef f(x):\n    return jnp.sum(x)\n"
     _, report = convert(src, "jax", "flax_nnx")
     assert _leftovers(report) == []
+
+
+def test_source_layer_in_verbatim_code_is_marked_on_its_line():
+    """A torch layer inside code kept verbatim (a conditional expression) is marked where
+    it stands, not only reported."""
+    src = (
+        "import torch.nn as nn\n\n\n"
+        "class Block(nn.Module):\n"
+        "    def __init__(self, c, down):\n"
+        "        super().__init__()\n"
+        "        self.downsample = nn.Conv2d(c, c, 1) if down else None\n\n"
+        "    def forward(self, x):\n"
+        "        return x\n"
+    )
+    code, report = convert(src, "torch", "flax_nnx", path="block.py")
+    line = next(ln for ln in code.splitlines() if "self.downsample =" in ln)
+    assert line.endswith("# swc: unmapped torch.nn")
+    assert any("block.py:7:" in str(d) for d in report.diagnostics)

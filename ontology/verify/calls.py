@@ -92,6 +92,13 @@ def resolve(api: str) -> tuple[Any, str]:
             except AttributeError:
                 raise PlanError(f"{api}: {modname} has no attribute {attr!r}") from None
         return obj, modname
+    if "." not in api:
+        # A helper the converter copies into the output (the numpy target's ``softmax``,
+        # from a scaffold plugin): verify the very function it copies.
+        from switcheroo.passes.scaffolds import numpy_layers
+
+        if callable(obj := getattr(numpy_layers, api, None)):
+            return obj, numpy_layers.__name__
     raise PlanError(f"{api}: no importable module")
 
 

@@ -49,8 +49,11 @@ def _callee_takes(call: pysrc.CallOp, name: str, takers: set[str], methods: list
     return target is not None and any(target is m for m in methods) and _takes(target, name)
 
 
-def thread_function_rngs(module: Operation, name: str, annotation: str) -> None:
-    """Give builder functions and methods a keyword ``name`` parameter and pass it at their calls."""
+def thread_function_rngs(module: Operation, name: str, annotation: str,
+                         fresh: tuple[str, str] | None = None) -> None:
+    """Give builder functions and methods a keyword ``name`` parameter and pass it at their
+    calls. A call outside any function (``model = Net()`` at module level) gets a fresh
+    stream, ``fresh`` = (framework, API) of the stream type: ``Net(rngs=nnx.Rngs(0))``."""
     from switcheroo.passes.thread_module_state import add_keyword_param
 
     top = next(o for o in module.walk() if isinstance(o, pysrc.ModuleOp))
@@ -75,6 +78,8 @@ def thread_function_rngs(module: Operation, name: str, annotation: str) -> None:
                 continue
             caller = _enclosing_func(call)
             if caller is None:
+                if fresh is not None:
+                    _pass_keyword(call, name, _fresh_stream(call, *fresh))
                 continue
             if "**" in names and not _takes(caller, name):
                 continue  # the caller's **kwargs carry the stream the user passed
@@ -82,9 +87,27 @@ def thread_function_rngs(module: Operation, name: str, annotation: str) -> None:
             changed = True
 
 
-def _pass_keyword(call: pysrc.CallOp, name: str) -> None:
-    """``f(a, **kw)`` -> ``f(a, name=name, **kw)``."""
-    value = pysrc.NameOp.create(properties={"id": StringAttr(name)}, result_types=[pysrc.ObjectType()])
+def _fresh_stream(call: pysrc.CallOp, framework: str, api: str) -> Operation:
+    """``nnx.Rngs(0)`` built before ``call``; the last op built is returned."""
+    from switcheroo.dialects import fw
+    from switcheroo.passes.fw_common import make_const
+
+    ref = fw.RefOp.create(properties={"framework": StringAttr(framework), "api": StringAttr(api)},
+                          result_types=[pysrc.ObjectType()])
+    seed = make_const(0)
+    rngs = pysrc.CallOp.create(operands=[ref.results[0], seed[-1].results[0]],
+                               properties={"arg_names": ArrayAttr([StringAttr("")])},
+                               result_types=[pysrc.ObjectType()])
+    block = call.parent_block()
+    assert block is not None
+    block.insert_ops_before([ref, *seed, rngs], call)
+    return rngs
+
+
+def _pass_keyword(call: pysrc.CallOp, name: str, value: Operation | None = None) -> None:
+    """``f(a, **kw)`` -> ``f(a, name=name, **kw)`` (or ``name=<value>``)."""
+    if value is None:
+        value = pysrc.NameOp.create(properties={"id": StringAttr(name)}, result_types=[pysrc.ObjectType()])
     names = [n.data for n in call.arg_names.data]
     args = list(call.args)
     at = names.index("**") if "**" in names else len(names)
@@ -95,7 +118,8 @@ def _pass_keyword(call: pysrc.CallOp, name: str) -> None:
                               result_types=[call.result.type])
     block = call.parent_block()
     assert block is not None
-    block.insert_op_before(value, call)
+    if value.parent is None:
+        block.insert_op_before(value, call)
     block.insert_op_before(new, call)
     call.result.replace_all_uses_with(new.result)
     call.detach()

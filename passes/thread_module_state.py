@@ -77,7 +77,7 @@ class ThreadModuleState(ModulePass):
         src, dst = traits[self.source], traits[self.framework]
         tensor = fw_placeholder(dst.tensor_type) if dst.tensor_type else None
         if dst.rngs_type:
-            thread_function_rngs(op, "rngs", fw_placeholder(dst.rngs_type))  # make_layers(cfg, rngs=rngs)
+            thread_function_rngs(op, "rngs", fw_placeholder(dst.rngs_type), (self.framework, dst.rngs_type))
         for func in [o for o in op.walk() if isinstance(o, pysrc.FuncOp)]:
             in_class = isinstance(func.parent_op(), pysrc.ClassOp)
             if in_class and func.sym_name.data == src.forward_method != dst.forward_method:

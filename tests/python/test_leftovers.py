@@ -78,3 +78,23 @@ def test_source_layer_in_verbatim_code_is_marked_on_its_line():
     line = next(ln for ln in code.splitlines() if "self.downsample =" in ln)
     assert line.endswith("# swc: unmapped torch.nn")
     assert any("block.py:7:" in str(d) for d in report.diagnostics)
+
+
+def test_module_level_model_gets_a_fresh_rng_stream():
+    """``model = Net()`` outside any function: flax layers need a stream, so the converted
+    line builds one (``Net(rngs=nnx.Rngs(0))``) and runs."""
+    src = (
+        "import torch.nn as nn\n\n\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(4, 2)\n\n"
+        "    def forward(self, x):\n"
+        "        return self.fc(x)\n\n\n"
+        "model = Net()\n"
+    )
+    code, _ = convert(src, "torch", "flax_nnx", path="net.py")
+    assert "model = Net(rngs=nnx.Rngs(0))" in code
+    namespace: dict = {}
+    exec(compile(code, "net.py", "exec"), namespace)
+    assert namespace["model"].fc.kernel.value.shape == (4, 2)

@@ -9,7 +9,7 @@ converter does not need to understand is an opaque op holding its exact source.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, TypeAttribute
@@ -103,6 +103,11 @@ class _Statement(IRDLOperation):
     loc = opt_prop_def(StringAttr)
 
     walk = _walk
+
+
+def strs(items: Iterable[str]) -> ArrayAttr[StringAttr]:
+    """An array of string attributes (arg names, parameter lists) for the ops below."""
+    return ArrayAttr([StringAttr(s) for s in items])
 
 
 def _str_list(attr: ArrayAttr[Attribute] | None) -> list[str]:

@@ -17,7 +17,7 @@ from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Operation
 
 from switcheroo.dialects import fw, pysrc
-from switcheroo.passes.fw_common import const_value, is_const, make_const
+from switcheroo.passes.fw_common import const_value, is_const, make_const, operand_ops
 
 _COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b}
 
@@ -28,15 +28,6 @@ def _taken(cond: Operation) -> bool | None:
     if not (is_const(cond.lhs) and is_const(cond.rhs)):
         return None
     return _COMPARE[cond.operator.data](const_value(cond.lhs), const_value(cond.rhs))
-
-
-def _expr_ops(stmt: Operation) -> list[Operation]:
-    ops: list[Operation] = []
-    cur = stmt.prev_op
-    while cur is not None and not isinstance(cur, pysrc._Statement):
-        ops.append(cur)
-        cur = cur.prev_op
-    return ops
 
 
 def _fold_ifs(func: pysrc.FuncOp) -> None:
@@ -53,7 +44,7 @@ def _fold_ifs(func: pysrc.FuncOp) -> None:
             for o in kept:
                 o.detach()
             block.insert_ops_before(kept, op)
-            for o in (op, *_expr_ops(op)):
+            for o in (op, *reversed(operand_ops(op))):
                 o.detach()
                 o.erase(safe_erase=False)
             changed = True
@@ -88,7 +79,7 @@ def _propagate(func: pysrc.FuncOp) -> None:
             read.detach()
             read.erase()
         stmt = found[0]
-        for o in (stmt, *_expr_ops(stmt)):
+        for o in (stmt, *reversed(operand_ops(stmt))):
             o.detach()
             o.erase(safe_erase=False)
 

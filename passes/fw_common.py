@@ -91,6 +91,16 @@ def is_const(v: SSAValue) -> bool:
     return const_value(v) is not _NO_VALUE
 
 
+def operand_ops(stmt: Operation) -> list[Operation]:
+    """The expression ops computing ``stmt``'s operands (those just before it), in program order."""
+    ops: list[Operation] = []
+    cur = stmt.prev_op
+    while cur is not None and not isinstance(cur, pysrc._Statement):
+        ops.append(cur)
+        cur = cur.prev_op
+    return ops[::-1]
+
+
 def make_const(value: Any) -> list[Operation]:
     """Ops that build ``value`` (a literal, or a tuple of literals); the last is the result."""
     if isinstance(value, (tuple, list)):

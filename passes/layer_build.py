@@ -36,7 +36,7 @@ def build_cell(variant: Variant, framework: str, named: dict[str, list[SSAValue]
                ) -> tuple[list[Operation], SSAValue, dict[str, list[SSAValue]]]:
     """Ops building the cell, the cell value, and the arguments left for the wrapper."""
     from switcheroo.dialects import fw
-    from switcheroo.passes.lower_hub_to_fw import _strs, build_call
+    from switcheroo.passes.lower_hub_to_fw import build_call
 
     assert variant.cell is not None
     cell_spec = load_ontology().specs[variant.cell]
@@ -48,7 +48,7 @@ def build_cell(variant: Variant, framework: str, named: dict[str, list[SSAValue]
     ops, operands, names, api = build_call(cell_spec, cell_variant, cell_fw, shared, src)
     cell = fw.CallOp.create(
         operands=operands,
-        properties={"framework": StringAttr(cell_fw), "api": StringAttr(api), "arg_names": _strs(names)},
+        properties={"framework": StringAttr(cell_fw), "api": StringAttr(api), "arg_names": pysrc.strs(names)},
         result_types=[OBJ])
     built = layer_scaffold.as_local_class(cell_variant, cell, src)  # GRUCell(...) defined in the output
     rest = {n: vs for n, vs in named.items() if n not in shared}

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import builtin
-from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 
@@ -30,7 +30,7 @@ from switcheroo.dialects import fw, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import FunctionalLayer, FunctionalModelTraits
 from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
-from switcheroo.passes.fw_common import const_value, is_const
+from switcheroo.passes.fw_common import const_value, is_const, operand_ops
 from switcheroo.passes.assumed_values import assume_values
 from switcheroo.passes.functional_layers import function_call, functional_form
 
@@ -39,23 +39,9 @@ _TENSOR = pysrc.TensorType()
 _LAYER = pysrc.LayerType()
 
 
-def _strs(items: Iterable[str]) -> ArrayAttr[StringAttr]:
-    return ArrayAttr([StringAttr(s) for s in items])
-
-
-def _expr_ops(stmt: Operation) -> list[Operation]:
-    """The expression ops computing ``stmt``'s operands: those just before it."""
-    ops: list[Operation] = []
-    cur = stmt.prev_op
-    while cur is not None and not isinstance(cur, pysrc._Statement):
-        ops.append(cur)
-        cur = cur.prev_op
-    return ops[::-1]
-
-
 def _calls(op: Operation, apis: list[str]) -> list[fw.CallOp]:
     found = [o for o in op.walk() if isinstance(o, fw.CallOp) and o.api.data in apis]
-    for e in _expr_ops(op):
+    for e in operand_ops(op):
         found += [o for o in e.walk() if isinstance(o, fw.CallOp) and o.api.data in apis]
     return found
 
@@ -149,12 +135,12 @@ class _Lifter:
             keep_names.append(name)
         new = fw.CallOp.create(
             operands=keep_args, result_types=[_LAYER],
-            properties={**ctor.properties, "arg_names": _strs(keep_names)})
+            properties={**ctor.properties, "arg_names": pysrc.strs(keep_names)})
         return new, act_api, True
 
     def split_layer_call(self, stmt: pysrc.AssignOp, call: pysrc.CallOp, ctor: fw.CallOp) -> _Split:
         """``x = L(args)(t)`` -> ``self.n = L(args)`` and ``x = self.n(t)``."""
-        exprs = _expr_ops(stmt)
+        exprs = operand_ops(stmt)
         if (act := self._activation_layer(ctor)) is not None:
             return self.split_activation(stmt, call, ctor, act, exprs)
         if (form := functional_form(ctor, self.traits)) is not None and len(call.args) == 1:
@@ -186,7 +172,7 @@ class _Lifter:
             act = fw.CallOp.create(
                 operands=[call.result], result_types=[_TENSOR],
                 properties={"framework": StringAttr(self.framework), "api": StringAttr(act_api),
-                            "arg_names": _strs([""]), **({"loc": ctor.loc} if ctor.loc else {})})
+                            "arg_names": pysrc.strs([""]), **({"loc": ctor.loc} if ctor.loc else {})})
             fwd.append(act)
             value = act.result
         stmt.detach()
@@ -219,7 +205,7 @@ class _Lifter:
             act = fw.CallOp.create(
                 operands=[arg], result_types=[_TENSOR],
                 properties={"framework": StringAttr(self.framework), "api": StringAttr(api),
-                            "arg_names": _strs([""]), **({"loc": ctor.loc} if ctor.loc else {})})
+                            "arg_names": pysrc.strs([""]), **({"loc": ctor.loc} if ctor.loc else {})})
             rest.append(act)
             arg = act.result
         assign = pysrc.AssignOp.create(operands=[arg], properties=dict(stmt.properties))
@@ -248,7 +234,7 @@ class _Lifter:
 
     def split(self, stmt: Operation) -> _Split:
         """Where one statement of the graph region goes."""
-        exprs = _expr_ops(stmt)
+        exprs = operand_ops(stmt)
         if isinstance(stmt, pysrc.AssignOp) and isinstance(stmt.value.owner, pysrc.CallOp):
             call = stmt.value.owner
             ctor = call.callee.owner
@@ -328,7 +314,7 @@ class _Lifter:
             add_diagnostic(self.module, loc, "warning",
                            f"the branches building '{input_name}' from another tensor are not kept: the "
                            f"lifted model takes '{input_name}' as its forward argument")
-        for o in (*_expr_ops(stmts[input_at]), stmts[input_at]):
+        for o in (*operand_ops(stmts[input_at]), stmts[input_at]):
             o.detach()
             o.erase(safe_erase=False)
         region = stmts[input_at + 1:model_at]
@@ -342,7 +328,7 @@ class _Lifter:
                                f"'{plumbing}' (the symbolic model input) is not kept: the lifted model "
                                f"takes '{input_name}' as its forward argument")
                 region.remove(s)
-                for o in (*_expr_ops(s), s):
+                for o in (*operand_ops(s), s):
                     o.detach()
                     o.erase(safe_erase=False)
         parts = self.split_block(region)
@@ -378,11 +364,11 @@ class _Lifter:
         params += [f for f in flags if f not in params]
         init_body: list[Operation] = []
         sup = pysrc.NameOp.create(properties={"id": StringAttr("super")}, result_types=[_OBJ])
-        sup_call = pysrc.CallOp.create(operands=[sup.result], properties={"arg_names": _strs([])},
+        sup_call = pysrc.CallOp.create(operands=[sup.result], properties={"arg_names": pysrc.strs([])},
                                        result_types=[_OBJ])
         init_attr = pysrc.AttrOp.create(operands=[sup_call.result], properties={"attr": StringAttr("__init__")},
                                         result_types=[_OBJ])
-        init_call = pysrc.CallOp.create(operands=[init_attr.result], properties={"arg_names": _strs([])},
+        init_call = pysrc.CallOp.create(operands=[init_attr.result], properties={"arg_names": pysrc.strs([])},
                                         result_types=[_OBJ])
         init_body += [sup, sup_call, init_attr, init_call, pysrc.ExprStmtOp.create(operands=[init_call.result])]
         for flag in flags:
@@ -392,12 +378,12 @@ class _Lifter:
         init_body += parts.init
         traits = load_ontology().traits[self.framework]
         init = pysrc.FuncOp.create(
-            properties={"sym_name": StringAttr("__init__"), "params": _strs(["self", *params]),
-                        "param_names": _strs(["self", *params])},
+            properties={"sym_name": StringAttr("__init__"), "params": pysrc.strs(["self", *params]),
+                        "param_names": pysrc.strs(["self", *params])},
             regions=[Region(Block(init_body))])
         forward = pysrc.FuncOp.create(
-            properties={"sym_name": StringAttr(traits.forward_method), "params": _strs(["self", input_name]),
-                        "param_names": _strs(["self", input_name]), "leading": StringAttr('[""]')},
+            properties={"sym_name": StringAttr(traits.forward_method), "params": pysrc.strs(["self", input_name]),
+                        "param_names": pysrc.strs(["self", input_name]), "leading": StringAttr('[""]')},
             regions=[Region(fwd_block)])
         base = fw.RefOp.create(properties={"framework": StringAttr(self.framework),
                                            "api": StringAttr(traits.module_base or "")},
@@ -417,7 +403,7 @@ class _Lifter:
         callee = pysrc.NameOp.create(properties={"id": StringAttr(cls_name)}, result_types=[_OBJ])
         reads = [pysrc.NameOp.create(properties={"id": StringAttr(p)}, result_types=[_OBJ]) for p in params]
         new_call = pysrc.CallOp.create(operands=[callee.result, *(r.result for r in reads)],
-                                       properties={"arg_names": _strs(params)}, result_types=[_LAYER])
+                                       properties={"arg_names": pysrc.strs(params)}, result_types=[_LAYER])
         block = model_call.parent_block()
         assert block is not None
         block.insert_ops_before([callee, *reads, new_call], model_call)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import builtin
-from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -57,10 +57,6 @@ def _rule_holds(rule: DispatchRule, value: object) -> bool:
 
 class Unlowerable(Exception):
     """The target's variant cannot express this use; the source call is kept, marked."""
-
-
-def _strs(items: list[str]) -> ArrayAttr[StringAttr]:
-    return ArrayAttr([StringAttr(s) for s in items])
 
 
 def _target_requires(framework: str, api: str) -> set[str]:
@@ -317,7 +313,7 @@ class LowerHubOp(RewritePattern):
             self.keep_source(op, rewriter, result_type, str(e))
             return
         props["api"] = StringAttr(api)
-        props["arg_names"] = _strs(names)
+        props["arg_names"] = pysrc.strs(names)
         call = fw.CallOp.create(operands=operands, properties=props, result_types=[result_type])
         try:
             built = layer_scaffold.as_local_class(variant, call, op) if layer_scaffold.scaffold_of(variant) \
@@ -348,7 +344,7 @@ class LowerHubOp(RewritePattern):
             packed_ops, operands, std_names = repack_tuple_args(src_variant, op.spec, list(op.args), std_names)
             variadic = {a.name for a in op.spec.std_args if a.is_variadic}  # *arrays: positional
             names = ["" if n in variadic else renames.get(n, n) for n in std_names]
-            props["arg_names"] = _strs(names)
+            props["arg_names"] = pysrc.strs(names)
             new = fw.CallOp.create(operands=operands, properties=props, result_types=[result_type])
             rewriter.replace_op(op, [*packed_ops, new], [new.results[0]])
             return
@@ -363,7 +359,7 @@ class LowerApply(RewritePattern):
     def match_and_rewrite(self, op: hub.ApplyOp, rewriter: PatternRewriter) -> None:
         names = [n.data for n in op.arg_names.data][1:]
         call = pysrc.CallOp.create(
-            operands=list(op.args), properties={"arg_names": _strs(names)},
+            operands=list(op.args), properties={"arg_names": pysrc.strs(names)},
             result_types=[r.type for r in op.res])
         rewriter.replace_op(op, call, [call.results[0]])
 

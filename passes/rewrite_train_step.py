@@ -40,13 +40,9 @@ from switcheroo.ontology.odl import TrainingTraits
 from switcheroo.passes.fw_common import OBJ, const_value, values_equal
 from xdsl.context import Context
 from xdsl.dialects import builtin
-from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
-
-
-def _strs(items: list[str]) -> ArrayAttr[StringAttr]:
-    return ArrayAttr([StringAttr(s) for s in items])
 
 
 class Builder:
@@ -68,13 +64,13 @@ class Builder:
 
     def call(self, callee: SSAValue, *args: SSAValue, names: list[str] | None = None) -> SSAValue:
         return self.add(pysrc.CallOp.create(operands=[callee, *args],
-                                            properties={"arg_names": _strs(names or [""] * len(args))},
+                                            properties={"arg_names": pysrc.strs(names or [""] * len(args))},
                                             result_types=[OBJ]))
 
     def api(self, api: str, *args: SSAValue, names: list[str] | None = None) -> SSAValue:
         return self.add(fw.CallOp.create(operands=list(args), properties={
             "framework": StringAttr(self.framework), "api": StringAttr(api),
-            "arg_names": _strs(names or [""] * len(args))}, result_types=[OBJ]))
+            "arg_names": pysrc.strs(names or [""] * len(args))}, result_types=[OBJ]))
 
     def ref(self, api: str) -> SSAValue:
         return self.add(fw.RefOp.create(properties={"framework": StringAttr(self.framework),
@@ -250,8 +246,8 @@ class TrainStepRewriter:
         inner.add(pysrc.ReturnOp.create(operands=[loss]))
         for op in inner.ops:
             body.add_op(op)
-        b.add(pysrc.FuncOp.create(properties={"sym_name": StringAttr(fn), "params": _strs([model]),
-                                              "param_names": _strs([model])}, regions=[Region(body)]))
+        b.add(pysrc.FuncOp.create(properties={"sym_name": StringAttr(fn), "params": pysrc.strs([model]),
+                                              "param_names": pysrc.strs([model])}, regions=[Region(body)]))
         grad_fn = b.api(self.training.grad, b.name(fn), *([b.add(pysrc.ConstOp.create(
             properties={"code": StringAttr("True")}, result_types=[OBJ]))] if aux else []),
             names=["", "has_aux"] if aux else [""])
@@ -266,7 +262,7 @@ class TrainStepRewriter:
                 op.detach()
                 body.add_op(op)
         tape_obj = b.api(self.training.grad)
-        b.add(pysrc.WithOp.create(operands=[tape_obj], properties={"as_names": _strs(["tape"])},
+        b.add(pysrc.WithOp.create(operands=[tape_obj], properties={"as_names": pysrc.strs(["tape"])},
                                   regions=[Region(body)]))
         grads = b.call(b.attr(b.name("tape"), "gradient"), b.name(st.loss), self.variables(b, model))
         b.assign("grads", grads)
@@ -301,7 +297,7 @@ class TrainStepRewriter:
         recv = call.callee.owner.obj
         new = fw.CallOp.create(operands=[recv], properties={
             "framework": StringAttr(self.source), "api": StringAttr(f"{self.source}.Tensor.backward"),
-            "method": StringAttr("backward"), "arg_names": _strs([""]),
+            "method": StringAttr("backward"), "arg_names": pysrc.strs([""]),
             "unmapped": StringAttr(f"backward: no training step for {self.framework} (see rewrite-train-step)"),
             **({"loc": stmt.loc} if stmt.loc is not None else {})}, result_types=[OBJ])
         stmt.parent_block().insert_op_before(new, stmt)

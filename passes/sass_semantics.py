@@ -17,13 +17,9 @@ from collections.abc import Callable
 from switcheroo.dialects.sass.abi import CBankAbi, bank0_offset
 from switcheroo.dialects.sass.attrs import CBankAttr, ImmAttr, MemAttr, RegUseAttr, from_attr
 from switcheroo.dialects.sass.lifted import (
-    AtomicOp,
     ConstBankOp,
-    LoadOp,
     ParamOp,
-    ShuffleOp,
     SpecialRegOp,
-    StoreOp,
     UnmappedOp,
 )
 from switcheroo.dialects.sass.ops import SassInstructionOp

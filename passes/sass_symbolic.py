@@ -27,7 +27,6 @@ are assumed to terminate (as the kernel does).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
 from itertools import count
 
 from xdsl.dialects import arith, cf, func, gpu, math

@@ -26,15 +26,11 @@ from switcheroo.passes.fw_common import OBJ, chain, make_const, target_variant
 from switcheroo.passes.thread_module_state import add_keyword_param
 from xdsl.context import Context
 from xdsl.dialects import builtin
-from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
 PLUGIN = "thread_rng"
-
-
-def _strs(items: list[str]) -> ArrayAttr[StringAttr]:
-    return ArrayAttr([StringAttr(s) for s in items])
 
 
 def _name(n: str) -> pysrc.NameOp:
@@ -215,7 +211,7 @@ class _Threader:
         key = fw.CallOp.create(
             operands=[seed], result_types=[OBJ],
             properties={"framework": StringAttr(self.key_fw), "api": StringAttr(self.key_api),
-                        "arg_names": _strs([""]), **({"loc": o.loc} if o.loc is not None else {})})
+                        "arg_names": pysrc.strs([""]), **({"loc": o.loc} if o.loc is not None else {})})
         props = {k: v for k, v in stmt.properties.items()}
         props["target"] = StringAttr("rng")
         assign = pysrc.AssignOp.create(operands=[key.result], properties=props)
@@ -265,8 +261,8 @@ class _Threader:
         if any("=" in p or p.startswith("*") or n in ("/", "*") for p, n in zip(params, names)):
             add_keyword_param(f, "rng", "rng")  # after defaults it can only be keyword-only
             return
-        f.properties["params"] = _strs([*params, "rng"])
-        f.properties["param_names"] = _strs([*names, "rng"])
+        f.properties["params"] = pysrc.strs([*params, "rng"])
+        f.properties["param_names"] = pysrc.strs([*names, "rng"])
 
     # -- passing keys ----------------------------------------------------------------
     @staticmethod
@@ -276,7 +272,7 @@ class _Threader:
         for attr in stream[1:]:
             ops.append(pysrc.AttrOp.create(operands=[ops[-1].results[0]], properties={"attr": StringAttr(attr)},
                                            result_types=[OBJ]))
-        ops.append(pysrc.CallOp.create(operands=[ops[-1].results[0]], properties={"arg_names": _strs([])},
+        ops.append(pysrc.CallOp.create(operands=[ops[-1].results[0]], properties={"arg_names": pysrc.strs([])},
                                        result_types=[OBJ]))
         block = u.parent_block()
         assert block is not None
@@ -289,12 +285,12 @@ class _Threader:
         names = [n.data for n in u.properties["arg_names"].data]
         if isinstance(u, fw.CallOp):
             operands, names = [key, *u.args], ["", *names]
-            new = fw.CallOp.create(operands=operands, properties={**u.properties, "arg_names": _strs(names)},
+            new = fw.CallOp.create(operands=operands, properties={**u.properties, "arg_names": pysrc.strs(names)},
                                    result_types=[r.type for r in u.results])
         else:
             assert isinstance(u, pysrc.CallOp)
             new = pysrc.CallOp.create(operands=[u.callee, *u.args, key],
-                                      properties={**u.properties, "arg_names": _strs([*names, "rng"])},
+                                      properties={**u.properties, "arg_names": pysrc.strs([*names, "rng"])},
                                       result_types=[r.type for r in u.results])
         block = u.parent_block()
         assert block is not None
@@ -316,7 +312,7 @@ class _Threader:
             operands.append(num[-1].results[0])
             arg_names.append("")
         split = fw.CallOp.create(operands=operands, result_types=[OBJ], properties={
-            "framework": StringAttr(self.key_fw), "api": StringAttr(self.split_api), "arg_names": _strs(arg_names)})
+            "framework": StringAttr(self.key_fw), "api": StringAttr(self.split_api), "arg_names": pysrc.strs(arg_names)})
         props: dict = {"target": StringAttr(", ".join(["rng", *keys]))}
         # The split takes over the comments and blank lines that led the statement.
         if "leading" in stmt.properties:

@@ -9,7 +9,6 @@ marked ``# swc: unmapped <api>`` on its line, and reported.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst

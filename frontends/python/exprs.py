@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
-from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from switcheroo.dialects import fw, pysrc
+from switcheroo.dialects.pysrc import strs
 from switcheroo.frontends.python.names import NameScope, ScopeScan, qualified_names
 from switcheroo.frontends.python.public_names import public_name
 from switcheroo.frontends.python.source_map import SourceMap
@@ -42,10 +43,6 @@ def _bound_names(target: cst.BaseExpression) -> list[str]:
     if isinstance(target, (cst.Tuple, cst.List)):
         return [n for e in target.elements for n in _bound_names(e.value)]
     return []
-
-
-def strs(items: list[str]) -> ArrayAttr[StringAttr]:
-    return ArrayAttr([StringAttr(s) for s in items])
 
 
 @dataclass

@@ -15,7 +15,8 @@ from xdsl.ir import Block, Operation, Region
 
 from switcheroo.diagnostics import fail
 from switcheroo.dialects import pysrc
-from switcheroo.frontends.python.exprs import LAYER, OBJ, TENSOR, ExprLowering, Scope, strs
+from switcheroo.dialects.pysrc import strs
+from switcheroo.frontends.python.exprs import LAYER, OBJ, TENSOR, ExprLowering, Scope
 from switcheroo.frontends.python.trivia import encode_comment, encode_lines
 from switcheroo.ontology.loader import load_ontology
 

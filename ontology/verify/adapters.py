@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -62,32 +62,24 @@ def _clear_xla(_: Any) -> None:
     importlib.import_module("jax").clear_caches()
 
 
+# Arrays of the JAX family (jax itself, and flax_nnx and paxml, which run on XLA too).
+_JAX = Adapter(
+    module="jax",
+    imports=("jax", "jax.numpy", "jax.random"),
+    to_native=lambda m, a: importlib.import_module("jax.numpy").asarray(a),
+    dtype=lambda m, n: importlib.import_module("jax.numpy").dtype(n),
+    tensor_src="jax.numpy.asarray({})",
+    dtype_src="jax.numpy.{}",
+    rng_key=lambda m: importlib.import_module("jax.random").key(0),
+    rng_key_src="jax.random.key(0)",
+    after_op=_clear_xla,
+    flushes_subnormals=True,
+)
+
 # Framework key (as in ontology/data) -> adapter. Keep sorted.
 ADAPTERS: dict[str, Adapter] = {
-    "flax_nnx": Adapter(
-        module="flax.nnx",
-        imports=("flax.nnx", "jax.numpy", "jax.random"),
-        to_native=lambda m, a: importlib.import_module("jax.numpy").asarray(a),
-        dtype=lambda m, n: importlib.import_module("jax.numpy").dtype(n),
-        tensor_src="jax.numpy.asarray({})",
-        dtype_src="jax.numpy.{}",
-        rng_key=lambda m: importlib.import_module("jax.random").key(0),
-        rng_key_src="jax.random.key(0)",
-        after_op=_clear_xla,
-        flushes_subnormals=True,  # runs on XLA, as jax
-    ),
-    "jax": Adapter(
-        module="jax",
-        imports=("jax", "jax.numpy", "jax.random"),
-        to_native=lambda m, a: importlib.import_module("jax.numpy").asarray(a),
-        dtype=lambda m, n: importlib.import_module("jax.numpy").dtype(n),
-        tensor_src="jax.numpy.asarray({})",
-        dtype_src="jax.numpy.{}",
-        rng_key=lambda m: importlib.import_module("jax.random").key(0),
-        rng_key_src="jax.random.key(0)",
-        after_op=_clear_xla,
-        flushes_subnormals=True,
-    ),
+    "flax_nnx": replace(_JAX, module="flax.nnx", imports=("flax.nnx", "jax.numpy", "jax.random")),
+    "jax": _JAX,
     "keras": Adapter(
         module="keras",
         imports=("keras",),
@@ -114,18 +106,8 @@ ADAPTERS: dict[str, Adapter] = {
         tensor_src="{}",
         dtype_src="numpy.{}",
     ),
-    "paxml": Adapter(
-        module="praxis",  # praxis layers run on JAX arrays
-        imports=("praxis", "jax.numpy", "jax.random"),
-        to_native=lambda m, a: importlib.import_module("jax.numpy").asarray(a),
-        dtype=lambda m, n: importlib.import_module("jax.numpy").dtype(n),
-        tensor_src="jax.numpy.asarray({})",
-        dtype_src="jax.numpy.{}",
-        rng_key=lambda m: importlib.import_module("jax.random").key(0),
-        rng_key_src="jax.random.key(0)",
-        after_op=_clear_xla,
-        flushes_subnormals=True,
-    ),
+    # praxis layers run on JAX arrays
+    "paxml": replace(_JAX, module="praxis", imports=("praxis", "jax.numpy", "jax.random")),
     "tensorflow": Adapter(
         module="tensorflow",
         imports=("tensorflow",),

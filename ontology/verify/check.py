@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis.errors import FailedHealthCheck, Flaky, HypothesisException, Unsatisfiable
 from hypothesis.internal.conjecture import engine as _engine
 from switcheroo.ontology.odl import FRAMEWORK_KEYS, OpKind, OpSpec, OpType
-from switcheroo.ontology.verify import adapters
+from switcheroo.ontology.verify import adapters, kinds
 from switcheroo.ontology.verify.argtypes import Role, classify
 from switcheroo.ontology.verify.calls import NotApplicable, build_plan, execute, snippet
 from switcheroo.ontology.verify.compare import compare
@@ -283,6 +283,10 @@ def verify_op(spec: OpSpec, frameworks: list[str], max_examples: int) -> dict[st
             results[fw] = PairResult("skipped", why)
         else:
             runnable.append(fw)
+    checker = kinds.checker_for(spec)
+    if checker is not None:
+        results.update(checker(spec, runnable, max_examples))
+        return results
     scope = out_of_scope(spec)
     if scope:
         results.update({fw: PairResult("skipped", scope) for fw in runnable})

@@ -1,0 +1,36 @@
+"""Verifiers for specs that are not plain functions (layers, losses, optimizers, ...).
+
+A function spec is checked by calling each mapping on drawn inputs (``check.verify_op``).
+Other kinds need an object built first (a layer and its weights, an optimizer and its
+state), so each kind has its own checker, registered here by dotted path and imported only
+when a spec of that kind is verified:
+
+    def verify_kind(spec: OpSpec, runnable: list[str], max_examples: int) -> dict[str, PairResult]
+
+``runnable`` lists the frameworks that have a mapping and are installed; the checker
+returns a verdict for each of them (verified / failed with a counterexample / skipped with
+the reason).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from switcheroo.ontology.odl import OpKind
+
+if TYPE_CHECKING:
+    from switcheroo.ontology.odl import OpSpec
+
+# kind -> "module:function" (sorted by kind).
+CHECKERS: dict[OpKind, str] = {}
+
+
+def checker_for(spec: OpSpec) -> Callable[..., dict[str, Any]] | None:
+    """The registered verifier for ``spec``'s kind, or None (functions, unregistered kinds)."""
+    path = CHECKERS.get(spec.kind)
+    if path is None:
+        return None
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)

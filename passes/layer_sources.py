@@ -26,6 +26,8 @@ the source API rather than guess.
 
 from __future__ import annotations
 
+import weakref
+
 from xdsl.ir import Operation, SSAValue
 
 from switcheroo.dialects import fw, hub, pysrc
@@ -110,17 +112,31 @@ def same_file_function(call: pysrc.CallOp) -> pysrc.FuncOp | None:
 
 
 def _is_module_class(at: Operation, ident: str) -> bool:
-    # The classes not inside a class: the walk need not enter class bodies (most of a file),
-    # and is asked once per name, so it stays short.
-    todo = [_module(at)]
+    return ident in _module_classes(_module(at))
+
+
+# module -> (how many top-level ops it had, the names of its classes not inside a class).
+# Passes add classes only at the top level (scaffolds), so the count tells a stale entry.
+_CLASSES: weakref.WeakKeyDictionary[Operation, tuple[int, frozenset[str]]] = weakref.WeakKeyDictionary()
+
+
+def _module_classes(module: Operation) -> frozenset[str]:
+    """The names of the classes not inside a class. Asked for every called name of a file,
+    so it is computed once per module (the walk skips class bodies, most of a file)."""
+    size = sum(len(block.ops) for region in module.regions for block in region.blocks)
+    hit = _CLASSES.get(module)
+    if hit is not None and hit[0] == size:
+        return hit[1]
+    names: set[str] = set()
+    todo = [module]
     while todo:
         op = todo.pop()
         if isinstance(op, pysrc.ClassOp):
-            if op.sym_name.data == ident:
-                return True
+            names.add(op.sym_name.data)
             continue
         todo.extend(child for region in op.regions for block in region.blocks for child in block.ops)
-    return False
+    _CLASSES[module] = (size, frozenset(names))
+    return _CLASSES[module][1]
 
 
 def _call_producers(call: pysrc.CallOp, seen: frozenset) -> Producers:

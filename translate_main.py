@@ -17,11 +17,13 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from switcheroo.diagnostics import Report, SwcError, fail, run_reporting_errors
 from switcheroo.registry import FORMATS, FRAMEWORKS, FRONTENDS, TARGETS, TRANSLATIONS, translation
+
+VERIFY_MODES = ("none", "final", "each")
 
 _SUFFIX = {"stablehlo": ".mlir", "mlir": ".mlir", "sass": ".sass", "rdna": ".s", "tikz": ".tex", "html": ".html"}
 
@@ -41,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="static input shapes for --to stablehlo: 8x16, or 8x16,8x4 for two inputs")
     p.add_argument("--function", default="", metavar="NAME",
                    help="--to stablehlo from plain functions: the one to lower (default: the first public)")
+    p.add_argument("--verify", choices=VERIFY_MODES, default=os.environ.get("SWC_VERIFY", "none"),
+                   help="check the IR's invariants: never (default; $SWC_VERIFY sets another), once "
+                        "after the pipeline, or after each pass (the error names the pass that broke it)")
     p.add_argument("--layout", choices=("source", "native"), default="source",
                    help="tensor layout of the converted model's inputs and outputs: the source's "
                         "(transposes at the layers that need it), or the target's own (NHWC images)")
@@ -56,6 +61,10 @@ class Translator:
     input_shapes: str = ""
     function: str = ""
     layout: str = "source"
+    # none / final / each. The IR is verified by the pass tests and, in the test suite, after
+    # every conversion (tests/conftest.py sets SWC_VERIFY); a user's conversion skips it:
+    # the generic verifier costs a sixth of a conversion and the output is Python text.
+    verify: str = field(default_factory=lambda: os.environ.get("SWC_VERIFY", "none"))
 
     def __post_init__(self) -> None:
         known = (*FRAMEWORKS, *FORMATS)
@@ -101,12 +110,13 @@ class Translator:
             nonlocal stage
             if prev is not None:
                 stage += 1
-                if self.dump_dir:  # per stage only when dumping: it names the stage that broke
+                if self.dump_dir or self.verify == "each":  # names the stage that broke
                     mod.verify()
                 self._dump(stage, prev.name, mod)
 
         PassPipeline.parse_spec(multiverse.all_passes, self.pipeline, after).apply(ctx, module)
-        module.verify()  # once for the whole pipeline: verifying after every pass cost a third
+        if self.verify != "none":
+            module.verify()
         target_cls = TARGETS[self.target]()
         opts = {"framework": self.dst} if any(f.name == "framework" for f in fields(target_cls)) else {}
         out = io.StringIO()
@@ -177,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not args.src or not args.dst:
             fail("error: --from and --to are required")
         tr = Translator(args.src, args.dst, args.passes, args.dump_ir_after_all, args.input_shape, args.function,
-                        args.layout)
+                        args.layout, args.verify)
         if args.print_pipeline:
             print(tr.pipeline)
             return

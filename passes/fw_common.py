@@ -117,7 +117,17 @@ def make_const(value: Any) -> list[Operation]:
             operands=[inner[-1].results[0]], properties={"operator": StringAttr("-")},
             result_types=[OBJ])
         return [*inner, neg]
-    return [pysrc.ConstOp.create(properties={"code": StringAttr(repr(value))}, result_types=[OBJ])]
+    return [pysrc.ConstOp.create(properties={"code": StringAttr(literal_text(value))}, result_types=[OBJ])]
+
+
+def literal_text(value: Any) -> str:
+    """``repr(value)``, with exponents as people write them: ``1e-5``, not ``1e-05``."""
+    text = repr(value)
+    if isinstance(value, float) and "e" in text:
+        mant, exp = text.split("e")
+        sign = "-" if exp.startswith("-") else ""
+        text = f"{mant}e{sign}{exp.lstrip('+-').lstrip('0') or '0'}"
+    return text
 
 
 def values_equal(a: Any, b: Any) -> bool:
@@ -136,7 +146,8 @@ def positional_order(spec: OpSpec, variant: Variant, framework: str) -> list[str
     sig = _signature(framework, variant.api)
     if sig:
         order = [renamed.get(p, p) for p in sig]
-        known = [n for n in order if spec.arg(n) is not None or n in variant.tuple_args]
+        # Derived arguments hold their place too (DepthwiseConv2d's out_channels, by keyword).
+        known = [n for n in order if spec.arg(n) is not None or n in variant.tuple_args or n in variant.derived_args]
         if known:
             return known
     return spec.arg_names

@@ -14,6 +14,6 @@
 }) : () -> ()
 
 // CHECK:      %{{.*}} = "fw.call"(%x, %d) <{framework = "jax", api = "jax.numpy.sum", arg_names = ["", "axis"]}>
-// CHECK:      %[[EPS:.*]] = "pysrc.const"() <{code = "1e-05"}>
+// CHECK:      %[[EPS:.*]] = "pysrc.const"() <{code = "1e-5"}>
 // CHECK-NEXT: %[[R:.*]] = "pysrc.name"() <{id = "rngs"}>
 // CHECK-NEXT: %{{.*}} = "fw.call"(%n, %[[EPS]], %[[R]]) <{framework = "flax_nnx", api = "flax.nnx.LayerNorm", arg_names = ["", "epsilon", "rngs"]}>

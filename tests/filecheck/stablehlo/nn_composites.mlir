@@ -35,7 +35,7 @@ func.func public @main(%arg0: tensor<16x512xf32>, %arg1: tensor<512xf32>, %arg2:
 }
 
 // CHECK-LABEL: func.func public @main
-// CHECK:       %[[EPS:.*]] = "pysrc.const"() <{code = "9.999999747378752e-06"}>
+// CHECK:       %[[EPS:.*]] = "pysrc.const"() <{code = "9.999999747378752e-6"}>
 // CHECK:       "hub.layer_normalization"(%arg0, %arg1, %arg2, %{{.*}}, %[[EPS]]) <{arg_names = ["x", "scale", "b", "axis", "epsilon"]}>
 // CHECK-NOT:   hub.rsqrt
 // CHECK-NOT:   stablehlo.reduce

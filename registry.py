@@ -42,6 +42,7 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "adapt-layer-calls": _lazy("passes.adapt_layer_calls", "AdaptLayerCalls"),
     "bind-optimizer": _lazy("passes.bind_optimizer", "BindOptimizerPass"),
+    "convert-init-loops": _lazy("passes.convert_init_loops", "ConvertInitLoops"),
     "convert-layouts": _lazy("passes.convert_layouts", "ConvertLayouts"),
     "convert-stablehlo-to-hub": _lazy("passes.convert_stablehlo_to_hub", "ConvertStablehloToHub"),
     "expand-loss-reduction": _lazy("passes.expand_loss_reduction", "ExpandLossReduction"),
@@ -89,11 +90,12 @@ TARGETS: dict[str, Callable[[], type[Target]]] = {
 TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("framework", "framework"): (
         "python",
-        "lift-functional-model{{framework={src}}},scan-dependencies,scan-purity{{source={src} framework={dst}}},track-lifecycle{{source={src}}},"
+        "lift-functional-model{{framework={src} target={dst}}},scan-dependencies,scan-purity{{source={src} framework={dst}}},track-lifecycle{{source={src}}},"
         "unroll-inplace{{source={src} framework={dst}}},"
         "raise-fw-to-hub{{framework={src}}},expand-loss-reduction{{framework={dst}}},"
         "bind-optimizer{{framework={dst}}},rewrite-train-step{{framework={dst} source={src}}},"
         "legalize-for-target{{framework={dst}}},convert-layouts{{framework={dst}{layout}}},adapt-layer-calls{{source={src} framework={dst}}},"
+        "convert-init-loops{{source={src} framework={dst}}},"
         "lower-hub-to-fw{{framework={dst}}},thread-rng{{source={src} framework={dst}}},"
         "thread-module-state{{source={src} framework={dst}}},"
         "scan-leftovers{{source={src} framework={dst}}}",

@@ -44,7 +44,10 @@ def main() -> int:
         f"ops: {len(report['ops'])}  pairs: {s['pairs']}  verified: {s['verified']}  "
         f"failed: {s['failed']} (known {s['failed_known']})  skipped: {s['skipped']}"
     )
-    print(f"verified of run pairs: {s['verified_pct_of_run']}%")
+    print(
+        f"verified: {s['verified_pct']}% of {s['installed_pairs']} pairs with an installed "
+        f"framework ({s['verified_pct_of_run']}% of pairs run, skipped ones left out)"
+    )
     for fw, counts in s["frameworks"].items():
         print(f"  {fw:12s} {counts}")
     print(f"slowest ops (s): {s['slowest_ops']}")

@@ -54,6 +54,9 @@ class StdArg(_Strict):
     min: float | None = None
     max: float | None = None
     options: list[Any] | None = None
+    # Structure over the last axes: increasing along the last (interp's xp), or a symmetric or
+    # positive-definite matrix (eigh's, cholesky's input); drawn that way by `swc verify`.
+    structure: Literal["increasing", "symmetric", "positive_definite"] | None = None
     is_variadic: bool = False
     description: str = ""
 
@@ -141,6 +144,12 @@ class CallForm(_Strict):
     # Results given without one of the hub's axes (nnx.RNN's carry has no leading layer
     # axis, unlike h_n): result name -> the axis the hub value has in addition (only 0).
     expand_dims: dict[str, int] = Field(default_factory=dict)
+    # Constructor arguments that make the layer return this form (Keras LSTM
+    # ``return_state=True``): the layer is built with them, so it may be called once only.
+    build_with: dict[str, Any] = Field(default_factory=dict)
+    # Results given for every time step, the hub's value being the last one: result name ->
+    # the time axis (mlx.nn.LSTM returns every step's hidden state; h_n is hidden[:, -1]).
+    last_step: dict[str, int] = Field(default_factory=dict)
 
 
 class CallProtocol(_Strict):
@@ -152,6 +161,21 @@ class CallProtocol(_Strict):
     positional: list[str] | None = None
     drop_args: list[str] = Field(default_factory=list)
     forms: list[CallForm] = Field(default_factory=list)
+
+
+class RnnStack(_Strict):
+    """How a framework builds a recurrent layer of ``num_layers`` layers, each run in both
+    directions when ``bidirectional``: single-layer layers of the variant chained in the
+    spec ``sequence`` (its own variant spells it), each layer a ``bidirectional`` pair of
+    the layer (``copies``: the wrapper takes one layer and copies it for the backward
+    direction, as keras.layers.Bidirectional), its input size the previous layer's output."""
+
+    sequence: str = "Sequential"
+    bidirectional: str | None = None
+    copies: bool = False
+    # Standard arguments of the layer the pair takes too, spelled as the layer's (flax's
+    # Bidirectional takes time_major like the RNNs it runs).
+    pair_args: list[str] = Field(default_factory=list)
 
 
 class Variant(_Strict):
@@ -194,6 +218,12 @@ class Variant(_Strict):
     # The layer wraps a cell built from the spec's arguments (nnx.RNN(nnx.LSTMCell(...))):
     # the cell spec's variant builds the first argument, the rest go to ``api``.
     cell: str | None = None
+    # num_layers > 1 or bidirectional layers built as a stack of single-layer ones.
+    stack: RnnStack | None = None
+    # The layer creates its weights on its first call (Keras): the input shape it is built
+    # with where the model may not call it, a tuple over standard arguments
+    # (``(None, in_features)``); see ``passes/deferred_build.py``.
+    build_shape: str | None = None
     # Arguments computed from standard ones (Keras attention ``key_dim: embed_dim // num_heads``),
     # as Python expressions over standard argument names.
     derived_args: dict[str, str] = Field(default_factory=dict)
@@ -205,6 +235,9 @@ class Variant(_Strict):
     # ``keras.ops.sum(keras.ops.multiply(x1, x2), axis=axis)``), over the standard argument
     # names; see ``ontology/compose.py``. Lowering-only.
     compose: str | None = None
+    # An accepted difference `swc verify` finds in this mapping, with the reason (JAX's
+    # float_power computes in 32 bits): still reported failed, marked known.
+    verify_known: str | None = None
     note: str = ""
 
     @field_validator("requires_plugin", mode="before")
@@ -255,7 +288,11 @@ class OpSpec(_Strict):
     output_shape_calc: str | None = None
     is_inplace: bool = False
     nondeterministic: bool = False
-    verification_mode: Literal["exact", "approx"] = "approx"
+    # How `swc verify` compares results: approx (the tolerance), exact, or a property
+    # for results that are not unique (see docs/verify.md, "How results are compared").
+    verification_mode: Literal[
+        "exact", "approx", "shape_only", "partition", "argpartition", "eigh", "svd"
+    ] = "approx"
     test_rtol: float | None = None
     test_atol: float | None = None
     tolerance_reason: str | None = None
@@ -296,6 +333,17 @@ class OpSpec(_Strict):
     @property
     def arg_names(self) -> list[str]:
         return [a.name for a in self.std_args]
+
+
+class ModuleWalkTraits(_Strict):
+    """How a module visits itself and every sub-module (read by ``convert-init-loops``):
+    torch ``for m in self.modules():``, flax ``for _, m in nnx.iter_modules(self):``."""
+
+    method: str | None = None  # ``self.<method>()`` yields the modules
+    function: str | None = None  # ``<function>(self)`` yields them
+    yields_path: bool = False  # the items are (path, module) pairs
+    # How a parameter is overwritten in place: ``{param}`` is the attribute (``m.kernel``).
+    param_write: str | None = None
 
 
 class TrainingTraits(_Strict):
@@ -360,6 +408,25 @@ class FunctionalModelTraits(_Strict):
     assumed_values: dict[str, str] = Field(default_factory=dict)
     # Layer constructor API -> the function its call is.
     functional_layers: dict[str, FunctionalLayer] = Field(default_factory=dict)
+    # Channel counts, followed through a helper that reads its input's (``in_channels =
+    # inputs.shape[-1]``): the constructor argument (first positional, or by this name)
+    # giving a layer's output channels, the layers whose output has their input's (times
+    # the argument named, if any and given), and the keyword a layer is given its input's
+    # under where the target needs it (a depthwise convolution is torch's Conv2d with
+    # groups=in_channels).
+    channel_args: dict[str, str] = Field(default_factory=dict)
+    channel_keeping: dict[str, str | None] = Field(default_factory=dict)
+    input_channel_args: dict[str, str] = Field(default_factory=dict)
+    # Framework helpers a builder calls, replaced by the function of that name in the
+    # file of ``passes/scaffolds`` given (``imagenet_utils.correct_pad``).
+    helper_functions: dict[str, str] = Field(default_factory=dict)
+    # A padding layer -> the pad function (numpy's pad_width) applied in the forward
+    # method when its padding is computed from the tensor it pads.
+    padding_layers: dict[str, str] = Field(default_factory=dict)
+    # Layers padding "same" by zeros -> their positional parameters up to ``padding``, and
+    # the helper (in ``helper_functions``' files) giving that padding from the input.
+    same_padding_layers: dict[str, list[str]] = Field(default_factory=dict)
+    same_padding_helper: str | None = None
 
 
 class FrameworkTraits(_Strict):
@@ -389,6 +456,10 @@ class FrameworkTraits(_Strict):
     # under a key is read as the value's API where the snapshot has that public name.
     module_aliases: dict[str, str] = Field(default_factory=dict)
     functional_model: FunctionalModelTraits | None = None
+    # Convolutions pad "same" only with stride 1 (torch): a lifted functional model pads
+    # a strided one explicitly at its call, by an amount computed from the input's size.
+    same_padding_stride_one: bool = False
+    module_walk: ModuleWalkTraits | None = None
 
 
 class MappingFile(_Strict):

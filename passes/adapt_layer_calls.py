@@ -12,7 +12,9 @@ and rewrites it, and the uses of its result, into the target's:
     out = self.lstm(x)              # flax_nnx, first form providing `output`
 
 Tuple assignments are re-spelled for the target's structure (``_`` for what the source
-did not bind), constant subscripts re-indexed. When no target form provides the results
+did not bind), constant subscripts re-indexed. A form that a constructor argument selects
+(Keras ``LSTM(..., return_state=True)``: ``build_with``) is recorded on the layer's
+constructor for lowering to pass. When no target form provides the results
 the source uses, the layer's constructor is kept as the source API, marked unmapped, so
 the call keeps its source meaning and is reported.
 """
@@ -258,13 +260,32 @@ def _reindexed(value: SSAValue, index: int | None, before: Operation) -> SSAValu
     return sub.results[0]
 
 
+def _last_step(value: SSAValue, axis: int, after_or_before: Operation) -> SSAValue:
+    """``value[:, -1]`` (``axis`` slices before the -1), inserted after a name op that
+    gives ``value`` or before the op that uses it."""
+    block = after_or_before.parent_block()
+    assert block is not None
+    whole = [pysrc.SliceOp.create(operands=[], properties={"parts": StringAttr("000")}, result_types=[OBJ])
+             for _ in range(axis)]
+    last = make_const(-1)
+    index = pysrc.TupleOp.create(operands=[*(w.results[0] for w in whole), last[-1].results[0]],
+                                 properties={"kind": StringAttr("tuple")}, result_types=[OBJ])
+    sub = pysrc.SubscriptOp.create(operands=[value, index.results[0]], result_types=[value.type])
+    new = [*whole, *last, index, sub]
+    if isinstance(after_or_before, pysrc.NameOp):
+        block.insert_ops_after(new, after_or_before)
+    else:
+        block.insert_ops_before(new, after_or_before)
+    return sub.results[0]
+
+
 def check_axes(uses: list[Use], src: CallForm, dst: CallForm) -> None:
     """Refuse what cannot be re-indexed: a sub-structure used whole holding such a
     result, or an unpacked one bound to something other than a plain name."""
     for u in uses:
         pairs = u.unpack if u.unpack is not None else [(u.node, None)]
         for node, text in pairs:
-            changed = [n for n in names_in(node) if axis_change(n, src, dst) != -1]
+            changed = [n for n in names_in(node) if axis_change(n, src, dst) != -1 or n in dst.last_step]
             if changed and (isinstance(node, list) or (text is not None and not text.isidentifier())):
                 raise CannotAdapt(f"{', '.join(changed)} would need its leading axis changed where it is used whole")
 
@@ -279,6 +300,14 @@ def rewrite_uses(old: SSAValue, new: SSAValue, uses: list[Use], form: CallForm, 
             assert block is not None
             last: Operation = u.op
             for node, text in u.unpack:
+                if isinstance(node, str) and node in form.last_step:
+                    # h, _ = mlx's hidden states of every step: h = h[:, -1].
+                    name = pysrc.NameOp.create(properties={"id": StringAttr(text)}, result_types=[OBJ])
+                    block.insert_op_after(name, last)
+                    step = _last_step(name.results[0], form.last_step[node], name)
+                    fix = pysrc.AssignOp.create(operands=[step], properties={"target": StringAttr(text)})
+                    block.insert_op_after(fix, step.owner)
+                    last = fix
                 if (index := axis_change(node, src, form)) == -1:
                     continue
                 # out, (h, c) = torch's; (c, h), out = flax's: then h = h[None].
@@ -293,6 +322,8 @@ def rewrite_uses(old: SSAValue, new: SSAValue, uses: list[Use], form: CallForm, 
         assert where is not None  # choose_form checked it
         if u.path:  # a subscript of the result: re-index, or drop it
             value = _subscripts(new, where, u.op)
+            if isinstance(u.node, str) and u.node in form.last_step:
+                value = _last_step(value, form.last_step[u.node], u.op)
             if (index := axis_change(u.node, src, form)) != -1:
                 value = _reindexed(value, index, u.op)
             u.op.results[0].replace_all_uses_with(value)
@@ -300,9 +331,36 @@ def rewrite_uses(old: SSAValue, new: SSAValue, uses: list[Use], form: CallForm, 
             u.op.erase()
         else:
             value = _subscripts(new, where, u.op)
+            if isinstance(u.node, str) and u.node in form.last_step:
+                value = _last_step(value, form.last_step[u.node], u.op)
             if (index := axis_change(u.node, src, form)) != -1:
                 value = _reindexed(value, index, u.op)
             u.op.operands = [value if o is old else o for o in u.op.operands]
+
+
+# -- forms chosen by the constructor ---------------------------------------------------
+BUILD_WITH = "swc.build_with"
+
+
+def record_build_with(apply: hub.ApplyOp, args: dict[str, Any]) -> None:
+    """Record on the layer's constructor the arguments the chosen form needs (lowering
+    passes them); a layer called more than once could not give each call its form."""
+    ctor = constructor_of(apply)
+    if not isinstance(ctor, hub.HubOp):
+        raise CannotAdapt(f"the layer must be built with {args}, and its constructor is not found")
+    cls = apply.parent_op()
+    while cls is not None and not isinstance(cls, pysrc.ClassOp):
+        cls = cls.parent_op()
+    calls = [o for o in cls.walk() if isinstance(o, hub.ApplyOp) and constructor_of(o) is ctor] if cls else []
+    if len(calls) > 1 or BUILD_WITH in ctor.attributes:
+        raise CannotAdapt(f"the layer must be built with {args} for one of its calls, and it is called more than once")
+    ctor.attributes[BUILD_WITH] = StringAttr(repr(args))
+
+
+def constructed_args(ctor: Operation) -> dict[str, Any]:
+    """The constructor arguments ``record_build_with`` recorded on a layer's hub op."""
+    attr = ctor.attributes.get(BUILD_WITH)
+    return ast.literal_eval(attr.data) if isinstance(attr, StringAttr) else {}
 
 
 # -- the pass ---------------------------------------------------------------------------
@@ -330,6 +388,8 @@ def adapt(apply: hub.ApplyOp, source: str, framework: str) -> None:
     need = needed(uses)
     form = choose_form(forms(call, dst), uses, need)
     check_axes(uses, src_form, form)
+    if form.build_with:
+        record_build_with(apply, form.build_with)
     arg_names, operands = spell_call_args(call, dst, bound, need, framework)
     injected: list[Operation] = []
     for k, v in form.inject.items():

@@ -10,14 +10,14 @@ literal axis that the layer mappings can translate.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
-from xdsl.dialects.builtin import StringAttr
-from xdsl.ir import Operation
-
 from switcheroo.dialects import fw, pysrc
 from switcheroo.passes.fw_common import const_value, is_const, make_const, operand_ops
+from xdsl.dialects.builtin import StringAttr
+from xdsl.ir import Operation
 
 _COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b}
 
@@ -84,11 +84,49 @@ def _propagate(func: pysrc.FuncOp) -> None:
             o.erase(safe_erase=False)
 
 
+def _fold_conditional(code: str, values: dict[str, str]) -> tuple[str, str] | None:
+    """``1 if backend.image_data_format() == "channels_first" else -1`` (kept verbatim)
+    -> the taken branch's literal text and the API asked, when the test compares an
+    assumed query (no arguments, named by a suffix of the API) with a literal."""
+    try:
+        tree = ast.parse(code, mode="eval").body
+    except SyntaxError:
+        return None
+    if not isinstance(tree, ast.IfExp) or not isinstance(test := tree.test, ast.Compare) \
+            or len(test.ops) != 1 or type(test.ops[0]) not in (ast.Eq, ast.NotEq):
+        return None
+    query, other = test.left, test.comparators[0]
+    if isinstance(other, ast.Call):
+        query, other = other, query
+    if not isinstance(query, ast.Call) or query.args or query.keywords:
+        return None
+    asked = ast.unparse(query.func)
+    api = next((a for a in values if a == asked or a.endswith("." + asked)), None)
+    try:
+        literal = ast.literal_eval(other)
+        branch = tree.body if (values[api] == literal) == isinstance(test.ops[0], ast.Eq) else tree.orelse
+        ast.literal_eval(branch)
+    except (KeyError, ValueError, TypeError, SyntaxError):
+        return None
+    return ast.get_source_segment(code, branch) or ast.unparse(branch), api
+
+
 def assume_values(func: pysrc.FuncOp, values: dict[str, str]) -> list[str]:
     """Replace the queries ``values`` names in ``func`` by their values, fold what that
     decides; returns the comment lines that state the assumption (none if no query)."""
     used: list[str] = []
     for op in list(func.walk()):
+        if isinstance(op, pysrc.OpaqueExprOp) and (folded := _fold_conditional(op.code.data, values)):
+            const = pysrc.ConstOp.create(properties={"code": StringAttr(folded[0])}, result_types=[op.result.type])
+            block = op.parent_block()
+            assert block is not None
+            block.insert_ops_before([const], op)
+            op.result.replace_all_uses_with(const.result)
+            op.detach()
+            op.erase()
+            api = folded[1]
+            used.append(f'# Built for {api.rsplit(".", 1)[-1]}() == {json.dumps(values[api])}, the default.')
+            continue
         if isinstance(op, fw.CallOp) and op.api.data in values and not op.args:
             const = pysrc.ConstOp.create(properties={"code": StringAttr(json.dumps(values[op.api.data]))},
                                          result_types=[op.result.type])

@@ -5,7 +5,8 @@
   specs share; the rest go to the wrapping layer. Raising goes back: the wrapper's first
   argument, a raised cell, gives its arguments to the sequence layer.
 - ``derived_args``: a target argument computed from standard ones (Keras attention
-  ``key_dim: embed_dim // num_heads``), written as a Python expression in the data.
+  ``key_dim: embed_dim // num_heads``), written as a Python expression in the data
+  (``expression`` builds it; ``build-deferred-layers`` builds ``build_shape`` the same way).
 """
 
 from __future__ import annotations
@@ -73,6 +74,17 @@ def derived_args(variant: Variant, values: dict[str, SSAValue], spec: OpSpec
     """Ops computing each ``derived_args`` expression from the standard arguments."""
     new_ops: list[Operation] = []
     out: list[tuple[str, SSAValue]] = []
+    for name, expr in variant.derived_args.items():
+        ops, value = expression(expr, values, spec)
+        new_ops += ops
+        out.append((name, value))
+    return new_ops, out
+
+
+def expression(expr: str, values: dict[str, SSAValue], spec: OpSpec) -> tuple[list[Operation], SSAValue]:
+    """Ops computing a Python expression over standard argument names (their values, or
+    their defaults), literals, arithmetic and tuples; the value it gives."""
+    new_ops: list[Operation] = []
 
     def build(node: ast.expr) -> SSAValue:
         match node:
@@ -86,11 +98,14 @@ def derived_args(variant: Variant, values: dict[str, SSAValue], spec: OpSpec
                 lhs, rhs = build(left), build(right)
                 ops = [pysrc.BinOp.create(operands=[lhs, rhs], properties={"operator": StringAttr(_OPERATORS[type(op)])},
                                           result_types=[OBJ])]
+            case ast.Tuple(elts=elts):
+                parts = [build(e) for e in elts]
+                ops = [pysrc.TupleOp.create(operands=parts, properties={"kind": StringAttr("tuple")},
+                                            result_types=[OBJ])]
             case _:
                 raise BuildRefusal(f"cannot compute {ast.unparse(node)!r} from the arguments given")
         new_ops.extend(ops)
         return ops[-1].results[0]
 
-    for name, expr in variant.derived_args.items():
-        out.append((name, build(ast.parse(expr, mode="eval").body)))
-    return new_ops, out
+    value = build(ast.parse(expr, mode="eval").body)
+    return new_ops, value

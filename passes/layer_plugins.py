@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
-from switcheroo.dialects import fw
+import ast
+
+from switcheroo.dialects import fw, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import Variant
 from switcheroo.passes.fw_common import const_value
@@ -27,6 +29,24 @@ class PluginRefusal(Exception):
     """A plugin's precondition does not hold; the source call is kept, marked."""
 
 
+def _string_choice(value: SSAValue) -> bool:
+    """``"same" if stride == 1 else "valid"`` (kept verbatim): a choice among strings."""
+    op = value.owner
+    if not isinstance(op, pysrc.OpaqueExprOp):
+        return False
+    try:
+        tree = ast.parse(op.code.data, mode="eval").body
+    except SyntaxError:
+        return False
+
+    def strings(node: ast.expr) -> bool:
+        if isinstance(node, ast.IfExp):
+            return strings(node.body) and strings(node.orelse)
+        return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+    return isinstance(tree, ast.IfExp) and strings(tree)
+
+
 def before_build(variant: Variant, values: dict[str, SSAValue]) -> None:
     """Checks and argument rewrites on the standard arguments, before renaming."""
     if "global_pool" in variant.requires_plugin and "output_size" in values:
@@ -36,7 +56,7 @@ def before_build(variant: Variant, values: dict[str, SSAValue]) -> None:
             raise PluginRefusal(f"output_size={size!r}: only global pooling (output size 1) has an equivalent")
     if "explicit_padding" in variant.requires_plugin and "padding" in values:
         pad = const_value(values["padding"])
-        if not isinstance(pad, str) and any(p != 0 for p in (pad if isinstance(pad, tuple) else (pad,))):
+        if not isinstance(pad, str) and not _string_choice(values["padding"]) and any(p != 0 for p in (pad if isinstance(pad, tuple) else (pad,))):
             raise PluginRefusal(f"padding={pad!r}: the target's convolutions pad only 'valid' or 'same'; "
                                 "legalize-for-target pads at the call only for a layer held in self and only called")
     if "wrap_layout_free" in variant.requires_plugin and "module" in values:

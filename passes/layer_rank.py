@@ -121,6 +121,8 @@ def _input_rank(applies: list[hub.ApplyOp], framework: str) -> int | None | bool
 def rerank(ctor: hub.HubOp, applies: list[hub.ApplyOp], framework: str,
            hint: int | None | bool = False) -> hub.HubOp:
     """``ctor`` rebuilt as the candidate of the rank its kernel or its calls show."""
+    if ctor.src_framework is not None:
+        framework = ctor.src_framework.data  # --from jax raises flax_nnx's nnx.Conv (a fallback)
     cands = candidates(ctor.spec, framework)
     if not cands:
         return ctor

@@ -12,9 +12,11 @@ so ``nnx.RNN(GRUCell(...))`` raises to the hub layer it stands for.
   ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``; the r and z hidden biases fold into
   the input bias, ``b_hn`` cannot (it is multiplied by r). The class adds ``bias_hn``.
 - ``numpy_scaffold``: NumPy has no layers (nor softmax); each variant names a class or
-  function of ``passes/scaffolds/numpy_layers.py`` (``api: Linear``), copied with the
-  classes it derives from (``Conv2d(_ConvNd)``). They have no framework base and do not
-  fold back.
+  function of ``passes/scaffolds/numpy_layers.py`` or ``numpy_sequence.py`` (``api:
+  Linear``), copied with the classes it derives from or uses (``Conv2d(_ConvNd)``). They
+  have no framework base and do not fold back.
+- ``keras_scaffold``, ``mlx_scaffold``: the same for a layer Keras or MLX has no class for
+  (``WeightNorm`` of ``keras_layers.py``, ``mlx_layers.py``).
 """
 
 from __future__ import annotations
@@ -68,11 +70,15 @@ class GRUCell(nnx.GRUCell):
 SCAFFOLDS: dict[str, Scaffold] = {
     "torch_gru_cell": Scaffold("GRUCell", "flax.nnx.GRUCell", "flax_nnx", _TORCH_GRU_CELL),
 }
-# Plugins whose classes come from a file of ``passes/scaffolds`` (one class per variant:
+# Plugins whose classes come from files of ``passes/scaffolds`` (one class per variant:
 # the one its ``api`` names), keyed ``plugin:Class`` in file order.
-SCAFFOLD_FILES = {"numpy_scaffold": ("numpy", "numpy_layers.py")}
-for _plugin, (_fw, _file) in SCAFFOLD_FILES.items():
-    for _c in scaffolds.file_classes(_file).values():
+SCAFFOLD_FILES = {
+    "keras_scaffold": ("keras", ("keras_layers.py",)),
+    "mlx_scaffold": ("mlx", ("mlx_layers.py",)),
+    "numpy_scaffold": ("numpy", ("numpy_layers.py", "numpy_sequence.py")),
+}
+for _plugin, (_fw, _files) in SCAFFOLD_FILES.items():
+    for _c in scaffolds.file_classes(*_files).values():
         SCAFFOLDS[f"{_plugin}:{_c.name}"] = Scaffold(_c.name, "", _fw, _c.template,
                                                      tuple(f"{_plugin}:{n}" for n in _c.needs))
 
@@ -191,7 +197,8 @@ def _template_ops(found: Scaffold) -> list[Operation]:
     (the backend adds the imports the output uses) or source positions."""
     from switcheroo.frontends.python.lower import lower_python
 
-    parsed = _module_body(lower_python(found.template, f"<{found.class_name}>", found.framework))
+    parsed = _module_body(lower_python(found.template, f"<{found.class_name}>", found.framework,
+                                         own_scaffolds=False))
     assert parsed is not None
     ops = [o for o in parsed.body.block.ops if not isinstance(o, pysrc.OpaqueStmtOp)]
     for op in ops:

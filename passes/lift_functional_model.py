@@ -20,19 +20,35 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from switcheroo.dialects import fw, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.ontology.odl import FunctionalLayer, FunctionalModelTraits
+from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
+from switcheroo.passes.assumed_values import assume_values
+from switcheroo.passes.functional_channels import Channels
+from switcheroo.passes.functional_layers import function_call, functional_form
+from switcheroo.passes.functional_padding import (
+    insert_helpers,
+    same_padding_prelude,
+    split_runtime_padding,
+)
+from switcheroo.passes.fw_common import const_value, is_const, operand_ops
+from switcheroo.passes.lift_functional_blocks import (
+    attr_from_name,
+    block_functions,
+    layer_names_assign,
+    lift_block,
+    name_expr,
+    split_block_use,
+)
+from switcheroo.passes.lift_functional_blocks import camel as _camel
+from switcheroo.passes.lift_functional_blocks import deps as _deps
+from switcheroo.passes.lift_functional_blocks import snake as _snake
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
-
-from switcheroo.dialects import fw, pysrc
-from switcheroo.ontology.loader import load_ontology
-from switcheroo.ontology.odl import FunctionalLayer, FunctionalModelTraits
-from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
-from switcheroo.passes.fw_common import const_value, is_const, operand_ops
-from switcheroo.passes.assumed_values import assume_values
-from switcheroo.passes.functional_layers import function_call, functional_form
 
 _OBJ = pysrc.ObjectType()
 _TENSOR = pysrc.TensorType()
@@ -52,33 +68,10 @@ def _names_read(ops: Iterable[Operation]) -> list[str]:
         for o in op.walk():
             if isinstance(o, pysrc.NameOp) and o.id.data not in seen:
                 seen.append(o.id.data)
+            elif isinstance(o, pysrc.OpaqueExprOp):
+                # A conditional expression or f-string kept verbatim reads what it names.
+                seen += [n for n in re.findall(r"[A-Za-z_]\w*", o.code.data) if n not in seen]
     return seen
-
-
-def _snake(name: str) -> str:
-    """A layer class's default name as Keras spells it (``GlobalAveragePooling2D`` ->
-    ``global_average_pooling2d``, ``ReLU`` -> ``re_lu``)."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def _camel(name: str) -> str:
-    return "".join(p[:1].upper() + p[1:] for p in name.split("_") if p)
-
-
-def _deps(value: SSAValue, within: list[Operation]) -> list[Operation]:
-    """The ops of ``within`` that ``value`` is computed from (itself included), in order."""
-    keep: set[Operation] = set()
-    todo = [value]
-    while todo:
-        v = todo.pop()
-        owner = v.owner
-        if isinstance(owner, Operation) and owner in within and owner not in keep:
-            keep.add(owner)
-            todo.extend(owner.operands)
-            for inner in owner.walk():
-                todo.extend(inner.operands)
-    return [o for o in within if o in keep]
 
 
 @dataclass
@@ -91,11 +84,23 @@ class _Split:
 
 class _Lifter:
     def __init__(self, func: pysrc.FuncOp, traits: FunctionalModelTraits, framework: str,
-                 module: builtin.ModuleOp):
+                 module: builtin.ModuleOp, block_classes: dict[str, str] | None = None,
+                 channel_blocks: dict[str, bool] | None = None):
         self.func = func
         self.traits = traits
         self.framework = framework
         self.module = module
+        # Helper functions lifted into classes (function name -> class name), and whether
+        # this lifter builds one: every layer of a block keeps its source name as data.
+        self.block_classes = block_classes or {}
+        self.is_block = False
+        # Helpers whose class takes its input's channel count (-> whether it gives its
+        # output's), and the counts known here.
+        self.channel_blocks = channel_blocks if channel_blocks is not None else {}
+        self.channels = Channels(traits)
+        # The target pads "same" only with stride 1: strided ones pad at the call.
+        self.pad_same_at_call = False
+        self.layer_names: dict[str, Operation] = {}
         self.attr_names: set[str] = set()
         self.assumed: list[str] = []
         self.tensors: set[str] = set()
@@ -107,10 +112,20 @@ class _Lifter:
     def _layer_name(self, ctor: fw.CallOp) -> str:
         names = [n.data for n in ctor.arg_names.data]
         arg = self.traits.name_arg
-        if arg in names and is_const(ctor.args[names.index(arg)]):
-            name = str(const_value(ctor.args[names.index(arg)]))
+        given = ctor.args[names.index(arg)] if arg in names else None
+        if given is not None and is_const(given):
+            name = str(const_value(given))
         else:
-            name = _snake(ctor.api.data.rsplit(".", 1)[-1])
+            name = (given is not None and attr_from_name(given)) or _snake(ctor.api.data.rsplit(".", 1)[-1])
+        name = self.unique_attr(name)
+        # The source layer's name, computed as the builder computes it: the weights pair by it.
+        spelled = name_expr(given) if given is not None and (self.is_block or not is_const(given)) else None
+        if spelled is not None:
+            self.layer_names[name] = spelled
+        return name
+
+    def unique_attr(self, name: str) -> str:
+        """``name``, numbered when an attribute of that name exists."""
         base, n = name, 0
         while name in self.attr_names:
             n += 1
@@ -118,12 +133,21 @@ class _Lifter:
         self.attr_names.add(name)
         return name
 
-    def _rebuild_ctor(self, ctor: fw.CallOp) -> tuple[fw.CallOp, str | None, bool]:
-        """The constructor without ``name=`` and a constant fused activation; returns it,
-        the activation's API (None for none) and whether a dropped activation was known."""
+    def _rebuild_ctor(self, ctor: fw.CallOp, extra: tuple[list[Operation], str] | None = None,
+                      override: tuple[int, list[Operation]] | None = None) -> tuple[fw.CallOp, str | None, bool]:
+        """The constructor without ``name=`` and a constant fused activation (with the
+        keyword ``extra`` adds, and argument ``override[0]`` the value ``override[1]``
+        computes; the caller places their ops); returns it, the activation's API (None for
+        none) and whether a dropped activation was known."""
         keep_args, keep_names, act_api = [], [], None
-        for arg, name in zip(ctor.args, (n.data for n in ctor.arg_names.data)):
-            if name == self.traits.name_arg and is_const(arg):
+        if extra is not None:
+            keep_args.append(extra[0][-1].results[0])
+            keep_names.append(extra[1])
+        args = list(ctor.args)
+        if override is not None:
+            args[override[0]] = override[1][-1].results[0]
+        for arg, name in zip(args, (n.data for n in ctor.arg_names.data)):
+            if name == self.traits.name_arg and (is_const(arg) or name_expr(arg) is not None):
                 continue
             if name == self.traits.activation_arg and is_const(arg):
                 value = const_value(arg)
@@ -141,16 +165,30 @@ class _Lifter:
     def split_layer_call(self, stmt: pysrc.AssignOp, call: pysrc.CallOp, ctor: fw.CallOp) -> _Split:
         """``x = L(args)(t)`` -> ``self.n = L(args)`` and ``x = self.n(t)``."""
         exprs = operand_ops(stmt)
+        source = call.args[0] if call.args else None
+        extra = self.channels.input_arg(ctor, source)
+        self.channels.after_layer(stmt.target.data, ctor, source, exprs)
         if (act := self._activation_layer(ctor)) is not None:
             return self.split_activation(stmt, call, ctor, act, exprs)
-        if (form := functional_form(ctor, self.traits)) is not None and len(call.args) == 1:
-            if (done := self.split_function(stmt, call, ctor, form, exprs)) is not None:
-                return done
+        form = functional_form(ctor, self.traits) if len(call.args) == 1 else None
+        if form is not None and (done := self.split_function(stmt, call, ctor, form, exprs)) is not None:
+            return done
+        if (padded := split_runtime_padding(self, stmt, call, ctor, exprs)) is not None:
+            return _Split(*padded)
+        prelude = same_padding_prelude(self, stmt, call, ctor, exprs)
         ctor_ops = _deps(ctor.result, exprs)
         rest = [o for o in exprs if o not in ctor_ops]
         name = self._layer_name(ctor)
-        new_ctor, act_api, _ = self._rebuild_ctor(ctor)
+        new_ctor, act_api, _ = self._rebuild_ctor(ctor, extra, prelude[1:] if prelude else None)
         ctor_ops[ctor_ops.index(ctor)] = new_ctor
+        for added in (extra[0] if extra else [], prelude[2] if prelude else []):
+            ctor_ops[ctor_ops.index(new_ctor):ctor_ops.index(new_ctor)] = added
+        if prelude is not None:
+            # The layer is called on the padded tensor.
+            padded_read = pysrc.NameOp.create(properties={"id": stmt.target}, result_types=[_TENSOR])
+            old_read = call.args[0].owner
+            call.operands = [call.callee, padded_read.result]
+            rest = [padded_read if o is old_read else o for o in rest]
         init_assign = pysrc.AssignOp.create(
             operands=[new_ctor.result],
             properties={"target": StringAttr(f"self.{name}"),
@@ -160,13 +198,16 @@ class _Lifter:
                                    result_types=[_LAYER])
         ctor.result.replace_all_uses_with(attr.result)
         for o in ctor_ops:
-            if o is not new_ctor:
+            if o is not new_ctor and o.parent is not None:
                 o.detach()
         ctor.detach()
         ctor.erase()
-        fwd = [self_ref, attr, *rest]
+        fwd = [*(prelude[0] if prelude else []), self_ref, attr, *rest]
         for o in rest:
-            o.detach()
+            o.detach() if o.parent is not None else None
+        if prelude is not None and isinstance(old_read, Operation):
+            old_read.detach()
+            old_read.erase()
         value: SSAValue = call.result
         if act_api is not None:
             act = fw.CallOp.create(
@@ -243,6 +284,9 @@ class _Lifter:
                 return self.split_layer_call(stmt, call, ctor)
         if isinstance(stmt, pysrc.IfOp):
             return self.split_if(stmt, exprs)
+        if (lifted := split_block_use(self, stmt)) is not None:
+            return _Split(*lifted)
+        self.channels.after_assign(stmt)
         for o in (*exprs, stmt):
             o.detach()
         reads = set(_names_read([*exprs, stmt]))
@@ -261,8 +305,13 @@ class _Lifter:
         return out
 
     def split_if(self, stmt: pysrc.IfOp, cond_ops: list[Operation]) -> _Split:
+        before = dict(self.channels.known)
         then = self.split_block(list(stmt.then.block.ops))
+        after_then, self.channels.known = self.channels.known, dict(before)
         orelse = self.split_block(list(stmt.orelse.block.ops)) if stmt.orelse.blocks else _Split([], [])
+        then_counts, else_counts = self.channels.merge(after_then, self.channels.known)
+        then.init += then_counts
+        orelse.init += else_counts
         for o in (*cond_ops, stmt):
             o.detach()
         halves = []
@@ -353,15 +402,33 @@ class _Lifter:
                     o.result.replace_all_uses_with(attr.result)
                     o.detach()
                     o.erase()
+                elif isinstance(o, pysrc.OpaqueExprOp):
+                    # Verbatim code (a conditional expression): its reads of builder locals,
+                    # not keyword names nor attributes, are spelled self.<name> too.
+                    code = o.code.data
+                    for name in sorted(self.locals - bound - {"self"}):
+                        code, n = re.subn(rf"(?<![\w.]){name}\b(?!\s*=[^=])", f"self.{name}", code)
+                        found.append(name) if n and name not in found else None
+                    o.code = StringAttr(code)
         return found
 
-    def _build_class(self, cls_name: str, parts: _Split, input_name: str, output_name: str,
-                     model_stmt: Operation, model_call: fw.CallOp) -> pysrc.ClassOp:
+    def make_class(self, cls_name: str, parts: _Split, input_name: str, output_name: str,
+                   signature: tuple[list[str], list[str]] | None = None) -> tuple[fw.RefOp, pysrc.ClassOp, list[str]]:
+        """The module class (and its base) whose ``__init__`` runs ``parts.init`` and whose
+        forward method runs ``parts.forward`` from ``input_name`` to ``output_name``;
+        ``signature`` (parameter texts and names) is ``__init__``'s, else the builder
+        locals that it reads. Returns the base, the class and ``__init__``'s parameter names."""
         ret_read = pysrc.NameOp.create(properties={"id": StringAttr(output_name)}, result_types=[_TENSOR])
         fwd_block = Block([*parts.forward, ret_read, pysrc.ReturnOp.create(operands=[ret_read.result])])
         flags = self._self_reads(list(fwd_block.ops), self.tensors)
-        params = [n for n in _names_read(parts.init) if n in self.locals and not n.startswith("self")]
-        params += [f for f in flags if f not in params]
+        # Builder locals __init__ reads, but not those it computes itself (its own parameters
+        # aside: ``input_shape = obtain_input_shape(input_shape, ...)`` reads the argument).
+        own = {p.data.lstrip("*") for p in self.func.param_names.data}
+        made = {o.target.data for op in parts.init for o in op.walk() if isinstance(o, pysrc.AssignOp)} - own
+        params = [n for n in _names_read(parts.init) if n in self.locals and not n.startswith("self")
+                  and n not in made]
+        params += [f for f in flags if f not in params and f not in made]
+        texts, params = signature if signature is not None else (params, params)
         init_body: list[Operation] = []
         sup = pysrc.NameOp.create(properties={"id": StringAttr("super")}, result_types=[_OBJ])
         sup_call = pysrc.CallOp.create(operands=[sup.result], properties={"arg_names": pysrc.strs([])},
@@ -371,14 +438,20 @@ class _Lifter:
         init_call = pysrc.CallOp.create(operands=[init_attr.result], properties={"arg_names": pysrc.strs([])},
                                         result_types=[_OBJ])
         init_body += [sup, sup_call, init_attr, init_call, pysrc.ExprStmtOp.create(operands=[init_call.result])]
+        stored: list[Operation] = []
         for flag in flags:
             read = pysrc.NameOp.create(properties={"id": StringAttr(flag)}, result_types=[_OBJ])
-            init_body += [read, pysrc.AssignOp.create(operands=[read.result],
-                                                      properties={"target": StringAttr(f"self.{flag}")})]
+            stored += [read, pysrc.AssignOp.create(operands=[read.result],
+                                                   properties={"target": StringAttr(f"self.{flag}")})]
+        # Flags that are arguments are stored first; those __init__ computes, once computed.
+        late = [o for i, o in enumerate(stored) if flags[i // 2] in made]
+        init_body += [o for o in stored if o not in late]
         init_body += parts.init
+        init_body += late
+        init_body += layer_names_assign(self.layer_names)
         traits = load_ontology().traits[self.framework]
         init = pysrc.FuncOp.create(
-            properties={"sym_name": StringAttr("__init__"), "params": pysrc.strs(["self", *params]),
+            properties={"sym_name": StringAttr("__init__"), "params": pysrc.strs(["self", *texts]),
                         "param_names": pysrc.strs(["self", *params])},
             regions=[Region(Block(init_body))])
         forward = pysrc.FuncOp.create(
@@ -393,6 +466,11 @@ class _Lifter:
             properties={"sym_name": StringAttr(cls_name), "leading": StringAttr(json.dumps(["", "", *self.assumed])),
                         **({"loc": self.func.loc} if self.func.loc else {})},
             regions=[Region(Block([init, forward]))])
+        return base, cls, params
+
+    def _build_class(self, cls_name: str, parts: _Split, input_name: str, output_name: str,
+                     model_stmt: Operation, model_call: fw.CallOp) -> pysrc.ClassOp:
+        base, cls, params = self.make_class(cls_name, parts, input_name, output_name)
         # The model call becomes the class's construction, its arguments passed by keyword.
         names = [n.data for n in model_call.arg_names.data][2:]
         dropped = [n or "positional" for n in names]
@@ -432,11 +510,27 @@ class LiftFunctionalModel(ModulePass):
 
     name = "lift-functional-model"
     framework: str = "keras"
+    # The framework the model is converted to, when known (what its layers can express).
+    target: str = ""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         traits = load_ontology().traits.get(self.framework)
         if traits is None or traits.functional_model is None:
             return
+        insert_helpers(op, traits.functional_model, self.framework)
+        # Helpers that build layers on a tensor first: builders (and other helpers) call them.
+        blocks = block_functions(op, traits.functional_model)
+        classes = {f.sym_name.data: _camel(f.sym_name.data) for f in blocks}
+        channel_blocks: dict[str, bool] = {}
+        target = load_ontology().traits.get(self.target)
+
+        def lifter(func: pysrc.FuncOp) -> _Lifter:
+            made = _Lifter(func, traits.functional_model, self.framework, op, classes, channel_blocks)
+            made.pad_same_at_call = target is not None and target.same_padding_stride_one
+            return made
+
+        for func in blocks:
+            lift_block(lifter(func), classes)
         for func in [f for f in op.walk() if isinstance(f, pysrc.FuncOp)]:
             if isinstance(func.parent_op(), pysrc.ModuleOp):
-                _Lifter(func, traits.functional_model, self.framework, op).run()
+                lifter(func).run()

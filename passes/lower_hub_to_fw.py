@@ -27,7 +27,8 @@ from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology import snapshots
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
 from switcheroo.passes import (
-    compose_lowering, layer_build, layer_factories, layer_plugins, layer_scaffold, plain_classes, value_plugins,
+    adapt_layer_calls, compose_lowering, deferred_build, layer_build, layer_factories, layer_plugins, layer_scaffold, plain_classes,
+    rnn_stack, value_plugins,
 )
 from switcheroo.passes.fw_common import (
     RootWalker,
@@ -205,7 +206,8 @@ def build_call(
     for n, v in derived:
         operands.append(v)
         names.append(n)
-    for n, value in variant.inject_args.items():
+    constructed = adapt_layer_calls.constructed_args(src) if spec.operation == src.SPEC_NAME else {}
+    for n, value in {**variant.inject_args, **constructed}.items():  # return_state=True for a call form
         ops = make_const(value)
         new_ops.extend(ops)
         operands.append(ops[-1].results[0])
@@ -307,6 +309,16 @@ class LowerHubOp(RewritePattern):
             new = fw.RefOp.create(properties=props, result_types=[result_type])
             rewriter.replace_op(op, new, [new.results[0]])
             return
+        if variant.stack is not None and rnn_stack.is_stacked(op.named_args()):
+            # nn.LSTM(num_layers=2, bidirectional=True): a chain of single-layer layers.
+            try:
+                stack_ops, value = rnn_stack.build_stack(spec, variant, fwk, op.named_args(), op)
+            except (Unlowerable, layer_plugins.PluginRefusal, layer_build.BuildRefusal) as e:
+                self.keep_source(op, rewriter, result_type, str(e))
+                return
+            deferred_build.add_build(spec, variant, op.named_args(), op)  # self.lstm.build(...) if needed
+            rewriter.replace_op(op, stack_ops, [value])
+            return
         try:
             new_ops, operands, names, api = build_call(spec, variant, fwk, op.named_args(), op)
         except (Unlowerable, layer_plugins.PluginRefusal, layer_build.BuildRefusal) as e:
@@ -321,6 +333,7 @@ class LowerHubOp(RewritePattern):
         except layer_scaffold.ScaffoldRefusal as e:
             self.keep_source(op, rewriter, result_type, str(e))
             return
+        deferred_build.add_build(spec, variant, op.named_args(), op)  # self.neg.build((None, d_in)) if needed
         rewriter.replace_op(op, [*new_ops, *built], [built[-1].results[0]])
 
     def keep_source(self, op: hub.HubOp, rewriter: PatternRewriter, result_type, why: str = "") -> None:

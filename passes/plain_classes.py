@@ -9,6 +9,7 @@ writing the class for the target would leave it out.
 from __future__ import annotations
 
 from xdsl.dialects import builtin
+from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Operation, SSAValue
 
 from switcheroo.dialects import fw, pysrc
@@ -59,3 +60,46 @@ def drop_object_bases(module: builtin.ModuleOp) -> None:
                 if leading is not None and "leading" not in stmts[1].properties:
                     stmts[1].properties["leading"] = leading  # keep a comment above it
                 _erase_tree(stmts[0])
+
+
+def _super_init() -> list[Operation]:
+    """The ops of the statement ``super().__init__()``."""
+    sup = pysrc.NameOp.create(properties={"id": StringAttr("super")}, result_types=[pysrc.ObjectType()])
+    made = pysrc.CallOp.create(operands=[sup.results[0]], properties={"arg_names": pysrc.strs([])},
+                               result_types=[pysrc.ObjectType()])
+    attr = pysrc.AttrOp.create(operands=[made.results[0]], properties={"attr": StringAttr("__init__")},
+                               result_types=[pysrc.ObjectType()])
+    call = pysrc.CallOp.create(operands=[attr.results[0]], properties={"arg_names": pysrc.strs([])},
+                               result_types=[pysrc.ObjectType()])
+    return [sup, made, attr, call, pysrc.ExprStmtOp.create(operands=[call.results[0]])]
+
+
+def add_object_bases(module: builtin.ModuleOp, framework: str) -> None:
+    """Raising from a framework whose modules are plain classes (its ``Module`` variant is
+    ``builtins.object``): ``class MLP:`` whose ``__init__`` builds layers derives from that
+    ``object`` again, so it raises to the hub module (the target's base) and its
+    ``__init__`` starts with ``super().__init__()`` as the target's module needs."""
+    from switcheroo.ontology.loader import load_ontology
+
+    hit = load_ontology().lookup_api(framework, "builtins.object")
+    if hit is None or hit[0].operation != "Module":
+        return
+    for cls in [o for o in module.walk() if isinstance(o, pysrc.ClassOp) and not o.bases]:
+        init = next((o for o in cls.body.block.ops if isinstance(o, pysrc.FuncOp) and o.sym_name.data == "__init__"),
+                    None)
+        if init is None or not any(isinstance(a, pysrc.AssignOp) and a.target.data.startswith("self.")
+                                   and isinstance(a.operands[0].type, pysrc.LayerType) for a in init.body.block.ops):
+            continue
+        ref = fw.RefOp.create(properties={"framework": StringAttr(framework), "api": StringAttr("builtins.object")},
+                              result_types=[pysrc.ObjectType()])
+        parent = cls.parent_block()
+        assert parent is not None
+        parent.insert_op_before(ref, cls)
+        cls.operands = [ref.results[0]]
+        block = init.body.block
+        first = next((o for o in block.ops if isinstance(o, pysrc._Statement)), None)
+        for op in _super_init():
+            if first is None:
+                block.add_op(op)
+            else:
+                block.insert_op_before(op, first)

@@ -31,7 +31,10 @@ from switcheroo.ontology.snapshots import bind_positional, signature
 from switcheroo.passes.layer_attrs import layer_attrs, mark_unknown_call
 from switcheroo.passes.layer_rank import rerank, rerank_members
 from switcheroo.passes.raise_partials import raise_partials
-from switcheroo.passes import layer_build, layer_factories, layer_scaffold, value_plugins
+from switcheroo.passes import layer_build, layer_factories, layer_scaffold, plain_classes, value_plugins
+from switcheroo.passes.raise_composes import fold_composes
+from switcheroo.passes.plain_containers import wrap_plain_containers
+from switcheroo.passes.layer_features import infer_feature_sizes
 from switcheroo.passes.fw_common import (
     OBJ, RootWalker, chain, const_value, is_const, make_const, positional_order, values_equal)
 
@@ -194,6 +197,11 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
             new_ops.extend(ops)
             names.append(n)
             values.append(ops[-1].results[0])
+    if "global_pool" in variant.requires_plugin and spec.arg("output_size") and "output_size" not in names:
+        one = make_const(1)  # GlobalAveragePooling2D is the adaptive pooling to size 1
+        new_ops.extend(one)
+        names.append("output_size")
+        values.append(one[-1].results[0])
     # Operands follow the spec's argument order, so the IR reads the same for every source.
     rank = {n: i for i, n in enumerate(spec.arg_names)}
     pairs = sorted(zip(names, values), key=lambda p: rank[p[0]])
@@ -420,7 +428,13 @@ class RaiseFwToHub(ModulePass):
         frameworks = tuple(chain(self.framework))
         for fwk in frameworks:
             layer_scaffold.fold_scaffolds(op, fwk)  # class GRUCell(nnx.GRUCell) -> nnx.GRUCell
+            plain_classes.add_object_bases(op, fwk)  # NumPy's class MLP: -> class MLP(object)
+            wrap_plain_containers(op, fwk)  # MLX's self.blocks = [layers] -> a ModuleList
         raise_partials(op, frameworks, bind, Unmappable)  # functools.partial(nnx.max_pool, ...)
         RootWalker(RaiseCall(frameworks), apply_recursively=False, root=fw.CallOp).rewrite_module(op)
         RootWalker(RaiseRef(frameworks), apply_recursively=False, root=fw.RefOp).rewrite_module(op)
+        for fwk in frameworks:
+            fold_composes(op, fwk)  # numpy.maximum(x, 0) -> hub.relu(x)
         raise_layer_calls(op, self.framework)
+        for cls in [o for o in op.walk() if isinstance(o, pysrc.ClassOp)]:
+            infer_feature_sizes(cls)  # keras LayerNormalization() after Dense(d): num_features=d

@@ -268,11 +268,15 @@ class BlockEval:
             case "arith.addf" | "arith.maxnumf":
                 try:
                     a, b = as_acc(vals[0]), as_acc(vals[1])
+                    return combine(a, b, "add" if name == "arith.addf" else "max")
                 except NoIdiom as why:
                     # a guarded FADD/FMNMX is computed in every thread and selected:
                     # the threads that drop it may hold anything (poison until used)
                     return Poison(str(why))
-                return combine(a, b, "add" if name == "arith.addf" else "max")
+            case "arith.minnumf":
+                # FMNMX computes both and selects on its (concrete) predicate: a minimum
+                # is only ever dropped in the kernels proven here (any use stops the proof)
+                return Poison("minimum of floats")
             case "arith.cmpi":
                 pred = arith.CMPI_COMPARISON_OPERATIONS[op.predicate.value.data]
                 return compare(pred, vals[0], vals[1], _width(op.lhs))

@@ -5,7 +5,9 @@ grid-stride loop, ``__shfl_down_sync`` tree, lane-0 ``atomicAdd``), the **shared
 block sum** (``sass_block_reduce.py``: halving tree between barriers, one ``atomicAdd``
 per block, proven by a symbolic lock-step evaluation per block size), the **GEMM k-loop**
 and **direct 3x3 convolution** (``sass_loop_nest.py``: one thread executed symbolically
-over every path, loops summarised at a symbolic trip count) and the **elementwise
+over every path, loops summarised at a symbolic trip count), the **row softmax**
+(``sass_row_softmax.py`` and its ``sass_row_*`` helpers: strided row loops, per-thread
+folds, shared max/sum trees evaluated in lock-step) and the **elementwise
 map** (``if (i < n) out[i] = f(a[i], b[i], s)`` with ``i = blockIdx.x * blockDim.x + threadIdx.x``). The proof is strict; any doubt
 leaves the kernel to the SIMT emulation:
 
@@ -53,7 +55,7 @@ from switcheroo.passes import sass_affine as affine
 from switcheroo.passes.sass_block_reduce import raise_block_reduce
 from switcheroo.passes.sass_recover_loops import find_loops, reachable
 from switcheroo.passes.sass_loop_nest import raise_conv3x3, raise_gemm
-from switcheroo.passes.sass_row_softmax import match_row_softmax
+from switcheroo.passes.sass_row_raise import raise_row_softmax
 from switcheroo.passes.sass_warp_reduce import NoIdiom, raise_warp_dot
 
 RAISED_ATTR = "sass.raised"
@@ -292,8 +294,7 @@ def _conv3x3(fn: func.FuncOp) -> func.FuncOp:
 
 
 def _row_softmax(fn: func.FuncOp) -> func.FuncOp:
-    match_row_softmax(fn)  # raises NoIdiom until the shared trees are proven
-    raise NoIdiom("row softmax: not raised")
+    return raise_row_softmax(fn, _params(fn))
 
 
 @dataclass(frozen=True)

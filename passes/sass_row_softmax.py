@@ -35,6 +35,8 @@ evaluation of ``sass_block_eval`` and ``sass_block_reduce.cover``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from switcheroo.dialects.sass.lifted import StoreOp
 from switcheroo.passes.sass_affine import truth
@@ -277,9 +279,19 @@ def _product(word: SSAValue, fn: func.FuncOp) -> tuple[SSAValue, SSAValue]:
     raise last
 
 
-def match_row_softmax(fn: func.FuncOp) -> None:
-    """Prove ``fn`` is a row softmax, or raise NoIdiom (today always: see the module
-    docstring for what is and is not proven)."""
+@dataclass(frozen=True)
+class RowSoftmax:
+    """The proof's findings: pointer parameter offsets of ``x`` and ``y``, the offset of
+    the ``cols`` word, and the block sizes the trees were proven for."""
+
+    x: int
+    y: int
+    cols: int
+    blocks: tuple[int, ...]
+
+
+def match_row_softmax(fn: func.FuncOp) -> RowSoftmax:
+    """Prove ``fn`` is a row softmax (see the module docstring), or raise NoIdiom."""
     if fn.attributes["sass.unmapped"].value.data:
         raise NoIdiom("unmapped instructions")
     if "sass.callees" not in fn.attributes:
@@ -293,16 +305,20 @@ def match_row_softmax(fn: func.FuncOp) -> None:
         raise NoIdiom("exponent is not x - m")
     from switcheroo.passes.sass_row_loops import row_loops  # (imports this module)
     try:
-        row_loops(fn)
+        loops, cols = row_loops(fn)
     except NoIdiom as why:
         raise NoIdiom(f"row softmax: __expf(x - m) * (1/s) recognised; {why}") from None
     from switcheroo.passes.sass_row_folds import row_folds
+    from switcheroo.passes.sass_row_trees import row_trees
 
-    loops, cols = row_loops(fn)
     try:
-        row_folds(fn, loops, cols)
+        folds = row_folds(fn, loops, cols)
     except NoIdiom as why:
         raise NoIdiom("row softmax: __expf(x - m) * (1/s) recognised, the three strided row "
                       f"loops proven; {why}") from None
-    raise NoIdiom("row softmax: __expf(x - m) * (1/s) recognised, the three strided row loops "
-                  "and their per-thread folds proven; the shared trees are not proven yet")
+    try:
+        blocks = row_trees(fn, loops, cols, folds, stores[0])
+    except NoIdiom as why:
+        raise NoIdiom("row softmax: __expf(x - m) * (1/s) recognised, the three strided row "
+                      f"loops and their per-thread folds proven; shared trees: {why}") from None
+    return RowSoftmax(folds.x, folds.y, cols, blocks)

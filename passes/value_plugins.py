@@ -15,6 +15,8 @@ variant's ``requires_plugin``) compute a value from another convention:
 - ``padding_pairs``: an integer padding per spatial dimension (torch pooling) as the
   (low, high) pairs of ``lax.reduce_window`` (flax ``max_pool``), which pads with the
   reduction's identity (-inf for max), as torch's max pooling does.
+- ``ceil_mode_padding``: torch pooling's ``ceil_mode=True`` as ``stride - 1`` more of that
+  -inf padding on the high side (exact where ``stride <= kernel - padding``).
 - ``momentum_complement``: Keras and flax keep ``momentum`` as the decay of the old
   running average, the hub (torch) as the weight of the new batch statistic: ``1 - m``.
 
@@ -91,6 +93,17 @@ def _width_to_flat_pad(width: SSAValue, x: SSAValue) -> list[Operation]:
             and const_value(owner.lhs.owner.lhs) in ([(0, 0)], [[0, 0]]):
         width = owner.rhs  # what raising torch's pad built: the trailing pairs are the rhs
         value = const_value(width)
+    elif isinstance(owner, pysrc.TupleOp) and owner.elts and all(
+            isinstance(p.owner, pysrc.TupleOp) and len(p.owner.elts) == 2 for p in owner.elts) \
+            and const_value(width) is _NO_VALUE:
+        # ((0, 0), (top, bottom), (left, right), (0, 0)) with names: the same flattening,
+        # on the pairs' values.
+        pairs = [list(p.owner.elts) for p in owner.elts]
+        while len(pairs) > 1 and all(const_value(v) == 0 for v in pairs[0]):
+            pairs.pop(0)
+        flat = pysrc.TupleOp.create(operands=[v for p in reversed(pairs) for v in p],
+                                    properties={"kind": StringAttr("tuple")}, result_types=[OBJ])
+        return [flat]
     else:
         value = const_value(width)
         if _is_int(value):
@@ -133,6 +146,29 @@ def _padding_pairs(pad: object, variant: Variant) -> list[Operation]:
     return make_const(tuple((p, p) for p in pads))
 
 
+def _ceil_mode_padding(values: dict[str, SSAValue], variant: Variant) -> list[Operation]:
+    """torch's ``ceil_mode=True`` as ``stride - 1`` more padding on the high side: the
+    output is ``ceil((n + 2p - k) / s) + 1`` either way, and where ``s <= k - p`` torch's
+    rule that a last window start inside the input or its low padding drops none.
+    ``values["padding"]`` holds the (low, high) pairs already; ``ceil_mode`` is consumed."""
+    ceil = const_value(values.pop("ceil_mode"))
+    if ceil is False:
+        return []
+    lm = variant.layout_map
+    rank = len(lm.args["input"].partition("->")[0]) - 2 if lm and "input" in lm.args else 0
+    kernel, stride = const_value(values["kernel_size"]), const_value(values.get("stride", values["kernel_size"]))
+    pads = const_value(values["padding"]) if "padding" in values else ((0, 0),) * rank
+    kernel, stride = ((v,) * rank if _is_int(v) else v for v in (kernel, stride))
+    if ceil is not True or not all(isinstance(v, (tuple, list)) and len(v) == rank
+                                   and all(isinstance(x, (int, tuple)) for x in v) for v in (kernel, stride, pads)):
+        raise ValueRefusal(f"ceil_mode={ceil!r}: only a literal with literal window, stride and padding is converted")
+    if any(s > k - lo for k, s, (lo, _) in zip(kernel, stride, pads, strict=True)):
+        raise ValueRefusal("ceil_mode=True with a stride above kernel - padding: a window may start in the padding")
+    ops = make_const(tuple((lo, hi + s - 1) for s, (lo, hi) in zip(stride, pads, strict=True)))
+    values["padding"] = ops[-1].results[0]
+    return ops
+
+
 def _hw_pairs_to_flat(pad: object) -> tuple[int, int, int, int] | int:
     """Keras ``ZeroPadding2D``: ``1``, ``(h, w)`` or ``((top, bottom), (left, right))`` ->
     the hub's ``1`` or ``(left, right, top, bottom)``."""
@@ -171,6 +207,12 @@ def raise_values(api: str, variant: Variant, names: list[str], values: list[SSAV
         ops = make_const(_hw_pairs_to_flat(const_value(values[i])))
         new_ops.extend(ops)
         values[i] = ops[-1].results[0]
+    if "padding_case" in plugins and "padding" in names:
+        i = names.index("padding")
+        if isinstance(pad := const_value(values[i]), str) and pad != pad.lower():
+            ops = make_const(pad.lower())
+            new_ops.extend(ops)
+            values[i] = ops[-1].results[0]
     if "momentum_complement" in plugins and "momentum" in names:
         i = names.index("momentum")
         ops = _complement(values[i])
@@ -202,6 +244,8 @@ def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operatio
     if "padding_pairs" in plugins and "padding" in values:
         new_ops.extend(ops := _padding_pairs(const_value(values["padding"]), variant))
         values["padding"] = ops[-1].results[0]
+    if "ceil_mode_padding" in plugins and "ceil_mode" in values:
+        new_ops.extend(_ceil_mode_padding(values, variant))
     if "hw_padding_pairs" in plugins and "padding" in values:
         pad = const_value(values["padding"])
         if not _is_int(pad):

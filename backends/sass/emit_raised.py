@@ -5,7 +5,9 @@ count along x, ``arith.minsi/maxsi`` -> ``min``/``max``, ``sass.prefix`` -> ``a[
 hub ops -> the framework's API from the ontology (``+ - * /`` for the arithmetic ones),
 ``sass.assign_prefix`` -> the in-place write (jax: ``.at[:m].set``), ``sass.widen`` -> a
 float64 copy, ``sass.accumulate`` -> ``out[0] += v``, ``arith.minui`` -> ``min`` of unsigned words, ``sass.block_count`` -> ``gridDim``,
-``sass.view``/``sass.assign_view`` -> a reshaped prefix cut to its counts (and its write).
+``sass.view``/``sass.assign_view`` -> a reshaped prefix cut to its counts (and its write,
+under ``if`` every count is positive, with the values only it uses). A hub op's optional
+arguments (``axis``, ``keepdims``) are passed by the framework's keyword (ontology).
 The function keeps the SIMT
 emulation (``_<name>_simt``) for launches the idiom's proof does not cover (the raised
 func's ``sass.launch``, default 1-D, and ``sass.blocks``, the block sizes proven;
@@ -34,21 +36,37 @@ from switcheroo.dialects.sass.raised import (
     WidenOp,
 )
 from xdsl.dialects import arith, func
-from xdsl.dialects.builtin import Float32Type
+from xdsl.dialects.builtin import Float32Type, i1
 
 
-def _api(spec: str, framework: str) -> str:
+def _variant(spec: str, framework: str):
     from switcheroo.ontology.loader import load_ontology
     from switcheroo.passes.fw_common import target_variant
 
     found = target_variant(load_ontology().specs[spec], framework)
     if found is None:
         raise NotImplementedError(f"hub.{spec} has no {framework} API in the ontology")
-    api = found[1].api
+    return found[1]
+
+
+def _api(spec: str, framework: str) -> str:
+    api = _variant(spec, framework).api
     for long, short in ALIASES.items():
         if api.startswith(long):
             return short + api[len(long):]
     return api
+
+
+def _call(op, args: list[str], framework: str) -> str:
+    """A hub op as its API call: required arguments by position, optional ones (``axis``,
+    ``keepdims``) by the framework's keyword (the ontology's argument map)."""
+    spec = op.spec
+    names = _variant(op.SPEC_NAME, framework).args
+    out = []
+    for name, a in zip((n.data for n in op.arg_names.data), args):
+        std = spec.arg(name)
+        out.append(f"{names.get(name, name)}={a}" if std is not None and std.has_default else a)
+    return f"{_api(op.SPEC_NAME, framework)}({', '.join(out)})"
 
 
 def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
@@ -57,6 +75,7 @@ def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
     fmt = RAISED[framework]
     scalars = {arg for arg in fn.body.block.args if isinstance(arg.type, Float32Type)}
     lines: list[str] = []
+    pending: list[str] = []  # hub values only a guarded view write uses (see below)
     counted = 0  # element counts are named m, m1, m2, ...
 
     def val(v) -> str:
@@ -80,6 +99,9 @@ def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
                 e = f"_g[{'xyz'.index(op.dim.data)}]"
             case arith.ConstantOp() if isinstance(op.result.type, Float32Type):
                 e = fmt["scalar"].format(repr(float(op.value.value.data)))
+            case arith.ConstantOp() if op.result.type == i1:
+                env[op.result] = str(bool(op.value.value.data))
+                continue
             case arith.ConstantOp():
                 env[op.result] = str(op.value.value.data)  # an integer reads best inline
                 continue
@@ -102,7 +124,7 @@ def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
                 elif spec in HUB_CALLS.get(framework, {}):
                     e = HUB_CALLS[framework][spec].format(*args)
                 else:
-                    e = f"{_api(spec, framework)}({', '.join(args)})"
+                    e = _call(op, args, framework)
             case WidenOp():
                 e = fmt["widen"].format(env[op.array])
             case AssignPrefixOp():
@@ -115,7 +137,8 @@ def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
                 nonempty = " and ".join(f"{env[c]} > 0" for c in op.counts)
                 write = fmt["assign_view"].format(value=env[op.value], **shaped(op))
                 lines.append(f"if {nonempty}:  # no output element is covered otherwise")
-                lines.append(f"    {write}")
+                lines.extend(f"    {ln}" for ln in [*pending, write])
+                pending.clear()
                 continue
             case func.ReturnOp():
                 continue
@@ -130,8 +153,22 @@ def raised_body(fn: func.FuncOp, names: list[str], framework: str) -> list[str]:
             env[res] = e  # used once: inline, so the output reads as one expression
             continue
         env[res] = out
-        lines.append(f"{out} = {e}")
-    return lines
+        # a value that feeds a view write is computed under the write's guard (a
+        # reduction over an empty row has no identity)
+        guarded = isinstance(op, hub.HubOp) and any(isinstance(u, AssignViewOp) for u in _users(op))
+        (pending if guarded else lines).append(f"{out} = {e}")
+    return [*lines, *pending]
+
+
+def _users(op):
+    """``op`` and the ops that use its results, transitively."""
+    seen, todo = [], [op]
+    while todo:
+        x = todo.pop()
+        if x not in seen:
+            seen.append(x)
+            todo.extend(u.operation for r in x.results for u in r.uses)
+    return seen
 
 
 def emit_raised(fn: func.FuncOp, names: list[str], outs: list[str], framework: str) -> list[str]:

@@ -158,8 +158,15 @@ def walk(model: Any, index: ClassIndex, weight_norm: bool = True) -> list[LayerN
         if cont is not None and cont.hub:
             conts = (*conts, (len(hub), cont.hub))
         names = cont.names if cont else {}
+        # A converted module that nests layers a source model holds flatly lists the source
+        # names of its attributes (``layer_names``): such a layer's hub path is that name.
+        flat = getattr(obj, "layer_names", None)
+        flat = flat if isinstance(flat, dict) else {}
         for name, child in adapter.children(obj):
             drop = attr is not None and name == attr
+            if isinstance(flat.get(name), str):
+                visit(child, (flat[name],), (*fw, name), ())
+                continue
             visit(child, hub if drop else (*hub, names.get(name, name)), (*fw, name), conts)
 
     visit(model, (), (), ())

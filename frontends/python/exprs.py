@@ -15,7 +15,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from switcheroo.dialects import fw, pysrc
 from switcheroo.dialects.pysrc import strs
-from switcheroo.frontends.python.names import NameScope, ScopeScan, qualified_names
+from switcheroo.frontends.python.names import NameScope, ScopeScan, lookup, qualified_names
 from switcheroo.frontends.python.public_names import public_name
 from switcheroo.frontends.python.source_map import SourceMap
 
@@ -70,6 +70,7 @@ class ExprLowering:
         self.framework = framework
         self.block = Block()
         self.scope = Scope()
+        self.own: set[str] = set()  # module-level scaffolds of ``framework`` (own_scaffolds.py)
 
     # -- helpers ---------------------------------------------------------------------
     def add(self, op: Operation) -> SSAValue:
@@ -98,6 +99,10 @@ class ExprLowering:
         """(framework, qualified api) when the node names a framework object."""
         if not isinstance(node, (cst.Name, cst.Attribute)):
             return None
+        if isinstance(node, cst.Name) and node.value in self.own:
+            found = lookup(self.name_scope, node.value, self.name_scope)
+            if found is not None and found[0] is self.names.global_scope:
+                return self.framework, node.value  # ``Linear``: a scaffold is its variant's api
         for q in qualified_names(node, self.name_scope, self.at):  # None unless plain dotted names
             fwk = self.framework_of(q)
             if fwk is not None:

@@ -17,6 +17,7 @@ from switcheroo.diagnostics import fail
 from switcheroo.dialects import pysrc
 from switcheroo.dialects.pysrc import strs
 from switcheroo.frontends.python.exprs import LAYER, OBJ, TENSOR, ExprLowering, Scope
+from switcheroo.frontends.python.own_scaffolds import own_scaffolds as find_own_scaffolds
 from switcheroo.frontends.python.trivia import encode_comment, encode_lines
 from switcheroo.ontology.loader import load_ontology
 
@@ -87,6 +88,9 @@ class StatementLowering(ExprLowering):
         match node:
             case cst.SimpleStatementLine(body=[small]):
                 self.small(node, small)
+            case cst.ClassDef() | cst.FunctionDef() if node.name.value in self.own and \
+                    self.name_scope is self.names.global_scope:
+                return  # switcheroo's own scaffold: its calls raise to the layer it stands for
             case cst.ClassDef():
                 self.class_def(node)
             case cst.FunctionDef():
@@ -284,11 +288,15 @@ def _parse(text: str, path: str) -> cst.Module:
         fail(f"{path}:{e.raw_line}:{e.raw_column + 1}: error: invalid Python: {e.message}")
 
 
-def lower_python(text: str, path: str = "<stdin>", framework: str = "torch") -> ModuleOp:
-    """Parse Python source and lower it to a builtin module holding one ``pysrc.module``."""
+def lower_python(text: str, path: str = "<stdin>", framework: str = "torch", own_scaffolds: bool = True) -> ModuleOp:
+    """Parse Python source and lower it to a builtin module holding one ``pysrc.module``.
+    With ``own_scaffolds``, switcheroo's scaffold classes of ``framework`` in the module
+    stand for their layers (``own_scaffolds.py``); a template itself is read without."""
     module = _parse(text, path)
     metadata = {dep: dep(module) for dep in StatementLowering.METADATA_DEPENDENCIES}
     lowering = StatementLowering(module, metadata, framework)
+    if own_scaffolds:
+        lowering.own = find_own_scaffolds(module, framework)
     region = lowering.body(module.body)
     props: dict = {"path": StringAttr(path)}
     if (h := encode_lines(module.header)) is not None:

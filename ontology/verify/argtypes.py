@@ -4,6 +4,7 @@ ODL types are free text (``Tensor``, ``int | tuple[int, ...] | None``, ``tuple[a
 ...]``); this module turns one into an :class:`ArgKind` that the input strategies know how
 to draw. A few argument *names* carry relations the type cannot (``axis`` is an axis of
 the first tensor, ``shape`` a shape its data can take); those rules are the tables below.
+Any other tuple of ints (``tile``'s ``reps``) has one entry per axis of the first tensor.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Role(str, Enum):
     axes = "axes"
     perm = "perm"
     shape = "shape"
+    ints = "ints"  # a tuple of small positive ints, one per axis of the first tensor
     int_ = "int"
     float_ = "float"
     bool_ = "bool"
@@ -173,6 +175,8 @@ def classify(arg: StdArg) -> ArgKind:
     for word in ("bool", "int", "float", "number", "scalar", "dtype"):
         if word in tokens:
             return ArgKind(_SCALAR_WORDS[word], nullable, optional)
+    if tokens - {"none"} == {"ints"}:
+        return ArgKind(Role.ints, nullable, optional)
     if tokens == {"none"}:
         return ArgKind(Role.option, True, optional)
     return ArgKind(Role.unsupported, nullable, optional, why=f"type {arg_type!r}")

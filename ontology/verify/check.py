@@ -145,12 +145,14 @@ def _one(
         return None, str(e), 0.0
     except Exception as e:  # noqa: BLE001 - any framework error is this mapping's failure
         return False, f"raised {_error_text(e)}", math.inf
-    outcome = compare(spec, expected, got)
+    outcome = compare(spec, expected, got, example)
     if not outcome.ok and _flush_matters(ref, fw, example):
         # One side flushes subnormals to zero: agreeing on the flushed input is enough.
         flushed = flush_subnormals(example)
         try:
-            again = compare(spec, run_mapping(spec, ref, flushed), run_mapping(spec, fw, flushed))
+            again = compare(
+                spec, run_mapping(spec, ref, flushed), run_mapping(spec, fw, flushed), flushed
+            )
         except Exception:  # noqa: BLE001 - a side rejects the flushed input: keep the verdict
             return outcome.ok, outcome.why, outcome.max_abs_err
         if again.ok:
@@ -345,8 +347,11 @@ def _verdicts(spec: OpSpec, sv: Survey, max_examples: int) -> dict[str, PairResu
         out[ref] = PairResult(
             "verified", f"reference; agrees with {', '.join(agreed)}", err, sv.valid
         )
-    elif len(out) == 1:  # one disagreeing partner: no evidence which side is wrong
-        out[ref] = PairResult("skipped", f"reference; its only partner {next(iter(out))} disagrees")
+    elif not (ran := [fw for fw, r in out.items() if r.status != "skipped"]):
+        why = "reference; no partner's conversion applies to the drawn inputs"
+        out[ref] = PairResult("skipped", why, reference=ref)
+    elif len(ran) == 1:  # one disagreeing partner: the pair's claim is not shown either way
+        out[ref] = PairResult("failed", f"reference; its only partner {ran[0]} disagrees", math.inf)
     else:
         out[ref] = PairResult("failed", "reference; no other mapping agrees with it", math.inf)
     return out

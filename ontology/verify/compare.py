@@ -6,7 +6,9 @@ only accepts with a ``tolerance_reason``) or float32's default. Integers and boo
 every result of a ``verification_mode: exact`` spec, must be equal. Shapes must be equal
 and dtypes of the same kind (bool, integer, float, complex); widths may differ, since JAX
 keeps 32 bits by default. Nondeterministic ops compare shape, dtype kind and, for floats,
-mean and spread within a sampling bound.
+mean and spread within a sampling bound. Results that are not unique (``empty``'s
+values, a partition's order, eigenvectors' signs) are checked by the property the op
+defines, per ``verification_mode`` (see :mod:`properties`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from switcheroo.ontology.odl import OpSpec
+from switcheroo.ontology.verify import properties
 
 DEFAULT_RTOL = 1e-5
 DEFAULT_ATOL = 1e-6
@@ -39,9 +42,12 @@ def tolerance(spec: OpSpec) -> tuple[float, float]:
     return rtol, atol
 
 
-def compare(spec: OpSpec, ref: Any, got: Any) -> Outcome:
-    """Whether ``got`` matches ``ref`` (both already converted to NumPy)."""
+def compare(spec: OpSpec, ref: Any, got: Any, example: dict[str, Any] | None = None) -> Outcome:
+    """Whether ``got`` matches ``ref`` (both already converted to NumPy); the property
+    modes also read the inputs, ``example``."""
     try:
+        if spec.verification_mode in _PROPERTIES and example is not None:
+            return Outcome(*_PROPERTIES[spec.verification_mode](spec, ref, got, example))
         return _compare(spec, ref, got)
     except (TypeError, ValueError) as e:  # results of kinds that do not compare
         return Outcome(
@@ -81,6 +87,27 @@ def _compare(spec: OpSpec, ref: Any, got: Any) -> Outcome:
     if rk in ("bool", "int") or spec.verification_mode == "exact":
         return _exact(r, g)
     return _close(spec, r, g)
+
+
+def _close_check(spec: OpSpec) -> Any:
+    def close(ref: Any, got: Any) -> properties.Check:
+        o = _compare(spec.model_copy(update={"verification_mode": "approx"}), ref, got)
+        return o.ok, o.max_abs_err, o.why
+
+    return close
+
+
+_PROPERTIES: dict[str, Any] = {
+    "shape_only": lambda spec, ref, got, example: properties.shape_only(ref, got),
+    "partition": lambda spec, ref, got, example: properties.partition(ref, got, example),
+    "argpartition": lambda spec, ref, got, example: properties.argpartition(ref, got, example),
+    "eigh": lambda spec, ref, got, example: properties.eigh(
+        ref, got, example, *tolerance(spec), _close_check(spec)
+    ),
+    "svd": lambda spec, ref, got, example: properties.svd(
+        ref, got, example, *tolerance(spec), _close_check(spec)
+    ),
+}
 
 
 def _arrayish(x: Any) -> bool:

@@ -4,12 +4,13 @@
 importers, so what ``swc verify`` needs to know about their inputs beyond the standard's
 own text (an argument's dtypes, a length that is a Python int, results on ±inf and nan
 that the standard leaves unspecified) is written in ``domains.yaml`` next to this file,
-in ODL's own terms: per op, argument fields of :class:`StdArg`, ``special_values`` and
-``nondeterministic``.
+in ODL's own terms: per op, argument fields of :class:`StdArg`, ``special_values``,
+``nondeterministic`` and ``verification_mode``.
 """
 
 from __future__ import annotations
 
+import typing
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,19 @@ import yaml
 from switcheroo.ontology.odl import OpSpec, StdArg
 
 DOMAINS = Path(__file__).with_name("domains.yaml")
-_ARG_FIELDS = frozenset({"type", "dtype", "rank", "min", "max", "options", "shape_spec"})
+_ARG_FIELDS = frozenset(
+    {"type", "dtype", "rank", "min", "max", "options", "shape_spec", "structure"}
+)
 
 
 @cache
 def _table() -> dict[str, dict[str, Any]]:
     data = yaml.safe_load(DOMAINS.read_text()) or {}
     table: dict[str, dict[str, Any]] = data.get("domains") or {}
+    modes = typing.get_args(OpSpec.model_fields["verification_mode"].annotation)
     for op, entry in table.items():
+        if entry.get("verification_mode", modes[0]) not in modes:
+            raise ValueError(f"{DOMAINS.name}: {op}: verification_mode is one of {modes}")
         for name, fields in (entry.get("args") or {}).items():
             bad = set(fields) - _ARG_FIELDS
             if bad:
@@ -43,6 +49,8 @@ def with_domain(spec: OpSpec) -> OpSpec:
     entry = _table().get(spec.operation, {})
     if entry.get("nondeterministic"):
         spec = spec.model_copy(update={"nondeterministic": True})
+    if entry.get("verification_mode"):
+        spec = spec.model_copy(update={"verification_mode": entry["verification_mode"]})
     fields = entry.get("args") or {}
     if not fields:
         return spec

@@ -131,7 +131,7 @@ def _test_function(
     except PlanError as e:
         return ["", f"# {fw}: {e}"]
     try:
-        outcome = compare(spec, expected, run_mapping(spec, fw, example))
+        outcome = compare(spec, expected, run_mapping(spec, fw, example), example)
         why = outcome.why
     except Exception as e:  # noqa: BLE001 - recorded in the file as an expected failure
         outcome, why = None, f"raises {type(e).__name__}"

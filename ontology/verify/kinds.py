@@ -24,7 +24,14 @@ if TYPE_CHECKING:
     from switcheroo.ontology.odl import OpSpec
 
 # kind -> "module:function" (sorted by kind).
-CHECKERS: dict[OpKind, str] = {}
+CHECKERS: dict[OpKind, str] = {
+    OpKind.constant: "switcheroo.ontology.verify.constants:verify_constant",
+    OpKind.initializer: "switcheroo.ontology.verify.initializers:verify_initializer",
+    OpKind.layer: "switcheroo.ontology.verify.layers:verify_layer",
+    OpKind.loss: "switcheroo.ontology.verify.layers:verify_loss",
+    OpKind.optimizer: "switcheroo.ontology.verify.optimizers:verify_optimizer",
+    OpKind.schedule: "switcheroo.ontology.verify.schedules:verify_schedule",
+}
 
 
 def checker_for(spec: OpSpec) -> Callable[..., dict[str, Any]] | None:

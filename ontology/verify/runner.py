@@ -26,7 +26,6 @@ from switcheroo.ontology.loader import Ontology, build_ontology, data_files
 from switcheroo.ontology.verify import adapters
 
 DEFAULT_FRAMEWORKS = ("numpy", "torch", "jax", "tensorflow", "keras", "mlx", "flax_nnx")
-KNOWN_FAILURES = Path(__file__).with_name("known_failures.yaml")
 
 
 @dataclass
@@ -38,7 +37,8 @@ class VerifyOptions:
     workers: int = 1
     max_examples: int = 20
     files: list[Path] = field(default_factory=data_files)
-    known_failures: Path | None = KNOWN_FAILURES
+    # Extra accepted failures beside the ODL's ``verify_known`` (a project's own list).
+    known_failures: Path | None = None
 
 
 def select_ops(onto: Ontology, pattern: str, frameworks: tuple[str, ...]) -> list[str]:
@@ -52,8 +52,19 @@ def select_ops(onto: Ontology, pattern: str, frameworks: tuple[str, ...]) -> lis
     )
 
 
+def odl_known_failures(onto: Ontology) -> dict[tuple[str, str], str]:
+    """``{(op, framework): reason}`` for every variant the ODL marks ``verify_known``."""
+    return {
+        (op, fw): v.verify_known
+        for op, spec in onto.specs.items()
+        for fw, v in spec.variants.items()
+        if v.verify_known
+    }
+
+
 def load_known_failures(path: Path | None) -> dict[tuple[str, str], str]:
-    """``{(op, framework): reason}`` from the known-failures file (empty when absent)."""
+    """``{(op, framework): reason}`` from an extra known-failures file (empty when absent):
+    ``known_failures: {OP: {FRAMEWORK: reason}}``."""
     if path is None or not path.exists():
         return {}
     data = yaml.safe_load(path.read_text()) or {}
@@ -201,7 +212,7 @@ def verify_ontology(
     start = time.perf_counter()
     onto = build_ontology(opts.files)
     ops = select_ops(onto, opts.ops, opts.frameworks)
-    known = load_known_failures(opts.known_failures)
+    known = {**odl_known_failures(onto), **load_known_failures(opts.known_failures)}
     report_ops: dict[str, dict[str, Any]] = {}
     timings: dict[str, float] = {}
     versions: dict[str, Any] = {}
@@ -211,6 +222,7 @@ def verify_ontology(
             if res["status"] == "failed" and (op, fw) in known:
                 res["known"] = True
                 res["known_reason"] = known[(op, fw)]
+        _inherit_known(results)
         report_ops[op] = dict(sorted(results.items()))
         timings[op] = round(secs, 3)
         if progress is not None:
@@ -231,6 +243,19 @@ def verify_ontology(
     }
 
 
+def _inherit_known(results: dict[str, dict[str, Any]]) -> None:
+    """A reference that no partner agrees with fails because of its partners' differences:
+    when every one of them is known, so is the reference's failure."""
+    failed = {fw: r for fw, r in results.items() if r["status"] == "failed"}
+    for fw, res in failed.items():
+        others = [r for f, r in failed.items() if f != fw]
+        if res.get("known") or not res["reason"].startswith("reference;") or not others:
+            continue
+        if all(r.get("known") for r in others):
+            res["known"] = True
+            res["known_reason"] = "; ".join(sorted({r["known_reason"] for r in others}))
+
+
 def summarize(
     ops: dict[str, dict[str, Any]], opts: VerifyOptions, timings: dict[str, float]
 ) -> dict[str, Any]:
@@ -245,6 +270,12 @@ def summarize(
             known += bool(res.get("known"))
             errors += bool(res.get("verifier_error"))
     ran = total["verified"] + total["failed"]
+    # The issue's measure: every pair whose framework is installed counts, skipped or not.
+    installed = sum(
+        not _framework_missing(res.get("reason", ""))
+        for results in ops.values()
+        for res in results.values()
+    )
     return {
         "pairs": sum(total.values()),
         "verified": total["verified"],
@@ -252,12 +283,18 @@ def summarize(
         "failed_known": known,
         "skipped": total["skipped"],
         "verifier_errors": errors,
+        "installed_pairs": installed,
+        "verified_pct": round(100 * total["verified"] / installed, 2) if installed else None,
         "verified_pct_of_run": round(100 * total["verified"] / ran, 2) if ran else None,
         "frameworks": {fw: dict(c) for fw, c in sorted(per_fw.items())},
         "workers": opts.workers,
         "max_examples": opts.max_examples,
         "slowest_ops": dict(sorted(timings.items(), key=lambda kv: -kv[1])[:10]),
     }
+
+
+def _framework_missing(reason: str) -> bool:
+    return reason.endswith(" not installed") or reason.startswith("no verify adapter")
 
 
 def write_report(report: dict[str, Any], path: Path) -> None:

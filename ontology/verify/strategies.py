@@ -99,7 +99,7 @@ def _ints(arg: StdArg, dtype: str) -> st.SearchStrategy[int]:
 
 def _specials_allowed(spec: OpSpec, arg: StdArg) -> bool:
     # Bounds say the argument lives in a range; specials would leave it.
-    if arg.min is not None or arg.max is not None:
+    if arg.min is not None or arg.max is not None or arg.structure is not None:
         return False
     return domains.specials_allowed(spec.operation)
 
@@ -110,12 +110,29 @@ def _array(draw: Any, spec: OpSpec, arg: StdArg, dtype: str, shape: tuple[int, .
         return draw(hnp.arrays(np.bool_, shape))
     if dtype.startswith(("int", "uint")):
         return draw(hnp.arrays(np.dtype(dtype), shape, elements=_ints(arg, dtype)))
+    if arg.structure in ("symmetric", "positive_definite") and len(shape) >= 2:
+        shape = (*shape[:-1], shape[-2])  # square matrices
     arr = draw(hnp.arrays(np.float32, shape, elements=_floats(arg)))
     if arr.size and _specials_allowed(spec, arg) and draw(st.integers(0, 3)) == 3:
         flat = arr.reshape(-1)
         for i in draw(st.lists(st.integers(0, arr.size - 1), min_size=1, max_size=3)):
             flat[i] = draw(st.sampled_from(FLOAT_SPECIALS))
-    return arr
+    return _structured(arr, arg.structure)
+
+
+def _structured(a: np.ndarray, structure: str | None) -> np.ndarray:
+    """``a`` made strictly increasing along its last axis (sorted, plus i/8 at index i),
+    symmetric ((a + aᵀ) / 2) or positive definite (a·aᵀ + n·I) over its last two axes;
+    multiples of 1/8 stay exact in float32 in each."""
+    if structure == "increasing" and a.ndim:
+        return np.sort(a, axis=-1) + np.arange(a.shape[-1], dtype=np.float32) / np.float32(8)
+    if structure is None or a.ndim < 2:
+        return a
+    at = np.swapaxes(a, -1, -2)
+    if structure == "symmetric":
+        return (a + at) / np.float32(2)
+    n = a.shape[-1]
+    return (a @ at + np.float32(n) * np.eye(n, dtype=np.float32)).astype(np.float32)
 
 
 def _subnormal(a: np.ndarray) -> np.ndarray:
@@ -195,6 +212,15 @@ def _target_shape(draw: Any, shape: tuple[int, ...] | None) -> tuple[int, ...]:
     if dims and draw(st.booleans()):
         dims[draw(st.integers(0, len(dims) - 1))] = -1
     return tuple(dims)
+
+
+def _int_tuple(draw: Any, arg: StdArg, first_shape: tuple[int, ...] | None) -> tuple[int, ...]:
+    """One int per axis of the first tensor (1 to 3 of them without one), in the argument's
+    ``[min, max]`` or 1..3."""
+    n = len(first_shape) if first_shape is not None else draw(st.integers(1, 3))
+    lo = 1 if arg.min is None else math.ceil(arg.min)
+    hi = lo + 2 if arg.max is None else math.floor(arg.max)
+    return tuple(draw(st.integers(lo, hi)) for _ in range(n))
 
 
 def _scalar(draw: Any, kind: ArgKind, arg: StdArg) -> Any:
@@ -286,6 +312,10 @@ def inputs_for(draw: Any, spec: OpSpec, untyped: tuple[str, ...] = ("float32",))
             out[arg.name] = _axes_of(draw, kind, rank)
         elif kind.role is Role.shape:
             out[arg.name] = _target_shape(draw, first_shape)
+        elif kind.role is Role.ints:
+            if kind.optional:
+                continue  # pads, strides, ...: their length is the op's business; default
+            out[arg.name] = _int_tuple(draw, arg, first_shape)
         else:
             out[arg.name] = _scalar(draw, kind, arg)
     return out

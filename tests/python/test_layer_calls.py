@@ -76,12 +76,28 @@ def test_gru_state_subscript_gets_the_layer_axis():
     assert not _warnings(report)
 
 
-def test_lstm_state_used_is_kept_and_reported():
-    # keras.layers.LSTM returns its state only when built with return_state=True.
+def test_lstm_state_used_builds_keras_lstm_with_return_state():
+    # keras.layers.LSTM returns its state only when built with return_state=True (build_with).
     code, report = convert(LSTM.format(extra="", body="out, (h, c) = self.lstm(x)\n        return h"),
                            "torch", "keras")
+    assert "layers.LSTM(8, return_sequences=True, return_state=True)" in code
+    assert "out, h, c = self.lstm(x)\n        h = h[None]\n" in code
+    assert not _warnings(report)
+
+
+def test_lstm_state_of_a_layer_called_twice_is_kept_and_reported():
+    # return_state=True would change what the other call returns.
+    body = "out, (h, c) = self.lstm(x)\n        again, _ = self.lstm(out)\n        return h + again"
+    code, report = convert(LSTM.format(extra="", body=body), "torch", "keras")
     assert "# swc: unmapped torch.nn.LSTM" in code
-    assert any("h_n" in w for w in _warnings(report))
+    assert any("more than once" in w for w in _warnings(report))
+
+
+def test_mlx_lstm_final_state_is_the_last_step():
+    code, report = convert(LSTM.format(extra="", body="_, (h, _) = self.lstm(x)\n        return h[-1]"),
+                           "torch", "mlx")
+    assert "h, _ = self.lstm(x)\n        h = h[:, -1]\n        h = h[None]\n" in code
+    assert not _warnings(report)
 
 
 def test_lstm_state_used_whole_is_kept_and_reported():
@@ -113,10 +129,29 @@ def test_gru_cell_name_taken_is_reported():
     assert any("GRUCell" in w for w in _warnings(report))
 
 
-@pytest.mark.parametrize("extra", [", num_layers=2", ", bidirectional=True"])
-def test_stacked_or_bidirectional_lstm_is_refused(extra):
+@pytest.mark.parametrize("extra, built", [
+    (", num_layers=2", "keras.Sequential([layers.LSTM(8, return_sequences=True), layers.LSTM(8, return_sequences=True)])"),
+    (", bidirectional=True", "self.lstm = layers.Bidirectional(layers.LSTM(8, return_sequences=True))"),
+])
+def test_stacked_or_bidirectional_lstm_is_a_stack(extra, built):
     code, report = convert(LSTM.format(extra=extra, body="out, _ = self.lstm(x)\n        return out"),
                            "torch", "keras")
+    assert built in code and "out = self.lstm(x)\n" in code
+    assert not _warnings(report)
+
+
+def test_flax_stack_takes_the_second_layer_input_from_both_directions():
+    code, _ = convert(LSTM.format(extra=", num_layers=2, bidirectional=True",
+                                  body="out, _ = self.lstm(x)\n        return out"), "torch", "flax_nnx")
+    assert "nnx.Bidirectional(nnx.RNN(nnx.LSTMCell(16, 8, rngs=rngs)), nnx.RNN(nnx.LSTMCell(16, 8, rngs=rngs)))" in code
+
+
+@pytest.mark.parametrize("target, extra, body", [
+    ("flax_nnx", ", num_layers=2", "out, (h, c) = self.lstm(x)\n        return h"),  # a chain has no final state
+    ("mlx", ", bidirectional=True", "out, _ = self.lstm(x)\n        return out"),  # MLX has no Bidirectional
+])
+def test_stack_a_target_cannot_build_is_refused(target, extra, body):
+    code, report = convert(LSTM.format(extra=extra, body=body), "torch", target)
     assert "# swc: unmapped torch.nn.LSTM" in code
     assert _warnings(report)
 

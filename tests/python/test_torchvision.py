@@ -39,13 +39,6 @@ CASES = {
 }
 # Conversions still to build (each a reason, not a tolerance).
 GAPS = {
-    "vgg": "the nn.init loop over self.modules() (isinstance(m, nn.Conv2d), kaiming_normal_/constant_ on "
-           "m.weight) is kept marked: no flax_nnx spelling yet (test_vgg_features_match runs it without)",
-    "resnet": "the nn.init loops over self.modules() (kaiming_normal_/constant_ on m.weight, and the "
-              "zero_init_residual one) are kept marked, and nnx.Module has no modules(): the flax ResNet cannot "
-              "be built until they convert (test_resnet_blocks_match runs its blocks, which have no such loop)",
-    "squeezenet": "nn.MaxPool2d(ceil_mode=True) has no hub argument yet (so the features Sequential is kept, "
-                  "its members' layouts differing); the nn.init loop over self.modules()",
     "densenet": "F.dropout(p=..., training=self.training), torch.utils.checkpoint with star-arguments, "
                 "torch.Tensor annotations in _DenseLayer, the nn.ModuleDict-based _DenseBlock and the "
                 "nn.init loop are not converted yet",

@@ -110,8 +110,8 @@ IDIOMS = {"vector_add": ("p2[:m] = (p1[:m] + p0[:m])", "p2[:m] = (p0[:m] + p1[:m
 
 @pytest.mark.parametrize("arch", ["80", "90", "100", "120"])
 def test_elementwise_kernels_are_raised(arch):
-    """The elementwise maps print as the numpy expression (not the emulation); the
-    kernels with loops, shared memory, atomics or shuffles stay emulated, with a reason."""
+    """The elementwise maps print as the numpy expression (not the emulation); the other
+    idioms are named on the lifted func (their bodies: the tests below)."""
     module = lifted(arch)
     src = emit_python(module, "numpy")
     for name, lines in IDIOMS.items():
@@ -120,11 +120,9 @@ def test_elementwise_kernels_are_raised(arch):
     fns = {f.sym_name.data: f for f in module.walk()
            if isinstance(f, func.FuncOp) and "sass.idiom" in f.attributes
            and f.parent_op().attributes.get("sass.lifted")}  # fmt: skip
-    assert fns["softmax_row"].attributes["sass.idiom"].data.startswith("none: ")
     if arch in ("80", "90"):  # loop nests: tests/sass/test_loop_nest.py
-        # row softmax: __expf and 1/x recognised so far (tests/sass/test_row_softmax.py)
-        assert "__expf(x - m) * (1/s) recognised" in fns["softmax_row"].attributes[
-            "sass.idiom"].data  # fmt: skip
+        # row softmax: tests/sass/test_row_softmax.py
+        assert fns["softmax_row"].attributes["sass.idiom"].data == "row-softmax"
         assert fns["gemm_naive"].attributes["sass.idiom"].data == "gemm"
         assert fns["conv2d_3x3"].attributes["sass.idiom"].data == "conv2d-3x3"
     assert fns["dot_warp"].attributes["sass.idiom"].data == "warp-dot"
@@ -207,6 +205,69 @@ def test_block_reduce_launches_and_bounds(arch, framework):
     ns["reduce_sum"](to(x), to(out), 300, grid=4, block=48)
     ns["_reduce_sum_simt"](to(x), to(sim), 300, grid=4, block=48)
     assert out[0] == sim[0] and abs(out[0] - x[:300].astype(np.float64).sum()) > 1e-2
+
+
+ROW_SOFTMAX = {"numpy": ("t3 = p0[:t0 * m].reshape(t0, m)[:t0, :m]",
+                         "np.exp((t3 - np.max(t3, axis=1, keepdims=True)))",
+                         "(t8 / np.sum(t8, axis=1, keepdims=True))[:t0, :m]"),
+               "torch": ("t3 = p0[:t0 * m].view(t0, m)[:t0, :m]",
+                         "torch.exp((t3 - torch.amax(t3, dim=1, keepdim=True)))",
+                         "(t8 / torch.sum(t8, dim=1, keepdim=True))[:t0, :m]"),
+               "jax": ("jnp.exp((t3 - jnp.max(t3, axis=1, keepdims=True)))",
+                       "(t8 / jnp.sum(t8, axis=1, keepdims=True))[:t0, :m]")}  # fmt: skip
+
+
+@pytest.mark.parametrize("arch", ["80", "90"])
+@pytest.mark.parametrize("framework", ["numpy", "torch", "jax"])
+def test_row_softmax_is_raised(arch, framework):
+    """softmax_row (strided row loops, shared max and sum trees, one block per row) prints
+    as the framework's softmax over the gridDim.x rows of max(cols, 0) columns."""
+    src = emit_python(lifted(arch), framework)
+    body = src.split("def softmax_row(", 1)[1].split("\ndef ", 1)[0]
+    assert all(ln in body for ln in ROW_SOFTMAX[framework]) and "while True" not in body, body
+    assert "_b[0] not in (1, 2, 4, 8, 16, 32, 64, 128, 256)" in body
+
+
+@pytest.mark.parametrize("arch", ["80", "90"])
+@pytest.mark.parametrize("framework", ["numpy", "torch", "jax"])
+def test_row_softmax_launches_and_bounds(arch, framework):
+    """The raised row softmax against the emulation and the reference of kernels.cu: cols
+    not a multiple of the block, cols below the block, fewer blocks than rows (the other
+    rows untouched), one thread, cols = 0 and cols < 0 (nothing written); a block of 48
+    (not a power of two: the trees drop values, on the GPU too) and a 2-D block run the
+    emulation."""
+    ns = decompiled(arch, framework)
+    to, back = (lambda v: v), np.asarray
+    if framework == "torch":
+        to = pytest.importorskip("torch").from_numpy
+    if framework == "jax":
+        to = pytest.importorskip("jax.numpy").asarray
+    rng = np.random.default_rng(5)
+
+    def run(fn, x, rows, cols, grid, block):
+        y = to(np.full(rows * max(cols, 1) + 3, 9, np.float32))
+        out = ns[fn](to(x), y, cols, grid=grid, block=block)
+        return back(out[0] if framework == "jax" else y)
+
+    for rows, cols, grid, block in ((5, 300, 5, 256), (4, 100, 4, 256), (6, 77, 4, 64),
+                                    (3, 1, 3, 1), (3, 33, 3, 2), (2, 0, 2, 32),
+                                    (2, -3, 2, 32)):  # fmt: skip
+        x = rng.standard_normal(rows * max(cols, 1) + 3).astype(np.float32)
+        y, sim = run("softmax_row", x, rows, cols, grid, block), run(
+            "_softmax_row_simt", x, rows, cols, grid, block)  # fmt: skip
+        k = grid * max(cols, 0)
+        if k:
+            np.testing.assert_allclose(y[:k], _softmax_ref(x[:k], grid, cols), **TOL)
+            np.testing.assert_allclose(sim[:k], _softmax_ref(x[:k], grid, cols), **TOL)
+        assert (y[k:] == 9).all() and (sim[k:] == 9).all()
+    x = rng.standard_normal(3 * 50).astype(np.float32)
+    for block in (48, (16, 2)):
+        y, sim = run("softmax_row", x, 3, 50, 3, block), run("_softmax_row_simt", x, 3, 50, 3,
+                                                                block)  # fmt: skip
+        assert (y == sim).all()
+    assert np.abs(y[:150] - _softmax_ref(x, 3, 50)).max() < 1e-5  # 2-D: 32 threads per row
+    y = run("softmax_row", x, 3, 50, 3, 48)
+    assert np.abs(y[:150] - _softmax_ref(x, 3, 50)).max() > 1e-3  # the tree drops values
 
 
 def test_raised_elementwise_bounds_and_2d_launch():

@@ -1,8 +1,8 @@
-"""The parts of the row-softmax idiom proven so far (``passes/sass_row_softmax.py``):
-nvcc's ``__expf`` expansion and its correctly rounded ``1.0f / x`` are recognised in
-softmax_row's stored value on sm_80 and sm_90; changed listings are not. The kernel
-itself stays emulated until the shared trees are proven (its numbers: test_decompile.py);
-the three strided row loops and their per-thread folds are proven."""
+"""The row-softmax idiom (``passes/sass_row_softmax.py`` and its ``sass_row_*`` helpers):
+nvcc's ``__expf`` expansion and its correctly rounded ``1.0f / x`` in softmax_row's stored
+value, the three strided row loops, their per-thread folds and the two shared trees are
+proven on sm_80 and sm_90, and the kernel is raised to ``exp(X - max(X)) / sum(...)`` over
+rows (its numbers: here and test_decompile.py); changed listings are not recognised."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from sass_corpus import CORPUS, need_corpus
 from switcheroo.frontends.sass.lower import parse_sass
 from switcheroo.passes.sass_lift import SassLift
-from switcheroo.passes.sass_row_softmax import LOG2E_F32, NoIdiom, match_row_softmax
+from switcheroo.passes.sass_row_softmax import LOG2E_F32, NoIdiom, RowSoftmax, match_row_softmax
 from xdsl.context import Context
 from xdsl.dialects import func
 
@@ -41,7 +41,9 @@ def test_expf_and_reciprocal_recognised(arch):
     fn = _softmax_fn(_listing(arch))
     assert fn.attributes["sass.callees"].data[0].data.endswith(
         "$__internal_0_$__cuda_sm20_rcp_rn_f32_slowpath")  # fmt: skip
-    assert _reason(_listing(arch)).startswith(RECOGNISED)
+    assert match_row_softmax(fn) == RowSoftmax(
+        *{"80": (0x160, 0x168, 0x170), "90": (0x210, 0x218, 0x220)}[arch],
+        (1, 2, 4, 8, 16, 32, 64, 128, 256))  # fmt: skip
 
 
 @pytest.mark.parametrize("arch", ["80", "90"])
@@ -74,12 +76,11 @@ def test_expf_expansion_is_exp():
 def test_strided_row_loops_proven(arch):
     """The three loops ``for (j = tid.x; j < cols; j += ntid.x)`` (sm_90: ntid.x in a
     header argument, tid.x passed around the reciprocal's call, the third entered after
-    ``@P1 EXIT``) are proven; what follows (folds, trees) is not yet."""
+    ``@P1 EXIT``) are proven."""
     from switcheroo.passes.sass_row_loops import row_loops
 
     loops, cols = row_loops(_softmax_fn(_listing(arch)))
     assert len(loops) == 3 and cols == {"80": 0x170, "90": 0x220}[arch]
-    assert "three strided row loops and their per-thread folds proven" in _reason(_listing(arch))
 
 
 def test_changed_row_loops_not_proven():
@@ -136,3 +137,20 @@ def test_changed_row_folds_not_proven():
     # The second loop's exponent is x + m.
     assert "FADD R8, -R2, R5 ;" in text
     assert "exponent is not x - m" in _reason(text.replace("FADD R8, -R2, R5 ;", "FADD R8, R2, R5 ;"))
+
+
+def test_changed_trees_not_proven():
+    """The shared trees: a max tree whose stride is quartered (blocks of 2 never combine
+    thread 1's fold), a sum tree that takes the maximum, and a sum tree that adds its own
+    cell twice are not row softmaxes."""
+    text = _listing("80")
+    trees = "the three strided row loops and their per-thread folds proven; shared trees: "
+    step = "SHF.R.U32.HI R5, RZ, 0x1, R5 ;"
+    assert step in text
+    why = _reason(text.replace(step, "SHF.R.U32.HI R5, RZ, 0x2, R5 ;"))
+    assert trees in why and "loop 1's folds misses thread 1" in why
+    add = "@!P0 FADD R5, R5, R4 ;"
+    assert add in text
+    why = _reason(text.replace(add, "@!P0 FMNMX R5, R5, R4, !PT ;"))
+    assert trees in why and "combined" in why
+    assert "loop 2's folds misses thread" in _reason(text.replace(add, "@!P0 FADD R5, R5, R5 ;"))

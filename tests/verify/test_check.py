@@ -53,7 +53,8 @@ def test_report_and_known_failures(wrong_ontology, tmp_path):
     assert sub["status"] == "failed" and sub["known"] and sub["max_abs_err"] > 0
     assert report["ops"]["mean"]["numpy"]["status"] == "verified"
     s = report["summary"]
-    assert (s["verified"], s["failed"], s["failed_known"], s["skipped"]) == (4, 1, 1, 2)
+    # numpy, the only partner of the wrong torch subtract, fails with it (known, inherited)
+    assert (s["verified"], s["failed"], s["failed_known"], s["skipped"]) == (4, 2, 2, 1)
     assert isinstance(report["wall_s"], float)
 
 

@@ -2,10 +2,17 @@
 
 The torch side is always built (random weights) and must transfer into a second copy
 bit for bit. Torch -> flax_nnx runs on the file ``swc-translate`` converts, when that
-conversion works; otherwise the test is skipped with the reason.
+conversion works (otherwise the test is skipped with the reason): ``transfer`` and the
+script ``swc weights script`` writes give torch's outputs, and torch -> flax_nnx -> torch
+gives the weights back bit for bit.
 """
 
 from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -50,37 +57,95 @@ def test_torch_side_builds_and_transfers_exactly(tmp_path, name: str) -> None:
             assert torch.equal(a, b), k
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(MODELS))
-def test_torch_to_converted_flax_matches(tmp_path, name: str) -> None:
-    _need(name)
-    nnx = pytest.importorskip("flax.nnx")
+@functools.cache
+def _converted(name: str) -> tuple[str, str]:
+    """(the flax_nnx file ``swc-translate`` writes for ``name``, why it cannot be used or "");
+    converted once per session, the three tests below share it."""
     from tests.python.helpers import convert
 
-    builder, shape = MODELS[name]
     source = (torchvision_models() / f"{name}.py").read_text()
     try:
         code, report = convert(source, "torch", "flax_nnx", path=f"torchvision/models/{name}.py")
     except Exception as err:  # noqa: BLE001 -- any converter failure is the skip reason
-        pytest.skip(f"swc-translate fails on {name}.py: {type(err).__name__}: {err}")
+        return "", f"swc-translate fails on {name}.py: {type(err).__name__}: {err}"
     warnings = [str(d) for d in report.diagnostics if d.severity == "warning"]
-    if warnings:
-        pytest.skip(f"swc-translate converts {name}.py with warnings: {warnings[0]}")
-    extra = {f"models/{name}_flax_nnx.py": code}
-    with torchvision_importable(tmp_path, extra) as tv:
+    return code, f"swc-translate converts {name}.py with warnings: {warnings[0]}" if warnings else ""
+
+
+def _pair(tmp_path, name: str, copies: int = 1) -> tuple[Any, list[Any]]:
+    """The torch model (seed 0, eval mode) and ``copies`` converted flax models."""
+    nnx = pytest.importorskip("flax.nnx")
+    _need(name)
+    code, why = _converted(name)
+    if why:
+        pytest.skip(why)
+    builder, _ = MODELS[name]
+    with torchvision_importable(tmp_path, {f"models/{name}_flax_nnx.py": code}) as tv:
         torch.manual_seed(0)
         src = tv.build(name, builder, num_classes=10).eval()
         # Both files register the same builder names with torchvision's registry.
         tv.module("_api").BUILTIN_MODELS.clear()
         try:
-            dst = tv.build(f"{name}_flax_nnx", builder, num_classes=10, rngs=nnx.Rngs(0))
+            dsts = [tv.build(f"{name}_flax_nnx", builder, num_classes=10, rngs=nnx.Rngs(i)) for i in range(copies)]
         except Exception as err:  # noqa: BLE001 -- the converted file's failure is the reason
             pytest.skip(f"converted {name}.py does not build: {type(err).__name__}: {err}")
-    dst.eval()
-    report = transfer(src, dst, src="torch", dst="flax_nnx")
-    assert report.ok, report.lines()
-    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    for dst in dsts:
+        dst.eval()
+    return src, dsts
+
+
+def _outputs(name: str, src: Any, dst: Any) -> tuple[np.ndarray, np.ndarray]:
+    x = np.random.default_rng(0).standard_normal(MODELS[name][1]).astype(np.float32)
     with torch.no_grad():
         want = src(torch.from_numpy(x)).numpy()
-    got = np.asarray(dst(x))
+    return np.asarray(dst(x)), want
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_torch_to_converted_flax_matches(tmp_path, name: str) -> None:
+    src, (dst,) = _pair(tmp_path, name)
+    report = transfer(src, dst, src="torch", dst="flax_nnx")
+    assert report.ok, report.lines()
+    got, want = _outputs(name, src, dst)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_round_trip_through_converted_flax_is_bit_identical(tmp_path, name: str) -> None:
+    src, (mid,) = _pair(tmp_path, name)
+    with torchvision_importable(tmp_path / "back") as tv:
+        torch.manual_seed(1)
+        back = tv.build(name, MODELS[name][0], num_classes=10)
+    transfer(src, mid, src="torch", dst="flax_nnx")
+    report = transfer(mid, back, src="flax_nnx", dst="torch")
+    assert report.ok, report.lines()
+    for (k, a), (_, b) in zip(src.state_dict().items(), back.state_dict().items(), strict=True):
+        if not k.endswith("num_batches_tracked"):
+            assert a.dtype == b.dtype and torch.equal(a, b), k
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_generated_script_matches_transfer(tmp_path, name: str) -> None:
+    """``swc weights script`` (the same plan and text) run on the saved state_dict in a fresh
+    interpreter; its output loaded into the converted model gives what ``transfer`` gives."""
+    from switcheroo.backends.weights.convert import plan_from_models
+    from switcheroo.backends.weights.script import render_script
+    from switcheroo.weights import load_checkpoint
+
+    src, (by_transfer, by_script) = _pair(tmp_path, name, copies=2)
+    assert transfer(src, by_transfer, src="torch", dst="flax_nnx").ok
+    ckpt, script, out = tmp_path / "in.pth", tmp_path / "migrate.py", tmp_path / "out.npz"
+    torch.save(src.state_dict(), ckpt)
+    cp = plan_from_models(src, "torch", "flax_nnx", by_script)
+    assert cp.report.ok, cp.report.lines()
+    script.write_text(render_script(cp, f"{name}.py", "torch", "flax_nnx"))
+    run = subprocess.run([sys.executable, "-I", str(script), str(ckpt), str(out)],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert load_checkpoint(by_script, out, "flax_nnx").ok
+    got, want = _outputs(name, src, by_script)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(got, _outputs(name, src, by_transfer)[0])

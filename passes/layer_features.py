@@ -1,0 +1,136 @@
+"""Feature sizes a source leaves to its framework, read from the layer that feeds them.
+
+Keras builds a layer on its first call: ``layers.Dense(d_out)`` and
+``layers.LayerNormalization()`` name no input size. PyTorch needs one (``nn.Linear(d_in,
+d_out)``, ``nn.LayerNorm(d)``); without it a ``Linear`` can only be ``nn.LazyLinear`` and a
+``LayerNorm`` not be built at all. Raising, the size is recovered where the model shows
+it: the layer's input is the output of another layer of the same class whose size is
+known (``self.norm(self.fc1(x))``: the norm's ``num_features`` is ``fc1``'s
+``out_features``), possibly through layers and functions that keep the feature axis
+(activations, dropout). The size is copied only when it is a literal or a parameter of
+``__init__``, so it means the same where the constructor reads it; anything else leaves the
+argument out as the source did.
+"""
+
+from __future__ import annotations
+
+from switcheroo.dialects import hub, pysrc
+from switcheroo.passes.container_layouts import LAYOUT_FREE
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Operation, SSAValue
+
+# The argument that sizes a layer's output features, and the one that sizes its input.
+OUT_SIZE = {"Linear": "out_features", "Conv1d": "out_channels", "Conv2d": "out_channels",
+            "ConvTranspose1d": "out_channels", "ConvTranspose2d": "out_channels", "LSTM": "hidden_size",
+            "GRU": "hidden_size"}
+IN_SIZE = {"Linear": "in_features", "LayerNorm": "num_features", "GroupNorm": "num_channels",
+           "BatchNorm1d": "num_features", "BatchNorm2d": "num_features", "Conv1d": "in_channels",
+           "Conv2d": "in_channels", "ConvTranspose1d": "in_channels", "ConvTranspose2d": "in_channels"}
+# Functions that keep every axis of their input (element-wise activations).
+KEEP_FEATURES = frozenset({"relu", "relu6", "silu", "gelu", "tanh", "sigmoid", "elu", "leaky_relu", "softplus",
+                           "mish", "hard_swish", "hard_sigmoid"})
+
+
+def _ctors(cls: pysrc.ClassOp) -> dict[str, hub.HubOp]:
+    """``self.X = <layer op>`` in the class: attribute -> the op (assigned once only)."""
+    seen: dict[str, list[Operation | None]] = {}
+    for op in cls.walk():
+        if isinstance(op, pysrc.AssignOp) and op.target.data.startswith("self."):
+            seen.setdefault(op.target.data[5:], []).append(op.operands[0].owner)
+    return {a: ops[0] for a, ops in seen.items() if len(ops) == 1 and isinstance(ops[0], hub.HubOp)}
+
+
+def _layer_of(apply: hub.ApplyOp, ctors: dict[str, hub.HubOp]) -> hub.HubOp | None:
+    callee = apply.args[0].owner
+    if isinstance(callee, pysrc.AttrOp) and isinstance(obj := callee.obj.owner, pysrc.NameOp) \
+            and obj.id.data == "self":
+        return ctors.get(callee.attr.data)
+    return None
+
+
+def _feeder(value: SSAValue, ctors: dict[str, hub.HubOp]) -> hub.HubOp | None:
+    """The layer whose output features ``value`` carries, through feature-keeping ops."""
+    for _ in range(16):
+        owner = value.owner
+        if isinstance(owner, hub.ApplyOp):
+            layer = _layer_of(owner, ctors)
+            if layer is None:
+                return None
+            if layer.SPEC_NAME in OUT_SIZE and len(owner.res) == 1:
+                return layer
+            if layer.SPEC_NAME not in LAYOUT_FREE and layer.SPEC_NAME not in IN_SIZE:
+                return None
+            value = owner.args[1] if len(owner.args) > 1 else None
+        elif isinstance(owner, hub.HubOp) and owner.SPEC_NAME in KEEP_FEATURES and owner.args:
+            value = owner.args[0]
+        elif isinstance(owner, hub.HubOp) and owner.SPEC_NAME == "permute_dims" and owner.src_framework is None:
+            value = owner.args[0]  # a layout change a pass inserted: the same features, moved
+        elif isinstance(owner, pysrc.NameOp):
+            value = _assigned(owner)
+        else:
+            return None
+        if value is None:
+            return None
+    return None
+
+
+def _assigned(read: pysrc.NameOp) -> SSAValue | None:
+    """The value of the last ``name = ...`` before ``read`` in its straight-line block."""
+    prev = read.prev_op
+    while prev is not None:
+        if isinstance(prev, pysrc.AssignOp) and prev.target.data == read.id.data:
+            return prev.operands[0]
+        if prev.regions:
+            return None  # a loop or a branch may assign it
+        prev = prev.prev_op
+    return None
+
+
+def _portable(value: SSAValue, init: pysrc.FuncOp) -> Operation | None:
+    """A fresh copy of ``value``'s op when it reads the same anywhere in ``__init__``."""
+    owner = value.owner
+    if isinstance(owner, pysrc.ConstOp):
+        return pysrc.ConstOp.create(properties={"code": owner.code}, result_types=[value.type])
+    params = [p.data for p in init.param_names.data]
+    if isinstance(owner, pysrc.NameOp) and owner.id.data in params:
+        reassigned = any(isinstance(o, pysrc.AssignOp) and o.target.data == owner.id.data for o in init.walk())
+        if not reassigned:
+            return pysrc.NameOp.create(properties={"id": owner.id}, result_types=[value.type])
+    return None
+
+
+def infer_feature_sizes(cls: pysrc.ClassOp) -> None:
+    """Fill each missing input size of a layer of ``cls`` from the layer feeding it."""
+    init = next((o for o in cls.body.block.ops if isinstance(o, pysrc.FuncOp) and o.sym_name.data == "__init__"),
+                None)
+    if init is None:
+        return
+    ctors = _ctors(cls)
+    for apply in [o for o in cls.walk() if isinstance(o, hub.ApplyOp) and len(o.args) > 1]:
+        layer = _layer_of(apply, ctors)
+        if layer is None or (want := IN_SIZE.get(layer.SPEC_NAME)) is None or want in layer.named_args():
+            continue
+        if layer.parent_op() is not init and init not in _ancestors(layer):
+            continue
+        feeder = _feeder(apply.args[1], ctors)
+        size = feeder.named_args().get(OUT_SIZE[feeder.SPEC_NAME]) if feeder is not None else None
+        copy = _portable(size[0], init) if size else None
+        if copy is None:
+            continue
+        block = layer.parent_block()
+        assert block is not None
+        block.insert_op_before(copy, layer)
+        rank = {n: i for i, n in enumerate(layer.spec.arg_names)}
+        pairs = sorted([*zip([n.data for n in layer.arg_names.data], layer.args), (want, copy.results[0])],
+                       key=lambda p: rank[p[0]])
+        layer.operands = [v for _, v in pairs]
+        layer.arg_names = ArrayAttr([StringAttr(n) for n, _ in pairs])
+
+
+def _ancestors(op: Operation) -> list[Operation]:
+    out: list[Operation] = []
+    parent = op.parent_op()
+    while parent is not None:
+        out.append(parent)
+        parent = parent.parent_op()
+    return out

@@ -1,0 +1,27 @@
+"""Layers of MLX output that MLX has no class for, in MLX's layouts.
+
+A model converted to MLX defines the classes it uses (``passes/layer_scaffold.py``
+copies each into the output module, plugin ``mlx_scaffold``).
+"""
+
+import mlx.core as mx
+from mlx import nn
+
+
+class WeightNorm(nn.Module):
+    """Calls ``module`` with its weight rebuilt as g * v / ||v||, the norm over every axis
+    but the first (the output axis of an MLX Linear or convolution weight), as PyTorch's
+    ``weight_norm``: g is ``weight_g``, v ``weight_v``; the wrapped weight is derived."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+        self.weight_v = module.weight
+        self.weight_g = self._norm(module.weight)  # w = v until g is trained
+
+    def _norm(self, v):
+        return mx.sqrt(mx.sum(v * v, axis=tuple(range(1, v.ndim)), keepdims=True))
+
+    def __call__(self, *args, **kwargs):
+        self.module.weight = self.weight_g * self.weight_v / self._norm(self.weight_v)
+        return self.module(*args, **kwargs)

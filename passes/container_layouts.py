@@ -11,10 +11,10 @@ the container is kept as its source API and marked, never converted silently wro
 from __future__ import annotations
 
 from switcheroo.dialects import fw, hub, pysrc
-from switcheroo.ontology.odl import LayoutMap, parse_layout
+from switcheroo.ontology.odl import LayoutMap
 from switcheroo.passes import layer_sources
 from switcheroo.ontology.loader import load_ontology
-from switcheroo.passes.fw_common import make_const, target_variant
+from switcheroo.passes.fw_common import target_variant
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Operation
 
@@ -62,9 +62,13 @@ def members(ctor: hub.HubOp) -> list[Operation | None]:
     return out
 
 
-def member_layout(member: Operation, framework: str) -> tuple[str, str | None] | None | bool:
+def member_layout(member: Operation, framework: str, native: dict[str, tuple[str, str | None]] | None = None
+                  ) -> tuple[str, str | None] | None | bool:
     """(input layout, return layout) a member needs; None when it is indifferent; False
-    when it is sensitive to layout without declaring one (Flatten, Linear, ...)."""
+    when it is sensitive to layout without declaring one (Flatten, Linear, ...). An
+    instance of a module class of the file takes the layout ``native`` gives its class."""
+    if native and (cls := _class_called(member)) in native:
+        return native[cls]
     spec = layer_sources.layer_spec(member) if member is not None else None
     if spec is None:
         return False
@@ -77,40 +81,80 @@ def member_layout(member: Operation, framework: str) -> tuple[str, str | None] |
     return lm.args["input"], lm.return_
 
 
-def container_layout(apply: hub.ApplyOp, framework: str) -> LayoutMap | None:
-    """The layout a container's call needs for ``framework``. A container whose members
-    disagree (squeezenet's convs and pools, NHWC in flax, between ``Fire`` blocks that keep
-    the source's layout), or an attribute assigned more than one container, gets ``Permute``
-    members where the layout changes: it then takes and returns the source's layout, and
-    its call needs none. Where that cannot be done its constructor is kept, marked."""
-    ctor = constructor_of(apply)
-    if not isinstance(ctor, hub.HubOp) or ctor.SPEC_NAME not in CONTAINERS:
-        return None
-    ctors = [ctor, *(c for c in _assigned_containers(apply) if c is not ctor)]
-    for c in ctors:
-        held = members(c)
-        if any(isinstance(m, hub.HubOp) and m.SPEC_NAME == "Permute" for m in held):
-            continue  # permuted inside already
-        if None in held:
-            _keep_marked(c, f"the members of this {c.SPEC_NAME} are not known where it is built, so "
-                            f"the tensor layout its call needs in {framework} is not known")
-            continue
-        needs = [member_layout(m, framework) for m in held]
-        wanted = {n for n in needs if n}
-        if not wanted:
-            continue
-        if len(ctors) == 1 and len(wanted) == 1 and False not in needs:
-            (inp, ret), = wanted
-            return LayoutMap(args={"input": inp}, **{"return": ret})
-        if not _permute_inside(c, needs):
-            _keep_marked(c, f"the members of this {c.SPEC_NAME} need different tensor layouts "
-                            f"in {framework}; split it where the layout changes")
+def _class_called(member: Operation | None) -> str | None:
+    """``Fire`` for a member ``Fire(96, 16, 64, 64)`` (a call of a name)."""
+    if isinstance(member, pysrc.CallOp) and isinstance(member.callee.owner, pysrc.NameOp):
+        return member.callee.owner.id.data
     return None
 
 
+def native_classes(module: Operation, framework: str) -> dict[str, tuple[str, str | None]]:
+    """Module classes of the file that take the target's layout: those whose every instance
+    is a member of containers whose layers all want that one layout (squeezenet's ``Fire``
+    blocks between convolutions and max pools). Their ``forward`` reads its input through
+    the permutation back and permutes its result (``native_layout.native_class``), so the
+    container keeps one layout and its members their places (and weight paths)."""
+    classes = {c.sym_name.data for c in module.walk() if isinstance(c, pysrc.ClassOp)}
+    wants: dict[str, set] = {}
+    placed: set[Operation] = set()
+    for ctor in [o for o in module.walk() if isinstance(o, hub.HubOp) and o.SPEC_NAME in CONTAINERS]:
+        held = members(ctor)
+        if None in held:
+            continue
+        inside = {c for m in held if (c := _class_called(m)) in classes}
+        needs = [member_layout(m, framework) for m in held if _class_called(m) not in inside]
+        for cls in inside:
+            wants.setdefault(cls, set()).update(n if n is not None else "any" for n in needs)
+        placed.update(m for m in held if _class_called(m) in inside)
+    out: dict[str, tuple[str, str | None]] = {}
+    for cls, wanted in wants.items():
+        layouts = wanted - {"any"}
+        calls = [o for o in module.walk() if isinstance(o, pysrc.CallOp) and _class_called(o) == cls]
+        refs = [o for o in module.walk() if isinstance(o, pysrc.NameOp) and o.id.data == cls]
+        if len(layouts) == 1 and False not in layouts and len(refs) == len(calls) \
+                and all(c in placed for c in calls):
+            out[cls] = layouts.pop()
+    return out
+
+
+def container_layout(apply: hub.ApplyOp, framework: str,
+                     native: dict[str, tuple[str, str | None]] | None = None) -> LayoutMap | None:
+    """The layout a container's call needs for ``framework``; marks the container's
+    constructor unmapped when its members disagree. An attribute assigned a container in
+    more than one place (squeezenet builds ``self.features`` per version) needs all of
+    them to agree."""
+    ctor = constructor_of(apply)
+    if not isinstance(ctor, hub.HubOp) or ctor.SPEC_NAME not in CONTAINERS:
+        return None
+    found: set = set()
+    for c in [ctor, *(o for o in _assigned_containers(apply) if o is not ctor)]:
+        held = members(c)
+        if None in held:
+            _keep_marked(c, f"the members of this {c.SPEC_NAME} are not known where it is built, so "
+                            f"the tensor layout its call needs in {framework} is not known")
+            return None
+        needs = [member_layout(m, framework, native) for m in held]
+        wanted = {n for n in needs if n}
+        if len(wanted) > 1 or (wanted and False in needs):
+            _keep_marked(c, f"the members of this {c.SPEC_NAME} need different tensor layouts "
+                            f"in {framework}; split it where the layout changes")
+            return None
+        found.add(wanted.pop() if wanted else None)
+    if len(found) > 1:
+        for c in [ctor, *_assigned_containers(apply)]:
+            if c.parent is not None:
+                _keep_marked(c, f"this attribute is assigned containers needing different tensor layouts "
+                                f"in {framework}")
+        return None
+    layout = found.pop()
+    if layout is None:
+        return None
+    inp, ret = layout
+    return LayoutMap(args={"input": inp}, **{"return": ret})
+
+
 def _assigned_containers(apply: hub.ApplyOp) -> list[hub.HubOp]:
-    """Every container op assigned to the attribute ``apply`` calls (``self.features`` is
-    built in each branch of squeezenet's version test)."""
+    """Every container op assigned to the attribute ``apply`` calls."""
     callee = apply.args[0].owner
     cls = apply.parent_op()
     while cls is not None and not isinstance(cls, pysrc.ClassOp):
@@ -120,48 +164,6 @@ def _assigned_containers(apply: hub.ApplyOp) -> list[hub.HubOp]:
     target = f"self.{callee.attr.data}"
     return [o.value.owner for o in cls.walk() if isinstance(o, pysrc.AssignOp) and o.target.data == target
             and isinstance(o.value.owner, hub.HubOp) and o.value.owner.SPEC_NAME in CONTAINERS]
-
-
-def _permute_inside(ctor: hub.HubOp, needs: list) -> bool:
-    """Rebuild ``ctor`` with a ``Permute`` member wherever the layout its members need
-    changes, the hub's (the source's) layout at both ends; False when its members are not
-    listed one by one (``*layers``)."""
-    layers = ctor.named_args().get("layers", [])
-    if len(layers) != len(ctor.args) or any(isinstance(v.owner, pysrc.StarOp) for v in layers):
-        return False
-    new_ops: list[Operation] = []
-    operands: list = []
-    current: tuple[str, str | None] | None = None  # None: the hub's layout
-
-    def step(perm_text: str | None) -> None:
-        if perm_text:
-            dims = make_const(parse_layout(perm_text))
-            new_ops.extend(dims)
-            op = hub.op_for("Permute").create(operands=[dims[-1].results[0]],
-                                              properties={"arg_names": ArrayAttr([StringAttr("dims")])},
-                                              result_types=[pysrc.LayerType()])
-            new_ops.append(op)
-            operands.append(op.res[0])
-
-    for value, need in zip(layers, needs, strict=True):
-        if need is not None and (need or None) != current:
-            step(current[1] if current else None)  # back to the hub's layout
-            current = need or None
-            step(current[0] if current else None)
-        operands.append(value)
-    step(current[1] if current else None)
-    rebuilt = type(ctor).create(operands=operands,
-                                properties={**ctor.properties,
-                                            "arg_names": ArrayAttr([StringAttr("layers")] * len(operands))},
-                                result_types=[r.type for r in ctor.res])
-    block = ctor.parent_block()
-    assert block is not None
-    for op in [*new_ops, rebuilt]:
-        block.insert_op_before(op, ctor)
-    ctor.res[0].replace_all_uses_with(rebuilt.res[0])
-    ctor.detach()
-    ctor.erase()
-    return True
 
 
 def _keep_marked(op: hub.HubOp, why: str) -> None:

@@ -11,7 +11,7 @@ crossed so that ``conv -> relu -> conv`` keeps a single pair.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xdsl.context import Context
 from xdsl.dialects import builtin
@@ -24,11 +24,11 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from switcheroo.dialects import hub
+from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import parse_layout
 from switcheroo.passes import native_layout
-from switcheroo.passes.container_layouts import CONTAINERS, container_layout
+from switcheroo.passes.container_layouts import CONTAINERS, container_layout, native_classes
 from switcheroo.passes.fw_common import _NO_VALUE, RootWalker, const_value, make_const, target_variant
 
 # Element-wise specs a permutation commutes with (one tensor in, same shape out).
@@ -56,6 +56,8 @@ def perm_of(op: Operation) -> tuple[int, ...] | None:
 @dataclass
 class WrapLayerLayouts(RewritePattern):
     framework: str
+    # module classes of the file that take the target's layout (container_layouts.native_classes)
+    native: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: hub.ApplyOp, rewriter: PatternRewriter) -> None:
@@ -65,7 +67,7 @@ class WrapLayerLayouts(RewritePattern):
         found = target_variant(spec, self.framework)
         lm = found[1].layout_map if found else None
         if spec.operation in CONTAINERS:
-            lm = container_layout(op, self.framework)
+            lm = container_layout(op, self.framework, self.native)
         if lm is None or "input" not in lm.args:
             return
         new_ops = permute(op.args[1], parse_layout(lm.args["input"]))
@@ -123,7 +125,13 @@ class ConvertLayouts(ModulePass):
     layout: str = "source"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        RootWalker(WrapLayerLayouts(self.framework), apply_recursively=False, root=hub.ApplyOp).rewrite_module(op)
+        native = native_classes(op, self.framework)
+        RootWalker(WrapLayerLayouts(self.framework, native), apply_recursively=False,
+                   root=hub.ApplyOp).rewrite_module(op)
+        forward = frozenset(t.forward_method for t in load_ontology().traits.values())
+        for cls in [c for c in op.walk() if isinstance(c, pysrc.ClassOp) and c.sym_name.data in native]:
+            inp, ret = native[cls.sym_name.data]
+            native_layout.native_class(cls, parse_layout(inp), parse_layout(ret), permute, forward)
         made = native_layout.native_inputs(op, permute, perm_of, ELEMENTWISE) if self.layout == "native" else set()
         RootWalker(FoldPermutations(), root=hub.HubOp).rewrite_module(op)
         if self.layout == "native":

@@ -16,6 +16,7 @@ does not import the source framework for it.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from switcheroo.dialects import fw, pysrc
@@ -48,6 +49,8 @@ def _helper_def(file_name: str, name: str, framework: str) -> list[Operation]:
         op.detach()
         for inner in op.walk():
             inner.properties.pop("loc", None)
+        if isinstance(op, pysrc._Statement):
+            op.leading = StringAttr(json.dumps(["", ""]))
     return ops
 
 

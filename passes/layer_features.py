@@ -14,6 +14,8 @@ argument out as the source did.
 
 from __future__ import annotations
 
+import ast
+
 from switcheroo.dialects import hub, pysrc
 from switcheroo.passes.container_layouts import LAYOUT_FREE
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
@@ -134,3 +136,60 @@ def _ancestors(op: Operation) -> list[Operation]:
         out.append(parent)
         parent = parent.parent_op()
     return out
+
+
+def fold_build_calls(cls: pysrc.ClassOp) -> None:
+    """``self.neg.build((None, d_in))`` after ``self.neg = <layer>``: the sizes the shape
+    gives the layer's arguments, by its source variant's ``build_shape`` (``(None,
+    in_features)``), become those arguments and the call goes (the target builds its layers
+    when they are made, or lazily)."""
+    from switcheroo.ontology.compose import parse
+    from switcheroo.ontology.loader import load_ontology
+
+    ctors = _ctors(cls)
+    for stmt in [o for o in cls.walk() if isinstance(o, pysrc.ExprStmtOp)]:
+        call = stmt.operands[0].owner
+        if not (isinstance(call, pysrc.CallOp) and len(call.args) == 1 and isinstance(m := call.callee.owner, pysrc.AttrOp)
+                and m.attr.data == "build" and isinstance(a := m.obj.owner, pysrc.AttrOp)
+                and isinstance(s := a.obj.owner, pysrc.NameOp) and s.id.data == "self"):
+            continue
+        layer = ctors.get(a.attr.data)
+        if layer is None or layer.src_framework is None or layer.src_api is None:
+            continue
+        hit = load_ontology().lookup_api(layer.src_framework.data, layer.src_api.data)
+        shape = call.args[0].owner
+        if hit is None or hit[1].build_shape is None or not isinstance(shape, pysrc.TupleOp):
+            continue
+        want = parse(hit[1].build_shape)
+        if not isinstance(want, ast.Tuple) or len(want.elts) != len(shape.operands):
+            continue
+        have = layer.named_args()
+        sizes = {e.id: v for e, v in zip(want.elts, shape.operands, strict=True)
+                 if isinstance(e, ast.Name) and e.id not in have}
+        init = layer.parent_op()
+        if not sizes or not isinstance(init, pysrc.FuncOp) or stmt.parent_op() is not init:
+            continue
+        copies = {n: _portable(v, init) for n, v in sizes.items()}
+        if any(c is None for c in copies.values()):
+            continue
+        block = layer.parent_block()
+        assert block is not None
+        rank = {n: i for i, n in enumerate(layer.spec.arg_names)}
+        pairs = list(zip([n.data for n in layer.arg_names.data], layer.args))
+        for n, c in copies.items():
+            block.insert_op_before(c, layer)
+            pairs.append((n, c.results[0]))
+        pairs.sort(key=lambda p: rank[p[0]])
+        layer.operands = [v for _, v in pairs]
+        layer.arg_names = ArrayAttr([StringAttr(n) for n, _ in pairs])
+        _erase_statement(stmt)
+
+
+def _erase_statement(stmt: Operation) -> None:
+    """Erase ``stmt`` and the expression ops only it used."""
+    producers = [v.owner for v in stmt.operands]
+    stmt.detach()
+    stmt.erase()
+    for p in producers:
+        if isinstance(p, Operation) and p.parent is not None and not any(r.uses for r in p.results):
+            _erase_statement(p)

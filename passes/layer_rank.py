@@ -38,6 +38,8 @@ def layer_rank(spec_name: str, framework: str) -> int | None:
 def rerank_members(container: hub.HubOp, framework: str) -> None:
     """Members of a Sequential: a layer of unknown rank takes the rank of the one before
     it (``nnx.Sequential(nnx.Conv(..., (1, 1)), nnx.BatchNorm(8))``)."""
+    if container.src_framework is not None:
+        framework = container.src_framework.data  # --from jax raises flax_nnx's nnx.Sequential
     rank: int | None | bool = False
     for value in container.named_args().get("layers", []):
         member = value.owner

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from switcheroo.dialects import fw, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import FunctionalModelTraits
+from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
 from switcheroo.passes.assumed_values import assume_values
 from switcheroo.passes.functional_channels import (
     attr_recipe,
@@ -34,6 +35,7 @@ from switcheroo.passes.functional_channels import (
     name_recipe,
     self_assign,
 )
+from switcheroo.passes.functional_class import make_class
 from switcheroo.passes.fw_common import operand_ops
 from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
@@ -99,25 +101,6 @@ def attr_from_name(value: SSAValue) -> str | None:
     words = [w for w in words if not w[0].isdigit()] + [w for w in words if w[0].isdigit()]
     name = "_".join(words).lower()
     return name if name.isidentifier() and not name[0].isdigit() else None
-
-
-def layer_names_assign(names: dict[str, Operation]) -> list[Operation]:
-    """``self.layer_names = {attr: <source name>, ...}``; nothing for no names."""
-    if not names:
-        return []
-    ops: list[Operation] = []
-    elts: list[SSAValue] = []
-    for attr, spelled in names.items():
-        key = pysrc.ConstOp.create(properties={"code": StringAttr(json.dumps(attr))}, result_types=[_OBJ])
-        value = spelled.clone()
-        ops += [key, value]
-        elts += [key.result, value.results[0]]
-    table = pysrc.TupleOp.create(operands=elts, properties={"kind": StringAttr("dict")}, result_types=[_OBJ])
-    assign = pysrc.AssignOp.create(
-        operands=[table.result],
-        properties={"target": StringAttr("self.layer_names"),
-                    "leading": StringAttr(json.dumps(["# The source model's layer names: weights are paired by them."]))})
-    return [*ops, table, assign]
 
 
 # ---- which functions are helpers -----------------------------------------------------
@@ -191,6 +174,16 @@ def _early_return(stmts: list[Operation]) -> pysrc.ReturnOp | None:
     return ret if isinstance(ret, pysrc.ReturnOp) and len(ret.value) == 1 else None
 
 
+def reads_channels(func: pysrc.FuncOp) -> bool:
+    """Whether the helper reads its input's shape at the top level (``inputs.shape[axis]``)."""
+    first = func.param_names.data[0].data
+    for o in func.body.block.ops:
+        if isinstance(o, pysrc.AttrOp) and o.attr.data == "shape" and isinstance(o.obj.owner, pysrc.NameOp) \
+                and o.obj.owner.id.data == first:
+            return True
+    return False
+
+
 # ---- lifting one helper --------------------------------------------------------------
 
 
@@ -254,11 +247,12 @@ def lift_block(lifter: _Lifter, classes: dict[str, str]) -> pysrc.ClassOp | None
     names = [p.data for p in func.param_names.data][1:]
     if channel_param is not None:
         texts, names = [channel_param, *texts], [channel_param, *names]
-        out = lifter.channels.known.get(output)
-        lifter.channel_blocks[func.sym_name.data] = out is not None
-        if out is not None:
-            parts.init += self_assign("out_channels", out, "# The output's channel count (the next block's input's).")
-    base, cls, _ = lifter.make_class(classes[func.sym_name.data], parts, input_name, output, (texts, names))
+    # Where some helper takes its input's count, each says its output's (when known).
+    out = lifter.channels.known.get(output) if lifter.give_channels else None
+    if out is not None:
+        parts.init += self_assign("out_channels", out, "# The output's channel count (the next block's input's).")
+    lifter.channel_blocks[func.sym_name.data] = (channel_param is not None, out is not None)
+    base, cls, _ = make_class(lifter, classes[func.sym_name.data], parts, input_name, output, (texts, names))
     if doc:
         first = cls.body.block.first_op
         assert isinstance(first, pysrc.FuncOp)
@@ -319,7 +313,7 @@ def _constructor(lifter: _Lifter, call: pysrc.CallOp, exprs: list[Operation]) ->
     for a in args:
         ctor_ops += [o for o in deps(a, exprs) if o not in ctor_ops]
     ctor_ops.sort(key=exprs.index)
-    if callee.id.data in lifter.channel_blocks:
+    if lifter.channel_blocks.get(callee.id.data, (False, False))[0]:
         count = lifter.channels.of(call.args[0])
         assert count is not None
         ops = clone(count)
@@ -346,7 +340,8 @@ def _self_attr(attr: str) -> tuple[list[Operation], SSAValue]:
 
 def _erase(*ops: Operation) -> None:
     for o in ops:
-        o.detach() if o.parent is not None else None
+        if o.parent is not None:
+            o.detach()
         o.erase(safe_erase=False)
 
 
@@ -362,8 +357,11 @@ def split_block_use(lifter: _Lifter, stmt: Operation) -> tuple[list[Operation], 
     callee = call.callee.owner
     assert isinstance(callee, pysrc.NameOp)
     exprs = operand_ops(stmt)
-    if callee.id.data in lifter.channel_blocks and lifter.channels.of(call.args[0]) is None:
-        return None  # the helper needs its input's channel count, not known here
+    if lifter.channel_blocks.get(callee.id.data, (False, False))[0] and lifter.channels.of(call.args[0]) is None:
+        add_diagnostic(lifter.module, statement_loc(stmt), "warning",
+                       f"{callee.id.data} reads its input's channel count, which is not known here: "
+                       "the call is not lifted")
+        return None
     ctor_ops, attr = _constructor(lifter, call, exprs)
     attr = lifter.unique_attr(attr or snake(callee.id.data).strip("_"))
     rest = [o for o in exprs if o not in ctor_ops and o is not call and o is not callee]
@@ -376,7 +374,7 @@ def split_block_use(lifter: _Lifter, stmt: Operation) -> tuple[list[Operation], 
     new_call = pysrc.CallOp.create(operands=[layer, call.args[0]], properties={"arg_names": pysrc.strs([""])},
                                    result_types=[_TENSOR])
     fwd = pysrc.AssignOp.create(operands=[new_call.result], properties=dict(stmt.properties))
-    gives = lifter.channel_blocks.get(callee.id.data, False)
+    gives = lifter.channel_blocks.get(callee.id.data, (False, False))[1]
     lifter.channels.set(stmt.target.data, attr_recipe(attr) if gives else None)
     _erase(stmt, call, callee)
     lifter.tensors.add(fwd.target.data)
@@ -399,8 +397,11 @@ def _split_loop(lifter: _Lifter, loop: pysrc.ForOp) -> tuple[list[Operation], li
     exprs = operand_ops(stmt)
     if not isinstance(x, pysrc.NameOp) or x.id.data != stmt.target.data:
         return None
-    if isinstance(callee, pysrc.NameOp) and callee.id.data in lifter.channel_blocks:
-        return None  # each call would take the previous one's channel count
+    if isinstance(callee, pysrc.NameOp) and lifter.channel_blocks.get(callee.id.data, (False, False))[0]:
+        add_diagnostic(lifter.module, statement_loc(loop), "warning",
+                       f"{callee.id.data} reads its input's channel count, each call the previous one's: "
+                       "the loop is not lifted")
+        return None
     ctor_ops, attr = _constructor(lifter, call, exprs)
     if set(exprs) - {*ctor_ops, call, callee, x}:
         return None  # the loop computes more than the calls

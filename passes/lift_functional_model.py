@@ -10,14 +10,14 @@ between the input and the model that are not part of the graph (argument checks)
 reading the flags that ``__init__`` stores. A fused ``activation="relu"`` becomes the
 activation's own call after the layer (``functional_model.activations`` in the traits).
 What the builder does around the graph (checks, downloads, ``model.load_weights``) stays
-in the builder as written.
+in the builder as written. Helpers that build layers on a tensor become classes first
+(``lift_functional_blocks``); channel counts read from symbolic tensors are followed
+(``functional_channels``) and input-dependent padding is applied in the forward method
+(``functional_padding``); ``functional_class`` writes the class.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from switcheroo.dialects import fw, pysrc
@@ -26,6 +26,7 @@ from switcheroo.ontology.odl import FunctionalLayer, FunctionalModelTraits
 from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
 from switcheroo.passes.assumed_values import assume_values
 from switcheroo.passes.functional_channels import Channels
+from switcheroo.passes.functional_class import make_class, names_read
 from switcheroo.passes.functional_layers import function_call, functional_form
 from switcheroo.passes.functional_padding import (
     insert_helpers,
@@ -36,9 +37,9 @@ from switcheroo.passes.fw_common import const_value, is_const, operand_ops
 from switcheroo.passes.lift_functional_blocks import (
     attr_from_name,
     block_functions,
-    layer_names_assign,
     lift_block,
     name_expr,
+    reads_channels,
     split_block_use,
 )
 from switcheroo.passes.lift_functional_blocks import camel as _camel
@@ -62,18 +63,6 @@ def _calls(op: Operation, apis: list[str]) -> list[fw.CallOp]:
     return found
 
 
-def _names_read(ops: Iterable[Operation]) -> list[str]:
-    seen: list[str] = []
-    for op in ops:
-        for o in op.walk():
-            if isinstance(o, pysrc.NameOp) and o.id.data not in seen:
-                seen.append(o.id.data)
-            elif isinstance(o, pysrc.OpaqueExprOp):
-                # A conditional expression or f-string kept verbatim reads what it names.
-                seen += [n for n in re.findall(r"[A-Za-z_]\w*", o.code.data) if n not in seen]
-    return seen
-
-
 @dataclass
 class _Split:
     """The two halves a graph statement becomes."""
@@ -85,7 +74,7 @@ class _Split:
 class _Lifter:
     def __init__(self, func: pysrc.FuncOp, traits: FunctionalModelTraits, framework: str,
                  module: builtin.ModuleOp, block_classes: dict[str, str] | None = None,
-                 channel_blocks: dict[str, bool] | None = None):
+                 channel_blocks: dict[str, tuple[bool, bool]] | None = None):
         self.func = func
         self.traits = traits
         self.framework = framework
@@ -98,6 +87,7 @@ class _Lifter:
         # output's), and the counts known here.
         self.channel_blocks = channel_blocks if channel_blocks is not None else {}
         self.channels = Channels(traits)
+        self.give_channels = False
         # The target pads "same" only with stride 1: strided ones pad at the call.
         self.pad_same_at_call = False
         self.layer_names: dict[str, Operation] = {}
@@ -204,7 +194,8 @@ class _Lifter:
         ctor.erase()
         fwd = [*(prelude[0] if prelude else []), self_ref, attr, *rest]
         for o in rest:
-            o.detach() if o.parent is not None else None
+            if o.parent is not None:
+                o.detach()
         if prelude is not None and isinstance(old_read, Operation):
             old_read.detach()
             old_read.erase()
@@ -289,7 +280,7 @@ class _Lifter:
         self.channels.after_assign(stmt)
         for o in (*exprs, stmt):
             o.detach()
-        reads = set(_names_read([*exprs, stmt]))
+        reads = set(names_read([*exprs, stmt]))
         if reads & self.tensors:
             if isinstance(stmt, pysrc.AssignOp):
                 self.tensors.add(stmt.target.data)
@@ -386,91 +377,9 @@ class _Lifter:
             cls_name += "Model"
         return self._build_class(cls_name, parts, input_name, outputs.owner.id.data, model_stmt, model_call)
 
-    def _self_reads(self, ops: list[Operation], bound: set[str]) -> list[str]:
-        """Builder locals the forward half reads: they become ``self.<name>``."""
-        found: list[str] = []
-        for op in ops:
-            for o in list(op.walk()):
-                if isinstance(o, pysrc.NameOp) and o.id.data in self.locals and o.id.data not in bound:
-                    found.append(o.id.data) if o.id.data not in found else None
-                    me = pysrc.NameOp.create(properties={"id": StringAttr("self")}, result_types=[_OBJ])
-                    attr = pysrc.AttrOp.create(operands=[me.result], properties={"attr": o.id},
-                                               result_types=[o.result.type])
-                    parent = o.parent_block()
-                    assert parent is not None
-                    parent.insert_ops_before([me, attr], o)
-                    o.result.replace_all_uses_with(attr.result)
-                    o.detach()
-                    o.erase()
-                elif isinstance(o, pysrc.OpaqueExprOp):
-                    # Verbatim code (a conditional expression): its reads of builder locals,
-                    # not keyword names nor attributes, are spelled self.<name> too.
-                    code = o.code.data
-                    for name in sorted(self.locals - bound - {"self"}):
-                        code, n = re.subn(rf"(?<![\w.]){name}\b(?!\s*=[^=])", f"self.{name}", code)
-                        found.append(name) if n and name not in found else None
-                    o.code = StringAttr(code)
-        return found
-
-    def make_class(self, cls_name: str, parts: _Split, input_name: str, output_name: str,
-                   signature: tuple[list[str], list[str]] | None = None) -> tuple[fw.RefOp, pysrc.ClassOp, list[str]]:
-        """The module class (and its base) whose ``__init__`` runs ``parts.init`` and whose
-        forward method runs ``parts.forward`` from ``input_name`` to ``output_name``;
-        ``signature`` (parameter texts and names) is ``__init__``'s, else the builder
-        locals that it reads. Returns the base, the class and ``__init__``'s parameter names."""
-        ret_read = pysrc.NameOp.create(properties={"id": StringAttr(output_name)}, result_types=[_TENSOR])
-        fwd_block = Block([*parts.forward, ret_read, pysrc.ReturnOp.create(operands=[ret_read.result])])
-        flags = self._self_reads(list(fwd_block.ops), self.tensors)
-        # Builder locals __init__ reads, but not those it computes itself (its own parameters
-        # aside: ``input_shape = obtain_input_shape(input_shape, ...)`` reads the argument).
-        own = {p.data.lstrip("*") for p in self.func.param_names.data}
-        made = {o.target.data for op in parts.init for o in op.walk() if isinstance(o, pysrc.AssignOp)} - own
-        params = [n for n in _names_read(parts.init) if n in self.locals and not n.startswith("self")
-                  and n not in made]
-        params += [f for f in flags if f not in params and f not in made]
-        texts, params = signature if signature is not None else (params, params)
-        init_body: list[Operation] = []
-        sup = pysrc.NameOp.create(properties={"id": StringAttr("super")}, result_types=[_OBJ])
-        sup_call = pysrc.CallOp.create(operands=[sup.result], properties={"arg_names": pysrc.strs([])},
-                                       result_types=[_OBJ])
-        init_attr = pysrc.AttrOp.create(operands=[sup_call.result], properties={"attr": StringAttr("__init__")},
-                                        result_types=[_OBJ])
-        init_call = pysrc.CallOp.create(operands=[init_attr.result], properties={"arg_names": pysrc.strs([])},
-                                        result_types=[_OBJ])
-        init_body += [sup, sup_call, init_attr, init_call, pysrc.ExprStmtOp.create(operands=[init_call.result])]
-        stored: list[Operation] = []
-        for flag in flags:
-            read = pysrc.NameOp.create(properties={"id": StringAttr(flag)}, result_types=[_OBJ])
-            stored += [read, pysrc.AssignOp.create(operands=[read.result],
-                                                   properties={"target": StringAttr(f"self.{flag}")})]
-        # Flags that are arguments are stored first; those __init__ computes, once computed.
-        late = [o for i, o in enumerate(stored) if flags[i // 2] in made]
-        init_body += [o for o in stored if o not in late]
-        init_body += parts.init
-        init_body += late
-        init_body += layer_names_assign(self.layer_names)
-        traits = load_ontology().traits[self.framework]
-        init = pysrc.FuncOp.create(
-            properties={"sym_name": StringAttr("__init__"), "params": pysrc.strs(["self", *texts]),
-                        "param_names": pysrc.strs(["self", *params])},
-            regions=[Region(Block(init_body))])
-        forward = pysrc.FuncOp.create(
-            properties={"sym_name": StringAttr(traits.forward_method), "params": pysrc.strs(["self", input_name]),
-                        "param_names": pysrc.strs(["self", input_name]), "leading": StringAttr('[""]')},
-            regions=[Region(fwd_block)])
-        base = fw.RefOp.create(properties={"framework": StringAttr(self.framework),
-                                           "api": StringAttr(traits.module_base or "")},
-                               result_types=[_OBJ])
-        cls = pysrc.ClassOp.create(
-            operands=[base.result],
-            properties={"sym_name": StringAttr(cls_name), "leading": StringAttr(json.dumps(["", "", *self.assumed])),
-                        **({"loc": self.func.loc} if self.func.loc else {})},
-            regions=[Region(Block([init, forward]))])
-        return base, cls, params
-
     def _build_class(self, cls_name: str, parts: _Split, input_name: str, output_name: str,
                      model_stmt: Operation, model_call: fw.CallOp) -> pysrc.ClassOp:
-        base, cls, params = self.make_class(cls_name, parts, input_name, output_name)
+        base, cls, params = make_class(self, cls_name, parts, input_name, output_name)
         # The model call becomes the class's construction, its arguments passed by keyword.
         names = [n.data for n in model_call.arg_names.data][2:]
         dropped = [n or "positional" for n in names]
@@ -521,12 +430,15 @@ class LiftFunctionalModel(ModulePass):
         # Helpers that build layers on a tensor first: builders (and other helpers) call them.
         blocks = block_functions(op, traits.functional_model)
         classes = {f.sym_name.data: _camel(f.sym_name.data) for f in blocks}
-        channel_blocks: dict[str, bool] = {}
+        # Helper -> (its class takes its input's channel count, it says its output's).
+        channel_blocks: dict[str, tuple[bool, bool]] = {}
+        give_channels = any(reads_channels(f) for f in blocks)
         target = load_ontology().traits.get(self.target)
 
         def lifter(func: pysrc.FuncOp) -> _Lifter:
             made = _Lifter(func, traits.functional_model, self.framework, op, classes, channel_blocks)
             made.pad_same_at_call = target is not None and target.same_padding_stride_one
+            made.give_channels = give_channels
             return made
 
         for func in blocks:

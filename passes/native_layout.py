@@ -159,6 +159,33 @@ def _native_assignment(func: pysrc.FuncOp, stmt: pysrc.AssignOp, permute, perm_o
     return _read_through(reads, perm, permute, func, name)
 
 
+def native_class(cls: pysrc.ClassOp, into: tuple[int, ...], back: tuple[int, ...], permute,
+                 forward_names: frozenset[str]) -> bool:
+    """Make module class ``cls`` take and return the target's layout: its forward method's
+    input is read through ``back`` (the source's view of it, which folding then cancels
+    against its first layer's permutation) and each result is permuted by ``into``.
+    False (nothing changed) when the method is not one input in, results out."""
+    funcs = [f for f in cls.body.block.ops if isinstance(f, pysrc.FuncOp) and f.sym_name.data in forward_names]
+    if len(funcs) != 1:
+        return False
+    func = funcs[0]
+    names = [n.data for n in func.param_names.data]
+    if len(names) != 2 or names[0] != "self" or names[1].startswith("*"):
+        return False
+    returns = [r for r in func.walk() if isinstance(r, pysrc.ReturnOp)]
+    reads = _reads_before_rebinding(func, names[1], None)
+    if reads is None or not returns or any(len(r.operands) != 1 for r in returns):
+        return False
+    _read_through(reads, back, permute, func, names[1])
+    for ret in returns:
+        ops = permute(ret.operands[0], into)
+        block = ret.parent_block()
+        assert block is not None
+        block.insert_ops_before(ops, ret)
+        ret.operands[0] = ops[-1].results[0]
+    return True
+
+
 def native_results(module: Operation, perm_of, made: set[int]) -> None:
     """Drop the permutation back to the source's layout right before a ``return``: a
     layer's, or one a read of a variable in the layer's layout went through."""

@@ -34,7 +34,7 @@ from switcheroo.passes.raise_partials import raise_partials
 from switcheroo.passes import layer_build, layer_factories, layer_scaffold, plain_classes, value_plugins
 from switcheroo.passes.raise_composes import fold_composes
 from switcheroo.passes.plain_containers import wrap_plain_containers
-from switcheroo.passes.layer_features import infer_feature_sizes
+from switcheroo.passes.layer_features import fold_build_calls, infer_feature_sizes
 from switcheroo.passes.fw_common import (
     OBJ, RootWalker, chain, const_value, is_const, make_const, positional_order, values_equal)
 
@@ -197,6 +197,15 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
             new_ops.extend(ops)
             names.append(n)
             values.append(ops[-1].results[0])
+    if variant.pack_as is not None:
+        # keras.Sequential([a, b]): the display the variant packs the variadic argument in.
+        for i, (n, v) in enumerate(zip(names, values)):
+            arg = spec.arg(n)
+            if arg is not None and arg.is_variadic and names.count(n) == 1 and isinstance(v.owner, pysrc.TupleOp) \
+                    and v.owner.kind.data == variant.pack_as:
+                elts = list(v.owner.elts)
+                names[i:i + 1], values[i:i + 1] = [n] * len(elts), elts
+                break
     if "global_pool" in variant.requires_plugin and spec.arg("output_size") and "output_size" not in names:
         one = make_const(1)  # GlobalAveragePooling2D is the adaptive pooling to size 1
         new_ops.extend(one)
@@ -437,4 +446,5 @@ class RaiseFwToHub(ModulePass):
             fold_composes(op, fwk)  # numpy.maximum(x, 0) -> hub.relu(x)
         raise_layer_calls(op, self.framework)
         for cls in [o for o in op.walk() if isinstance(o, pysrc.ClassOp)]:
+            fold_build_calls(cls)  # keras self.neg.build((None, d_in)): in_features=d_in
             infer_feature_sizes(cls)  # keras LayerNormalization() after Dense(d): num_features=d

@@ -12,8 +12,9 @@ Values (``sass_block_values.py``) are hashable, so work that is uniform across t
 block's threads is done once (``_memo``); a load of ``p[i]`` is one element atom, a
 masked-off load (0 in ``sass.load``'s semantics) nothing, and the lifter's select keeps
 the register's old value there; a guarded float op is computed in every thread, so where
-its operands are no floats it is ``Poison`` (dropped by the select; any use stops the
-proof); uninitialised shared cells may not be read.
+its operands are no floats, or reductions of different kinds, it is ``Poison`` (dropped
+by the select; any use stops the proof), and so is FMNMX's minimum, which its select
+drops; uninitialised shared cells may not be read.
 
 Branches must be concrete per thread (a symbolic one ends the evaluation: no proof);
 the result lists every executed global side effect (``Effect``) by thread.
@@ -274,8 +275,8 @@ class BlockEval:
                     # the threads that drop it may hold anything (poison until used)
                     return Poison(str(why))
             case "arith.minnumf":
-                # FMNMX computes both and selects on its (concrete) predicate: a minimum
-                # is only ever dropped in the kernels proven here (any use stops the proof)
+                # FMNMX computes both and selects on its predicate: no reduction here
+                # is a minimum, so one that is used stops the proof
                 return Poison("minimum of floats")
             case "arith.cmpi":
                 pred = arith.CMPI_COMPARISON_OPERATIONS[op.predicate.value.data]

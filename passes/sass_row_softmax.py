@@ -1,4 +1,4 @@
-"""The **row softmax** idiom of ``sass-raise-idioms`` (helper module; partly done).
+"""The **row softmax** idiom of ``sass-raise-idioms`` (its proof; raised by ``sass_row_raise``).
 
 ``softmax_row`` of kernels.cu, one block per row ``r = blockIdx.x`` of ``cols`` floats::
 
@@ -6,7 +6,7 @@
     s = sum_j __expf(x[r*cols + j] - m)       (the same loop and tree shape)
     y[r*cols + j] = __expf(x[r*cols + j] - m) * (1.0f / s)   (strided loop)
 
-Recognised so far, structurally on the lifted IR (``sass-lift``):
+Proven, structurally on the lifted IR (``sass-lift``) and by evaluation:
 
 - ``__expf(d)`` (:func:`expf_argument`): nvcc's expansion ``t = d * 1.4426950216293334961``
   (``log2(e)`` in float32); ``p = t >= -126`` (``FSETP.GEU``); ``@!p t *= 0.5``; ``e =
@@ -25,12 +25,11 @@ Recognised so far, structurally on the lifted IR (``sass-lift``):
   (``sass_row_loops.row_loops``, entry guard included);
 - the per-thread folds of those loops (``sass_row_folds.row_folds``): ``max(x[ctaid.x *
   cols + j])``, ``sum __expf(x[...] - m)`` and the store ``y[...] = __expf(x[...] - m) *
-  (1/s)``.
-
-**Not yet proven** (so :func:`match_row_softmax` ends in ``NoIdiom`` and the kernel stays
-emulated): the two shared halving trees over those folds (max: every fold at least once;
-sum: exactly once). The intended route: feed the folds as atoms to the lock-step
-evaluation of ``sass_block_eval`` and ``sass_block_reduce.cover``.
+  (1/s)``;
+- the two shared halving trees over those folds (``sass_row_trees.row_trees``, for every
+  power-of-two block up to 256): the ``m`` of the second loop is a max of the first
+  folds of exactly the threads ``t < cols``, the ``s`` of the third loop's ``1/s`` a sum
+  of the second folds of exactly those threads, each once.
 """
 
 from __future__ import annotations

@@ -25,8 +25,9 @@ def _dotted(node: cst.BaseExpression) -> str:
     return ""
 
 # Standard modules whose uses the converter writes and removes itself (layer_as_partial's
-# functools.partial): after a round trip nothing may read them any more.
-CONVERTER_HELPER_MODULES = frozenset({"functools"})
+# functools.partial, the ``import math`` of NumPy's scaffold classes): after a round trip
+# nothing may read them any more.
+CONVERTER_HELPER_MODULES = frozenset({"functools", "math"})
 
 
 @dataclass

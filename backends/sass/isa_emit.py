@@ -23,6 +23,7 @@ from switcheroo.backends.sass.printer import print_sass
 from switcheroo.backends.sass.regalloc import (
     GPR_LIMIT,
     Half,
+    Lane,
     MBlock,
     MemV,
     Pre,
@@ -61,6 +62,8 @@ def _operand(x, phys: dict[VReg, int]):
         case Pre(prefix=p, inner=inner):
             r = _operand(inner, phys)
             return Reg(r.name, r.suffixes, p)
+        case Lane(reg=r):
+            return Reg(_operand(r, phys).name, ("H0_H0",))
         case MemV(base=b):
             r = _operand(b, phys)
             wide = isinstance(b, VReg) and b.cls == "r2" or r.name == "RZ"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import struct
 
-from switcheroo.backends.sass.regalloc import Half, MBlock, MemV, MInstr, Pre, VReg
+from switcheroo.backends.sass.regalloc import Half, Lane, MBlock, MemV, MInstr, Pre, VReg
 from switcheroo.dialects.sass.abi import abi_for
 from switcheroo.dialects.sass.lifted import (
     AtomicOp,
@@ -258,10 +258,11 @@ def _alias(S: Selector, op) -> None:
 @rule(arith.ExtUIOp, arith.ExtSIOp)
 def _ext(S: Selector, op) -> None:
     if op.result.type != IntegerType(64) or op.input.type != IntegerType(32):
-        if op.input.type == IntegerType(1) and op.result.type == IntegerType(32):
-            d = S.new("r")
+        if op.input.type == IntegerType(1) and op.result.type in (IntegerType(32),
+                                                                   IntegerType(64)):
+            d = S.new("r")  # a carry or flag as 0/1 (the high word of an i64 is 0)
             S.emit("SEL", d, Imm("0x1"), RZ, S.pred_operand(S.pred(op.input)))
-            S.loc[op.result] = d
+            S.loc[op.result] = (d, RZ) if op.result.type == IntegerType(64) else d
             return
         raise SelectionError(f"{S.where(op)}: only i32 -> i64 extensions")
     a = S.word(op.input)
@@ -275,9 +276,30 @@ def _ext(S: Selector, op) -> None:
 
 @rule(arith.TruncIOp)
 def _trunc(S: Selector, op) -> None:
-    if op.result.type != IntegerType(32):
-        raise SelectionError(f"{S.where(op)}: only i64 -> i32 truncation")
+    src, dst = op.input.type, op.result.type
+    if dst == IntegerType(1):  # bit 0 (the lifter's carry out of a 64-bit sum)
+        lo = S.halves(op.input)[0] if src == IntegerType(64) else S.word(op.input)
+        d = S.new("p")
+        S.emit("LOP3.LUT", d, RZ, _reg_or_mov(S, lo), Imm("0x1"), RZ, Imm("0xc0"),
+               Pre("!", PT), ndefs=2)  # fmt: skip
+        S.loc[op.result] = (d, False)
+        return
+    if dst == IntegerType(16) and src == IntegerType(32):
+        S.loc[op.result] = Lane(_reg_or_mov(S, S.word(op.input)))  # read by extf only
+        return
+    if dst != IntegerType(32):
+        raise SelectionError(f"{S.where(op)}: i{src.width.data} -> i{dst.width.data} truncation")
     S.loc[op.result] = S.halves(op.input)[0]
+
+
+@rule(arith.ExtFOp)
+def _extf(S: Selector, op) -> None:
+    lane = S.loc.get(op.input)
+    if not isinstance(lane, Lane) or op.result.type.bitwidth != 32:
+        raise SelectionError(f"{S.where(op)}: only the low f16 lane of a register to f32")
+    d = S.new("r")
+    S.emit("HADD2.F32", d, Pre("-", RZ), lane)  # -0.0 + h, exact in f32
+    S.loc[op.result] = d
 
 
 def _const_of(v: SSAValue) -> int | None:
@@ -291,7 +313,7 @@ def _shift64(S: Selector, op) -> bool:
     """i64 shifts by 32 move halves; other amounts use SHF funnel shifts."""
     k = _const_of(op.rhs)
     if k is None:
-        raise SelectionError(f"{S.where(op)}: 64-bit shift by a register")
+        return _shift64_by_register(S, op)
     lo, hi = S.halves(op.lhs)
     if k == 32:
         S.loc[op.result] = (RZ, lo) if isinstance(op, arith.ShLIOp) else (hi, RZ)
@@ -305,6 +327,26 @@ def _shift64(S: Selector, op) -> bool:
     else:
         S.emit("SHF.R.U64", nlo, lo, Imm(hex(k)), hi)
         S.emit("SHF.R.U32.HI", nhi, RZ, Imm(hex(k)), hi)
+    S.loc[op.result] = (nlo, nhi)
+    return True
+
+
+def _shift64_by_register(S: Selector, op) -> bool:
+    """A logical i64 shift by ``min(k, 32)`` (the lifter's clamped funnel-shift amount):
+    the funnel ``SHF.*.U64`` for one word, the clamped 32-bit shift for the other."""
+    amount = op.rhs.owner
+    if isinstance(op, arith.ShRSIOp) or not (isinstance(amount, arith.MinUIOp) and (
+            32 in (_const_of(amount.lhs), _const_of(amount.rhs)))):  # fmt: skip
+        raise SelectionError(f"{S.where(op)}: 64-bit shift by a register")
+    lo, hi = S.halves(op.lhs)
+    k = S.halves(op.rhs)[0]
+    nlo, nhi = S.new("r"), S.new("r")
+    if isinstance(op, arith.ShLIOp):
+        S.emit("SHF.L.U64.HI", nhi, lo, k, hi)
+        S.emit("SHF.L.U32", nlo, lo, k, RZ)
+    else:
+        S.emit("SHF.R.U64", nlo, lo, k, hi)
+        S.emit("SHF.R.U32.HI", nhi, RZ, k, hi)
     S.loc[op.result] = (nlo, nhi)
     return True
 
@@ -410,13 +452,27 @@ def _imad_wide(S: Selector, d: VReg, factors, addend) -> None:
            _reg_or_mov(S, S.word(a)), _reg_or_mov(S, S.word(b)), addend)  # fmt: skip
 
 
+def _imad_wide_const(S: Selector, op, d: VReg) -> None:
+    """``ext(a) * c`` for a constant ``0 <= c < 2**31`` (a scaled index): IMAD.WIDE[.U32]
+    with ``c`` in a register."""
+    for x, y in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
+        c, ext = _const_of(y), x.owner
+        if c is not None and 0 <= c < 1 << 31 and isinstance(
+                ext, arith.ExtUIOp | arith.ExtSIOp) and ext.input.type == IntegerType(32):  # fmt: skip
+            S.emit("IMAD.WIDE.U32" if isinstance(ext, arith.ExtUIOp) else "IMAD.WIDE", d,
+                   _reg_or_mov(S, S.word(ext.input)), _reg_or_mov(S, S.const_word(c)), RZ)  # fmt: skip
+            return
+    raise SelectionError(f"{S.where(op)}: 64-bit multiply of non-extended values")
+
+
 def _int_arith64(S: Selector, op) -> None:
     d = S.new("r2")
     if isinstance(op, arith.MuliOp):
         f = _wide_factors(op.result)
         if f is None:
-            raise SelectionError(f"{S.where(op)}: 64-bit multiply of non-extended values")
-        _imad_wide(S, d, f, RZ)
+            _imad_wide_const(S, op, d)
+        else:
+            _imad_wide(S, d, f, RZ)
     elif isinstance(op, arith.AddiOp) and (_wide_factors(op.lhs) or _wide_factors(op.rhs)):
         prod, other = (op.lhs, op.rhs) if _wide_factors(op.lhs) else (op.rhs, op.lhs)
         _imad_wide(S, d, _wide_factors(prod), S.pair(other))
@@ -482,6 +538,13 @@ def _minmax(S: Selector, op) -> None:
     u = ".U32" if isinstance(op, arith.MinUIOp | arith.MaxUIOp) else ""
     take_min = isinstance(op, arith.MinUIOp | arith.MinSIOp)
     d = S.new("r")
+    if op.result.type == IntegerType(64):  # of two zero-extended words (a shift amount)
+        (alo, ahi), (blo, bhi) = S.halves(op.lhs), S.halves(op.rhs)
+        if not u or (ahi, bhi) != (RZ, RZ):
+            raise SelectionError(f"{S.where(op)}: 64-bit min/max of wide values")
+        S.emit(f"IMNMX{u}", d, alo, blo, PT if take_min else Pre("!", PT))
+        S.loc[op.result] = (d, RZ)
+        return
     S.emit(f"IMNMX{u}", d, S.word(op.lhs), S.word(op.rhs), PT if take_min else Pre("!", PT))
     S.loc[op.result] = d
 

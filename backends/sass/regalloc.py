@@ -49,6 +49,13 @@ class Pre:
 
 
 @dataclass(frozen=True)
+class Lane:
+    """The low fp16 lane of a 32-bit register, read as ``Rn.H0_H0``."""
+
+    reg: object
+
+
+@dataclass(frozen=True)
 class MemV:
     """A memory operand ``[Rn.64]`` (a pair) or ``[Rn]`` (a 32-bit shared address)."""
 
@@ -87,7 +94,7 @@ def _regs_of(x) -> list[VReg]:
     match x:
         case VReg():
             return [x]
-        case Half() | Pre() | MemV():
+        case Half() | Pre() | MemV() | Lane():
             return _regs_of(getattr(x, "reg", None) or getattr(x, "inner", None)
                             or getattr(x, "base", None))
     return []

@@ -76,7 +76,8 @@ def _body(module: object) -> str:
 
 def render_script(cp: CheckpointPlan, model_ref: str, src: str, dst: str) -> str:
     """The text of the standalone script for the plan ``cp``."""
-    plan = ",\n".join(f"    ({m.dst_key!r}, {json.dumps(m.expr)})" for m in cp.plan.moves)
+    # Python literals, not JSON: an expression may hold booleans (the keepdims of "norm").
+    plan = ",\n".join(f"    ({m.dst_key!r}, {m.expr!r})" for m in cp.plan.moves)
     expected = {k: list(v) for k, v in cp.expected.items()}
     head = (
         f'"""Migrate {src} weights of {model_ref} to {dst}.\n\n'

@@ -3,7 +3,8 @@
 A layer whose class spells a hub layer spec (found through the ontology's API mappings,
 else the weight rules' class lists) is one node, its whole subtree consumed by the rule.
 Any other module contributes its own tensors as a plain node (copied by name) and is
-descended into. Container attributes that other frameworks do not have (nnx.Sequential
+descended into; a child it lists in a ``layer_names`` dict is named by that source name
+alone (a lifted Keras helper's layers keep Keras's flat names there). Container attributes that other frameworks do not have (nnx.Sequential
 ``layers``, nnx.RNN ``cell``) are dropped from the hub path.
 """
 

@@ -70,7 +70,7 @@ class ExprLowering:
         self.framework = framework
         self.block = Block()
         self.scope = Scope()
-        self.own: set[str] = set()  # module-level scaffolds of ``framework`` (own_scaffolds.py)
+        self.own: dict[str, str] = {}  # module-level scaffolds -> their framework (own_scaffolds.py)
 
     # -- helpers ---------------------------------------------------------------------
     def add(self, op: Operation) -> SSAValue:
@@ -102,7 +102,7 @@ class ExprLowering:
         if isinstance(node, cst.Name) and node.value in self.own:
             found = lookup(self.name_scope, node.value, self.name_scope)
             if found is not None and found[0] is self.names.global_scope:
-                return self.framework, node.value  # ``Linear``: a scaffold is its variant's api
+                return self.own[node.value], node.value  # ``Linear``: a scaffold is its variant's api
         for q in qualified_names(node, self.name_scope, self.at):  # None unless plain dotted names
             fwk = self.framework_of(q)
             if fwk is not None:

@@ -18,38 +18,79 @@ from functools import cache
 import libcst as cst
 
 
+class _Qualify(ast.NodeTransformer):
+    """Names of imported modules spelled out in full (``layers.Layer`` ->
+    ``keras.layers.Layer``), so a template compares equal however the output imports them."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.aliases: dict[str, str] = {}
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for a in node.names:
+                    self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return ast.Name(id=self.aliases.get(node.id, node.id), ctx=node.ctx)
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        parts = [node.attr]
+        inner: ast.expr = node.value
+        while isinstance(inner, ast.Attribute):
+            parts.append(inner.attr)
+            inner = inner.value
+        if not isinstance(inner, ast.Name) or inner.id not in self.aliases:
+            return self.generic_visit(node)
+        # One name for the whole chain: ``layers.Layer`` and ``keras.layers.Layer`` agree.
+        return ast.Name(id=".".join([self.aliases[inner.id], *reversed(parts)]), ctx=node.ctx)
+
+
+def _dump(tree: ast.Module, node: ast.AST) -> str:
+    return ast.dump(_Qualify(tree).visit(node))
+
+
 @cache
-def _templates(framework: str) -> dict[str, str]:
-    """Scaffold name -> the AST dump of its definition, for the scaffolds of ``framework``
-    that stand for an API of their own (those derived from a framework class fold back in
-    ``raise-fw-to-hub``)."""
+def _templates(framework: str) -> dict[str, tuple[str, str]]:
+    """Scaffold name -> (its framework, the qualified AST dump of its definition), for the
+    scaffolds of ``framework`` and its fallbacks that stand for an API of their own (those
+    derived from a framework class fold back in ``raise-fw-to-hub``)."""
+    from switcheroo.passes.fw_common import chain
     from switcheroo.passes.layer_scaffold import SCAFFOLDS
 
-    out: dict[str, str] = {}
+    frameworks = chain(framework)
+    out: dict[str, tuple[str, str]] = {}
     for s in SCAFFOLDS.values():
-        if s.framework != framework or s.base_api:
+        if s.framework not in frameworks or s.base_api or s.class_name in out:
             continue
-        node = next((n for n in ast.parse(s.template).body
-                     if isinstance(n, ast.ClassDef | ast.FunctionDef) and n.name == s.class_name), None)
+        tree = ast.parse(s.template)
+        node = next((n for n in tree.body if isinstance(n, ast.ClassDef | ast.FunctionDef) and n.name == s.class_name),
+                    None)
         if node is not None:
-            out[s.class_name] = ast.dump(node)
+            out[s.class_name] = (s.framework, _dump(tree, node))
     return out
 
 
-def own_scaffolds(module: cst.Module, framework: str) -> set[str]:
-    """The names of the module-level definitions that are scaffolds of ``framework``."""
+def own_scaffolds(module: cst.Module, framework: str) -> dict[str, str]:
+    """The module-level definitions that are scaffolds of ``framework`` (or of a fallback):
+    name -> the framework whose scaffold it is."""
     templates = _templates(framework)
     if not templates:
-        return set()
-    found: set[str] = set()
+        return {}
+    tree: ast.Module | None = None
+    found: dict[str, str] = {}
     for stmt in module.body:
         if not isinstance(stmt, cst.ClassDef | cst.FunctionDef) or stmt.name.value not in templates:
             continue
-        code = module.code_for_node(stmt.with_changes(leading_lines=[]))
-        try:
-            tree = ast.parse(code)
-        except SyntaxError:
-            continue
-        if tree.body and ast.dump(tree.body[0]) == templates[stmt.name.value]:
-            found.add(stmt.name.value)
+        if tree is None:
+            try:
+                tree = ast.parse(module.code)
+            except SyntaxError:
+                return {}
+        node = next((n for n in tree.body if isinstance(n, ast.ClassDef | ast.FunctionDef)
+                     and n.name == stmt.name.value), None)
+        fwk, want = templates[stmt.name.value]
+        if node is not None and _dump(tree, node) == want:
+            found[stmt.name.value] = fwk
     return found

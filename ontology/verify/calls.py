@@ -297,7 +297,7 @@ def execute(plan: CallPlan, example: dict[str, Any]) -> Any:
             # Our own ontology's expression, over the drawn inputs and the modules it names.
             code = compile(plan.compose.strip(), "<compose>", "eval")
             # The arguments are globals: a comprehension's body does not see eval's locals.
-            out = eval(code, {"__builtins__": builtins, **_compose_modules(plan), **kwargs})  # noqa: S307
+            out = eval(code, {"__builtins__": builtins, **_compose_modules(plan), **kwargs})
         else:
             fn, _ = resolve(plan.api)
             out = fn(*args, **kwargs)

@@ -14,6 +14,7 @@ without a default (``optax.adam``'s ``learning_rate``) is said with the spec's d
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import math
 import warnings
@@ -25,7 +26,8 @@ from typing import Any
 import numpy as np
 from switcheroo.ontology import snapshots
 from switcheroo.ontology.odl import FRAMEWORK_KEYS, OpSpec, StdArg, Variant
-from switcheroo.ontology.verify.calls import CallPlan, PlanError, build_plan, render_call, resolve
+from switcheroo.ontology.verify.calls import CallPlan, build_plan, render_call, resolve
+from switcheroo.ontology.verify.calls import _compose_modules as compose_modules
 from switcheroo.ontology.verify.check import PairResult
 
 # Practical ranges for hyper-parameters the ODL gives no bounds for: (low, high, scale).
@@ -49,6 +51,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "max_lr": (0.01, 1.0, "log"),
     "mean": (-1.0, 1.0, "lin"),
     "momentum": (0.0, 0.95, "lin"),
+    "momentum_decay": (1e-3, 1.0, "log"),
     "power": (0.5, 3.0, "lin"),
     "rho": (0.8, 0.99, "lin"),
     "start_factor": (0.1, 1.0, "lin"),
@@ -120,8 +123,26 @@ def draw_example(
             continue
         if arg.has_default and arg.default is None:
             continue  # an optional object (a tensor, a weight) the drawer cannot make
-        out[arg.name] = draw_arg(arg, rng)
+        implicit = implicit_values(spec, arg.name)
+        if implicit and rng.integers(2):
+            # The value a target fixes where it has no such argument (keras Nadam's
+            # momentum_decay 1.0): without it such a mapping would never be exercised.
+            out[arg.name] = implicit[int(rng.integers(len(implicit)))]
+        else:
+            out[arg.name] = draw_arg(arg, rng)
     return out
+
+
+def implicit_values(spec: OpSpec, name: str) -> list[Any]:
+    """The values of ``name`` that a mapping dropping it computes with (its ``defaults``),
+    where they differ from the spec's default; sorted, without repeats."""
+    arg = spec.arg(name)
+    found = {
+        v.defaults[name] for v in spec.variants.values()
+        if name in v.drop_args and name in v.defaults
+        and not (arg is not None and arg.has_default and v.defaults[name] == arg.default)
+    }
+    return sorted(found, key=repr)
 
 
 def check_drawable(spec: OpSpec, harness: frozenset[str]) -> str | None:
@@ -149,11 +170,11 @@ def missing_imports(variant: Variant) -> str | None:
 
 
 def plan_for(
-    spec: OpSpec, framework: str, example: dict[str, Any], objects: dict[str, Harness]
+    spec: OpSpec, framework: str, example: dict[str, Any], objects: dict[str, Any]
 ) -> CallPlan:
     """The constructor call the conversion writes for ``example``. ``objects`` are the
-    harness objects the spec names, passed only where the target keeps them (torch's
-    ``params``); a target's argument without a default gets the spec's default, as
+    values the harness provides (its objects, the initial rate a torch scheduler reads from
+    its optimizer), passed only where the target keeps them (torch's ``params``); a target's argument without a default gets the spec's default, as
     lowering says it. Raises NotApplicable as :func:`calls.build_plan` does."""
     variant = spec.variants[framework]
     variant = variant.lower or variant
@@ -182,13 +203,17 @@ def construct(plan: CallPlan, objects: dict[str, Any], as_value: bool = False) -
     def native(v: Any) -> Any:
         return objects[v.name] if isinstance(v, Harness) else v
 
-    if plan.compose is not None:
-        raise PlanError("a composed constructor is not supported by this checker")
-    fn, _ = resolve(plan.api)
-    if as_value:
-        return fn
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if plan.compose is not None:
+            # Our own ontology's expression (keras' PiecewiseConstantDecay from milestones),
+            # its standard arguments bound as globals, as :func:`calls.execute` binds them.
+            kwargs = {k: native(v) for k, v in plan.kwargs.items()}
+            code = compile(plan.compose.strip(), "<compose>", "eval")
+            return eval(code, {"__builtins__": builtins, **compose_modules(plan), **kwargs})  # noqa: S307
+        fn, _ = resolve(plan.api)
+        if as_value:
+            return fn
         return fn(*[native(a) for a in plan.args], **{k: native(v) for k, v in plan.kwargs.items()})
 
 

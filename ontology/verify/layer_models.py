@@ -85,8 +85,13 @@ def _used(returns: Any, use: tuple[str, ...] | None) -> Any:
     return out
 
 
-def model_source(spec: OpSpec, framework: str, ctor: dict[str, Any], call: LayerCall,
-                 use: tuple[str, ...] | None = None) -> str:
+def model_source(
+    spec: OpSpec,
+    framework: str,
+    ctor: dict[str, Any],
+    call: LayerCall,
+    use: tuple[str, ...] | None = None,
+) -> str:
     """A module defining ``Net``: the layer built from ``ctor`` (standard arguments) as
     ``framework`` spells it, called on ``call.inputs``; with ``use``, only those results
     of a call that returns several are returned."""
@@ -114,8 +119,9 @@ def function_source(spec: OpSpec, framework: str, example: dict[str, Any]) -> st
     return _module(framework, plan, None, inputs, [f"return {text}"])
 
 
-def _module(framework: str, plan: Any, init: str | None, inputs: tuple[str, ...],
-            body: list[str]) -> str:
+def _module(
+    framework: str, plan: Any, init: str | None, inputs: tuple[str, ...], body: list[str]
+) -> str:
     tr = traits(framework)
     base = tr.module_base or "object"
     imports = {i for i in imports_for(plan) if i != "import numpy"}

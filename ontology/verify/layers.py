@@ -10,22 +10,19 @@ are multiples of 1/8, converted to every other framework, given the same weights
 ``switcheroo.weights.transfer`` and called on the same inputs in inference mode. A failure
 carries a runnable snippet (both models, the weights, the transfer and the inputs).
 
-A loss (``kind: loss``) is a plain function of tensors; it is verified as functions are,
-once its inputs are given domains (class ids below the class count, probabilities in
-[0, 1]) by the ``losses`` section of ``layer_inputs.yaml``.
+A loss (``kind: loss``) is a function of tensors: a model whose call applies it is
+converted the same way (so the conversion's ``reduce_loss`` rewriting is checked too), on
+inputs drawn as a function's within the domains of the ``losses`` section of
+``layer_inputs.yaml`` (class ids below the class count, probabilities in [0, 1]).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from hypothesis import given, reject
 from hypothesis import strategies as st
 from hypothesis.errors import FailedHealthCheck, Unsatisfiable
@@ -35,19 +32,21 @@ from switcheroo.ontology.verify.argtypes import Role, classify
 from switcheroo.ontology.verify.calls import NotApplicable, PlanError
 from switcheroo.ontology.verify.check import REJECT_LIMIT, PairResult, _error_text, _settings
 from switcheroo.ontology.verify.compare import compare
-from switcheroo.ontology.verify.strategies import Unsupported, check_supported, inputs_for
+from switcheroo.ontology.verify.layer_cases import (
+    TABLE,
+    Case,
+    layer_case,
+    loss_case,
+    table,
+    undrawable,
+)
+from switcheroo.ontology.verify.strategies import Unsupported, check_supported
 
-TABLE = Path(__file__).with_name("layer_inputs.yaml")
 # Constructor draws per layer: each is a model written, converted and built per framework.
 LAYER_EXAMPLES = 6
 # Arguments a target cannot express that are set to its own value, one by one, before an
 # example is given up on for that target.
 MAX_REEXPRESS = 3
-
-
-@cache
-def _table() -> dict[str, Any]:
-    return yaml.safe_load(TABLE.read_text()) or {}
 
 
 @dataclass
@@ -60,6 +59,9 @@ class _Tally:
     not_applicable: str = ""
     # Why only some of the call's results were compared (the target returns fewer).
     partial: str = ""
+    # Argument values the converter marks unmapped for this target (evidence was taken
+    # with the target's own value instead), by argument.
+    unmapped: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,176 +72,10 @@ class _Survey:
     tallies: dict[str, _Tally] = field(default_factory=dict)
 
 
-# -- drawing constructor arguments and inputs --------------------------------------------
-def _alternatives(arg: StdArg) -> list[str]:
-    return [t.strip().split("[")[0] for t in arg.type.split("|")]
-
-
-def _arg_strategy(arg: StdArg, narrow: dict[str, Any]) -> st.SearchStrategy[Any] | str:
-    """How to draw one constructor argument, or why it cannot be drawn."""
-    if "values" in narrow:
-        return st.sampled_from(narrow["values"])
-    if arg.options:
-        return st.sampled_from(arg.options)
-    kinds = _alternatives(arg)
-    nullable = "None" in kinds
-    lo = narrow.get("min", arg.min)
-    hi = narrow.get("max", arg.max)
-    if kinds[0] == "bool":
-        base: st.SearchStrategy[Any] = st.booleans()
-    elif kinds[0] == "int":
-        ilo, ihi = _table()["defaults"]["int"]
-        base = st.integers(int(ilo if lo is None else max(lo, ilo if arg.min is None else lo)),
-                           int(ihi if hi is None else hi))
-    elif kinds[0] == "float":
-        pool = [v for v in _table()["defaults"]["float"]
-                if (lo is None or v >= lo) and (hi is None or v <= hi)]
-        if not pool:
-            return f"no float value for {arg.name} in [{lo}, {hi}]"
-        base = st.sampled_from(pool)
-    else:
-        return f"{arg.name}: {arg.type} is not drawn"
-    return st.one_of(st.none(), base) if nullable else base
-
-
-@st.composite
-def _constructor(draw: Any, spec: OpSpec, narrowed: dict[str, Any]) -> dict[str, Any]:
-    ctor: dict[str, Any] = {}
-    for arg in spec.std_args:
-        how = _arg_strategy(arg, narrowed.get(arg.name) or {})
-        if isinstance(how, str) or (arg.has_default and draw(st.booleans())):
-            continue  # left out: every framework's default is compared (or not drawable)
-        ctor[arg.name] = draw(how)
-    return ctor
-
-
-def _undrawable(spec: OpSpec, entry: dict[str, Any]) -> str | None:
-    if "unsupported" in entry:
-        return str(entry["unsupported"])
-    if not entry.get("inputs"):
-        return f"no call inputs for {spec.operation} in {TABLE.name}"
-    for arg in spec.std_args:
-        how = _arg_strategy(arg, (entry.get("args") or {}).get(arg.name) or {})
-        if isinstance(how, str) and not arg.has_default:
-            return how
-    return None
-
-
-def _value(spec: OpSpec, ctor: dict[str, Any], sizes: dict[str, int], sym: Any) -> int:
-    if isinstance(sym, int) or str(sym).isdigit():
-        return int(sym)
-    if sym in ctor:
-        return int(ctor[sym])
-    arg = spec.arg(sym)
-    if arg is not None and arg.has_default:
-        return int(arg.default)
-    return sizes[sym]
-
-
-def _shape(spec: OpSpec, ctor: dict[str, Any], sizes: dict[str, int], inp: dict[str, Any]) -> list[Any]:
-    for flag, shape in (inp.get("shape_if") or {}).items():
-        if ctor.get(flag, _default(spec, flag)):
-            return shape
-    return inp["shape"]
-
-
-def _default(spec: OpSpec, name: str) -> Any:
-    arg = spec.arg(name)
-    return arg.default if arg is not None and arg.has_default else None
-
-
-def _symbols(entry: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    for inp in entry["inputs"]:
-        shapes = [inp["shape"], *(inp.get("shape_if") or {}).values()]
-        for sym in [*(s for shape in shapes for s in shape), inp.get("max")]:
-            if isinstance(sym, str) and not sym.isdigit() and sym not in out:
-                out.append(sym)
-    return out
-
-
-def _inputs(spec: OpSpec, entry: dict[str, Any], ctor: dict[str, Any], sizes: dict[str, int],
-            seed: int) -> dict[str, np.ndarray]:
-    """The call's tensors: floats multiples of 1/8 in [min, max], integer ids in [min, max)."""
-    rng = np.random.default_rng(seed)
-    lo_default, hi_default = _table()["defaults"]["input"]
-    out: dict[str, np.ndarray] = {}
-    for inp in entry["inputs"]:
-        shape = tuple(_value(spec, ctor, sizes, s) for s in _shape(spec, ctor, sizes, inp))
-        dtype = inp.get("dtype", "float32")
-        if "values" in inp:
-            out[inp["name"]] = rng.choice(np.array(inp["values"], dtype=dtype), size=shape)
-        elif dtype.startswith("int"):
-            hi = inp.get("max", 4)
-            hi = hi if isinstance(hi, int) else _value(spec, ctor, sizes, hi)
-            out[inp["name"]] = rng.integers(inp.get("min", 0), hi, size=shape).astype(dtype)
-        else:
-            lo, hi = inp.get("min", lo_default), inp.get("max", hi_default)
-            k = rng.integers(math.ceil(lo * 8), math.floor(hi * 8) + 1, size=shape)
-            out[inp["name"]] = (k / 8).astype(dtype)
-    return out
-
-
-@st.composite
-def _layer_case(draw: Any, spec: OpSpec, entry: dict[str, Any], ref: str) -> _Case:
-    ctor = draw(_constructor(spec, entry.get("args") or {}))
-    ranges = {**_table()["defaults"]["sizes"], **(entry.get("sizes") or {})}
-    sizes = {s: draw(st.integers(*ranges[s])) for s in _symbols(entry)
-             if s in ranges and spec.arg(s) is None}
-    seed = draw(st.integers(0, 2**16))
-    call = lm.LayerCall(tuple(i["name"] for i in entry["inputs"]),
-                        spec.call.returns if spec.call else None)
-
-    def make(values: dict[str, Any]) -> _Case:
-        return _Case(values, make, lambda use: lm.model_source(spec, ref, values, call, use),
-                     _inputs(spec, entry, values, sizes, seed), seed)
-
-    return make(ctor)
-
-
-@st.composite
-def _loss_case(draw: Any, spec: OpSpec, ref: str, omit: tuple[str, ...]) -> _Case:
-    example = {k: v for k, v in draw(inputs_for(spec)).items() if k not in omit}
-
-    def make(values: dict[str, Any]) -> _Case:
-        inputs = {n: v for n, v in values.items() if isinstance(v, np.ndarray)}
-        return _Case(values, make, lambda use: lm.function_source(spec, ref, values), inputs, 0)
-
-    return make(example)
-
-
 # -- the survey ---------------------------------------------------------------------------
 def _reference(spec: OpSpec, runnable: list[str]) -> str:
     order = [*FRAMEWORK_KEYS, "numpy"]
     return min(runnable, key=lambda fw: order.index(fw) if fw in order else len(order))
-
-
-@dataclass
-class _Case:
-    """One drawn example: its standard argument values, the reference model's source (all
-    results, or only ``use``), the call's inputs and a seed for the weights; ``make``
-    rebuilds it from other values."""
-
-    values: dict[str, Any]
-    make: Callable[[dict[str, Any]], _Case]
-    source: Callable[[tuple[str, ...] | None], str]
-    inputs: dict[str, np.ndarray]
-    seed: int
-
-    def expressible(self, spec: OpSpec, fw: str, error: lm.ConversionError) -> _Case | None:
-        """The case with the argument the converter could not express for ``fw`` set to
-        what ``fw`` does without it (its declared default, else the spec's): evidence on
-        the rest of the layer. None when the diagnostic names no argument of the case."""
-        name = error.argument
-        if name is None or name not in self.values:
-            return None
-        values = dict(self.values)
-        variant = spec.variants[fw]
-        if name in variant.defaults:
-            values[name] = variant.defaults[name]
-        else:
-            del values[name]
-        return self.make(values)
 
 
 @dataclass
@@ -253,7 +89,7 @@ class _Built:
     use: tuple[str, ...] | None = None
 
 
-def _build_reference(ref: str, case: _Case, use: tuple[str, ...] | None = None) -> _Built:
+def _build_reference(ref: str, case: Case, use: tuple[str, ...] | None = None) -> _Built:
     arrays = list(case.inputs.values())
     source = case.source(use)
     model = lm.build(lm.load_source(source), ref, arrays)
@@ -262,8 +98,9 @@ def _build_reference(ref: str, case: _Case, use: tuple[str, ...] | None = None) 
     return _Built(source, model, weights, lm.run(model, ref, arrays), use)
 
 
-def _survey(spec: OpSpec, cases: st.SearchStrategy[_Case], ref: str, others: list[str],
-            examples: int) -> _Survey:
+def _survey(
+    spec: OpSpec, cases: st.SearchStrategy[Case], ref: str, others: list[str], examples: int
+) -> _Survey:
     sv = _Survey(ref, tallies={fw: _Tally() for fw in others})
     compared = spec.model_copy(update={"nondeterministic": False})  # inference mode
     converted: dict[tuple[str, str], str | lm.ConversionError] = {}
@@ -271,7 +108,7 @@ def _survey(spec: OpSpec, cases: st.SearchStrategy[_Case], ref: str, others: lis
 
     @_settings(examples, shrink=False)
     @given(cases)
-    def prop(case: _Case) -> None:
+    def prop(case: Case) -> None:
         if sv.valid == 0 and rejected[0] >= REJECT_LIMIT:
             return
         try:
@@ -292,8 +129,13 @@ def _survey(spec: OpSpec, cases: st.SearchStrategy[_Case], ref: str, others: lis
     return sv
 
 
-def _converted(spec: OpSpec, ref: str, fw: str, source: str,
-               cache: dict[tuple[str, str], str | lm.ConversionError]) -> str | lm.ConversionError:
+def _converted(
+    spec: OpSpec,
+    ref: str,
+    fw: str,
+    source: str,
+    cache: dict[tuple[str, str], str | lm.ConversionError],
+) -> str | lm.ConversionError:
     key = (fw, source)
     if key not in cache:
         try:
@@ -303,8 +145,16 @@ def _converted(spec: OpSpec, ref: str, fw: str, source: str,
     return cache[key]
 
 
-def _check_one(spec: OpSpec, compared: OpSpec, ref: str, fw: str, tally: _Tally, case: _Case,
-               built: _Built, cache: dict[tuple[str, str], str | lm.ConversionError]) -> None:
+def _check_one(
+    spec: OpSpec,
+    compared: OpSpec,
+    ref: str,
+    fw: str,
+    tally: _Tally,
+    case: Case,
+    built: _Built,
+    cache: dict[tuple[str, str], str | lm.ConversionError],
+) -> None:
     """Convert the reference model to ``fw``, copy its weights, run, compare."""
     from switcheroo.weights import transfer
 
@@ -324,13 +174,16 @@ def _check_one(spec: OpSpec, compared: OpSpec, ref: str, fw: str, tally: _Tally,
         retry = case.expressible(spec, fw, code)
         if retry is None:
             break
+        tally.unmapped.setdefault(code.argument or "", str(code).split("warning: ", 1)[-1])
         case, built = retry, _build_reference(ref, retry, built.use)
         code = _converted(spec, ref, fw, built.source, cache)
     if isinstance(code, lm.ConversionError) and code.value_level:
         tally.not_applicable = str(code)
         return
     if isinstance(code, lm.ConversionError):
-        snippet = f"# swc verify: {spec.operation!r} does not convert to {fw}\n# {code}\n{built.source}"
+        snippet = (
+            f"# swc verify: {spec.operation!r} does not convert to {fw}\n# {code}\n{built.source}"
+        )
         tally.failure = (str(code), math.inf, snippet)
         return
     arrays = list(case.inputs.values())
@@ -347,15 +200,21 @@ def _check_one(spec: OpSpec, compared: OpSpec, ref: str, fw: str, tally: _Tally,
             tally.max_err = max(tally.max_err, outcome.max_abs_err)
             return
         why = outcome.why
-    snip = lm.snippet(spec.operation, ref, fw, {ref: built.source, fw: code}, case.inputs, built.weights)
+    snip = lm.snippet(
+        spec.operation, ref, fw, {ref: built.source, fw: code}, case.inputs, built.weights
+    )
     tally.failure = (why, math.inf if got is None else _err(built.expected, got), snip)
 
 
 def _err(expected: Any, got: Any) -> float:
     try:
-        pairs = zip(expected, got, strict=True) if isinstance(expected, tuple) else [(expected, got)]
-        return max(float(np.max(np.abs(np.asarray(e, np.float64) - np.asarray(g, np.float64))))
-                   for e, g in pairs)
+        pairs = (
+            zip(expected, got, strict=True) if isinstance(expected, tuple) else [(expected, got)]
+        )
+        return max(
+            float(np.max(np.abs(np.asarray(e, np.float64) - np.asarray(g, np.float64))))
+            for e, g in pairs
+        )
     except (TypeError, ValueError):
         return math.inf
 
@@ -371,14 +230,19 @@ def _verdicts(sv: _Survey, examples: int) -> dict[str, PairResult]:
             why = f"vs {ref}: no drawn layer converts: {t.not_applicable}"
             out[fw] = PairResult("failed", why, math.inf, 0, ref)
         elif t.failure is None:
-            out[fw] = PairResult("verified", t.partial, t.max_err, t.valid, ref)
+            notes = [t.partial] if t.partial else []
+            if t.unmapped:
+                notes.append("kept unmapped by the converter: " + "; ".join(t.unmapped.values()))
+            out[fw] = PairResult("verified", "; ".join(notes), t.max_err, t.valid, ref)
         else:
             why, err, snip = t.failure
             out[fw] = PairResult("failed", f"vs {ref}: {why}", err, t.valid, ref, snip)
     agreed = [fw for fw, r in out.items() if r.status == "verified"]
     if agreed:
         err = max(out[fw].max_abs_err for fw in agreed)
-        out[ref] = PairResult("verified", f"reference; agrees with {', '.join(agreed)}", err, sv.valid)
+        out[ref] = PairResult(
+            "verified", f"reference; agrees with {', '.join(agreed)}", err, sv.valid
+        )
     elif len(out) == 1:
         out[ref] = PairResult("skipped", f"reference; its only partner {next(iter(out))} disagrees")
     else:
@@ -388,17 +252,24 @@ def _verdicts(sv: _Survey, examples: int) -> dict[str, PairResult]:
 
 def verify_layer(spec: OpSpec, runnable: list[str], max_examples: int) -> dict[str, PairResult]:
     """Every runnable framework's verdict for one layer (see the module docstring)."""
-    entry = (_table().get("layers") or {}).get(spec.operation) or _table()["defaults"]["layer"]
-    why = _undrawable(spec, entry)
+    entry = (table().get("layers") or {}).get(spec.operation) or table()["defaults"]["layer"]
+    why = undrawable(spec, entry)
     if why:
         return {fw: PairResult("skipped", f"kind layer: {why}") for fw in runnable}
     if len(runnable) < 2:
-        return {fw: PairResult("skipped", "kind layer: no second installed mapping to compare with")
-                for fw in runnable}
+        return {
+            fw: PairResult("skipped", "kind layer: no second installed mapping to compare with")
+            for fw in runnable
+        }
     ref = _reference(spec, runnable)
     try:
-        sv = _survey(spec, _layer_case(spec, entry, ref), ref, [fw for fw in runnable if fw != ref],
-                     min(max_examples, LAYER_EXAMPLES))
+        sv = _survey(
+            spec,
+            layer_case(spec, entry, ref),
+            ref,
+            [fw for fw in runnable if fw != ref],
+            min(max_examples, LAYER_EXAMPLES),
+        )
     except (PlanError, NotApplicable) as e:
         return {fw: PairResult("failed", f"kind layer: {e}", math.inf) for fw in runnable}
     return _verdicts(sv, max_examples)
@@ -408,14 +279,14 @@ def verify_loss(spec: OpSpec, runnable: list[str], max_examples: int) -> dict[st
     """A functional loss: a model whose call applies it, converted like a layer's, on
     inputs in the loss's domain (``losses`` in the table; float tensors without bounds
     stay in the default input range, so no special values are drawn)."""
-    entry = (_table().get("losses") or {}).get(spec.operation) or {}
+    entry = (table().get("losses") or {}).get(spec.operation) or {}
     if "unsupported" in entry:
         return {fw: PairResult("skipped", f"kind loss: {entry['unsupported']}") for fw in runnable}
     fields = entry.get("args") or {}
     unknown = set(fields) - set(spec.arg_names)
     if unknown:
         raise ValueError(f"{TABLE.name}: {spec.operation} has no argument {sorted(unknown)}")
-    lo, hi = _table()["defaults"]["input"]
+    lo, hi = table()["defaults"]["input"]
     args = []
     for a in spec.std_args:
         merged = {**a.model_dump(exclude_unset=True), **(fields.get(a.name) or {})}
@@ -424,17 +295,24 @@ def verify_loss(spec: OpSpec, runnable: list[str], max_examples: int) -> dict[st
         args.append(StdArg.model_validate(merged))
     narrowed = spec.model_copy(update={"std_args": args})
     if len(runnable) < 2:
-        return {fw: PairResult("skipped", "kind loss: no second installed mapping to compare with")
-                for fw in runnable}
+        return {
+            fw: PairResult("skipped", "kind loss: no second installed mapping to compare with")
+            for fw in runnable
+        }
     try:
         check_supported(narrowed)
     except Unsupported as e:
         return {fw: PairResult("skipped", f"kind loss: inputs: {e}") for fw in runnable}
     ref = _reference(narrowed, runnable)
     try:
-        cases = _loss_case(narrowed, ref, tuple(entry.get("omit") or ()))
-        sv = _survey(narrowed, cases, ref, [fw for fw in runnable if fw != ref],
-                     min(max_examples, LAYER_EXAMPLES))
+        cases = loss_case(narrowed, ref, tuple(entry.get("omit") or ()))
+        sv = _survey(
+            narrowed,
+            cases,
+            ref,
+            [fw for fw in runnable if fw != ref],
+            min(max_examples, LAYER_EXAMPLES),
+        )
     except (PlanError, NotApplicable) as e:
         return {fw: PairResult("failed", f"kind loss: {e}", math.inf) for fw in runnable}
     return _verdicts(sv, max_examples)

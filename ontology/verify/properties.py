@@ -109,7 +109,9 @@ def argpartition(ref: Any, got: Any, example: dict[str, Any]) -> Check:
         return (True, 0.0, "") if int(np.asarray(got)) == 0 else (False, math.inf, "index not 0")
     idx = np.moveaxis(np.asarray(got).reshape(x.shape).astype(np.int64), axis, -1)
     xm = np.moveaxis(x, axis, -1)
-    if not np.array_equal(np.sort(idx, axis=-1), np.broadcast_to(np.arange(xm.shape[-1]), idx.shape)):
+    if not np.array_equal(
+        np.sort(idx, axis=-1), np.broadcast_to(np.arange(xm.shape[-1]), idx.shape)
+    ):
         return False, math.inf, "not a permutation of the indices"
     why = _partitioned(np.take_along_axis(xm, idx, axis=-1), np.sort(xm, axis=-1), ks)
     return (False, math.inf, why) if why else _OK

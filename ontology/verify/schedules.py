@@ -7,8 +7,9 @@ epoch or per step, as the training loop calls it). An optax schedule, a Keras
 at step ``k`` is ``schedule(k)``. For drawn arguments (:mod:`construct`) every framework
 builds its schedule exactly as the conversion writes it, and the rates at steps
 ``0..STEPS-1`` are compared with the reference's at the spec's tolerance. The initial
-learning rate is the harness optimizer's (torch reads it from there; a conversion must
-carry it into the target's constructor).
+learning rate (the spec's ``base_lr``) is the harness's: torch's mapping drops it and
+reads it from the harness optimizer, the others take it as an argument, as the converter
+binds it from the wrapped optimizer's learning rate (``passes/bind_optimizer.py``).
 
 How each framework yields the rate at step ``k`` is data, in :data:`DRIVERS`.
 """
@@ -43,6 +44,7 @@ from switcheroo.ontology.verify.construct import (
 STEPS = 12
 EXAMPLES = 8
 OPTIMIZER = Harness("optimizer")
+BASE_LR = "base_lr"  # the spec argument holding the initial rate
 BASE_LRS = (0.1, 0.05, 1.0)
 
 
@@ -110,7 +112,7 @@ def verify_schedule(spec: OpSpec, runnable: list[str], max_examples: int) -> dic
             results[fw] = PairResult("skipped", f"{module} (the {fw} mapping's import) not installed")
         else:
             frameworks.append(fw)
-    harness = frozenset(a.name for a in spec.std_args if a.type == "Optimizer")
+    harness = frozenset(a.name for a in spec.std_args if a.type == "Optimizer" or a.name == BASE_LR)
     why = check_drawable(spec, harness)
     if why:
         return {**results, **{fw: PairResult("skipped", why) for fw in frameworks}}
@@ -132,9 +134,14 @@ def verify_schedule(spec: OpSpec, runnable: list[str], max_examples: int) -> dic
     return results
 
 
+def _objects(harness: frozenset[str], base_lr: float) -> dict[str, Any]:
+    """What the harness provides: the optimizer a torch scheduler drives, the initial rate."""
+    return {n: base_lr if n == BASE_LR else OPTIMIZER for n in harness}
+
+
 def _run(spec: OpSpec, fw: str, example: dict[str, Any], base_lr: float, harness: frozenset[str]) -> Run:
     try:
-        plan = plan_for(spec, fw, example, {n: OPTIMIZER for n in harness})
+        plan = plan_for(spec, fw, example, _objects(harness, base_lr))
     except NotApplicable as e:
         return Run(not_applicable=str(e))
     except Exception as e:  # noqa: BLE001 - a mapping that cannot be called is its failure
@@ -153,7 +160,7 @@ def _snippet(
     blocks = []
     for fw in fws:
         try:
-            plan = plan_for(spec, fw, example, {n: OPTIMIZER for n in harness})
+            plan = plan_for(spec, fw, example, _objects(harness, base_lr))
         except Exception as e:  # noqa: BLE001 - shown in the snippet instead of the call
             blocks.append(f"# {fw}: {e}")
             continue

@@ -10,7 +10,7 @@ only ``.shape``, so it runs on any framework's tensors.
 
 def correct_pad(inputs, kernel_size):
     """The ((top, bottom), (left, right)) zero padding before a strided convolution of
-    ``kernel_size`` on NHWC ``inputs``, as ``keras.applications.imagenet_utils.correct_pad``:
+    ``kernel_size`` on NHWC ``inputs``, as Keras's ``imagenet_utils.correct_pad``:
     half the kernel on each side, one row (column) less on top (left) of an even height
     (width)."""
     if isinstance(kernel_size, int):

@@ -59,8 +59,8 @@ def test_functional_cnn_lifts_to_a_module_class():
     assert "return SmallCnn(classes=classes)" in code
     assert "keras" not in code.replace("Keras", "")
     warnings = [str(d) for d in report.diagnostics if d.severity == "warning"]
-    assert warnings == ["model.py:17:5: warning: keras.Model arguments name are not passed to the lifted "
-                        "class SmallCnn"], warnings
+    assert warnings == [("model.py:17:5: warning: keras.Model arguments name are not passed to the lifted "
+                         "class SmallCnn")], warnings
 
 
 def test_functional_cnn_matches(tmp_path):
@@ -144,7 +144,7 @@ def test_image_data_format_taken_as_channels_last(tmp_path):
     """``functional_model.assumed_values``: the query is its default, the ``if`` on it keeps
     its taken branch, and ``bn_axis`` is the literal 3 (the NHWC channel axis)."""
     source = (MODELS / "bn_axis_functional_keras.py").read_text()
-    code, report = convert(source, "keras", "torch")
+    code, _ = convert(source, "keras", "torch")
     assert '# Built for image_data_format() == "channels_last", the default.' in code
     assert "self.bn = nn.BatchNorm2d(4, eps=1.001e-5, momentum=0.01)" in code
     assert "bn_axis =" not in code and "axis=bn_axis" not in code
@@ -152,6 +152,38 @@ def test_image_data_format_taken_as_channels_last(tmp_path):
     src = import_code(source, tmp_path, "kaxis_src")
     dst = import_code(code, tmp_path, "kaxis_dst")
     _matches(src, dst, "bn_axis_net", {}, (2, 6, 6, 4))
+
+
+def test_helpers_lift_to_module_classes():
+    """``lift_functional_blocks``: a helper building layers on a tensor is a module class,
+    a loop of its calls a ModuleList, each layer's Keras name is kept in ``layer_names``;
+    a helper reading its input's channel count takes it (``functional_channels``); the
+    padding computed from the input is applied in forward (``functional_padding``)."""
+    code, report = convert((MODELS / "blocks_functional_keras.py").read_text(), "keras", "torch", path="blocks.py")
+    for line in ("class ConvBlock(nn.Module):", 'self.layer_names = {"conv": f"{name}_conv", "bn": f"{name}_bn"}',
+                 ("self.stage_blocks = nn.ModuleList(modules=[ConvBlock(8, name=f\"stage_block{i}\") "
+                  "for i in range(1, repeats + 1)])"),
+                 "for stage_block in self.stage_blocks:\n            x = stage_block(x)",
+                 "def __init__(self, in_channels, expansion, stride, name):",
+                 'self.dw2 = DepthwiseBlock(self.dw1.out_channels, 2, 2, name="dw2")',
+                 "groups=expansion * in_channels)",
+                 "(top, bottom), (left, right) = correct_pad(x, 3)",
+                 "(top, bottom), (left, right) = same_padding(x, 3, self.stride)",
+                 "x = F.pad(x, (0, 0, left, right, top, bottom))"):
+        assert line in code, code
+    assert "keras" not in code.replace("Keras", "")
+    assert not [str(d) for d in report.diagnostics if d.severity == "warning"]
+
+
+@pytest.mark.parametrize("shape", [(9, 9, 3), (8, 11, 3)])
+def test_helpers_match(tmp_path, shape):
+    """Odd and even sizes: the padding computed from the input differs."""
+    source = (MODELS / "blocks_functional_keras.py").read_text()
+    code, _ = convert(source, "keras", "torch", path="blocks.py")
+    tag = "x".join(map(str, shape))
+    src = import_code(source, tmp_path, f"kblocks_src_{tag}")
+    dst = import_code(code, tmp_path, f"kblocks_dst_{tag}")
+    _matches(src, dst, "blocks_net", {"input_shape": shape}, (2, *shape))
 
 
 # keras.applications file -> (builder, keyword arguments, input shape).

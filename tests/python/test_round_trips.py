@@ -18,7 +18,16 @@ pytest.importorskip("torch")
 
 # (case, X) -> why torch -> X -> torch is not built yet (pairs of GAPS are skipped too:
 # their forward conversion is the gap).
-ROUND_TRIP_GAPS: dict[tuple[str, str], str] = {}
+ROUND_TRIP_GAPS: dict[tuple[str, str], str] = {
+    **{("lstm_stacked", via): "a stack (nnx.Sequential of nnx.Bidirectional, keras.Sequential of "
+                              "layers.Bidirectional; passes/rnn_stack.py) is not raised back to "
+                              "nn.LSTM(num_layers=2, bidirectional=True)" for via in ("flax_nnx", "jax", "keras", "tensorflow")},
+    **{("lstm_final_state", via): "keras.layers.LSTM(..., return_state=True) (the call form its constructor "
+                                  "selects) is not raised back to nn.LSTM" for via in ("keras", "tensorflow")},
+    **{("weight_norm", via): "the WeightNorm class of Keras output (passes/scaffolds/keras_layers.py) is not folded "
+                             "back to torch's weight_norm (and Dense(12) gives no in_features)"
+       for via in ("keras", "tensorflow")},
+}
 
 
 def _ruff_clean(code: str, tmp_path, name: str) -> None:

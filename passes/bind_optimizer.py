@@ -6,6 +6,12 @@ state object named by its training traits (``nnx.Optimizer(model, optax.adam(...
 wrt=nnx.Param)``); a target whose optimizer takes the variables at each update
 (``apply_gradients``) needs no binding at all. Either way the ``params`` argument leaves
 the optimizer op, so lowering never has to drop a value it cannot express.
+
+A torch LR scheduler reads its initial rate from the optimizer it wraps
+(``StepLR(opt, step_size=...)``); an optax, Keras or MLX schedule takes it as an argument
+(``optax.exponential_decay(init_value=...)``). Where the target keeps the schedule's
+``base_lr``, it is bound to the wrapped optimizer's learning rate (its default when the
+source leaves it out).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from dataclasses import dataclass
 
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
-from switcheroo.passes.fw_common import OBJ, RootWalker, target_variant
+from switcheroo.passes.fw_common import OBJ, RootWalker, make_const, target_variant
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
@@ -79,6 +85,60 @@ class BindOptimizer(RewritePattern):
         rewriter.replace_op(op, new_ops, [new_ops[-1].results[0]])
 
 
+def optimizer_op(v: SSAValue) -> hub.HubOp | None:
+    """The hub optimizer ``v`` is: built right there, or the last one assigned to the name
+    ``v`` reads earlier in the same block (``opt = SGD(...)`` ... ``StepLR(opt)``)."""
+    owner = v.owner
+    if isinstance(owner, pysrc.NameOp):
+        cur = owner.prev_op
+        while cur is not None and not (isinstance(cur, pysrc.AssignOp) and cur.target.data == owner.id.data):
+            cur = cur.prev_op
+        owner = cur.value.owner if cur is not None else None
+    if isinstance(owner, hub.HubOp) and owner.spec.kind.value == "optimizer":
+        return owner
+    return None
+
+
+@dataclass
+class BindScheduleRate(RewritePattern):
+    """``StepLR(opt, ...)`` -> ``StepLR(..., base_lr=<opt's learning rate>)`` where the
+    target's schedule takes the initial rate itself (and so not the optimizer)."""
+
+    framework: str
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: hub.HubOp, rewriter: PatternRewriter) -> None:
+        spec = op.spec
+        named = op.named_args()
+        if spec.kind.value != "schedule" or spec.arg("base_lr") is None or "base_lr" in named \
+                or "optimizer" not in named:
+            return
+        found = target_variant(spec, self.framework)
+        if found is None or "base_lr" in found[1].drop_args:
+            return  # the target reads it from the optimizer (torch)
+        opt = optimizer_op(named["optimizer"][0])
+        if opt is None:
+            return  # not an optimizer built here: lowering keeps the call, marked
+        new_ops: list = []
+        rate = opt.named_args().get("learning_rate")
+        if rate is not None:
+            value = rate[0]
+        elif (default := opt.spec.arg("learning_rate")) is not None and default.has_default:
+            new_ops = make_const(default.default)
+            value = new_ops[-1].results[0]
+        else:
+            return
+        names = [n.data for n in op.arg_names.data]
+        keep = [i for i, n in enumerate(names) if n != "optimizer"]
+        sched = type(op).create(
+            operands=[*(op.args[i] for i in keep), value],
+            properties={**op.properties,
+                        "arg_names": ArrayAttr([StringAttr(n) for n in [*(names[i] for i in keep), "base_lr"]])},
+            result_types=[r.type for r in op.res],
+        )
+        rewriter.replace_op(op, [*new_ops, sched], [sched.res[0]])
+
+
 @dataclass(frozen=True)
 class BindOptimizerPass(ModulePass):
     """Move the optimizer's parameter binding to where the target does it."""
@@ -87,4 +147,6 @@ class BindOptimizerPass(ModulePass):
     framework: str = "jax"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        # Schedules first: they read the rate off the optimizer op before it is rebound.
+        RootWalker(BindScheduleRate(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)
         RootWalker(BindOptimizer(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)

@@ -24,7 +24,7 @@ from xdsl.ir import Operation, SSAValue
 # The argument that sizes a layer's output features, and the one that sizes its input.
 OUT_SIZE = {"Linear": "out_features", "Conv1d": "out_channels", "Conv2d": "out_channels",
             "ConvTranspose1d": "out_channels", "ConvTranspose2d": "out_channels", "LSTM": "hidden_size",
-            "GRU": "hidden_size"}
+            "GRU": "hidden_size", "MultiheadAttention": "embed_dim"}
 IN_SIZE = {"Linear": "in_features", "LayerNorm": "num_features", "GroupNorm": "num_channels",
            "BatchNorm1d": "num_features", "BatchNorm2d": "num_features", "Conv1d": "in_channels",
            "Conv2d": "in_channels", "ConvTranspose1d": "in_channels", "ConvTranspose2d": "in_channels"}
@@ -50,29 +50,27 @@ def _layer_of(apply: hub.ApplyOp, ctors: dict[str, hub.HubOp]) -> hub.HubOp | No
     return None
 
 
-def _feeder(value: SSAValue, ctors: dict[str, hub.HubOp]) -> hub.HubOp | None:
-    """The layer whose output features ``value`` carries, through feature-keeping ops."""
-    for _ in range(16):
-        owner = value.owner
-        if isinstance(owner, hub.ApplyOp):
-            layer = _layer_of(owner, ctors)
-            if layer is None:
-                return None
-            if layer.SPEC_NAME in OUT_SIZE and len(owner.res) == 1:
-                return layer
-            if layer.SPEC_NAME not in LAYOUT_FREE and layer.SPEC_NAME not in IN_SIZE:
-                return None
-            value = owner.args[1] if len(owner.args) > 1 else None
-        elif isinstance(owner, hub.HubOp) and owner.SPEC_NAME in KEEP_FEATURES and owner.args:
-            value = owner.args[0]
-        elif isinstance(owner, hub.HubOp) and owner.SPEC_NAME == "permute_dims" and owner.src_framework is None:
-            value = owner.args[0]  # a layout change a pass inserted: the same features, moved
-        elif isinstance(owner, pysrc.NameOp):
-            value = _assigned(owner)
-        else:
+def _feeder(value: SSAValue | None, ctors: dict[str, hub.HubOp], depth: int = 16) -> hub.HubOp | None:
+    """The layer whose output features ``value`` carries, through feature-keeping ops (and
+    either side of a residual ``x + f(x)``, whose sides have the same features)."""
+    owner = value.owner if value is not None and depth > 0 else None
+    if isinstance(owner, hub.ApplyOp):
+        layer = _layer_of(owner, ctors)
+        if layer is None:
             return None
-        if value is None:
+        if layer.SPEC_NAME in OUT_SIZE and len(owner.res) == 1:
+            return layer
+        if layer.SPEC_NAME not in LAYOUT_FREE and layer.SPEC_NAME not in IN_SIZE:
             return None
+        return _feeder(owner.args[1], ctors, depth - 1) if len(owner.args) > 1 else None
+    if isinstance(owner, hub.HubOp) and owner.SPEC_NAME in KEEP_FEATURES and owner.args:
+        return _feeder(owner.args[0], ctors, depth - 1)
+    if isinstance(owner, hub.HubOp) and owner.SPEC_NAME == "permute_dims" and owner.src_framework is None:
+        return _feeder(owner.args[0], ctors, depth - 1)  # a layout change a pass inserted: the same features
+    if isinstance(owner, pysrc.BinOp) and owner.operator.data in ("+", "-"):
+        return _feeder(owner.lhs, ctors, depth - 1) or _feeder(owner.rhs, ctors, depth - 1)
+    if isinstance(owner, pysrc.NameOp):
+        return _feeder(_assigned(owner), ctors, depth - 1)
     return None
 
 

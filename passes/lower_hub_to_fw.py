@@ -206,7 +206,7 @@ def build_call(
     for n, v in derived:
         operands.append(v)
         names.append(n)
-    constructed = adapt_layer_calls.constructed_args(src) if spec.operation == src.SPEC_NAME else {}
+    constructed = adapt_layer_calls.constructed_args(src) if spec.operation == getattr(src, "SPEC_NAME", None) else {}
     for n, value in {**variant.inject_args, **constructed}.items():  # return_state=True for a call form
         ops = make_const(value)
         new_ops.extend(ops)

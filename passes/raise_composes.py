@@ -1,12 +1,12 @@
 """Raising a framework's one-call compositions back to the hub op they spell.
 
 A composed variant (``relu: {compose: 'numpy.maximum(x, 0)'}``) is how a framework with
-no API for an op writes it; the code it lowers to is one hub op again once raised
-(``hub.maximum(x, 0)``). When the composition is a single call whose arguments are the
-spec's standard arguments and literals, a hub op raised from that API with the same
-literals in those places is the composed op (``hub.relu(x)``). ``maximum(x, 0)`` is
-``relu(x)`` for every ``x``, so the fold is exact; compositions of several calls are not
-recognised (they stay the ops they are, which compute the same).
+no API for an op writes it. When the composition is a single call whose positional
+arguments are the spec's standard arguments and literals, a call of that API with the same
+literals in those places is the composed op (``np.maximum(h, 0)`` -> ``hub.relu(h)``),
+raised before the call would be raised as itself. ``maximum(x, 0)`` is ``relu(x)`` for
+every ``x``, so the fold is exact; compositions of several calls are not recognised (they
+stay the ops they are, which compute the same).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import ast
 from dataclasses import dataclass
 from functools import cache
 
-from switcheroo.dialects import hub, pysrc
+from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.compose import dotted, parse
 from switcheroo.ontology.loader import load_ontology
 from xdsl.dialects import builtin
@@ -57,17 +57,12 @@ def _one_calls(framework: str) -> dict[str, list[OneCall]]:
     return out
 
 
-def _match(op: hub.HubOp, call: OneCall) -> list[tuple[str, SSAValue]] | None:
+def _match(op: fw.CallOp, call: OneCall) -> list[tuple[str, SSAValue]] | None:
     """The composed op's (std name, operand) pairs when ``op`` is ``call``, else None."""
-    operands = list(op.args)
-    if len(operands) != len(call.args):
-        return None
-    order = [a.data for a in op.arg_names.data]
-    positions = [a.name for a in op.spec.std_args]
-    if order != positions[:len(order)]:  # bound in the API's positional order
+    if op.method is not None or any(n.data for n in op.arg_names.data) or len(op.args) != len(call.args):
         return None
     bound: list[tuple[str, SSAValue]] = []
-    for value, (kind, text) in zip(operands, call.args, strict=True):
+    for value, (kind, text) in zip(op.args, call.args, strict=True):
         if kind == "arg":
             bound.append((text, value))
         elif not (isinstance(value.owner, pysrc.ConstOp) and value.owner.code.data == text):
@@ -76,27 +71,26 @@ def _match(op: hub.HubOp, call: OneCall) -> list[tuple[str, SSAValue]] | None:
 
 
 def fold_composes(module: builtin.ModuleOp, framework: str) -> None:
-    """Replace each hub op that is a one-call composition of ``framework`` by its op."""
+    """Replace each call that is a one-call composition of ``framework`` by its hub op."""
     table = _one_calls(framework)
     if not table:
         return
-    for op in [o for o in module.walk() if isinstance(o, hub.HubOp) and o.src_framework is not None
-               and o.src_framework.data == framework and o.src_api is not None]:
-        for call in table.get(op.src_api.data, ()):
+    for op in [o for o in module.walk() if isinstance(o, fw.CallOp) and o.framework.data == framework
+               and o.api.data in table and o.unmapped is None]:
+        for call in table[op.api.data]:
             bound = _match(op, call)
             if bound is None:
                 continue
             props = {"arg_names": ArrayAttr([StringAttr(n) for n, _ in bound]),
-                     "src_framework": op.src_framework, "src_api": op.src_api}
+                     "src_framework": op.framework, "src_api": op.api}
             if op.loc is not None:
                 props["loc"] = op.loc
             new = hub.op_for(call.spec).create(operands=[v for _, v in bound], properties=props,
-                                               result_types=[r.type for r in op.res])
+                                               result_types=[op.result.type])
             block = op.parent_block()
             assert block is not None
             block.insert_op_before(new, op)
-            for old, res in zip(op.res, new.res, strict=True):
-                old.replace_all_uses_with(res)
+            op.result.replace_all_uses_with(new.res[0])
             dropped = [v.owner for v in op.args if v not in [b for _, b in bound]]
             op.detach()
             op.erase()

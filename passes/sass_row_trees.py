@@ -8,7 +8,8 @@ lock-step (``sass_block_eval.BlockEval``), ``cols`` a symbolic parameter, with h
   which it leaves at once (next item), and the two ways are merged where they meet, each
   value of the meeting block ``select(tid.x < cols, through the loop, skipped)``; a
   branch whose other way is the kernel's exit (``@P1 EXIT``) continues under ``tid.x <
-  cols``: the exit has no effect and checks nothing;
+  cols`` when no barrier or shared write follows (the exit has no effect, and no later
+  tree can miss the exited threads);
 - at a proven row loop's header the thread does not run the loop: its accumulator leaves
   it as the opaque fold atom ``("fold", k, tid)`` of its kind (proven per thread by
   ``sass_row_folds``), values the loop passes through unchanged keep their entry value,
@@ -28,14 +29,16 @@ unfinished barrier stops the proof (``BlockEval``).
 
 from __future__ import annotations
 
+from switcheroo.dialects.sass.lifted import AtomicOp, StoreOp
 from switcheroo.passes.sass_block_eval import BlockEval, Lin
 from switcheroo.passes.sass_block_reduce import BLOCK_SIZES, fold_atom
 from switcheroo.passes.sass_block_values import Acc, Lit, as_acc, compare, select
+from switcheroo.passes.sass_recover_loops import successors
 from switcheroo.passes.sass_row_folds import Folds, _acc
 from switcheroo.passes.sass_row_loops import RowLoop, _tid_vs_cols
 from switcheroo.passes.sass_row_softmax import _fast_reciprocal, _sources, reciprocal_argument
 from switcheroo.passes.sass_warp_reduce import NoIdiom, as_float, as_word, through
-from xdsl.dialects import cf, func
+from xdsl.dialects import cf, func, gpu
 from xdsl.ir import Block, BlockArgument
 
 KINDS = ("max", "add")
@@ -98,6 +101,22 @@ def cover_row_folds(acc: Acc, k: int, B: int, cols: tuple, kind: str, at_least: 
             if (min(count, 1) if at_least else count) != (t < v):
                 raise NoIdiom(f"row trees: the tree over loop {k + 1}'s folds misses thread "
                               f"{t} or counts it twice (cols = {v})")  # fmt: skip
+
+
+def _quiet(start: Block) -> bool:
+    """No barrier and no shared-memory write is reachable from ``start``."""
+    seen, work = {start}, [start]
+    while work:
+        b = work.pop()
+        for op in b.ops:
+            if isinstance(op, gpu.BarrierOp) or isinstance(
+                    op, StoreOp | AtomicOp) and op.space.data == "shared":  # fmt: skip
+                return False
+        for succ in successors(b):
+            if succ not in seen:
+                seen.add(succ)
+                work.append(succ)
+    return True
 
 
 class _Eval(BlockEval):
@@ -194,6 +213,8 @@ class RowTrees:
         """``tid.x < cols``: through the loop or past it, merged (module docstring)."""
         lit = self._below(t)
         if isinstance(other.first_op, func.ReturnOp):
+            if not _quiet(below):  # exited threads would be missing from a later tree
+                raise NoIdiom("row trees: an exit on tid.x >= cols before a barrier")
             return self._enter(below, [env[a] for a in self._args(op, below)], t, env)
         inside = dict(env)
         block = self._enter(below, [env[a] for a in self._args(op, below)], t, inside)

@@ -182,6 +182,11 @@ def _hw_pairs_to_flat(pad: object) -> tuple[int, int, int, int] | int:
     raise ValueRefusal(f"padding={pad!r}: only literal integer padding is converted")
 
 
+def _is_count(value: SSAValue) -> bool:
+    """``n // k``: a floor division is a number, never a list of piece sizes."""
+    return isinstance(value.owner, pysrc.BinOp) and value.owner.operator.data == "//"
+
+
 def raise_values(api: str, variant: Variant, names: list[str], values: list[SSAValue],
                  new_ops: list[Operation]) -> None:
     """Framework values of a bound call -> the hub's (in place; ValueRefusal if not)."""
@@ -200,7 +205,7 @@ def raise_values(api: str, variant: Variant, names: list[str], values: list[SSAV
             ops = make_const([sum(sizes[:k + 1]) for k in range(len(sizes) - 1)])
             new_ops.extend(ops)
             values[i] = ops[-1].results[0]
-        elif not _is_int(sizes):
+        elif not _is_int(sizes) and not _is_count(values[i]):
             raise ValueRefusal(f"{api}: a non-literal split may be a count or piece sizes")
     if "hw_padding_pairs" in plugins and "padding" in names:
         i = names.index("padding")

@@ -210,7 +210,7 @@ def construct(plan: CallPlan, objects: dict[str, Any], as_value: bool = False) -
             # its standard arguments bound as globals, as :func:`calls.execute` binds them.
             kwargs = {k: native(v) for k, v in plan.kwargs.items()}
             code = compile(plan.compose.strip(), "<compose>", "eval")
-            return eval(code, {"__builtins__": builtins, **compose_modules(plan), **kwargs})  # noqa: S307
+            return eval(code, {"__builtins__": builtins, **compose_modules(plan), **kwargs})
         fn, _ = resolve(plan.api)
         if as_value:
             return fn

@@ -100,6 +100,13 @@ def test_mlx_lstm_final_state_is_the_last_step():
     assert not _warnings(report)
 
 
+def test_mlx_gru_final_state_is_the_last_step():
+    gru = LSTM.format(extra="", body="return self.lstm(x)[1][0]").replace("nn.LSTM", "nn.GRU")
+    code, report = convert(gru, "torch", "mlx")
+    assert "return self.lstm(x)[:, -1][None][0]\n" in code
+    assert not _warnings(report)
+
+
 def test_lstm_state_used_whole_is_kept_and_reported():
     code, report = convert(LSTM.format(extra="", body="out, state = self.lstm(x)\n        return state"),
                            "torch", "flax_nnx")

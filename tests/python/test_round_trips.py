@@ -24,8 +24,15 @@ ROUND_TRIP_GAPS: dict[tuple[str, str], str] = {
                               "nn.LSTM(num_layers=2, bidirectional=True)" for via in ("flax_nnx", "jax", "keras", "tensorflow")},
     **{("lstm_final_state", via): "keras.layers.LSTM(..., return_state=True) (the call form its constructor "
                                   "selects) is not raised back to nn.LSTM" for via in ("keras", "tensorflow")},
-    **{("weight_norm", via): "the WeightNorm class of Keras output (passes/scaffolds/keras_layers.py) is not folded "
-                             "back to torch's weight_norm (and Dense(12) gives no in_features)"
+    **{("weight_norm", via): "Keras' Dense(12) names no input size and the model's input feeds it, so it comes back "
+                             "as nn.LazyLinear, and torch's weight_norm reads the weight's shape when it wraps the "
+                             "layer (a lazy one has none yet)" for via in ("keras", "tensorflow")},
+    **{(case, via): f"keras.layers.{layer}({units}) names no input size (Keras builds it on the first call) and "
+                    f"the model's input feeds it, so nn.{layer}'s input_size is not in the code; torch has no lazy "
+                    f"{layer}" for case, layer, units in (("lstm", "LSTM", "hidden"), ("gru", "GRU", "hidden"))
+       for via in ("keras", "tensorflow")},
+    **{("encoder_scratch", via): "LayerNormalization() names no size and normalizes the model's input (norm1(x)), "
+                                 "so nn.LayerNorm's normalized_shape is not in the code (torch has no lazy LayerNorm)"
        for via in ("keras", "tensorflow")},
 }
 

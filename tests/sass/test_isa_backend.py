@@ -110,8 +110,44 @@ def test_out_of_registers_is_one_line():
     assert "\n" not in str(e.value) and "saxpy" in str(e.value) and "spill" in str(e.value)
 
 
+REDUCTIONS = ("dot_warp", "reduce_sum", "gemm_naive")
+
+
+@pytest.mark.parametrize("arch", ["80", "90"])
+def test_reductions_and_gemm_regenerate_and_compute(arch):
+    """dot_warp (f16 lanes read by HADD2.F32, shuffles, RED), reduce_sum (shared tree,
+    64-bit funnel shifts by a clamped register amount, IMAD.WIDE by a constant) and
+    gemm_naive (64-bit carries as predicates) round-trip and compute as kernels.cu."""
+    text, kernels = regenerated(arch, REDUCTIONS)
+    for k in kernels:
+        assert 0 < k.registers <= 255 and k.predicates <= PREDICATE_LIMIT, k
+    body = text.split(".text.dot_warp:\n", 1)[1]
+    assert "HADD2.F32 R" in body and ".H0_H0" in body and "SHFL.DOWN" in body
+    ns: dict = {}
+    exec(compile(emit_python(_relift(text), "numpy"), f"regen{arch}.py", "exec"), ns)
+    rng = np.random.default_rng(13)
+    n = 2000
+    a16, b16 = (rng.standard_normal(n).astype(np.float16) for _ in range(2))
+    out = np.zeros(1, np.float32)
+    ns["dot_warp"](a16, b16, out, n, grid=3, block=128)
+    ref = (a16.astype(np.float64) * b16.astype(np.float64)).sum()
+    np.testing.assert_allclose(out, [ref], rtol=1e-5, atol=1e-4)
+    x = rng.standard_normal(3000).astype(np.float32)
+    out = np.zeros(1, np.float32)
+    ns["reduce_sum"](x, out, 3000, grid=(3000 + 511) // 512, block=256)
+    np.testing.assert_allclose(out, [x.astype(np.float64).sum()], rtol=1e-5, atol=1e-4)
+    M, N, K = 37, 21, 19
+    A = rng.standard_normal((M, K)).astype(np.float32)
+    B = rng.standard_normal((K, N)).astype(np.float32)
+    C = np.zeros(M * N, np.float32)
+    ns["gemm_naive"](A.reshape(-1), B.reshape(-1), C, M, N, K, grid=(2, 3), block=(16, 16))
+    ref = A.astype(np.float64) @ B.astype(np.float64)
+    np.testing.assert_allclose(C, ref.reshape(-1), rtol=1e-5, atol=1e-5)
+
+
 def test_unselectable_op_is_reported():
-    """dot_warp's f16 conversions have no selection rule yet: an error, never a drop."""
+    """softmax_row's arithmetic right shift of a 64-bit value by a register has no
+    selection rule yet: an error, never a drop."""
     with pytest.raises(SelectionError) as e:
-        regenerated("80", ("dot_warp",))
-    assert "dot_warp" in str(e.value) and "\n" not in str(e.value)
+        regenerated("80", ("softmax_row",))
+    assert "softmax_row: arith.shrsi" in str(e.value) and "\n" not in str(e.value)

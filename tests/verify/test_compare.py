@@ -46,3 +46,29 @@ def test_dtype_results_and_odd_objects():
     assert not compare(APPROX, np.dtype("float32"), np.dtype("int32")).ok
     odd = compare(APPROX, np.array([object()]), np.zeros(1))
     assert not odd.ok
+
+
+def test_property_modes_accept_every_valid_result():
+    x = np.float32([3.0, 1.0, 2.0, 0.0])
+    part = OpSpec(operation="f", verification_mode="partition")
+    ex = {"x": x, "kth": 1, "axis": -1}
+    assert compare(part, np.float32([0, 1, 3, 2]), np.float32([0, 1, 2, 3]), ex).ok
+    assert not compare(part, np.float32([0, 1, 3, 2]), np.float32([1, 0, 2, 3]), ex).ok
+    argpart = OpSpec(operation="f", verification_mode="argpartition")
+    assert compare(argpart, np.int64([3, 1, 0, 2]), np.int32([3, 1, 2, 0]), ex).ok
+    assert not compare(argpart, np.int64([3, 1, 0, 2]), np.int32([3, 3, 2, 0]), ex).ok
+    empty = OpSpec(operation="f", verification_mode="shape_only")
+    assert compare(empty, np.float32([7.5e7]), np.float32([0.0]), {}).ok
+    assert not compare(empty, np.float32([0.0]), np.float32([0.0, 0.0]), {}).ok
+
+
+def test_eigh_and_svd_by_reconstruction():
+    a = np.float32([[2.0, 1.0], [1.0, 2.0]])
+    w, v = np.linalg.eigh(a)
+    eigh = OpSpec(operation="f", verification_mode="eigh")
+    assert compare(eigh, (w, v), (w, -v), {"x": a}).ok  # eigenvectors up to sign
+    assert not compare(eigh, (w, v), (w, v[:, ::-1]), {"x": a}).ok
+    u, s, vh = np.linalg.svd(a)
+    svd = OpSpec(operation="f", verification_mode="svd")
+    assert compare(svd, (u, s, vh), (-u, s, -vh), {"x": a}).ok
+    assert not compare(svd, (u, s, vh), (u, s, -vh), {"x": a}).ok

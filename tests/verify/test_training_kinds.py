@@ -38,7 +38,7 @@ ops:
       - {name: beta2, type: float, default: 0.999}
       - {name: epsilon, type: float, default: 1.0e-8}
       - {name: weight_decay, type: float, default: 0.0}
-  - {operation: StepLR, kind: schedule, std_args: [{name: optimizer, type: Optimizer, default: null}, {name: step_size, type: int}, {name: gamma, type: float, default: 0.1}]}
+  - {operation: StepLR, kind: schedule, std_args: [{name: optimizer, type: Optimizer, default: null}, {name: base_lr, type: float, default: null}, {name: step_size, type: int}, {name: gamma, type: float, default: 0.1}]}
   - {operation: kaiming_normal, kind: initializer, nondeterministic: true, std_args: [{name: tensor, default: null}, {name: a, type: float, default: 0.0}, {name: mode, type: str, default: fan_in, options: [fan_in, fan_out]}, {name: nonlinearity, type: str, default: leaky_relu, options: [relu, leaky_relu]}]}
   - {operation: xavier_uniform, kind: initializer, nondeterministic: true, std_args: [{name: tensor, default: null}, {name: gain, type: float, default: 1.0}]}
   - {operation: zeros_init, kind: initializer, verification_mode: exact, std_args: [{name: tensor, default: null}]}
@@ -50,7 +50,7 @@ framework: torch
 mappings:
   SGD: {api: torch.optim.SGD, args: {learning_rate: lr}}
   Adam: {api: torch.optim.Adam, args: {learning_rate: lr, epsilon: eps}, tuple_args: {betas: [beta1, beta2]}}
-  StepLR: {api: torch.optim.lr_scheduler.StepLR}
+  StepLR: {api: torch.optim.lr_scheduler.StepLR, drop_args: [base_lr]}
   kaiming_normal: {api: torch.nn.init.kaiming_normal_}
   xavier_uniform: {api: torch.nn.init.xavier_uniform_}
   zeros_init: {api: torch.nn.init.zeros_}
@@ -63,7 +63,7 @@ framework: mlx
 mappings:
   SGD: {api: mlx.optimizers.SGD, drop_args: [params]}
   Adam: {api: mlx.optimizers.Adam, args: {epsilon: eps}, tuple_args: {betas: [beta1, beta2]}, inject_args: {bias_correction: true}, drop_args: [params, weight_decay]}
-  StepLR: {api: mlx.optimizers.step_decay, args: {gamma: decay_rate}, drop_args: [optimizer]}
+  StepLR: {api: mlx.optimizers.step_decay, args: {base_lr: init, gamma: decay_rate}, drop_args: [optimizer]}
   xavier_uniform: {api: mlx.nn.init.glorot_uniform, drop_args: [tensor, gain]}
   float32: {api: mlx.core.float32}
 """
@@ -105,13 +105,25 @@ def test_wrong_optimizer_default_is_caught(tmp_path):
     assert printed[0].startswith("torch") and any(line.startswith("mlx") for line in printed)
 
 
-def test_schedule_without_its_initial_rate_fails_with_a_counterexample(tmp_path):
-    # The hub's StepLR reads its initial rate from the optimizer; mlx's step_decay needs it
-    # as an argument, so the mapping as written cannot run.
-    res = verify_op(_ontology(tmp_path).specs["StepLR"], ["torch", "mlx"], max_examples=3)
-    assert res["mlx"].status == "failed" and "init" in res["mlx"].reason
-    assert res["torch"].status == "skipped"
-    assert "torch.optim.lr_scheduler.StepLR(optimizer=optimizer, step_size=" in res["mlx"].snippet
+def test_schedule_rates_agree(tmp_path):
+    # torch reads the initial rate from the harness optimizer; mlx takes it as base_lr.
+    res = verify_op(_ontology(tmp_path).specs["StepLR"], ["torch", "mlx"], max_examples=4)
+    assert {r.status for r in res.values()} == {"verified"}, res
+    assert res["mlx"].examples >= 1 and res["mlx"].reference == "torch"
+
+
+def test_wrong_schedule_is_caught_with_a_counterexample(tmp_path):
+    # exponential_decay decays every step, not every step_size steps.
+    wrong = MLX.replace("mlx.optimizers.step_decay, args: {base_lr: init, gamma: decay_rate}, drop_args: [optimizer]",
+                        "mlx.optimizers.exponential_decay, args: {base_lr: init, gamma: decay_rate}, "
+                        "drop_args: [optimizer, step_size]")
+    res = verify_op(_ontology(tmp_path, wrong).specs["StepLR"], ["torch", "mlx"], max_examples=4)
+    assert res["mlx"].status == "failed" and "rates at steps" in res["mlx"].reason
+    snippet = res["mlx"].snippet
+    assert "torch.optim.lr_scheduler.StepLR(optimizer=optimizer, step_size=" in snippet
+    assert "mlx.optimizers.exponential_decay(init=" in snippet
+    printed = _run_snippet(snippet).splitlines()
+    assert printed[0].startswith("torch") and printed[1].startswith("mlx")
 
 
 def test_initializers_match_the_spec_distribution(tmp_path):

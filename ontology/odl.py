@@ -173,6 +173,11 @@ class RnnStack(_Strict):
     sequence: str = "Sequential"
     bidirectional: str | None = None
     copies: bool = False
+    # The single layer's call returns its output alone, so layers chain in ``sequence``
+    # (MLX's LSTM returns hidden and cell states: its layers chain only through the pair).
+    chains: bool = True
+    # The scaffold plugin whose class ``bidirectional`` names (MLX has no such layer).
+    scaffold: str | None = None
     # Standard arguments of the layer the pair takes too, spelled as the layer's (flax's
     # Bidirectional takes time_major like the RNNs it runs).
     pair_args: list[str] = Field(default_factory=list)

@@ -34,8 +34,9 @@ from xdsl.passes import ModulePass
 from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import CallForm, CallProtocol, CallSpec, OpSpec
+from switcheroo.passes import rnn_stack
 from switcheroo.passes.container_layouts import _keep_marked, constructor_of
-from switcheroo.passes.fw_common import OBJ, _NO_VALUE, chain, const_value, make_const, values_equal
+from switcheroo.passes.fw_common import OBJ, _NO_VALUE, chain, const_value, make_const, target_variant, values_equal
 
 Path = tuple[int, ...]
 
@@ -370,6 +371,13 @@ def adapt(apply: hub.ApplyOp, source: str, framework: str) -> None:
     if call is None:
         return
     src, dst = protocol(spec, source), protocol(spec, framework)
+    ctor = constructor_of(apply)
+    found = target_variant(spec, framework)
+    if found is not None and found[1].stack is not None and isinstance(ctor, hub.HubOp) \
+            and rnn_stack.is_stacked(ctor.named_args()):
+        # Built as a chain of single layers (rnn_stack): the call returns the output sequence.
+        first = call.returns[0] if isinstance(call.returns, list) else call.returns
+        dst = dst.model_copy(update={"forms": [CallForm(returns=first)]})
     names = [n.data for n in apply.arg_names.data][1:]
     values = list(apply.args)[1:]
     # The source's form: the one whose selecting keywords the call passes.

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.ontology import snapshots
 from switcheroo.ontology.loader import Ontology, load_ontology
 from switcheroo.ontology.odl import ModuleWalkTraits
 from switcheroo.passes import init_rules
@@ -173,8 +174,9 @@ class ConvertInitLoops(ModulePass):
             if found is None or found[0].kind.value != "layer":
                 return None
             target = target_variant(found[0], self.framework)
-            if target is None:
-                return None
+            snapshot = snapshots.find(target[0], target[1].api) if target else None
+            if snapshot is None or snapshot.kind(target[1].api) != "c":
+                return None  # no class to test against (flax's max_pool is a function)
             plan.classes[ref] = (target[0], target[1].api)
             layers.append(found[0].operation)
         return _Kind(layers=tuple(layers))

@@ -30,9 +30,17 @@ class RootWalker(PatternRewriteWalker):
     root: type[Operation] | tuple[type[Operation], ...] = Operation
 
     def _populate_worklist(self, op: Operation | Region | Block) -> None:
+        # Whether an op's class is a root, asked once per class: ``isinstance`` against an
+        # op class that does not match goes through ``ABCMeta.__instancecheck__``.
+        is_root: dict[type, bool] = {}
+        push = self._worklist.push
         for sub_op in op.walk(reverse=not self.walk_reverse, region_first=not self.walk_regions_first):
-            if isinstance(sub_op, self.root):
-                self._worklist.push(sub_op)
+            kind = type(sub_op)
+            hit = is_root.get(kind)
+            if hit is None:
+                hit = is_root[kind] = issubclass(kind, self.root)
+            if hit:
+                push(sub_op)
 
 
 def chain(framework: str, onto: Ontology | None = None) -> list[str]:

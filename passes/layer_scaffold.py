@@ -28,8 +28,8 @@ from switcheroo.ontology.odl import Variant
 from switcheroo.passes import scaffolds
 from switcheroo.passes.layer_plugins import PluginRefusal
 from xdsl.dialects import builtin
-from xdsl.dialects.builtin import StringAttr
-from xdsl.ir import Operation
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Attribute, Operation, SSAValue
 
 
 @dataclass(frozen=True)
@@ -101,19 +101,27 @@ def as_local_class(variant: Variant, call: fw.CallOp, src: Operation) -> list[Op
     found = scaffold_of(variant)
     if found is None:
         return [call]
+    try:
+        return local_call(found, list(call.args), call.arg_names, call.result.type, src)
+    finally:
+        call.erase()
+
+
+def local_call(found: Scaffold, args: list[SSAValue], arg_names: ArrayAttr, result_type: Attribute,
+               src: Operation) -> list[Operation]:
+    """``Class(args...)`` of the scaffold ``found``, which the output module will define
+    (the new ops, the last giving the layer); ``src`` is the op lowered."""
     top = src.parent_op()
     while top is not None and not isinstance(top, pysrc.ModuleOp):
         top = top.parent_op()
     if top is not None and any(isinstance(o, pysrc.ClassOp) and o.sym_name.data == found.class_name
                                for o in top.body.block.ops):
-        call.erase()
-        raise ScaffoldRefusal(f"{found.base_api} needs a class {found.class_name} of its own, "
-                              "and the module already defines one")
-    name = pysrc.NameOp.create(properties={"id": StringAttr(found.class_name)}, result_types=[call.result.type])
-    local = pysrc.CallOp.create(operands=[name.results[0], *call.args],
-                                properties={"arg_names": call.arg_names}, result_types=[call.result.type])
+        raise ScaffoldRefusal(f"{found.base_api or found.class_name} needs a class {found.class_name} of its "
+                              "own, and the module already defines one")
+    name = pysrc.NameOp.create(properties={"id": StringAttr(found.class_name)}, result_types=[result_type])
+    local = pysrc.CallOp.create(operands=[name.results[0], *args], properties={"arg_names": arg_names},
+                                result_types=[result_type])
     local.attributes["swc.scaffold"] = StringAttr(_key(found))
-    call.erase()
     return [name, local]
 
 

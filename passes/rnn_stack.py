@@ -12,9 +12,12 @@ pair, e.g. for flax:
     )
 
 The weights side pairs such stacks with ``weight_ih_l{k}{_reverse}``
-(``ontology/weight_rules``, ``stack``). A chain gives the output sequence only: a layer
-whose calls pass anything but the input (the final states, ``return_carry=True``) is
-refused, so its source is kept, marked.
+(``ontology/weight_rules``, ``stack``). A chain gives the output sequence only
+(``adapt-layer-calls`` calls it so, and refuses a call using the final states); a layer
+whose calls pass anything but the input is refused here too, so its source is kept,
+marked. Where the single layer returns more than its output (MLX's LSTM: its hidden and
+cell states), layers chain only through the pair (``chains: false``), whose class may be
+a scaffold of the output (``scaffold``: MLX has no bidirectional layer).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
-from switcheroo.passes.adapt_layer_calls import constructed_args
+from switcheroo.passes import layer_scaffold
 from switcheroo.passes.container_layouts import constructor_of
 from switcheroo.passes.fw_common import _NO_VALUE, OBJ, const_value, make_const, target_variant
 from switcheroo.passes.layer_build import BuildRefusal
@@ -58,7 +61,7 @@ def _check_calls(src: hub.HubOp) -> None:
     if cls is None:
         return
     for apply in (o for o in cls.walk() if isinstance(o, hub.ApplyOp)):
-        if constructor_of(apply) is src and (len(apply.args) > 2 or constructed_args(src)):
+        if constructor_of(apply) is src and len(apply.args) > 2:
             raise BuildRefusal("a stack of layers gives its output sequence only, not its final states")
 
 
@@ -82,6 +85,8 @@ def build_stack(spec: OpSpec, variant: Variant, framework: str, named: dict[str,
         raise BuildRefusal(f"num_layers={count!r} is not a number of layers")
     if both and stack.bidirectional is None:
         raise BuildRefusal(f"{framework} has no layer running a recurrent layer in both directions")
+    if count > 1 and not both and not stack.chains:
+        raise BuildRefusal(f"the {framework} layer returns more than its output sequence: its layers do not chain")
     _check_calls(src)
     result_type = src.res[0].type if src.res else OBJ
     single = {n: vs for n, vs in named.items() if n not in (LAYERS, DIRECTIONS)}
@@ -121,9 +126,16 @@ def build_stack(spec: OpSpec, variant: Variant, framework: str, named: dict[str,
                 if spelled in names:
                     pair_operands.append(layer_call.args[names.index(spelled)])
                     pair_names.append(spelled)
-            pair = _call(stack.bidirectional, framework, pair_operands, pair_names, result_type)
-            ops.append(pair)
-            directions = [pair.results[0]]
+            if stack.scaffold is not None:
+                # A class of the output module (passes/scaffolds), defined once.
+                found = layer_scaffold.SCAFFOLDS.get(f"{stack.scaffold}:{stack.bidirectional}")
+                if found is None:
+                    raise BuildRefusal(f"no scaffold {stack.bidirectional} of {stack.scaffold}")
+                pair_ops = layer_scaffold.local_call(found, pair_operands, pysrc.strs(pair_names), result_type, src)
+            else:
+                pair_ops = [_call(stack.bidirectional, framework, pair_operands, pair_names, result_type)]
+            ops += pair_ops
+            directions = [pair_ops[-1].results[0]]
         layers.append(directions[0])
     if count == 1:
         return ops, layers[0]

@@ -16,7 +16,7 @@ from xdsl.dialects import builtin
 from xdsl.ir import Block, Operation, SSAValue
 
 from switcheroo.backends.python import parsed
-from switcheroo.backends.python.imports import ImportTable, UsedNames, prune_import, used_names
+from switcheroo.backends.python.imports import ImportTable, UsedNames, asked_names, prune_import, used_names
 from switcheroo.backends.python.precedence import binop_node, primary, unary_node
 from switcheroo.frontends.python.trivia import decode_comment, decode_lines, with_comment
 from switcheroo.diagnostics import Report
@@ -240,7 +240,10 @@ class PythonEmitter:
         output uses are read from the same text the statements that stay are printed with."""
         module = self._unfixed(top)
         texts = {id(s): _PRINTER.code_for_node(s) for s in module.body}
-        fixed = self.fix_imports(module, used_names("".join(texts.values())))
+        imports = [s for s in module.body if _is_import_line(s)]
+        reading = "".join(texts[id(s)] for s in module.body if not _is_import_line(s))
+        asked = asked_names((small for line in imports for small in line.body), self.imports)
+        fixed = self.fix_imports(module, used_names("".join(texts.values()), asked, reading))
         parts = [_PRINTER.code_for_node(line) for line in fixed.header]
         parts += [texts.get(id(s)) or _PRINTER.code_for_node(s) for s in fixed.body]
         parts += [_PRINTER.code_for_node(line) for line in fixed.footer]
@@ -267,8 +270,7 @@ class PythonEmitter:
         body: list[cst.BaseStatement] = []
         block_at, block_lead, last_import = -1, (), -1
         for stmt in module.body:
-            if isinstance(stmt, cst.SimpleStatementLine) and all(
-                    isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
+            if _is_import_line(stmt):
                 if block_at < 0:
                     block_at, block_lead = len(body), stmt.leading_lines
                 kept = [k for s in stmt.body if (k := prune_import(s, self.imports, used)) is not None]
@@ -294,6 +296,12 @@ class PythonEmitter:
                 and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
             return 1
         return 0
+
+
+def _is_import_line(stmt: cst.BaseStatement) -> bool:
+    """A line of the file's import block: imports only."""
+    return isinstance(stmt, cst.SimpleStatementLine) and all(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)
 
 
 def emit_python(module: builtin.ModuleOp, frameworks: list[str], path: str = "<stdin>",

@@ -9,6 +9,9 @@ the output no longer uses are removed; other imports are left as the user wrote 
 from __future__ import annotations
 
 import ast
+import re
+import symtable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -147,9 +150,57 @@ _NAME_FIELDS: dict[type, tuple[str, ...]] = {
 }
 
 
-def used_names(code: str) -> set[str] | None:
+def asked_names(imports: Iterable[cst.BaseSmallStatement], table: ImportTable) -> set[str]:
+    """The names :func:`prune_import` (over ``imports``) and
+    :meth:`ImportTable.new_import_statements` will look up in the used names."""
+    asked = {alias.split(".")[0] for alias in table.added.values()}
+    for stmt in imports:
+        if isinstance(stmt, cst.Import):
+            asked.update(a.asname.name.value if a.asname else _dotted(a.name).split(".")[0] for a in stmt.names)
+        elif isinstance(stmt, cst.ImportFrom) and not isinstance(stmt.names, cst.ImportStar):
+            asked.update(a.asname.name.value if a.asname else _dotted(a.name) for a in stmt.names)
+    return asked
+
+
+def _symbol_uses(code: str, asked: Collection[str], reading: str) -> set[str] | None:
+    """Which of ``asked`` the code uses as :func:`used_names` would say, from the compiler's
+    symbol table (built in C, no AST objects); None when that cannot tell for certain.
+
+    A symbol some scope reads, binds (an import aside), takes as a parameter or declares
+    global is a name ``ast`` shows. The table misses keyword-argument names and, under
+    ``from __future__ import annotations``, names in annotations: a name it does not show
+    is unused only when ``reading`` (the code outside the top-level import statements)
+    never spells it as a word. Private names are mangled in the table, so they are not
+    answered here."""
+    if not code.isascii() or any("__" in q or not q.isidentifier() for q in asked):
+        return None  # NFKC-normalized or mangled identifiers: the text may not spell them
+    try:
+        tables = [symtable.symtable(code, "<output>", "exec")]
+    except (SyntaxError, ValueError):
+        return None
+    found: set[str] = set()
+    while tables:
+        table = tables.pop()
+        for q in set(asked).intersection(table.get_identifiers()) - found:
+            sym = table.lookup(q)
+            if sym.is_referenced() or sym.is_assigned() or sym.is_parameter() \
+                    or sym.is_declared_global() or sym.is_nonlocal():
+                found.add(q)
+        tables.extend(table.get_children())
+    for q in asked:
+        if q not in found and re.search(rf"(?<![\w.]){q}(?!\w)", reading):
+            return None  # a keyword argument, an annotation, a string: ``ast`` decides
+    return found
+
+
+def used_names(code: str, asked: Collection[str] | None = None, reading: str | None = None) -> set[str] | None:
     """The names :class:`UsedNames` finds in ``code``, read through ``ast`` (a C parser, and
-    no LibCST visitor rebuilding every node); None when ``ast`` cannot parse the code."""
+    no LibCST visitor rebuilding every node); None when ``ast`` cannot parse the code.
+    Given the names the caller will ask about (``asked``, see :func:`asked_names`) and the
+    code outside the top-level imports (``reading``), the answer may hold only those,
+    read from the symbol table when it can tell (:func:`_symbol_uses`)."""
+    if asked is not None and reading is not None and (found := _symbol_uses(code, asked, reading)) is not None:
+        return found
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):

@@ -309,33 +309,51 @@ def _const_of(v: SSAValue) -> int | None:
     return None
 
 
+def _amount(v: SSAValue) -> int | None:
+    """A constant shift amount, also the lifter's clamp ``min(ext(c), limit)`` of one."""
+    k = _const_of(v)
+    m = v.owner
+    if k is None and isinstance(m, arith.MinUIOp):
+        a, b = (x.owner.input if isinstance(x.owner, arith.ExtUIOp) else x
+                for x in (m.lhs, m.rhs))  # fmt: skip
+        if _const_of(a) is not None and _const_of(b) is not None:
+            k = min(_const_of(a) & 0xFFFFFFFF, _const_of(b))
+    return k
+
+
 def _shift64(S: Selector, op) -> bool:
     """i64 shifts by 32 move halves; other amounts use SHF funnel shifts."""
-    k = _const_of(op.rhs)
+    k = _amount(op.rhs)
     if k is None:
         return _shift64_by_register(S, op)
     lo, hi = S.halves(op.lhs)
     if k == 32:
+        if isinstance(op, arith.ShRSIOp):  # the high word's sign fills the new one
+            sign = S.new("r")
+            S.emit("SHF.R.S32.HI", sign, RZ, Imm("0x1f"), hi)
+            S.loc[op.result] = (hi, sign)
+            return True
         S.loc[op.result] = (RZ, lo) if isinstance(op, arith.ShLIOp) else (hi, RZ)
         return True
-    if isinstance(op, arith.ShRSIOp) or not 0 < k < 32:
+    if not 0 < k < 32:
         raise SelectionError(f"{S.where(op)}: 64-bit shift by {k}")
     nlo, nhi = S.new("r"), S.new("r")
     if isinstance(op, arith.ShLIOp):
         S.emit("SHF.L.U64.HI", nhi, lo, Imm(hex(k)), hi)
         S.emit("SHF.L.U32", nlo, lo, Imm(hex(k)), RZ)
     else:
-        S.emit("SHF.R.U64", nlo, lo, Imm(hex(k)), hi)
-        S.emit("SHF.R.U32.HI", nhi, RZ, Imm(hex(k)), hi)
+        sx = "S" if isinstance(op, arith.ShRSIOp) else "U"
+        S.emit(f"SHF.R.{sx}64", nlo, lo, Imm(hex(k)), hi)
+        S.emit(f"SHF.R.{sx}32.HI", nhi, RZ, Imm(hex(k)), hi)
     S.loc[op.result] = (nlo, nhi)
     return True
 
 
 def _shift64_by_register(S: Selector, op) -> bool:
-    """A logical i64 shift by ``min(k, 32)`` (the lifter's clamped funnel-shift amount):
-    the funnel ``SHF.*.U64`` for one word, the clamped 32-bit shift for the other."""
+    """An i64 shift by ``min(k, 32)`` (the lifter's clamped funnel-shift amount): the
+    funnel ``SHF.*.U64``/``.S64`` for one word, the clamped 32-bit shift for the other."""
     amount = op.rhs.owner
-    if isinstance(op, arith.ShRSIOp) or not (isinstance(amount, arith.MinUIOp) and (
+    if not (isinstance(amount, arith.MinUIOp) and (
             32 in (_const_of(amount.lhs), _const_of(amount.rhs)))):  # fmt: skip
         raise SelectionError(f"{S.where(op)}: 64-bit shift by a register")
     lo, hi = S.halves(op.lhs)
@@ -345,8 +363,9 @@ def _shift64_by_register(S: Selector, op) -> bool:
         S.emit("SHF.L.U64.HI", nhi, lo, k, hi)
         S.emit("SHF.L.U32", nlo, lo, k, RZ)
     else:
-        S.emit("SHF.R.U64", nlo, lo, k, hi)
-        S.emit("SHF.R.U32.HI", nhi, RZ, k, hi)
+        sx = "S" if isinstance(op, arith.ShRSIOp) else "U"
+        S.emit(f"SHF.R.{sx}64", nlo, lo, k, hi)
+        S.emit(f"SHF.R.{sx}32.HI", nhi, RZ, k, hi)
     S.loc[op.result] = (nlo, nhi)
     return True
 
@@ -566,6 +585,16 @@ def _float_arith(S: Selector, op) -> None:
     S.loc[op.result] = d
 
 
+@rule(arith.DivfOp)
+def _divf(S: Selector, op) -> None:
+    one = op.lhs.owner
+    if not (isinstance(one, arith.ConstantOp) and one.value.value.data == 1.0):
+        raise SelectionError(f"{S.where(op)}: only 1 / x (MUFU.RCP)")
+    d = S.new("r")
+    S.emit("MUFU.RCP", d, _reg_or_mov(S, S.word(op.rhs)))
+    S.loc[op.result] = d
+
+
 @rule(arith.NegfOp)
 def _negf(S: Selector, op) -> None:
     d = S.new("r")
@@ -727,6 +756,28 @@ def _cond_br(S: Selector, op) -> None:
         S.edge(t, ta)
         S.blocks.append(split)
         S.edge(f, fa)
+
+
+@rule(cf.SwitchOp)
+def _switch(S: Selector, op) -> None:
+    """A compare and guarded jump per case (the lifter's ``RET`` to its return address),
+    then the default; a case that passes values gets its own copy block."""
+    flag = _reg_or_mov(S, S.word(op.flag))
+    values = op.case_values.get_values() if op.case_values is not None else ()
+    for value, target, args in zip(values, op.case_blocks, op.case_operand):
+        p = S.new("p")
+        S.emit("ISETP.EQ.AND", p, PT, flag, _reg_or_mov(S, S.const_word(value)), PT, ndefs=2)
+        if not S.args[target]:
+            S.branch_if((p, False), target)
+            continue
+        skip = MBlock(f"{S.label[target]}_{len(S.blocks)}")
+        S.emit("BRA", Target(skip.label), ndefs=0, guard=(p, True), effect=True)
+        S.blocks[-1].succs.append(skip.label)
+        S.blocks[-1].falls_through = True
+        S.blocks.append(MBlock(None))
+        S.edge(target, args)
+        S.blocks.append(skip)
+    S.edge(op.default_block, op.default_operands)
 
 
 @rule(func.ReturnOp)

@@ -101,6 +101,7 @@ def has_api(framework: str, api: str) -> bool:
     return find(framework, api) is not None
 
 
+@cache  # the snapshots are read once (``load``); converters ask per call site
 def signature(framework: str, api: str) -> tuple[Param, ...] | None:
     """The parameters of ``api`` (a qualified name, ``torch.Tensor.sum`` for a method), or
     None when it is unknown or its signature could not be read."""

@@ -48,7 +48,8 @@ class Case:
         what ``fw`` does without it (its declared default, else the spec's): evidence on
         the rest of the layer. None when the diagnostic names no argument of the case."""
         name = error.argument
-        if name is None or name not in self.values:
+        arg = spec.arg(name) if name else None
+        if arg is None or name not in self.values or not arg.has_default:
             return None
         values = dict(self.values)
         variant = spec.variants[fw]

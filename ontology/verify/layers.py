@@ -174,8 +174,12 @@ def _check_one(
         retry = case.expressible(spec, fw, code)
         if retry is None:
             break
+        try:
+            rebuilt = _build_reference(ref, retry, built.use)
+        except Exception:  # noqa: BLE001 - the reference rejects the target's value: no evidence
+            break
         tally.unmapped.setdefault(code.argument or "", str(code).split("warning: ", 1)[-1])
-        case, built = retry, _build_reference(ref, retry, built.use)
+        case, built = retry, rebuilt
         code = _converted(spec, ref, fw, built.source, cache)
     if isinstance(code, lm.ConversionError) and code.value_level:
         tally.not_applicable = str(code)

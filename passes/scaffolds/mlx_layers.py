@@ -25,3 +25,21 @@ class WeightNorm(nn.Module):
     def __call__(self, *args, **kwargs):
         self.module.weight = self.weight_g * self.weight_v / self._norm(self.weight_v)
         return self.module(*args, **kwargs)
+
+
+class Bidirectional(nn.Module):
+    """Runs ``forward`` over the sequence and ``backward`` over it reversed (time is the
+    second-last axis, batch-first) and joins their outputs, the backward one back in time
+    order, as a PyTorch bidirectional layer does; an LSTM's cell states are left out."""
+
+    def __init__(self, forward, backward):
+        super().__init__()
+        self.forward = forward
+        self.backward = backward
+
+    def __call__(self, x):
+        ahead = self.forward(x)
+        behind = self.backward(x[..., ::-1, :])
+        if isinstance(ahead, tuple):  # nn.LSTM: (hidden, cell) of every step
+            ahead, behind = ahead[0], behind[0]
+        return mx.concatenate([ahead, behind[..., ::-1, :]], axis=-1)

@@ -102,3 +102,26 @@ def test_unconvertible_init_loop_stays_marked():
     assert any("torch.nn.init.orthogonal_" in w for w in warnings), warnings
     assert "for m in self.modules():" in code
     assert "iter_modules" not in code
+
+
+def test_glorot_and_zeros_fills():
+    """xavier_uniform_(gain=2) is variance_scaling(4.0, fan_avg, uniform); zeros is flax's
+    init function itself, called like the factories' results."""
+    source = '''
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 4)
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight, gain=2)
+                nn.init.zeros_(m.bias)
+'''
+    code, report = convert(source, "torch", "flax_nnx")
+    assert not [d for d in report.diagnostics if d.severity == "warning"]
+    assert ('m.kernel[...] = jax.nn.initializers.variance_scaling(4.0, "fan_avg", "uniform")'
+            "(rngs.params(), m.kernel.shape, m.kernel.dtype)") in code
+    assert "m.bias[...] = jax.nn.initializers.zeros(rngs.params(), m.bias.shape, m.bias.dtype)" in code

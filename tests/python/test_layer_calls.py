@@ -153,9 +153,20 @@ def test_flax_stack_takes_the_second_layer_input_from_both_directions():
     assert "nnx.Bidirectional(nnx.RNN(nnx.LSTMCell(16, 8, rngs=rngs)), nnx.RNN(nnx.LSTMCell(16, 8, rngs=rngs)))" in code
 
 
+def test_mlx_bidirectional_lstm_is_a_class_of_the_output():
+    code, report = convert(LSTM.format(extra=", num_layers=2, bidirectional=True",
+                                       body="out, _ = self.lstm(x)\n        return out"), "torch", "mlx")
+    assert "class Bidirectional(nn.Module):" in code
+    assert ("nn.Sequential(Bidirectional(nn.LSTM(5, 8), nn.LSTM(5, 8)), Bidirectional(nn.LSTM(16, 8), "
+            "nn.LSTM(16, 8)))") in code
+    assert "out = self.lstm(x)\n" in code
+    assert not _warnings(report)
+
+
 @pytest.mark.parametrize("target, extra, body", [
     ("flax_nnx", ", num_layers=2", "out, (h, c) = self.lstm(x)\n        return h"),  # a chain has no final state
-    ("mlx", ", bidirectional=True", "out, _ = self.lstm(x)\n        return out"),  # MLX has no Bidirectional
+    # mlx.nn.LSTM returns (hidden, cell): single layers do not chain in nn.Sequential.
+    ("mlx", ", num_layers=2", "out, _ = self.lstm(x)\n        return out"),
 ])
 def test_stack_a_target_cannot_build_is_refused(target, extra, body):
     code, report = convert(LSTM.format(extra=extra, body=body), "torch", target)

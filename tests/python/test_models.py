@@ -49,12 +49,7 @@ CASES = {
 }
 TARGETS = ["flax_nnx", "jax", "keras", "tensorflow", "mlx", "numpy"]
 # Known gaps, each with its reason (they are conversions still to build, not tolerances).
-GAPS = {
-    ("lstm_stacked", "mlx"): "MLX has no bidirectional recurrent layer, and mlx.nn.LSTM returns (hidden, cell), so "
-                             "nn.Sequential cannot chain it: nn.LSTM(num_layers=2, bidirectional=True) stays torch, "
-                             "marked (passes/rnn_stack.py builds stacks from the variant's `stack`, which MLX lacks; "
-                             "the weights side refuses Bidirectional for MLX too)",
-}
+GAPS: dict[tuple[str, str], str] = {}
 _IMPORT = {"flax_nnx": "flax.nnx", "jax": "flax.nnx", "keras": "keras", "tensorflow": "tensorflow", "mlx": "mlx.core",
            "numpy": "numpy"}
 

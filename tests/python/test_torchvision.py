@@ -41,10 +41,12 @@ CASES = {
 # Conversions still to build (each a reason, not a tolerance).
 GAPS = {
     "densenet": "F.dropout(p=..., training=self.training), torch.utils.checkpoint with star-arguments, "
-                "torch.Tensor annotations in _DenseLayer, the nn.ModuleDict-based _DenseBlock and the "
-                "nn.init loop are not converted yet",
+                "isinstance(input, Tensor), the nn.ModuleDict subclass _DenseBlock (add_module, items()), the "
+                "nn.Sequential subclass _Transition and features.add_module(...) are not converted yet (its init "
+                "loop converts)",
     "mobilenetv2": "imports Conv2dNormActivation from torchvision.ops.misc (a torch layer outside models/, "
-                   "not fetched and not converted); nn.Sequential(*layers)",
+                   "not fetched and not converted), so InvertedResidual's nn.Sequential(*layers) has members "
+                   "of unknown kind",
 }
 
 _STUBS = {

@@ -145,9 +145,41 @@ def test_reductions_and_gemm_regenerate_and_compute(arch):
     np.testing.assert_allclose(C, ref.reshape(-1), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("arch", ["80", "90"])
+def test_softmax_regenerates_and_computes(arch):
+    """softmax_row (row loops, two shared trees, the reciprocal's CALL/RET slow path as a
+    compare-and-jump switch, MUFU.RCP for 1/x, 64-bit funnel shifts): round trip, then the
+    reference, and the lifted original's emulation bit for bit on a row with a NaN (whose
+    reciprocal takes the slow path)."""
+    from test_decompile import _softmax_ref, decompiled
+
+    text, kernels = regenerated(arch, ("softmax_row",))
+    assert kernels[0].registers <= 255 and kernels[0].predicates <= PREDICATE_LIMIT
+    body = text.split(".text.softmax_row:\n", 1)[1]
+    assert "MUFU.RCP" in body and "MUFU.EX2" in body and "BAR.SYNC" in body
+    ns: dict = {}
+    exec(compile(emit_python(_relift(text), "numpy"), f"softmax{arch}.py", "exec"), ns)
+    rng = np.random.default_rng(17)
+    for rows, cols, block in ((5, 300, 256), (3, 50, 64), (2, 7, 32)):
+        x = rng.standard_normal(rows * cols).astype(np.float32)
+        y = np.zeros(rows * cols, np.float32)
+        ns["softmax_row"](x, y, cols, grid=rows, block=block)
+        np.testing.assert_allclose(y, _softmax_ref(x, rows, cols), rtol=1e-5, atol=1e-5)
+    x = rng.standard_normal(80).astype(np.float32)
+    x[45] = np.nan
+    y, y0 = np.zeros(80, np.float32), np.zeros(80, np.float32)
+    ns["softmax_row"](x, y, 40, grid=2, block=16)
+    decompiled(arch, "numpy")["_softmax_row_simt"](x, y0, 40, grid=2, block=16)
+    assert np.isnan(y[40:]).all() and np.array_equal(y, y0, equal_nan=True)
+
+
 def test_unselectable_op_is_reported():
-    """softmax_row's arithmetic right shift of a 64-bit value by a register has no
-    selection rule yet: an error, never a drop."""
+    """A float division other than ``1 / x`` has no selection rule: an error, never a drop."""
+    from xdsl.dialects import arith
+
+    fn = lifted_functions(lifted("80", ("softmax_row",)))[0].clone()
+    div = next(op for op in fn.walk() if isinstance(op, arith.DivfOp))
+    div.operands = [div.rhs, div.rhs]
     with pytest.raises(SelectionError) as e:
-        regenerated("80", ("softmax_row",))
-    assert "softmax_row: arith.shrsi" in str(e.value) and "\n" not in str(e.value)
+        regenerate_kernel(fn)
+    assert "softmax_row: arith.divf" in str(e.value) and "\n" not in str(e.value)

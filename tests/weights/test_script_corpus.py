@@ -24,7 +24,7 @@ from tests.python.helpers import convert, import_code
 from tests.python.test_models import _IMPORT, CASES, GAPS
 
 PAIRS = [
-    *((c, t) for c in ("lstm_stacked",) for t in ("flax_nnx", "keras", "numpy")),
+    *((c, t) for c in ("lstm_stacked",) for t in ("flax_nnx", "keras", "mlx", "numpy")),
     *((c, t) for c in ("lstm_final_state", "weight_norm") for t in ("keras", "mlx", "numpy")),
     ("branch", "keras"),
     *((c, "numpy") for c in ("lstm", "gru", "encoder_mha")),

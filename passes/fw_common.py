@@ -30,17 +30,48 @@ class RootWalker(PatternRewriteWalker):
     root: type[Operation] | tuple[type[Operation], ...] = Operation
 
     def _populate_worklist(self, op: Operation | Region | Block) -> None:
+        # The order of ``op.walk(reverse=not walk_reverse, region_first=not
+        # walk_regions_first)``, collected in one loop: the worklist is filled before any
+        # rewrite, so the walk need not be lazy.
+        reverse, region_first = not self.walk_reverse, not self.walk_regions_first
         # Whether an op's class is a root, asked once per class: ``isinstance`` against an
         # op class that does not match goes through ``ABCMeta.__instancecheck__``.
         is_root: dict[type, bool] = {}
         push = self._worklist.push
-        for sub_op in op.walk(reverse=not self.walk_reverse, region_first=not self.walk_regions_first):
+
+        def visit(sub_op: Operation) -> None:
             kind = type(sub_op)
             hit = is_root.get(kind)
             if hit is None:
                 hit = is_root[kind] = issubclass(kind, self.root)
             if hit:
                 push(sub_op)
+
+        def region(r: Region) -> None:
+            for b in reversed(r.blocks) if reverse else r.blocks:
+                block(b)
+
+        def block(b: Block) -> None:
+            sub_op = b.last_op if reverse else b.first_op
+            while sub_op is not None:
+                if sub_op.regions:
+                    if not region_first:
+                        visit(sub_op)
+                    for r in reversed(sub_op.regions) if reverse else sub_op.regions:
+                        region(r)
+                    if region_first:
+                        visit(sub_op)
+                else:
+                    visit(sub_op)
+                sub_op = sub_op.prev_op if reverse else sub_op.next_op
+
+        if isinstance(op, Region):
+            region(op)
+        elif isinstance(op, Block):
+            block(op)
+        else:
+            for sub_op in op.walk(reverse=reverse, region_first=region_first):
+                visit(sub_op)
 
 
 def chain(framework: str, onto: Ontology | None = None) -> list[str]:

@@ -69,6 +69,12 @@ def raise_cell(spec: OpSpec, variant: Variant, call: CallOp) -> tuple[list[str],
     return names, list(owner.args)
 
 
+def derived_reads(variant: Variant) -> set[str]:
+    """The standard arguments ``derived_args`` read: dropping them loses nothing."""
+    return {n.id for expr in variant.derived_args.values() for n in ast.walk(ast.parse(expr, mode="eval"))
+            if isinstance(n, ast.Name)}
+
+
 def derived_args(variant: Variant, values: dict[str, SSAValue], spec: OpSpec
                  ) -> tuple[list[Operation], list[tuple[str, SSAValue]]]:
     """Ops computing each ``derived_args`` expression from the standard arguments."""
@@ -86,10 +92,18 @@ def expression(expr: str, values: dict[str, SSAValue], spec: OpSpec) -> tuple[li
     their defaults), literals, arithmetic and tuples; the value it gives."""
     new_ops: list[Operation] = []
 
+    def unit(node: ast.expr) -> bool:
+        """A literal 1, or an argument left at a default of 1 (``* depth_multiplier``)."""
+        if isinstance(node, ast.Name) and node.id not in values and (arg := spec.arg(node.id)) is not None:
+            return arg.has_default and arg.default == 1
+        return isinstance(node, ast.Constant) and node.value == 1
+
     def build(node: ast.expr) -> SSAValue:
         match node:
             case ast.Name(id=name) if name in values:
                 return values[name]
+            case ast.BinOp(left=left, op=ast.Mult(), right=right) if unit(left) or unit(right):
+                return build(left if unit(right) else right)
             case ast.Name(id=name) if (arg := spec.arg(name)) is not None and arg.has_default:
                 ops = make_const(arg.default)
             case ast.Constant(value=value):

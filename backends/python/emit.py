@@ -24,6 +24,12 @@ from switcheroo.dialects import fw, hub, pysrc
 
 _PLACEHOLDER = re.compile(r"\{\{fw:([A-Za-z0-9_.]+)\}\}")
 _KEYWORD_EQUAL = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))  # ``f(x=1)``
+# LibCST fills each whitespace field left out with a new node; the nodes are immutable, so
+# the ones every call, argument and assignment would get are built once.
+_NO_SPACE = cst.SimpleWhitespace("")
+_SPACE = cst.SimpleWhitespace(" ")
+_ARG_WS = {"whitespace_after_star": _NO_SPACE, "whitespace_after_arg": _NO_SPACE}
+_CALL_WS = {"whitespace_after_func": _NO_SPACE, "whitespace_before_args": _NO_SPACE}
 _PRINTER = cst.Module(body=[])  # prints nodes with the output's defaults (4 spaces, "\n")
 
 
@@ -42,13 +48,13 @@ class PythonEmitter:
         out = []
         for v, n in zip(values, names, strict=True):
             if n in ("*", "**"):
-                out.append(cst.Arg(value=self.expr(v), star=n))
+                out.append(cst.Arg(value=self.expr(v), star=n, **_ARG_WS))
             elif isinstance(v.owner, pysrc.StarOp):  # a variadic argument given as *seq
-                out.append(cst.Arg(value=self.expr(v.owner.value), star="*"))
+                out.append(cst.Arg(value=self.expr(v.owner.value), star="*", **_ARG_WS))
             elif n:
-                out.append(cst.Arg(value=self.expr(v), keyword=cst.Name(n), equal=_KEYWORD_EQUAL))
+                out.append(cst.Arg(value=self.expr(v), keyword=cst.Name(n), equal=_KEYWORD_EQUAL, **_ARG_WS))
             else:
-                out.append(cst.Arg(value=self.expr(v)))
+                out.append(cst.Arg(value=self.expr(v), **_ARG_WS))
         return out
 
     def expr(self, v: SSAValue) -> cst.BaseExpression:
@@ -62,7 +68,7 @@ class PythonEmitter:
                 return cst.Attribute(value=primary(self.expr(op.obj)), attr=cst.Name(op.attr.data))
             case pysrc.CallOp():
                 names = [n.data for n in op.arg_names.data]
-                return cst.Call(func=primary(self.expr(op.callee)), args=self.args(list(op.args), names))
+                return cst.Call(func=primary(self.expr(op.callee)), args=self.args(list(op.args), names), **_CALL_WS)
             case fw.RefOp():
                 self.note_unmapped(op)
                 return self.dotted(op.api.data)
@@ -71,8 +77,8 @@ class PythonEmitter:
                 names = [n.data for n in op.arg_names.data]
                 if op.method is not None:
                     func = cst.Attribute(value=primary(self.expr(op.args[0])), attr=cst.Name(op.method.data))
-                    return cst.Call(func=func, args=self.args(list(op.args)[1:], names[1:]))
-                return cst.Call(func=self.dotted(op.api.data), args=self.args(list(op.args), names))
+                    return cst.Call(func=func, args=self.args(list(op.args)[1:], names[1:]), **_CALL_WS)
+                return cst.Call(func=self.dotted(op.api.data), args=self.args(list(op.args), names), **_CALL_WS)
             case pysrc.BinOp():
                 return binop_node(op.operator.data, self.expr(op.lhs), self.expr(op.rhs))
             case pysrc.UnaryOp():
@@ -158,7 +164,8 @@ class PythonEmitter:
                 if op.annotation is not None:
                     ann = cst.Annotation(parsed.expression(self.text(op.annotation.data)))
                     return self.simple(op, cst.AnnAssign(target=target, annotation=ann, value=value))
-                return self.simple(op, cst.Assign(targets=[cst.AssignTarget(target)], value=value))
+                assign_to = cst.AssignTarget(target, whitespace_before_equal=_SPACE, whitespace_after_equal=_SPACE)
+                return self.simple(op, cst.Assign(targets=[assign_to], value=value))
             case pysrc.AugAssignOp():
                 stmt = parsed.statement(f"{op.target.data} {op.operator.data} 0").body[0]
                 return self.simple(op, stmt.with_changes(value=self.expr(op.value)))

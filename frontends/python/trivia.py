@@ -19,13 +19,27 @@ def encode_lines(lines: Sequence[cst.EmptyLine]) -> StringAttr | None:
     return StringAttr(json.dumps([ln.comment.value if ln.comment else "" for ln in lines]))
 
 
+# LibCST nodes are immutable, so the backend's trivia nodes are built once per text and
+# shared by every statement that carries it (most carry none, or one blank line).
+_LINES: dict[tuple[str, bool], tuple[cst.EmptyLine, ...]] = {}
+_COMMENTS: dict[str, cst.TrailingWhitespace] = {}
+_NO_COMMENT = cst.TrailingWhitespace()
+_CACHE_LIMIT = 20_000
+
+
 def decode_lines(attr: StringAttr | None, indent: bool = True) -> list[cst.EmptyLine]:
     if attr is None:
         return []
-    return [
-        cst.EmptyLine(indent=indent and bool(c), comment=cst.Comment(c) if c else None)
-        for c in json.loads(attr.data)
-    ]
+    lines = _LINES.get((attr.data, indent))
+    if lines is None:
+        lines = tuple(
+            cst.EmptyLine(indent=indent and bool(c), comment=cst.Comment(c) if c else None)
+            for c in json.loads(attr.data)
+        )
+        if len(_LINES) >= _CACHE_LIMIT:
+            _LINES.clear()
+        _LINES[attr.data, indent] = lines
+    return list(lines)
 
 
 def encode_comment(ws: cst.TrailingWhitespace | None) -> StringAttr | None:
@@ -36,10 +50,14 @@ def encode_comment(ws: cst.TrailingWhitespace | None) -> StringAttr | None:
 
 def decode_comment(attr: StringAttr | None) -> cst.TrailingWhitespace:
     if attr is None:
-        return cst.TrailingWhitespace()
-    return cst.TrailingWhitespace(
-        whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(attr.data)
-    )
+        return _NO_COMMENT
+    ws = _COMMENTS.get(attr.data)
+    if ws is None:
+        ws = cst.TrailingWhitespace(whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(attr.data))
+        if len(_COMMENTS) >= _CACHE_LIMIT:
+            _COMMENTS.clear()
+        _COMMENTS[attr.data] = ws
+    return ws
 
 
 def with_comment(ws: cst.TrailingWhitespace, comment: str) -> cst.TrailingWhitespace:

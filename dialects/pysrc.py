@@ -105,9 +105,18 @@ class _Statement(IRDLOperation):
     walk = _walk
 
 
+_STRS: dict[tuple[str, ...], ArrayAttr[StringAttr]] = {}  # attributes are immutable: built once
+
+
 def strs(items: Iterable[str]) -> ArrayAttr[StringAttr]:
     """An array of string attributes (arg names, parameter lists) for the ops below."""
-    return ArrayAttr([StringAttr(s) for s in items])
+    key = tuple(items)
+    attr = _STRS.get(key)
+    if attr is None:
+        if len(_STRS) >= 20_000:
+            _STRS.clear()
+        attr = _STRS[key] = ArrayAttr([StringAttr(s) for s in key])
+    return attr
 
 
 def _str_list(attr: ArrayAttr[Attribute] | None) -> list[str]:

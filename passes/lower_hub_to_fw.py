@@ -306,6 +306,11 @@ class LowerHubOp(RewritePattern):
             rewriter.replace_op(op, [], [op.args[0]])
             return
         if variant.as_value or (spec.kind.value in ("base_class", "constant") and not op.args):
+            try:  # nn.init.zeros_(t) is no jax.nn.initializers.zeros reference: t would stay as it was
+                check_dropped(spec, variant, fwk, op.named_args())
+            except Unlowerable as e:
+                self.keep_source(op, rewriter, result_type, str(e))
+                return
             new = fw.RefOp.create(properties=props, result_types=[result_type])
             rewriter.replace_op(op, new, [new.results[0]])
             return

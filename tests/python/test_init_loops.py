@@ -125,3 +125,21 @@ class Net(nn.Module):
     assert ('m.kernel[...] = jax.nn.initializers.variance_scaling(4.0, "fan_avg", "uniform")'
             "(rngs.params(), m.kernel.shape, m.kernel.dtype)") in code
     assert "m.bias[...] = jax.nn.initializers.zeros(rngs.params(), m.bias.shape, m.bias.dtype)" in code
+
+
+def test_fill_outside_a_loop_stays_marked():
+    """``nn.init.zeros_(self.fc.bias)`` fills in place; flax's ``zeros`` is an init function,
+    and a bare reference to it would drop the fill silently: it is kept, marked."""
+    source = '''
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 4)
+        nn.init.zeros_(self.fc.bias)
+'''
+    code, report = convert(source, "torch", "flax_nnx")
+    assert any("torch.nn.init.zeros_" in str(d) for d in report.diagnostics if d.severity == "warning")
+    assert "nn.init.zeros_(tensor=self.fc.bias)  # swc: unmapped torch.nn.init.zeros_" in code

@@ -107,3 +107,31 @@ def round_trip(source: str, cls: str, args: tuple, shape: tuple, via: str, tmp_p
     transfer(middle, again, src=via, dst="torch")
     want = ref(tx).detach().numpy()
     return want, run(middle, via, x), again(tx).detach().numpy(), back
+
+
+def pair(source: str, cls: str, args: tuple, shape: tuple, via: str, target: str, tmp_path: Path, name: str,
+         vocab: int | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+    """torch -> ``via`` -> ``target``, neither of them torch: the torch model is converted to
+    ``via`` (known to match), that output is converted to ``target``, and the weights go
+    torch -> ``via`` -> ``target`` through the live models. Returns the target's output,
+    torch's output and the target's code."""
+    import torch
+    from switcheroo.weights import transfer
+
+    code, _ = convert(source, "torch", via, path=f"{name}.py")
+    out_code, report = convert(code, via, target, path=f"{name}_{via}.py")
+    lines = class_lines(code, cls)  # the diagnostics point into the file read
+    warnings = [str(d) for d in report.diagnostics if d.severity == "warning" and d.line in lines]
+    assert not warnings, warnings
+    src = import_code(source, tmp_path, f"src_{name}_pair")
+    mid = import_code(code, tmp_path, f"mid_{name}_{via}_pair")
+    dst = import_code(out_code, tmp_path, f"dst_{name}_{via}_{target}_pair")
+    torch.manual_seed(0)
+    ref = getattr(src, cls)(*args).eval()
+    x = make_input(shape, vocab)
+    middle = build(mid, cls, args, via, x)
+    transfer(ref, middle, src="torch", dst=via)
+    out = build(dst, cls, args, target, x)
+    transfer(middle, out, src=via, dst=target)
+    want = ref(torch.from_numpy(x).long() if vocab else torch.from_numpy(x)).detach().numpy()
+    return run(out, target, x), want, out_code

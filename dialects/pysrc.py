@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
-from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, TypeAttribute
+from xdsl.ir import Attribute, Block, Dialect, Operation, ParametrizedAttribute, Region, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
     irdl_attr_definition,
@@ -63,6 +63,9 @@ def _walk(self: Operation, *, reverse: bool = False, region_first: bool = False)
     whole modules often enough for that to be a tenth of a conversion. Same order, and as
     lazy: a block's next op is read when its op is yielded, regions when they are reached.
     """
+    if not reverse and not region_first:
+        yield from _walk_forward(self)
+        return
     if not region_first:
         yield self
     # Entries: [0, iterator over an op's regions, the op] (the op is yielded after them
@@ -92,6 +95,34 @@ def _walk(self: Operation, *, reverse: bool = False, region_first: bool = False)
             stack.append([1, iter(reversed(item.blocks) if reverse else item.blocks)])
         else:
             stack.append([2, item.last_op if reverse else item.first_op])
+
+
+def _walk_forward(self: Operation) -> Iterator[Operation]:
+    """:func:`_walk` in program order, the walk passes ask for most: the loop an op
+    without regions takes (most ops) is four steps."""
+    yield self
+    stack: list[tuple[Operation | None, Iterator[Block], Iterator[Region]]] = []
+    regions: Iterator[Region] = iter(self.regions)
+    blocks: Iterator[Block] = iter(())
+    op: Operation | None = None
+    while True:
+        if op is None:  # the block is done: the next block, region, or the op's next sibling
+            if (block := next(blocks, None)) is not None:
+                op = block.first_op
+            elif (region := next(regions, None)) is not None:
+                blocks = iter(region.blocks)
+            elif stack:
+                op, blocks, regions = stack.pop()
+            else:
+                return
+            continue
+        after = op.next_op  # read as it is yielded, as BlockOps does
+        yield op
+        if op.regions:
+            stack.append((after, blocks, regions))
+            regions, blocks, op = iter(op.regions), iter(()), None
+        else:
+            op = after
 
 
 class _Statement(IRDLOperation):

@@ -38,12 +38,13 @@ class RootWalker(PatternRewriteWalker):
         # op class that does not match goes through ``ABCMeta.__instancecheck__``.
         is_root: dict[type, bool] = {}
         push = self._worklist.push
+        root = self.root
 
         def visit(sub_op: Operation) -> None:
             kind = type(sub_op)
             hit = is_root.get(kind)
             if hit is None:
-                hit = is_root[kind] = issubclass(kind, self.root)
+                hit = is_root[kind] = issubclass(kind, root)
             if hit:
                 push(sub_op)
 
@@ -61,8 +62,13 @@ class RootWalker(PatternRewriteWalker):
                         region(r)
                     if region_first:
                         visit(sub_op)
-                else:
-                    visit(sub_op)
+                else:  # most ops: ``visit`` inlined
+                    kind = type(sub_op)
+                    hit = is_root.get(kind)
+                    if hit is None:
+                        hit = is_root[kind] = issubclass(kind, root)
+                    if hit:
+                        push(sub_op)
                 sub_op = sub_op.prev_op if reverse else sub_op.next_op
 
         if isinstance(op, Region):

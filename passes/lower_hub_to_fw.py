@@ -69,6 +69,27 @@ def _target_requires(framework: str, api: str) -> set[str]:
     return {p.name for p in params if not p.has_default and p.name not in ("self", "cls")}
 
 
+def _missing_size(spec: OpSpec, variant: Variant, framework: str, api: str, values: dict[str, SSAValue],
+                  derived: list[tuple[str, SSAValue]]) -> str | None:
+    """A required argument the source leaves out and the target cannot do without: Keras'
+    ``Dense(d_out)`` names no ``in_features``, ``nnx.Linear`` and ``mlx.nn.Linear`` need one.
+    Where the target's signature is unknown (a scaffold class), a layer's spec says."""
+    if variant.cell:
+        return None  # the cell took the shared arguments
+    params = snapshots.signature(framework, api)
+    if params is None and spec.kind != "layer":
+        return None
+    required = {p.name for p in params if not p.has_default} if params is not None else None
+    given = {n for n, _ in derived} | set(variant.tuple_args)
+    for arg in spec.std_args:
+        fw_name = variant.args.get(arg.name, arg.name)
+        if arg.name in values or arg.is_variadic or arg.name in variant.drop_args or fw_name in given:
+            continue
+        if (required is not None and fw_name in required) or (required is None and not arg.has_default):
+            return arg.name
+    return None
+
+
 def build_call(
     spec: OpSpec, variant: Variant, framework: str, named: dict[str, list[SSAValue]], src: hub.HubOp
 ) -> tuple[list[Operation], list[SSAValue], list[str], str]:
@@ -172,6 +193,8 @@ def build_call(
         tup = pysrc.TupleOp.create(operands=elts, properties={"kind": StringAttr("tuple")}, result_types=[OBJ])
         new_ops.append(tup)
         packed.append((fw_name, tup.results[0]))
+    if (missing := _missing_size(spec, variant, framework, api, values, derived)) is not None:
+        raise Unlowerable(f"{missing} is not in the source (its framework infers it) and {api} needs it")
     operands: list[SSAValue] = []
     names: list[str] = []
     # Positionally only while the target takes the arguments in the spec's order.

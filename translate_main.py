@@ -16,12 +16,16 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from switcheroo.diagnostics import Report, SwcError, fail, run_reporting_errors
 from switcheroo.registry import FORMATS, FRAMEWORKS, FRONTENDS, TARGETS, TRANSLATIONS, translation
+
+if TYPE_CHECKING:
+    from xdsl.universe import Universe
 
 VERIFY_MODES = ("none", "final", "each")
 
@@ -65,6 +69,10 @@ class Translator:
     # every conversion (tests/conftest.py sets SWC_VERIFY); a user's conversion skips it:
     # the generic verifier costs a sixth of a conversion and the output is Python text.
     verify: str = field(default_factory=lambda: os.environ.get("SWC_VERIFY", "none"))
+    # Called with a stage's name ("frontend", each pass's, "emit") as it ends: the
+    # conversion-speed benchmark times the stages with it.
+    on_stage: Callable[[str], None] | None = field(default=None, repr=False)
+    _multiverse: Universe | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         known = (*FRAMEWORKS, *FORMATS)
@@ -96,19 +104,25 @@ class Translator:
         from xdsl.passes import PassPipeline
         from xdsl.universe import Universe
 
-        multiverse = Universe.get_multiverse()
+        if self._multiverse is None:  # read once: it scans the installed packages' entry points
+            self._multiverse = Universe.get_multiverse()
+        multiverse = self._multiverse
         ctx = Context()
         for name, get in multiverse.all_dialects.items():
             ctx.register_dialect(name, get)
         front = FRONTENDS[self.frontend]()
         kwargs = {"framework": self.src} if "framework" in inspect.signature(front).parameters else {}
         module = front(text, path, **kwargs)
+        if self.on_stage:
+            self.on_stage("frontend")
         stage = 0
         self._dump(stage, "frontend", module)
 
         def after(prev, mod, nxt) -> None:
             nonlocal stage
             if prev is not None:
+                if self.on_stage:
+                    self.on_stage(prev.name)
                 stage += 1
                 if self.dump_dir or self.verify == "each":  # names the stage that broke
                     mod.verify()
@@ -125,6 +139,8 @@ class Translator:
             emit(ctx, module, out, report=report)
         else:
             emit(ctx, module, out)
+        if self.on_stage:
+            self.on_stage("emit")
         return out.getvalue()
 
     def _dump(self, stage: int, name: str, module) -> None:

@@ -9,10 +9,10 @@ converter does not need to understand is an opaque op holding its exact source.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
-from xdsl.ir import Attribute, Block, Dialect, Operation, ParametrizedAttribute, Region, TypeAttribute
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
     irdl_attr_definition,
@@ -27,6 +27,9 @@ from xdsl.irdl import (
 )
 from xdsl.traits import NoTerminator
 from xdsl.utils.exceptions import VerifyException
+
+from switcheroo.dialects.pysrc_walk import ops_of  # noqa: F401 - passes find their ops with pysrc.ops_of
+from switcheroo.dialects.pysrc_walk import walk as _walk
 
 
 @irdl_attr_definition
@@ -53,76 +56,6 @@ class LayerType(ParametrizedAttribute, TypeAttribute):
 ValueType = ObjectType | TensorType | LayerType
 
 _TRIVIA = ("leading", "trailing")
-
-
-def _walk(self: Operation, *, reverse: bool = False, region_first: bool = False) -> Iterator[Operation]:
-    """``Operation.walk`` in one generator, for the ops that hold a program's regions.
-
-    xDSL nests a generator per region, block and op, so each op it yields passes up through
-    three frames per level of nesting (a method body is four levels down), and passes walk
-    whole modules often enough for that to be a tenth of a conversion. Same order, and as
-    lazy: a block's next op is read when its op is yielded, regions when they are reached.
-    """
-    if not reverse and not region_first:
-        yield from _walk_forward(self)
-        return
-    if not region_first:
-        yield self
-    # Entries: [0, iterator over an op's regions, the op] (the op is yielded after them
-    # when region_first), [1, iterator over a region's blocks], [2, a block's next op].
-    stack: list[list] = [[0, iter(reversed(self.regions) if reverse else self.regions), self]]
-    while stack:
-        top = stack[-1]
-        if top[0] == 2:
-            op = top[1]
-            if op is None:
-                stack.pop()
-                continue
-            top[1] = op.prev_op if reverse else op.next_op  # read as it is yielded, as BlockOps does
-            if not region_first:
-                yield op
-            if op.regions:
-                stack.append([0, iter(reversed(op.regions) if reverse else op.regions), op])
-            elif region_first:
-                yield op
-            continue
-        item = next(top[1], None)
-        if item is None:
-            stack.pop()
-            if top[0] == 0 and region_first:
-                yield top[2]
-        elif top[0] == 0:
-            stack.append([1, iter(reversed(item.blocks) if reverse else item.blocks)])
-        else:
-            stack.append([2, item.last_op if reverse else item.first_op])
-
-
-def _walk_forward(self: Operation) -> Iterator[Operation]:
-    """:func:`_walk` in program order, the walk passes ask for most: the loop an op
-    without regions takes (most ops) is four steps."""
-    yield self
-    stack: list[tuple[Operation | None, Iterator[Block], Iterator[Region]]] = []
-    regions: Iterator[Region] = iter(self.regions)
-    blocks: Iterator[Block] = iter(())
-    op: Operation | None = None
-    while True:
-        if op is None:  # the block is done: the next block, region, or the op's next sibling
-            if (block := next(blocks, None)) is not None:
-                op = block.first_op
-            elif (region := next(regions, None)) is not None:
-                blocks = iter(region.blocks)
-            elif stack:
-                op, blocks, regions = stack.pop()
-            else:
-                return
-            continue
-        after = op.next_op  # read as it is yielded, as BlockOps does
-        yield op
-        if op.regions:
-            stack.append((after, blocks, regions))
-            regions, blocks, op = iter(op.regions), iter(()), None
-        else:
-            op = after
 
 
 class _Statement(IRDLOperation):

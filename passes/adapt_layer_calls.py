@@ -427,7 +427,7 @@ class AdaptLayerCalls(ModulePass):
     framework: str = "flax_nnx"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        for apply in [o for o in op.walk() if isinstance(o, hub.ApplyOp)]:
+        for apply in pysrc.ops_of(op, hub.ApplyOp):
             try:
                 adapt(apply, self.source, self.framework)
             except CannotAdapt as e:

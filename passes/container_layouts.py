@@ -94,10 +94,10 @@ def native_classes(module: Operation, framework: str) -> dict[str, tuple[str, st
     blocks between convolutions and max pools). Their ``forward`` reads its input through
     the permutation back and permutes its result (``native_layout.native_class``), so the
     container keeps one layout and its members their places (and weight paths)."""
-    classes = {c.sym_name.data for c in module.walk() if isinstance(c, pysrc.ClassOp)}
+    classes = {c.sym_name.data for c in pysrc.ops_of(module, pysrc.ClassOp)}
     wants: dict[str, set] = {}
     placed: set[Operation] = set()
-    for ctor in [o for o in module.walk() if isinstance(o, hub.HubOp) and o.SPEC_NAME in CONTAINERS]:
+    for ctor in [o for o in pysrc.ops_of(module, hub.HubOp) if o.SPEC_NAME in CONTAINERS]:
         held = members(ctor)
         if None in held:
             continue

@@ -129,7 +129,7 @@ class ConvertLayouts(ModulePass):
         RootWalker(WrapLayerLayouts(self.framework, native), apply_recursively=False,
                    root=hub.ApplyOp).rewrite_module(op)
         forward = frozenset(t.forward_method for t in load_ontology().traits.values())
-        for cls in [c for c in op.walk() if isinstance(c, pysrc.ClassOp) and c.sym_name.data in native]:
+        for cls in [c for c in pysrc.ops_of(op, pysrc.ClassOp) if c.sym_name.data in native]:
             inp, ret = native[cls.sym_name.data]
             native_layout.native_class(cls, parse_layout(inp), parse_layout(ret), permute, forward)
         made = native_layout.native_inputs(op, permute, perm_of, ELEMENTWISE) if self.layout == "native" else set()

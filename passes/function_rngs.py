@@ -72,7 +72,7 @@ def thread_function_rngs(module: Operation, name: str, annotation: str,
         takers |= {c.sym_name.data for c in classes if any(
             isinstance(i, pysrc.FuncOp) and i.sym_name.data == "__init__" and _needs(i, name)
             for i in c.body.block.ops)}
-        for call in [o for o in top.walk() if isinstance(o, pysrc.CallOp)]:
+        for call in pysrc.ops_of(top, pysrc.CallOp):
             names = [n.data for n in call.arg_names.data]
             if name in names or not _callee_takes(call, name, takers, methods):
                 continue

@@ -106,7 +106,7 @@ def infer_feature_sizes(cls: pysrc.ClassOp) -> None:
     if init is None:
         return
     ctors = _ctors(cls)
-    for apply in [o for o in cls.walk() if isinstance(o, hub.ApplyOp) and len(o.args) > 1]:
+    for apply in [o for o in pysrc.ops_of(cls, hub.ApplyOp) if len(o.args) > 1]:
         layer = _layer_of(apply, ctors)
         if layer is None or (want := IN_SIZE.get(layer.SPEC_NAME)) is None or want in layer.named_args():
             continue
@@ -145,7 +145,7 @@ def fold_build_calls(cls: pysrc.ClassOp) -> None:
     from switcheroo.ontology.loader import load_ontology
 
     ctors = _ctors(cls)
-    for stmt in [o for o in cls.walk() if isinstance(o, pysrc.ExprStmtOp)]:
+    for stmt in pysrc.ops_of(cls, pysrc.ExprStmtOp):
         call = stmt.operands[0].owner
         if not (isinstance(call, pysrc.CallOp) and len(call.args) == 1 and isinstance(m := call.callee.owner, pysrc.AttrOp)
                 and m.attr.data == "build" and isinstance(a := m.obj.owner, pysrc.AttrOp)

@@ -193,7 +193,9 @@ def build_call(
         tup = pysrc.TupleOp.create(operands=elts, properties={"kind": StringAttr("tuple")}, result_types=[OBJ])
         new_ops.append(tup)
         packed.append((fw_name, tup.results[0]))
-    if (missing := _missing_size(spec, variant, framework, api, values, derived)) is not None:
+    # A layer factory (partial(nnx.BatchNorm, ...)) gets its required arguments at each call.
+    if not isinstance(src, hub.LayerFactoryOp) and (
+            missing := _missing_size(spec, variant, framework, api, values, derived)) is not None:
         raise Unlowerable(f"{missing} is not in the source (its framework infers it) and {api} needs it")
     operands: list[SSAValue] = []
     names: list[str] = []

@@ -46,7 +46,7 @@ def _erase_tree(op: Operation) -> None:
 
 def drop_object_bases(module: builtin.ModuleOp) -> None:
     """``class C(object):`` -> ``class C:``, without ``super().__init__()`` in ``__init__``."""
-    for cls in [o for o in module.walk() if isinstance(o, pysrc.ClassOp)]:
+    for cls in pysrc.ops_of(module, pysrc.ClassOp):
         if len(cls.bases) != 1 or not _is_object(cls.bases[0]):
             continue
         ref = cls.bases[0].owner

@@ -416,12 +416,12 @@ def _hub_layout(apply: hub.ApplyOp, framework: str) -> None:
 
 def raise_layer_calls(module: builtin.ModuleOp, framework: str = "torch") -> None:
     """``self.fc1(x)`` -> ``hub.apply {layer = "Linear"}(self.fc1, x)``."""
-    for cls in [o for o in module.walk() if isinstance(o, pysrc.ClassOp)]:
-        for seq in [o for o in cls.walk() if isinstance(o, hub.HubOp) and o.SPEC_NAME == "Sequential"]:
+    for cls in pysrc.ops_of(module, pysrc.ClassOp):
+        for seq in [o for o in pysrc.ops_of(cls, hub.HubOp) if o.SPEC_NAME == "Sequential"]:
             rerank_members(seq, framework)
         layers, unknown = layer_attrs(cls)
         calls: dict[str, list[hub.ApplyOp]] = {}
-        for call in [o for o in cls.walk() if isinstance(o, pysrc.CallOp)]:
+        for call in pysrc.ops_of(cls, pysrc.CallOp):
             callee = call.callee.owner
             if not (isinstance(callee, pysrc.AttrOp) and callee.attr.data in (layers.keys() | unknown.keys())):
                 continue
@@ -471,6 +471,6 @@ class RaiseFwToHub(ModulePass):
         RootWalker(RaiseCall(frameworks), apply_recursively=False, root=fw.CallOp).rewrite_module(op)
         RootWalker(RaiseRef(frameworks), apply_recursively=False, root=fw.RefOp).rewrite_module(op)
         raise_layer_calls(op, self.framework)
-        for cls in [o for o in op.walk() if isinstance(o, pysrc.ClassOp)]:
+        for cls in pysrc.ops_of(op, pysrc.ClassOp):
             fold_build_calls(cls)  # keras self.neg.build((None, d_in)): in_features=d_in
             infer_feature_sizes(cls)  # keras LayerNormalization() after Dense(d): num_features=d

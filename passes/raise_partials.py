@@ -45,7 +45,7 @@ def _layer_variants(frameworks: tuple[str, ...], api: str) -> list[tuple[OpSpec,
 
 def raise_partials(module: builtin.ModuleOp, frameworks: tuple[str, ...], bind: Callable, unmappable: type) -> None:
     """Rewrite each ``functools.partial`` of a layer's function into the hub layer op."""
-    for call in [o for o in module.walk() if isinstance(o, pysrc.CallOp)]:
+    for call in pysrc.ops_of(module, pysrc.CallOp):
         if not call.args or not _is_partial(call.callee.owner):
             continue
         ref = call.args[0].owner

@@ -23,7 +23,7 @@ class ScanDependencies(ModulePass):
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         prefixes = {p for t in load_ontology().traits.values() for p in t.source_prefixes}
-        for stmt in [o for o in op.walk() if isinstance(o, pysrc.OpaqueStmtOp)]:
+        for stmt in pysrc.ops_of(op, pysrc.OpaqueStmtOp):
             if stmt.kind is None or stmt.kind.data != "import":
                 continue
             tree = ast.parse(stmt.code.data)

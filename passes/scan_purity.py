@@ -31,7 +31,7 @@ class ScanPurity(ModulePass):
         if not traits[self.framework].functional_arrays:
             return
         forward = traits[self.source].forward_method
-        for func in [o for o in op.walk() if isinstance(o, pysrc.FuncOp) and o.sym_name.data == forward]:
+        for func in [o for o in pysrc.ops_of(op, pysrc.FuncOp) if o.sym_name.data == forward]:
             for o in func.walk():
                 why = self.impurity(o)
                 if why:

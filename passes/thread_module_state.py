@@ -26,7 +26,7 @@ def fw_placeholder(api: str) -> str:
 
 
 def _uses_free_name(func: pysrc.FuncOp, name: str) -> bool:
-    assigned = {o.target.data for o in func.walk() if isinstance(o, pysrc.AssignOp)}
+    assigned = {o.target.data for o in pysrc.ops_of(func, pysrc.AssignOp)}
     assigned |= {p.data for p in func.param_names.data}  # already a parameter
     used = any(isinstance(o, pysrc.NameOp) and o.id.data == name for o in func.walk())
     return used and name not in assigned
@@ -78,7 +78,7 @@ class ThreadModuleState(ModulePass):
         tensor = fw_placeholder(dst.tensor_type) if dst.tensor_type else None
         if dst.rngs_type:
             thread_function_rngs(op, "rngs", fw_placeholder(dst.rngs_type), (self.framework, dst.rngs_type))
-        for func in [o for o in op.walk() if isinstance(o, pysrc.FuncOp)]:
+        for func in pysrc.ops_of(op, pysrc.FuncOp):
             in_class = isinstance(func.parent_op(), pysrc.ClassOp)
             if in_class and func.sym_name.data == src.forward_method != dst.forward_method:
                 func.properties["sym_name"] = StringAttr(dst.forward_method)

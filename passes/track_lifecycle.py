@@ -53,7 +53,7 @@ class TrackLifecycle(ModulePass):
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         traits = load_ontology().traits[self.source]
         inherited = {traits.training_flag} if traits.training_flag else set()
-        for cls in [o for o in op.walk() if isinstance(o, pysrc.ClassOp)]:
+        for cls in pysrc.ops_of(op, pysrc.ClassOp):
             funcs = {f.sym_name.data: f for f in cls.body.block.ops if isinstance(f, pysrc.FuncOp)}
             forward = funcs.get(traits.forward_method)
             if forward is None or "__init__" not in funcs:

@@ -148,5 +148,5 @@ class UnrollInplace(ModulePass):
         if not dst.functional_arrays and dst.inplace_suffix:
             return  # the target updates in place itself (torch -> torch)
         unroller = Unroller(traits[self.source].inplace_suffix, traits[self.framework].index_update)
-        for stmt in [o for o in op.walk() if isinstance(o, pysrc._Statement)]:
+        for stmt in pysrc.ops_of(op, pysrc._Statement):
             unroller.statement(stmt)

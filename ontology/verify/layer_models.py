@@ -96,6 +96,7 @@ def model_source(
     ``framework`` spells it, called on ``call.inputs``; with ``use``, only those results
     of a call that returns several are returned."""
     plan = build_plan(spec, framework, spec.variants[framework], ctor)
+    plan.return_perm = None  # a layer's layout_map is about its call, not its constructor
     args = ", ".join(call.inputs)
     if call.returns:
         returns = _used(call.returns, use)
@@ -124,7 +125,7 @@ def _module(
 ) -> str:
     tr = traits(framework)
     base = tr.module_base or "object"
-    imports = {i for i in imports_for(plan) if i != "import numpy"}
+    imports = set(imports_for(plan))
     if "." in base:
         imports.add(f"import {base.rsplit('.', 1)[0]}")
     init_params = "self"

@@ -74,8 +74,11 @@ class _Survey:
 
 # -- the survey ---------------------------------------------------------------------------
 def _reference(spec: OpSpec, runnable: list[str]) -> str:
+    """torch where it has a mapping, else the first in ODL order; never a ``direction:
+    lower`` variant, whose API a conversion from that framework reads as another op."""
     order = [*FRAMEWORK_KEYS, "numpy"]
-    return min(runnable, key=lambda fw: order.index(fw) if fw in order else len(order))
+    sources = [fw for fw in runnable if spec.variants[fw].direction != "lower"] or runnable
+    return min(sources, key=lambda fw: order.index(fw) if fw in order else len(order))
 
 
 @dataclass
@@ -159,7 +162,12 @@ def _check_one(
     from switcheroo.weights import transfer
 
     code = _converted(spec, ref, fw, built.source, cache)
-    if isinstance(code, lm.ConversionError) and spec.call and spec.call.returns:
+    if (
+        isinstance(code, lm.ConversionError)
+        and not code.value_level
+        and spec.call
+        and spec.call.returns
+    ):
         # The target's call may return fewer results (keras LSTM: only the sequence): the
         # first result is still evidence, compared on a model that uses only it.
         first = (lm.flat_returns(spec.call.returns)[0],)
@@ -167,7 +175,7 @@ def _check_one(
         again = _converted(spec, ref, fw, partial.source, cache)
         if not isinstance(again, lm.ConversionError) or again.value_level:
             tally.partial = f"only {first[0]!r} compared ({code})"
-            built, code = partial, again
+        built, code = partial, again  # when both fail, why the first alone does not convert
     for _ in range(MAX_REEXPRESS):
         if not (isinstance(code, lm.ConversionError) and code.value_level):
             break

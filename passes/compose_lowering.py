@@ -47,6 +47,8 @@ def build_composed(spec: OpSpec, variant: Variant, framework: str, named: dict[s
             made = make_const(arg.default)
             ops.extend(made)
             args[arg.name] = made[-1].results[0]
+        elif arg.is_variadic and len(vs) == 1 and isinstance(vs[0].owner, pysrc.StarOp) and uses[arg.name] == 1:
+            args[arg.name] = vs[0].owner.value  # f(*xs) -> xs itself, read once (it may be an iterator)
         elif arg.is_variadic:
             # compose sees *arrays as one list: [f(a) for a in arrays]
             lst = pysrc.TupleOp.create(operands=vs, properties={"kind": StringAttr("list")}, result_types=[OBJ])

@@ -7,6 +7,8 @@
 - ``derived_args``: a target argument computed from standard ones (Keras attention
   ``key_dim: embed_dim // num_heads``), written as a Python expression in the data
   (``expression`` builds it; ``build-deferred-layers`` builds ``build_shape`` the same way).
+  Raising inverts one binary operation when the source wrote the expression itself
+  (``key_dim=dim // heads`` with ``heads`` the ``num_heads``: ``embed_dim=dim``; ``underive``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
 from switcheroo.passes import layer_scaffold
-from switcheroo.passes.fw_common import OBJ, make_const, target_variant
+from switcheroo.passes.fw_common import OBJ, const_value, is_const, make_const, target_variant
 
 if TYPE_CHECKING:
     from switcheroo.dialects.fw import CallOp
@@ -85,6 +87,34 @@ def derived_args(variant: Variant, values: dict[str, SSAValue], spec: OpSpec
         new_ops += ops
         out.append((name, value))
     return new_ops, out
+
+
+_SYMBOLS = {ast.FloorDiv: "//", ast.Div: "/", ast.Mult: "*", ast.Add: "+", ast.Sub: "-"}
+
+
+def _same_value(a: SSAValue, b: SSAValue) -> bool:
+    """The same value, the same name read twice, or equal literals."""
+    if a is b:
+        return True
+    if isinstance(a.owner, pysrc.NameOp) and isinstance(b.owner, pysrc.NameOp):
+        return a.owner.id.data == b.owner.id.data
+    return is_const(a) and is_const(b) and const_value(a) == const_value(b)
+
+
+def underive(expr: str, v: SSAValue, names: list[str], values: list[SSAValue]) -> tuple[str, SSAValue] | None:
+    """The standard argument a derived one was computed from, where its value is the
+    expression itself: ``key_dim = embed_dim // num_heads`` written ``dim // heads`` with
+    ``heads`` bound to ``num_heads`` gives ``embed_dim = dim``. None otherwise."""
+    tree = ast.parse(expr, mode="eval").body
+    op = v.owner
+    if not (isinstance(tree, ast.BinOp) and isinstance(tree.left, ast.Name) and isinstance(tree.right, ast.Name)
+            and isinstance(op, pysrc.BinOp) and op.operator.data == _SYMBOLS.get(type(tree.op))):
+        return None
+    known = dict(zip(names, values))
+    other = known.get(tree.right.id)
+    if other is None or tree.left.id in known or not _same_value(other, op.rhs):
+        return None
+    return tree.left.id, op.lhs
 
 
 def expression(expr: str, values: dict[str, SSAValue], spec: OpSpec) -> tuple[list[Operation], SSAValue]:

@@ -73,12 +73,11 @@ def _missing_size(spec: OpSpec, variant: Variant, framework: str, api: str, valu
                   derived: list[tuple[str, SSAValue]]) -> str | None:
     """A required argument the source leaves out and the target cannot do without: Keras'
     ``Dense(d_out)`` names no ``in_features``, ``nnx.Linear`` and ``mlx.nn.Linear`` need one.
-    Where the target's signature is unknown (a scaffold class), a layer's spec says."""
-    if variant.cell:
-        return None  # the cell took the shared arguments
+    Layers only (a function's snapshot shows one overload: torch.mean's ``dim``); where the
+    target's signature is unknown (a scaffold class), the spec says."""
+    if variant.cell or spec.kind != "layer":
+        return None  # a cell takes the shared arguments
     params = snapshots.signature(framework, api)
-    if params is None and spec.kind != "layer":
-        return None
     required = {p.name for p in params if not p.has_default} if params is not None else None
     given = {n for n, _ in derived} | set(variant.tuple_args)
     for arg in spec.std_args:

@@ -177,7 +177,7 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
             continue  # what the variant always passes (nnx.MultiHeadAttention decode=False)
         if kw == "inplace" and is_const(v) and const_value(v) in (True, False):
             continue  # functional semantics are the same; in-place is a memory detail
-        if kw in variant.derived_args and (found := _underive(variant.derived_args[kw], v, names, values)):
+        if kw in variant.derived_args and (found := layer_build.underive(variant.derived_args[kw], v, names, values)):
             names.append(found[0])  # key_dim=dim // heads (embed_dim // num_heads): embed_dim=dim
             values.append(found[1])
             continue
@@ -219,28 +219,6 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
     rank = {n: i for i, n in enumerate(spec.arg_names)}
     pairs = sorted(zip(names, values), key=lambda p: rank[p[0]])
     return Binding([n for n, _ in pairs], [v for _, v in pairs], new_ops)
-
-
-def _underive(expr: str, v: SSAValue, names: list[str], values: list[SSAValue]) -> tuple[str, SSAValue] | None:
-    """The standard argument a derived one was computed from, where its value is the
-    expression itself: ``key_dim = embed_dim // num_heads`` written ``dim // heads`` with
-    ``heads`` bound to ``num_heads`` gives ``embed_dim = dim``. None otherwise."""
-    import ast
-
-    tree = ast.parse(expr, mode="eval").body
-    op = v.owner
-    symbols = {ast.FloorDiv: "//", ast.Div: "/", ast.Mult: "*", ast.Add: "+", ast.Sub: "-"}
-    if not (isinstance(tree, ast.BinOp) and isinstance(tree.left, ast.Name) and isinstance(tree.right, ast.Name)
-            and isinstance(op, pysrc.BinOp) and op.operator.data == symbols.get(type(tree.op))):
-        return None
-    known = dict(zip(names, values))
-    other = known.get(tree.right.id)
-    if other is None or tree.left.id in known:
-        return None
-    same = other is op.rhs or (isinstance(a := other.owner, pysrc.NameOp) and isinstance(b := op.rhs.owner, pysrc.NameOp)
-                                and a.id.data == b.id.data) or (is_const(other) and is_const(op.rhs)
-                                                                and const_value(other) == const_value(op.rhs))
-    return (tree.left.id, op.lhs) if same else None
 
 
 def _is_channel_axis(variant: Variant, v: SSAValue) -> bool:

@@ -5,9 +5,10 @@
 few torchvision modules from outside ``models/``; :func:`torchvision_package` builds a
 ``torchvision`` package in a temporary directory holding the model files and small
 stand-ins for those modules: usage logging, transform presets, the download helper,
-``_utils.sequence_to_str`` and ``ops.misc.Conv2dNormActivation`` (a real
-``nn.Sequential`` of convolution, norm and activation, as torchvision's is). Neither
-side of a test calls the stand-ins in a forward pass except the last.
+``_utils.sequence_to_str``, ``utils._make_ntuple``. ``ops/misc.py`` (``Conv2dNormActivation``,
+which mobilenetv2 builds on) is the fetched file when ``fetch_real_models.sh`` got torchvision's
+``ops/``, else a stand-in (a real ``nn.Sequential`` of convolution, norm and activation, as
+torchvision's is). Neither side of a test calls the other stand-ins in a forward pass.
 
     with torchvision_importable(tmp_path) as tv:
         net = tv.build("resnet", "resnet18", num_classes=10)
@@ -27,7 +28,13 @@ from typing import Any
 # path inside the package -> text. Everything under models/ is the fetched files.
 STUBS = {
     "__init__.py": "",
-    "utils.py": "def _log_api_usage_once(obj):\n    pass\n",
+    "utils.py": (
+        "import collections.abc\nimport itertools\n\n\n"
+        "def _log_api_usage_once(obj):\n    pass\n\n\n"
+        "def _make_ntuple(x, n):\n"
+        "    if isinstance(x, collections.abc.Iterable):\n        return tuple(x)\n"
+        "    return tuple(itertools.repeat(x, n))\n"
+    ),
     "_utils.py": "def sequence_to_str(seq, separate_last=''):\n    return ', '.join(map(str, seq))\n",
     "_internally_replaced_utils.py": (
         "def load_state_dict_from_url(*args, **kwargs):\n"
@@ -85,6 +92,9 @@ def torchvision_package(root: Path, extra: dict[str, str] | None = None) -> Path
     for src in torchvision_models().glob("*.py"):
         if src.name != "__init__.py" and not (pkg / "models" / src.name).exists():
             shutil.copy(src, pkg / "models" / src.name)
+    misc = torchvision_models().parent / "ops" / "misc.py"
+    if misc.exists() and "ops/misc.py" not in (extra or {}):
+        shutil.copy(misc, pkg / "ops" / "misc.py")  # the fetched file replaces the stand-in
     return pkg
 
 

@@ -9,9 +9,11 @@ marked ``# swc: unmapped <api>`` on its line, and reported.
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 from xdsl.dialects import builtin
 from xdsl.ir import Block, Operation, SSAValue
 
@@ -30,7 +32,25 @@ _NO_SPACE = cst.SimpleWhitespace("")
 _SPACE = cst.SimpleWhitespace(" ")
 _ARG_WS = {"whitespace_after_star": _NO_SPACE, "whitespace_after_arg": _NO_SPACE}
 _CALL_WS = {"whitespace_after_func": _NO_SPACE, "whitespace_before_args": _NO_SPACE}
-_PRINTER = cst.Module(body=[])  # prints nodes with the output's defaults (4 spaces, "\n")
+_PRINTER = cst.Module(body=[])  # the output's defaults (4 spaces, "\n")
+_NO_POSITIONS = nullcontext()
+
+
+class _PrintState(CodegenState):
+    """LibCST's codegen state without the bookkeeping of syntactic positions, which only
+    a position provider reads: its ``record_syntactic_position`` is a generator-based
+    context manager entered for every statement and expression printed."""
+
+    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
+                                  end_node: cst.CSTNode | None = None) -> nullcontext[None]:
+        return _NO_POSITIONS
+
+
+def _code(node: cst.CSTNode) -> str:
+    """``_PRINTER.code_for_node(node)``."""
+    state = _PrintState(default_indent=_PRINTER.default_indent, default_newline=_PRINTER.default_newline)
+    node._codegen(state)
+    return "".join(state.tokens)
 
 
 @dataclass
@@ -246,14 +266,14 @@ class PythonEmitter:
         """``self.module(top).code``, printing each top-level statement once: the names the
         output uses are read from the same text the statements that stay are printed with."""
         module = self._unfixed(top)
-        texts = {id(s): _PRINTER.code_for_node(s) for s in module.body}
+        texts = {id(s): _code(s) for s in module.body}
         imports = [s for s in module.body if _is_import_line(s)]
         reading = "".join(texts[id(s)] for s in module.body if not _is_import_line(s))
         asked = asked_names((small for line in imports for small in line.body), self.imports)
         fixed = self.fix_imports(module, used_names("".join(texts.values()), asked, reading))
-        parts = [_PRINTER.code_for_node(line) for line in fixed.header]
-        parts += [texts.get(id(s)) or _PRINTER.code_for_node(s) for s in fixed.body]
-        parts += [_PRINTER.code_for_node(line) for line in fixed.footer]
+        parts = [_code(line) for line in fixed.header]
+        parts += [texts.get(id(s)) or _code(s) for s in fixed.body]
+        parts += [_code(line) for line in fixed.footer]
         return "".join(parts) or "\n"  # what Module.code gives: a newline for an empty file
 
     def _unfixed(self, top: pysrc.ModuleOp) -> cst.Module:

@@ -1,11 +1,11 @@
 """The real torchvision model files convert to flax_nnx and, with the torch weights migrated
 by ``switcheroo.weights.transfer``, give torch's outputs.
 
-The files come from ``fetch_real_models.sh`` (torchvision 0.28 ``models/*.py`` only, never
-committed); the directory is ``$SWC_REAL_MODELS`` or ``~/.cache/switcheroo/real_models``.
+The files come from ``fetch_real_models.sh`` (torchvision 0.28 ``models/*.py`` and ``ops/*.py``,
+never committed); the directory is ``$SWC_REAL_MODELS`` or ``~/.cache/switcheroo/real_models``.
 The few torchvision modules outside ``models/`` that the files import (usage logging,
-transform presets, the download helper) are stubbed: they are plain Python the converter
-passes through unchanged, and neither side calls them in a forward pass.
+transform presets, the download helper) are stubbed by tests/real_models.py: they are plain
+Python the converter passes through unchanged, and neither side calls them in a forward pass.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pytest
 
 from tests.python.harness import make_input
 from tests.python.helpers import convert
+from tests.real_models import torchvision_package
 
 pytest.importorskip("torch")
 pytest.importorskip("flax.nnx")
@@ -44,33 +45,18 @@ GAPS = {
                 "isinstance(input, Tensor), the nn.ModuleDict subclass _DenseBlock (add_module, items()), the "
                 "nn.Sequential subclass _Transition and features.add_module(...) are not converted yet (its init "
                 "loop converts)",
-    "mobilenetv2": "imports Conv2dNormActivation from torchvision.ops.misc (a torch layer outside models/, "
-                   "not fetched and not converted), so InvertedResidual's nn.Sequential(*layers) has members "
-                   "of unknown kind",
-}
-
-_STUBS = {
-    "__init__.py": "",
-    "utils.py": "def _log_api_usage_once(obj):\n    pass\n",
-    "_utils.py": "def sequence_to_str(seq, separate_last=''):\n    return ', '.join(map(str, seq))\n",
-    "_internally_replaced_utils.py": "def load_state_dict_from_url(*args, **kwargs):\n"
-                                     "    raise RuntimeError('no downloads in tests')\n",
-    "transforms/__init__.py": "",
-    "transforms/_presets.py": "class ImageClassification:\n    def __init__(self, *args, **kwargs):\n        pass\n",
-    "models/__init__.py": "",
+    "mobilenetv2": "swc-translate converts file by file: the converted mobilenetv2 knows nothing of "
+                   "Conv2dNormActivation (torchvision/ops/misc.py), so nn.Sequential(*layers) holding it has no "
+                   "layout and its calls get no rngs; nn.ReLU6 passed as activation_layer= is not converted "
+                   "(flax's relu6 is a function, not a layer class); misc.py itself keeps ConvNormActivation's "
+                   "conv_layer(...) (nn.Conv2d passed as a value, called with torch's positional order)",
 }
 
 
 def _package(tmp_path: Path, name: str, converted: str) -> Path:
-    """A ``torchvision`` package holding the source file, its converted twin and stubs."""
-    pkg = tmp_path / "torchvision"
-    for rel, text in _STUBS.items():
-        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
-        (pkg / rel).write_text(text)
-    for helper in ("_api.py", "_meta.py", "_utils.py", f"{name}.py"):
-        shutil.copy(ROOT / "models" / helper, pkg / "models" / helper)
-    (pkg / "models" / f"{name}_flax_nnx.py").write_text(converted)
-    return pkg
+    """A ``torchvision`` package holding the source files, the converted twin and stubs
+    (tests/real_models.py: the fetched ``ops/misc.py`` where there is one)."""
+    return torchvision_package(tmp_path, {f"models/{name}_flax_nnx.py": converted})
 
 
 @pytest.fixture

@@ -299,6 +299,30 @@ def repack_tuple_args(variant: Variant | None, spec: OpSpec, operands: list[SSAV
     return new_ops, operands, names
 
 
+def bound_function(spec: OpSpec, variant: Variant, framework: str, op: hub.HubOp, props: dict,
+                   result_type) -> list[Operation]:
+    """A layer the target spells as a function (``nnx.leaky_relu``) with the constructor's
+    arguments that differ from the function's defaults bound by ``functools.partial``; no
+    ops when none differ (the function itself). An argument the function does not take is
+    refused, so the layer is kept and marked rather than run with the function's default."""
+    if spec.kind.value != "layer":
+        return []
+    keyword = variant.model_copy(update={"requires_plugin": [*variant.requires_plugin, "layer_as_partial"]})
+    new_ops, operands, names, api = build_call(spec, keyword, framework, op.named_args(), op)
+    if not operands:
+        return []
+    takes = {p.name for p in snapshots.signature(framework, api) or ()}
+    for name, value in zip(names, operands, strict=True):
+        if name not in takes:
+            given = const_value(value)
+            shown = f"{name}={given!r}" if given is not _NO_VALUE else f"a non-literal {name}"
+            raise Unlowerable(f"{shown} has no {framework} equivalent ({api} takes no {name!r})")
+    call = fw.CallOp.create(operands=operands, properties={**props, "api": StringAttr(api),
+                                                           "arg_names": pysrc.strs(names)},
+                            result_types=[result_type])
+    return [*new_ops, *layer_plugins.as_partial(keyword, call, result_type)]
+
+
 @dataclass
 class LowerHubOp(RewritePattern):
     framework: str
@@ -332,8 +356,12 @@ class LowerHubOp(RewritePattern):
         if variant.as_value or (spec.kind.value in ("base_class", "constant") and not op.args):
             try:  # nn.init.zeros_(t) is no jax.nn.initializers.zeros reference: t would stay as it was
                 check_dropped(spec, variant, fwk, op.named_args())
-            except Unlowerable as e:
+                bound = bound_function(spec, variant, fwk, op, props, result_type)
+            except (Unlowerable, layer_plugins.PluginRefusal) as e:
                 self.keep_source(op, rewriter, result_type, str(e))
+                return
+            if bound:  # nn.LeakyReLU(0.2) -> functools.partial(nnx.leaky_relu, negative_slope=0.2)
+                rewriter.replace_op(op, bound, [bound[-1].results[0]])
                 return
             new = fw.RefOp.create(properties=props, result_types=[result_type])
             rewriter.replace_op(op, new, [new.results[0]])

@@ -19,6 +19,9 @@ variant's ``requires_plugin``) compute a value from another convention:
   -inf padding on the high side (exact where ``stride <= kernel - padding``).
 - ``momentum_complement``: Keras and flax keep ``momentum`` as the decay of the old
   running average, the hub (torch) as the weight of the new batch statistic: ``1 - m``.
+- ``implicit_dim``: torch's softmax family without ``dim`` picks one from the input's rank
+  (0 for rank 0, 1 or 3, else 1); the rank is not known where the call is raised, so such
+  a call is refused (kept and marked), never read as the hub's ``axis=-1``.
 
 Anything not literal enough to convert is refused, so the call is kept and marked.
 """
@@ -191,6 +194,9 @@ def raise_values(api: str, variant: Variant, names: list[str], values: list[SSAV
                  new_ops: list[Operation]) -> None:
     """Framework values of a bound call -> the hub's (in place; ValueRefusal if not)."""
     plugins = variant.requires_plugin
+    if "implicit_dim" in plugins and ("axis" not in names or const_value(values[names.index("axis")]) is None):
+        raise ValueRefusal("dim=None: torch's implicit dim depends on the input rank (0 for rank 0, 1 or 3, "
+                           "else 1); say dim")
     if "pad_from_last_dim" in plugins and "pad_width" in names:
         i = names.index("pad_width")
         ops = _flat_pad_to_width(const_value(values[i]), values[names.index("x")])

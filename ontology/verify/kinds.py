@@ -18,25 +18,40 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from switcheroo.ontology.odl import OpKind
+from switcheroo.ontology.odl import OpKind, OpType
 
 if TYPE_CHECKING:
     from switcheroo.ontology.odl import OpSpec
 
 # kind -> "module:function" (sorted by kind).
 CHECKERS: dict[OpKind, str] = {
+    OpKind.base_class: "switcheroo.ontology.verify.structure:verify_structure",
     OpKind.constant: "switcheroo.ontology.verify.constants:verify_constant",
     OpKind.initializer: "switcheroo.ontology.verify.initializers:verify_initializer",
     OpKind.layer: "switcheroo.ontology.verify.layers:verify_layer",
     OpKind.loss: "switcheroo.ontology.verify.layers:verify_loss",
+    OpKind.method: "switcheroo.ontology.verify.structure:verify_structure",
     OpKind.optimizer: "switcheroo.ontology.verify.optimizers:verify_optimizer",
     OpKind.schedule: "switcheroo.ontology.verify.schedules:verify_schedule",
 }
 
+# Consulted before the kind: an op_type whose claim is about program structure (a
+# ``with`` block, a decorator) rather than a call's value, whatever its kind.
+OP_TYPE_CHECKERS: dict[OpType, str] = {
+    OpType.context: "switcheroo.ontology.verify.contexts:verify_context",
+    OpType.decorator: "switcheroo.ontology.verify.contexts:verify_decorator",
+}
+# Layers that hold other layers (built around them, not from drawn arguments).
+CONTAINER_CHECKER = "switcheroo.ontology.verify.containers:verify_container"
+CONTAINERS = frozenset({"ModuleDict", "ModuleList", "Sequential", "WeightNorm"})
+
 
 def checker_for(spec: OpSpec) -> Callable[..., dict[str, Any]] | None:
-    """The registered verifier for ``spec``'s kind, or None (functions, unregistered kinds)."""
-    path = CHECKERS.get(spec.kind)
+    """The registered verifier for ``spec``'s op_type, else its kind (containers have their
+    own), or None (plain functions, unregistered kinds)."""
+    path = OP_TYPE_CHECKERS.get(spec.op_type) or CHECKERS.get(spec.kind)
+    if spec.kind is OpKind.layer and spec.operation in CONTAINERS:
+        path = CONTAINER_CHECKER
     if path is None:
         return None
     module, _, name = path.partition(":")

@@ -30,7 +30,7 @@ def _set_in(func: pysrc.FuncOp) -> set[str]:
             text = op.target.data + " = 0"
         elif isinstance(op, pysrc.OpaqueStmtOp):
             text = op.code.data
-        if text is not None:
+        if text is not None and "self" in text:  # no parse for the many that cannot set self.X
             try:
                 tree = ast.parse(text)
             except SyntaxError:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, StringAttr, UnitAttr
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
@@ -336,16 +336,20 @@ class SliceOp(IRDLOperation):
 @irdl_op_definition
 class TupleOp(IRDLOperation):
     """A display ``(a, b)``; ``kind`` is ``tuple``, ``list``, ``set`` or ``dict`` (for a dict
-    the operands alternate key, value)."""
+    the operands alternate key, value). ``bare``: the source wrote the tuple without
+    parentheses (``return x, h``); it prints so where the statement allows it."""
 
     name = "pysrc.tuple"
     elts = var_operand_def(ValueType)
     kind = prop_def(StringAttr)
+    bare = opt_prop_def(UnitAttr)
     result = result_def(ValueType)
 
     def verify_(self) -> None:
         if self.kind.data not in ("tuple", "list", "set", "dict"):
             raise VerifyException(f"pysrc.tuple: bad kind {self.kind.data!r}")
+        if self.bare is not None and (self.kind.data != "tuple" or not self.elts):
+            raise VerifyException("pysrc.tuple: only a non-empty tuple can be bare")
         if self.kind.data == "dict" and len(self.elts) % 2:
             raise VerifyException("pysrc.tuple: a dict display takes key, value pairs")
 

@@ -27,7 +27,7 @@ from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology import snapshots
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
 from switcheroo.passes import (
-    adapt_layer_calls, compose_lowering, deferred_build, layer_build, layer_factories, layer_plugins, layer_scaffold, plain_classes,
+    adapt_layer_calls, compose_lowering, config_fields, deferred_build, layer_build, layer_factories, layer_plugins, layer_scaffold, plain_classes,
     rnn_stack, value_plugins,
 )
 from switcheroo.passes.fw_common import (
@@ -169,6 +169,11 @@ def build_call(
         new_ops.extend(value_plugins.lower_values(variant, values))  # torch pad, tf split, momentum
     except value_plugins.ValueRefusal as e:
         raise Unlowerable(str(e)) from e
+    rank = len(variant.layout_map.args["input"].partition("->")[0]) - 2 \
+        if variant.layout_map and "input" in variant.layout_map.args else 0
+    field_ops, fields = config_fields.lower_fields(variant, values, rank)  # praxis filter_shape, keep_prob
+    new_ops.extend(field_ops)
+    derived += fields
     if "kernel_size_tuple" in variant.requires_plugin and variant.layout_map and "input" in variant.layout_map.args:
         # nn.Conv2d(1, 32, 3) -> nnx.Conv(1, 32, kernel_size=(3, 3)): one entry per spatial dim.
         rank = len(variant.layout_map.args["input"].partition("->")[0]) - 2
@@ -201,7 +206,7 @@ def build_call(
     # Positionally only while the target takes the arguments in the spec's order.
     target_order = positional_order(spec, variant, framework)
     only_positional = positional_only(spec, variant, framework)
-    keyword = layer_plugins.keyword_only(variant)
+    keyword = layer_plugins.keyword_only(variant) or config_fields.keyword_only(variant)
     for arg in spec.std_args:
         if arg.name not in values:
             keyword = True if arg.has_default else keyword
@@ -216,7 +221,10 @@ def build_call(
                                        result_types=[OBJ])
             new_ops.append(tup)
             vs = [tup.results[0]]
-        keyword = keyword or (arg.has_default and arg.name not in only_positional)
+        # A container's layers (``nn.ModuleList([...])``) go positionally as its content,
+        # though optional; other arguments with a default go by keyword.
+        content = not names and "Layer" in arg.type and target_order[:1] == [arg.name]
+        keyword = keyword or (arg.has_default and arg.name not in only_positional and not content)
         for v in vs:
             operands.append(v)
             names.append(fw_name if keyword else "")

@@ -22,6 +22,9 @@ variant's ``requires_plugin``) compute a value from another convention:
 - ``implicit_dim``: torch's softmax family without ``dim`` picks one from the input's rank
   (0 for rank 0, 1 or 3, else 1); the rank is not known where the call is raised, so such
   a call is refused (kept and marked), never read as the hub's ``axis=-1``.
+- ``affine_covers_bias``: torch LayerNorm's ``elementwise_affine=False`` drops the bias as
+  well as the scale: raising adds the hub's ``use_bias=False``; lowering refuses a scale-free
+  norm that keeps its bias (torch cannot say it).
 
 Anything not literal enough to convert is refused, so the call is kept and marked.
 """
@@ -197,6 +200,12 @@ def raise_values(api: str, variant: Variant, names: list[str], values: list[SSAV
     if "implicit_dim" in plugins and ("axis" not in names or const_value(values[names.index("axis")]) is None):
         raise ValueRefusal("dim=None: torch's implicit dim depends on the input rank (0 for rank 0, 1 or 3, "
                            "else 1); say dim")
+    if "affine_covers_bias" in plugins and "use_scale" in names and "use_bias" not in names \
+            and const_value(values[names.index("use_scale")]) is False:
+        ops = make_const(False)
+        new_ops.extend(ops)
+        names.append("use_bias")
+        values.append(ops[-1].results[0])
     if "pad_from_last_dim" in plugins and "pad_width" in names:
         i = names.index("pad_width")
         ops = _flat_pad_to_width(const_value(values[i]), values[names.index("x")])
@@ -236,6 +245,10 @@ def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operatio
     the new ops (ValueRefusal if a value cannot be converted)."""
     plugins = variant.requires_plugin
     new_ops: list[Operation] = []
+    if "affine_covers_bias" in plugins and "use_scale" in values and const_value(values["use_scale"]) is False:
+        if "use_bias" not in values or const_value(values["use_bias"]) is not False:
+            raise ValueRefusal("use_scale=False with a bias: elementwise_affine=False drops the bias too")
+        del values["use_bias"]  # elementwise_affine=False says both
     if "pad_from_last_dim" in plugins and "pad_width" in values:
         new_ops.extend(ops := _width_to_flat_pad(values["pad_width"], values["x"]))
         values["pad_width"] = ops[-1].results[0]

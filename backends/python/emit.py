@@ -18,6 +18,7 @@ from xdsl.dialects import builtin
 from xdsl.ir import Block, Operation, SSAValue
 
 from switcheroo.backends.python import parsed
+from switcheroo.backends.python.layout import INDENT, fit_def, fit_statement
 from switcheroo.backends.python.imports import ImportTable, UsedNames, asked_names, prune_import, used_names
 from switcheroo.backends.python.precedence import binop_node, primary, unary_node
 from switcheroo.frontends.python.trivia import decode_comment, decode_lines, with_comment
@@ -59,6 +60,7 @@ class PythonEmitter:
     path: str = "<stdin>"
     report: Report = field(default_factory=Report)
     _unmapped: list[str] = field(default_factory=list)
+    _depth: int = 0  # blocks the statement being printed is nested in
 
     # -- expressions -----------------------------------------------------------------
     def dotted(self, api: str) -> cst.BaseExpression:
@@ -134,6 +136,14 @@ class PythonEmitter:
                                  "run lower-hub-to-fw first")
         raise ValueError(f"{self.path}: cannot print {op.name if isinstance(op, Operation) else v} as Python")
 
+    def whole(self, v: SSAValue) -> cst.BaseExpression:
+        """``v`` as a statement's whole value (``return``, ``=``, ``for ... in``): a tuple the
+        source wrote bare prints bare; anywhere else tuples keep their parentheses."""
+        node = self.expr(v)
+        if isinstance(v.owner, pysrc.TupleOp) and v.owner.bare is not None and isinstance(node, cst.Tuple):
+            return node.with_changes(lpar=[], rpar=[])
+        return node
+
     def index(self, v: SSAValue) -> cst.BaseSlice:
         op = v.owner
         if not isinstance(op, pysrc.SliceOp):
@@ -159,7 +169,11 @@ class PythonEmitter:
         return out
 
     def indented(self, block: Block | None, footer=None) -> cst.IndentedBlock:
-        body = self.block(block) or [cst.SimpleStatementLine([cst.Pass()])]
+        self._depth += 1
+        try:
+            body = self.block(block) or [cst.SimpleStatementLine([cst.Pass()])]
+        finally:
+            self._depth -= 1
         return cst.IndentedBlock(body=body, footer=decode_lines(footer))
 
     def simple(self, op: Operation, small: cst.BaseSmallStatement) -> cst.SimpleStatementLine:
@@ -167,8 +181,9 @@ class PythonEmitter:
         for api in dict.fromkeys(self._unmapped):  # once per API, however often kept
             trailing = with_comment(trailing, f"# swc: unmapped {api}")
         self._unmapped = []
-        return cst.SimpleStatementLine(body=[small], leading_lines=decode_lines(op.leading),
+        line = cst.SimpleStatementLine(body=[small], leading_lines=decode_lines(op.leading),
                                        trailing_whitespace=trailing)
+        return fit_statement(line, self._depth * INDENT, _code)
 
     def text(self, s: str) -> str:
         return _PLACEHOLDER.sub(lambda m: self.imports.spell(m.group(1)), s)
@@ -179,7 +194,7 @@ class PythonEmitter:
         self._unmapped = []
         match op:
             case pysrc.AssignOp():
-                value = self.expr(op.value)
+                value = self.whole(op.value)
                 target = parsed.expression(op.target.data)
                 if op.annotation is not None:
                     ann = cst.Annotation(parsed.expression(self.text(op.annotation.data)))
@@ -188,11 +203,11 @@ class PythonEmitter:
                 return self.simple(op, cst.Assign(targets=[assign_to], value=value))
             case pysrc.AugAssignOp():
                 stmt = parsed.statement(f"{op.target.data} {op.operator.data} 0").body[0]
-                return self.simple(op, stmt.with_changes(value=self.expr(op.value)))
+                return self.simple(op, stmt.with_changes(value=self.whole(op.value)))
             case pysrc.ExprStmtOp():
-                return self.simple(op, cst.Expr(self.expr(op.value)))
+                return self.simple(op, cst.Expr(self.whole(op.value)))
             case pysrc.ReturnOp():
-                return self.simple(op, cst.Return(self.expr(op.value[0]) if op.value else None))
+                return self.simple(op, cst.Return(self.whole(op.value[0]) if op.value else None))
             case pysrc.OpaqueStmtOp():
                 return self.opaque(op)
             case pysrc.ClassOp():
@@ -210,7 +225,7 @@ class PythonEmitter:
                 return cst.With(items=items, body=body, leading_lines=decode_lines(op.leading))
             case pysrc.ForOp():
                 node = parsed.statement(f"for {op.target.data} in _:\n    pass\n")
-                return node.with_changes(iter=self.expr(op.iter), body=self.indented(op.body.block, op.footer),
+                return node.with_changes(iter=self.whole(op.iter), body=self.indented(op.body.block, op.footer),
                                          leading_lines=decode_lines(op.leading))
         return None
 
@@ -242,6 +257,7 @@ class PythonEmitter:
         node = node.with_changes(name=cst.Name(op.sym_name.data))
         decorators = [cst.Decorator(parsed.expression(self.text(d.data))) for d in (op.decorators.data if op.decorators else [])]
         body = self.indented(op.body.block, op.footer).with_changes(header=decode_comment(op.trailing))
+        node = fit_def(node, self._depth * INDENT, _code)
         return node.with_changes(body=body, decorators=decorators, leading_lines=decode_lines(op.leading))
 
     def if_stmt(self, op: pysrc.IfOp) -> cst.If:

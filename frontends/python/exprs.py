@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
-from xdsl.dialects.builtin import StringAttr
+from xdsl.dialects.builtin import StringAttr, UnitAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from switcheroo.dialects import fw, pysrc
@@ -168,8 +168,10 @@ class ExprLowering:
             ):
                 kind = {cst.Tuple: "tuple", cst.List: "list", cst.Set: "set"}[type(node)]
                 vals = [self.lower(e.value) for e in elts]
-                return self.add(pysrc.TupleOp.create(
-                    operands=vals, properties={"kind": StringAttr(kind)}, result_types=[OBJ]))
+                props: dict[str, Attribute] = {"kind": StringAttr(kind)}
+                if isinstance(node, cst.Tuple) and not node.lpar:
+                    props["bare"] = UnitAttr()  # ``return x, h``: printed back the same way
+                return self.add(pysrc.TupleOp.create(operands=vals, properties=props, result_types=[OBJ]))
             case cst.Dict(elements=elts) if all(isinstance(e, cst.DictElement) for e in elts):
                 vals = [v for e in elts for v in (self.lower(e.key), self.lower(e.value))]
                 return self.add(pysrc.TupleOp.create(

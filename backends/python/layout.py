@@ -1,0 +1,117 @@
+"""Line layout: a rebuilt statement longer than the line limit is split the way black and
+ruff format split it.
+
+The emitter prints a statement it rebuilt on one line. When that line is too long, the
+outermost bracket of the statement (a call's arguments, a display's elements, a ``def``'s
+parameters) is opened: one item per line, indented one level deeper, a trailing comma
+after the last, the closing bracket on a line of its own at the statement's indentation.
+An item still too long is split the same way, one level further in. The breaks are
+LibCST whitespace nodes (``ParenthesizedWhitespace``); opaque source text is never split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import libcst as cst
+
+LINE_LENGTH = 100  # the project's ``line-length``: black's and ruff's limit for the output
+INDENT = 4
+
+_NO_SPACE = cst.SimpleWhitespace("")
+
+
+def _break(columns: int) -> cst.ParenthesizedWhitespace:
+    """A newline, then the enclosing block's indentation and ``columns`` more spaces."""
+    return cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True,
+                                       last_line=cst.SimpleWhitespace(" " * columns))
+
+
+def _one_per_line(items: Sequence[cst.CSTNode], level: int) -> list[cst.CSTNode]:
+    """Each item followed by a comma and a break: to the next item's column, or back to
+    ``level`` before the closing bracket."""
+    inner, out = level + INDENT, []
+    for i, item in enumerate(items):
+        after = _break(inner if i + 1 < len(items) else level)
+        out.append(item.with_changes(comma=cst.Comma(whitespace_before=_NO_SPACE, whitespace_after=after)))
+    return out
+
+
+def _spread(node: cst.BaseExpression, level: int, width: Callable[[cst.CSTNode], int]) -> cst.BaseExpression | None:
+    """``node`` with its own brackets opened (items at ``level + 4``, the closing bracket
+    at ``level``), or None when it has no brackets to open."""
+    inner = level + INDENT
+
+    def fitted(item: cst.CSTNode) -> cst.CSTNode:
+        # an item still too long at its new column is opened in turn
+        value = getattr(item, "value", None)
+        if isinstance(value, cst.BaseExpression) and inner + width(item) + 1 > LINE_LENGTH:
+            spread = _spread(value, inner, width)
+            if spread is not None:
+                return item.with_changes(value=spread)
+        return item
+
+    match node:
+        case cst.Call(args=args) if args:
+            items = _one_per_line([fitted(a) for a in args], level)
+            return node.with_changes(args=items, whitespace_before_args=_break(inner))
+        case cst.Tuple(elements=elts) | cst.List(elements=elts) | cst.Set(elements=elts) if elts:
+            items = _one_per_line([fitted(e) for e in elts], level)
+            lbracket = {cst.Tuple: None, cst.List: "lbracket", cst.Set: "lbrace"}[type(node)]
+            if lbracket is None:  # a bare tuple gets the parentheses it needs to span lines
+                return node.with_changes(elements=items, lpar=[cst.LeftParen(whitespace_after=_break(inner))],
+                                         rpar=[cst.RightParen()])
+            bracket = getattr(node, lbracket)
+            return node.with_changes(elements=items, **{lbracket: bracket.with_changes(whitespace_after=_break(inner))})
+        case cst.Dict(elements=elts) if elts:
+            items = _one_per_line([fitted(e) for e in elts], level)
+            return node.with_changes(elements=items, lbrace=node.lbrace.with_changes(whitespace_after=_break(inner)))
+    return None
+
+
+def fit_statement(line: cst.SimpleStatementLine, indent: int, code: Callable[[cst.CSTNode], str]) -> cst.SimpleStatementLine:
+    """``line`` (a statement the emitter rebuilt, at ``indent`` columns) split over lines
+    when it is longer than :data:`LINE_LENGTH` and has an outermost bracket to open."""
+    text = code(line.with_changes(leading_lines=[]))
+    if "\n" in text.rstrip("\n") or indent + len(text.rstrip("\n")) <= LINE_LENGTH or len(line.body) != 1:
+        return line  # short enough, or spanning lines already (source kept as written)
+
+    def width(node: cst.CSTNode) -> int:
+        return len(code(node))
+
+    small = line.body[0]
+    match small:
+        case cst.Assign(value=value) | cst.AnnAssign(value=value) | cst.AugAssign(value=value) \
+                | cst.Return(value=value) | cst.Expr(value=value) if value is not None:
+            spread = _spread(value, 0, width)
+            if spread is None:
+                return line
+            return line.with_changes(body=[small.with_changes(value=spread)])
+    return line
+
+
+def fit_def(node: cst.FunctionDef, indent: int, code: Callable[[cst.CSTNode], str]) -> cst.FunctionDef:
+    """A ``def`` whose header line is too long, its parameters one per line."""
+    text = code(node.with_changes(body=cst.SimpleStatementSuite([cst.Pass()]), leading_lines=[], decorators=[]))
+    header = text.removesuffix(" pass\n")  # ``def f(...) -> T:``
+    if "\n" in header or indent + len(header) <= LINE_LENGTH:
+        return node
+    p = node.params
+    groups = ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg")
+    order: list[tuple[str, int | None, cst.CSTNode]] = []
+    for g in groups:
+        value = getattr(p, g)
+        if isinstance(value, Sequence):
+            order += [(g, i, v) for i, v in enumerate(value)]
+        elif isinstance(value, cst.CSTNode):
+            order.append((g, None, value))
+    if not order:
+        return node
+    spread = _one_per_line([item for _, _, item in order], 0)
+    changes: dict[str, object] = {g: list(getattr(p, g)) for g in groups if isinstance(getattr(p, g), Sequence)}
+    for (g, i, _), item in zip(order, spread, strict=True):
+        if i is None:
+            changes[g] = item
+        else:
+            changes[g][i] = item  # type: ignore[index]
+    return node.with_changes(params=p.with_changes(**changes), whitespace_before_params=_break(INDENT))

@@ -236,6 +236,10 @@ class Variant(_Strict):
     # ``solve_triangular(..., upper=...)``): lowering always passes them, spelling the
     # spec's default when the hub op leaves them out.
     required_args: list[str] = Field(default_factory=list)
+    # Arguments the framework needs said whenever another one is (torch's
+    # ``sum(x, dim=None, keepdim=True)``: no overload takes keepdim without dim):
+    # ``{keepdims: [axis]}`` passes axis, spelling the spec's default, when keepdims is passed.
+    required_with: dict[str, list[str]] = Field(default_factory=dict)
     # The framework spells the op as an expression of other calls (keras has no vecdot:
     # ``keras.ops.sum(keras.ops.multiply(x1, x2), axis=axis)``), over the standard argument
     # names; see ``ontology/compose.py``. Lowering-only.

@@ -142,7 +142,8 @@ def build_call(
             values[n] = ops[-1].results[0]
     required = [*variant.required_args,
                 *(a.name for a in spec.std_args if variant.args.get(a.name, a.name) in no_default
-                  and a.default is not None and a.name not in variant.required_args)]
+                  and a.default is not None and a.name not in variant.required_args),
+                *(n for trigger, names in variant.required_with.items() if trigger in values for n in names)]
     for n in required:
         # The target has no default for it (torch solve_triangular's upper, optax.adam's
         # learning_rate): say the spec's.

@@ -90,6 +90,7 @@ def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Rep
         ("dispatch_rules.if_arg", [r.if_arg for r in var.dispatch_rules]),
         ("tuple_args", [n for names in var.tuple_args.values() for n in names]),
         ("required_args", var.required_args),
+        ("required_with", [n for k, names in var.required_with.items() for n in (k, *names)]),
     ):
         for k in keys:
             if k not in std:

@@ -156,7 +156,8 @@ def _converted_values(spec: OpSpec, variant: Variant, example: dict[str, Any]) -
             # The target's default differs: a conversion says the spec's, in the target's
             # values (gelu's approximate='none' is approximate=False in jax).
             values[n] = _spelled(variant, n, arg.default)
-    for n in variant.required_args:
+    with_ = [n for trigger, names in variant.required_with.items() if trigger in values for n in names]
+    for n in [*variant.required_args, *with_]:
         req = spec.arg(n)
         if n not in values and req is not None and req.has_default:
             values[n] = _spelled(variant, n, req.default)  # the target has no default for it

@@ -88,6 +88,24 @@ def _names_read(v: SSAValue) -> set[str]:
     return out
 
 
+_FOLDABLE = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+
+
+def _fold(operator: str, lhs: SSAValue, rhs: SSAValue) -> pysrc.ConstOp | None:
+    """``0.1 * 0.5`` -> ``0.05``: the composed arithmetic on two number literals, evaluated
+    as Python would at run time, when the literal it gives is no longer than the sum (the
+    arithmetic is the ontology's, never the user's). The operands' ops stay for other uses."""
+    a, b = const_value(lhs), const_value(rhs)
+    if operator not in _FOLDABLE or not all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b)):
+        return None
+    value = _FOLDABLE[operator](a, b)
+    code = repr(value)
+    if value != value or code in ("inf", "-inf") or len(code) > len(f"{a!r} {operator} {b!r}"):
+        return None
+    return pysrc.ConstOp.create(properties={"code": StringAttr(code)}, result_types=[OBJ])
+
+
 class _Builder:
     def __init__(self, framework: str, names: compose.Names, args: dict[str, SSAValue], taken: set[str]) -> None:
         self.framework = framework
@@ -129,6 +147,8 @@ class _Builder:
                     result_types=[OBJ]))
             case ast.BinOp(left=left, op=op, right=right):
                 lhs, rhs = self.build(left, bound, ops), self.build(right, bound, ops)
+                if (folded := _fold(compose._BINARY[type(op)], lhs, rhs)) is not None:
+                    return self._add(ops, folded)
                 return self._add(ops, pysrc.BinOp.create(
                     operands=[lhs, rhs], properties={"operator": StringAttr(compose._BINARY[type(op)])},
                     result_types=[OBJ]))

@@ -8,6 +8,8 @@ op's values are settled (defaults made explicit, drops checked):
   padding as the padding name it equals: ``'VALID'`` for 0, ``'SAME'`` where it pads as
   jax's SAME does (stride 1, dilation 1, odd kernel, padding ``k // 2``); any other
   padding is refused, so the layer is kept, marked.
+- ``padding_name``: the same padding names alone, for a pooling layer (max pooling pads
+  with -inf in torch and in jax's SAME alike).
 - ``rate_complement``: a dropout ``rate`` kept as the probability of keeping a unit,
   ``1 - rate`` (praxis ``keep_prob``), folded when literal.
 - ``keyword_args``: every argument by keyword (praxis layers are configured by named
@@ -61,6 +63,16 @@ def _padding_name(values: dict[str, SSAValue], kernel: tuple[int, ...], rank: in
                        "'VALID'")
 
 
+def _say_padding(values: dict[str, SSAValue], padding: str) -> list[Operation]:
+    """``padding`` as the name, left out where it is praxis's default ('SAME')."""
+    if padding == "SAME":
+        values.pop("padding", None)
+        return []
+    ops = make_const(padding)
+    values["padding"] = ops[-1].results[0]
+    return ops
+
+
 def lower_fields(variant: Variant, values: dict[str, SSAValue], rank: int
                  ) -> tuple[list[Operation], list[tuple[str, SSAValue]]]:
     """Convert ``values`` in place for the variant's plugins; returns new ops and the fields
@@ -78,6 +90,9 @@ def lower_fields(variant: Variant, values: dict[str, SSAValue], rank: int
                                            properties={"operator": StringAttr("-")}, result_types=[OBJ])]
             new_ops.extend(ops)
         values["rate"] = ops[-1].results[0]
+    if "padding_name" in plugins and "kernel_size" in values:
+        kernel = _per_dim("kernel_size", const_value(values["kernel_size"]), rank)
+        new_ops.extend(_say_padding(values, _padding_name(values, kernel, rank)))
     if "filter_shape" in plugins and all(p in values for p in FILTER_PARTS):
         kernel = _per_dim("kernel_size", const_value(values["kernel_size"]), rank)
         padding = _padding_name(values, kernel, rank)
@@ -90,11 +105,7 @@ def lower_fields(variant: Variant, values: dict[str, SSAValue], rank: int
         shape = pysrc.TupleOp.create(operands=parts, properties={"kind": StringAttr("tuple")}, result_types=[OBJ])
         new_ops.append(shape)
         fields.append(("filter_shape", shape.results[0]))
-        if padding == "SAME":
-            values.pop("padding", None)  # praxis's default
-        else:
-            new_ops.extend(ops := make_const(padding))
-            values["padding"] = ops[-1].results[0]
+        new_ops.extend(_say_padding(values, padding))
         for n in ("stride", "dilation"):
             if rank > 1 and n in values and isinstance(v := const_value(values[n]), int) and not isinstance(v, bool):
                 new_ops.extend(ops := make_const((v,) * rank))  # Conv2D takes one per dimension

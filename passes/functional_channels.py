@@ -93,6 +93,7 @@ class Channels:
     def __init__(self, traits: FunctionalModelTraits):
         self.traits = traits
         self.known: dict[str, Recipe] = {}
+        self.merged: set[str] = set()  # the ``<var>_channels`` variables ``merge`` assigned
 
     def of(self, value: SSAValue) -> Recipe | None:
         op = value.owner
@@ -149,10 +150,30 @@ class Channels:
                 self.known[var] = then[var]
                 continue
             name = f"{var}_channels"
+            self.merged.add(name)
             then_ops += assign(name, then[var])
             else_ops += assign(name, orelse[var])
             self.known[var] = name_recipe(name)
         return then_ops, else_ops
+
+
+def drop_unread(scope: Operation, names: set[str]) -> None:
+    """Erase the assignments to ``names`` (``merge``'s variables) that nothing in ``scope``
+    reads: the layers built after the branches did not need the count."""
+    stmts = [o for o in scope.walk() if isinstance(o, pysrc.AssignOp) and o.target.data in names]
+    read = {o.id.data for o in scope.walk() if isinstance(o, pysrc.NameOp)}
+    for stmt in stmts:
+        if stmt.target.data in read:
+            continue
+        owner = stmt.parent_op()
+        for o in (*operand_ops(stmt), stmt):
+            o.detach()
+            o.erase(safe_erase=False)
+        if isinstance(owner, pysrc.IfOp) and not any(
+                isinstance(o, pysrc._Statement) for r in owner.regions for b in r.blocks for o in b.ops):
+            for o in (*operand_ops(owner), owner):  # an ``if`` left with nothing to do
+                o.detach()
+                o.erase(safe_erase=False)
 
 
 def self_assign(field: str, recipe: Recipe, comment: str) -> list[Operation]:

@@ -25,7 +25,7 @@ from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import FunctionalLayer, FunctionalModelTraits
 from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
 from switcheroo.passes.assumed_values import assume_values
-from switcheroo.passes.functional_channels import Channels
+from switcheroo.passes.functional_channels import Channels, drop_unread
 from switcheroo.passes.functional_class import make_class, names_read
 from switcheroo.passes.functional_layers import function_call, functional_form
 from switcheroo.passes.functional_padding import (
@@ -380,6 +380,7 @@ class _Lifter:
     def _build_class(self, cls_name: str, parts: _Split, input_name: str, output_name: str,
                      model_stmt: Operation, model_call: fw.CallOp) -> pysrc.ClassOp:
         base, cls, params = make_class(self, cls_name, parts, input_name, output_name)
+        drop_unread(cls, self.channels.merged)
         # The model call becomes the class's construction, its arguments passed by keyword.
         names = [n.data for n in model_call.arg_names.data][2:]
         dropped = [n or "positional" for n in names]

@@ -22,6 +22,11 @@ variant's ``requires_plugin``) compute a value from another convention:
 - ``implicit_dim``: torch's softmax family without ``dim`` picks one from the input's rank
   (0 for rank 0, 1 or 3, else 1); the rank is not known where the call is raised, so such
   a call is refused (kept and marked), never read as the hub's ``axis=-1``.
+- ``stride_excludes_dilation``: a convolution that takes a stride above 1 or a dilation
+  above 1, never both (Keras): both is refused.
+- ``output_padding_below_stride``: a transposed convolution whose ``output_padding`` must
+  stay below the stride (Keras; torch allows it below the stride or the dilation): a
+  larger one is refused.
 - ``affine_covers_bias``: torch LayerNorm's ``elementwise_affine=False`` drops the bias as
   well as the scale: raising adds the hub's ``use_bias=False``; lowering refuses a scale-free
   norm that keeps its bias (torch cannot say it).
@@ -240,6 +245,29 @@ def raise_values(api: str, variant: Variant, names: list[str], values: list[SSAV
         values[i] = ops[-1].results[0]
 
 
+def _entries(v: object) -> list[object]:
+    return list(v) if isinstance(v, (tuple, list)) else [v]
+
+
+def _above_one(v: SSAValue | None) -> bool:
+    """Whether a stride or dilation (an int or one per dimension) has an entry above 1; a
+    value that is not literal may be, so it counts."""
+    if v is None:
+        return False
+    cv = const_value(v)
+    return not all(_is_int(e) and e <= 1 for e in _entries(cv))
+
+
+def _all_below(pads: object, strides: object) -> bool:
+    """Whether each literal output padding is below its stride (an int applies to all)."""
+    ps, ss = _entries(pads), _entries(strides)
+    if not all(_is_int(e) for e in ps + ss):
+        return False
+    if len(ps) != len(ss):
+        ps, ss = (ps * len(ss), ss) if len(ps) == 1 else (ps, ss * len(ps))
+    return len(ps) == len(ss) and all(p < s for p, s in zip(ps, ss))
+
+
 def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operation]:
     """The hub's values -> the target's (in place), after defaults were settled; returns
     the new ops (ValueRefusal if a value cannot be converted)."""
@@ -249,6 +277,14 @@ def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operatio
         if "use_bias" not in values or const_value(values["use_bias"]) is not False:
             raise ValueRefusal("use_scale=False with a bias: elementwise_affine=False drops the bias too")
         del values["use_bias"]  # elementwise_affine=False says both
+    if "stride_excludes_dilation" in plugins and _above_one(values.get("stride")) and _above_one(values.get("dilation")):
+        raise ValueRefusal(f"stride={const_value(values['stride'])!r} with dilation="
+                           f"{const_value(values['dilation'])!r}: the target takes a stride or a dilation, not both")
+    if "output_padding_below_stride" in plugins and "output_padding" in values:
+        pads, strides = const_value(values["output_padding"]), const_value(values["stride"]) if "stride" in values else 1
+        if not _all_below(pads, strides):
+            raise ValueRefusal(f"output_padding={pads!r} has no equivalent: the target needs it below the "
+                               f"stride ({strides!r})")
     if "pad_from_last_dim" in plugins and "pad_width" in values:
         new_ops.extend(ops := _width_to_flat_pad(values["pad_width"], values["x"]))
         values["pad_width"] = ops[-1].results[0]

@@ -218,7 +218,9 @@ NEEDS: dict[str, dict[str, Any]] = {
 def _verify(spec: OpSpec, runnable: list[str], what: str) -> dict[str, PairResult]:
     check = CHECKS.get(spec.operation)
     if check is None:
-        return {fw: PairResult("skipped", f"{what}: no check for {spec.operation}") for fw in runnable}
+        return {
+            fw: PairResult("skipped", f"{what}: no check for {spec.operation}") for fw in runnable
+        }
     order = ["numpy", *FRAMEWORK_KEYS]
     fws = sorted(runnable, key=lambda fw: order.index(fw) if fw in order else len(order))
     values: dict[str, Any] = {}
@@ -239,10 +241,10 @@ def _verify(spec: OpSpec, runnable: list[str], what: str) -> dict[str, PairResul
         else:
             out[fw] = PairResult("verified", "", err, 1)
     ref = next(iter(values), None)
-    for fw in values:
+    for fw, value in values.items():
         if fw == ref:
             continue
-        outcome = compare(spec, _np(ref, values[ref]), _np(fw, values[fw]))
+        outcome = compare(spec, _np(ref, values[ref]), _np(fw, value))
         if not outcome.ok:
             out[fw] = PairResult("failed", f"vs {ref}: {outcome.why}", math.inf, 1, ref)
         else:

@@ -153,7 +153,7 @@ def _api(op: str, fw: str) -> Any:
 def _leaves(tree: Any) -> Iterator[Any]:
     """The arrays of a nested state (mappings, sequences, variables with ``.value``)."""
     if hasattr(tree, "items"):
-        for _, v in tree.items():
+        for v in tree.values():
             yield from _leaves(v)
     elif isinstance(tree, list | tuple):
         for v in tree:
@@ -169,7 +169,7 @@ def _float_arrays(fw: str, tree: Any) -> list[np.ndarray]:
     for leaf in _leaves(tree):
         try:
             a = np.asarray(adapters.to_numpy(fw, leaf))
-        except Exception:  # noqa: BLE001 - not an array (an RNG key, a count): not state
+        except Exception:  # noqa: BLE001, S112 - not an array (an RNG key, a count): not state
             continue
         if a.dtype.kind == "f":
             out.append(a)
@@ -180,13 +180,24 @@ def _same_arrays(got: list[np.ndarray], expected: list[np.ndarray], what: str) -
     """Equal as multisets of arrays, each compared by its sorted values (layouts differ)."""
     if len(got) != len(expected):
         shapes = sorted(a.shape for a in got), sorted(a.shape for a in expected)
-        raise Mismatch(f"{what}: {len(got)} arrays {shapes[0]}, torch has {len(expected)} {shapes[1]}")
+        raise Mismatch(
+            f"{what}: {len(got)} arrays {shapes[0]}, torch has {len(expected)} {shapes[1]}"
+        )
     left = [np.sort(a.ravel()) for a in got]
     for e in expected:
         key = np.sort(e.ravel())
-        hit = next((i for i, g in enumerate(left) if g.shape == key.shape and np.allclose(g, key, rtol=1e-5, atol=1e-5)), None)
+        hit = next(
+            (
+                i
+                for i, g in enumerate(left)
+                if g.shape == key.shape and np.allclose(g, key, rtol=1e-5, atol=1e-5)
+            ),
+            None,
+        )
         if hit is None:
-            raise Mismatch(f"{what}: no array of the converted model equals torch's {e.ravel()[:6]} ...")
+            raise Mismatch(
+                f"{what}: no array of the converted model equals torch's {e.ravel()[:6]} ..."
+            )
         left.pop(hit)
 
 
@@ -207,7 +218,10 @@ def _modes(spec: OpSpec, s: Subject, r: Subject) -> float:
     for sub in (s, r):
         # The op under test acts through its own (possibly fixture) mapping, its partner
         # through the ontology's.
-        apis = {op: sub.api if op == spec.operation else _api(op, sub.framework) for op in ("train_mode", "eval_mode")}
+        apis = {
+            op: sub.api if op == spec.operation else _api(op, sub.framework)
+            for op in ("train_mode", "eval_mode")
+        }
         apis["train_mode"](sub.model)
         train = _call(sub)
         apis["eval_mode"](sub.model)
@@ -264,7 +278,9 @@ def _tensor(spec: OpSpec, s: Subject, r: Subject) -> float:
     x = lm.native(s.framework, [s.x])[0]
     got = (s.module.is_tensor(x), s.module.result_is_tensor(x), s.module.is_tensor([1.0]))
     if got != (True, True, False):
-        raise Mismatch(f"isinstance(array, op result, list) gives {got}, expected (True, True, False)")
+        raise Mismatch(
+            f"isinstance(array, op result, list) gives {got}, expected (True, True, False)"
+        )
     return 0.0
 
 
@@ -294,7 +310,7 @@ def _subject(spec: OpSpec, fw: str, source: str, seed: int, ref: Subject | None)
             lm.set_weights(model, fw, lm.draw_weights(model, fw, seed))
         else:
             transfer(ref.model, model, src=REFERENCE, dst=fw)
-    return Subject(fw, _api(spec.operation, fw), code, module, model, x)
+    return Subject(fw, resolve(spec.variants[fw].api)[0], code, module, model, x)
 
 
 def _verdict(spec: OpSpec, fw: str, source: str) -> PairResult:
@@ -311,10 +327,19 @@ def _verdict(spec: OpSpec, fw: str, source: str) -> PairResult:
         except lm.ConversionError as e:
             return PairResult("failed", f"vs {REFERENCE}: {e}", math.inf, 0, REFERENCE, source)
         except Mismatch as e:
-            return PairResult("failed", f"vs {REFERENCE}: {e}", math.inf, seed, REFERENCE, _snippet(spec, fw, code, seed))
+            return PairResult(
+                "failed",
+                f"vs {REFERENCE}: {e}",
+                math.inf,
+                seed,
+                REFERENCE,
+                _snippet(spec, fw, code, seed),
+            )
         except Exception as e:  # noqa: BLE001 - any framework error is this mapping's failure
             why = f"vs {REFERENCE}: raised {_error_text(e)}"
-            return PairResult("failed", why, math.inf, seed, REFERENCE, _snippet(spec, fw, code, seed))
+            return PairResult(
+                "failed", why, math.inf, seed, REFERENCE, _snippet(spec, fw, code, seed)
+            )
     return PairResult("verified", "", worst, len(SEEDS), REFERENCE)
 
 
@@ -331,7 +356,10 @@ def verify_structure(spec: OpSpec, runnable: list[str], max_examples: int) -> di
     kind = spec.kind.value
     source = MODELS.get(spec.operation)
     if source is None:
-        return {fw: PairResult("skipped", f"kind {kind}: no model to act on for {spec.operation}") for fw in runnable}
+        return {
+            fw: PairResult("skipped", f"kind {kind}: no model to act on for {spec.operation}")
+            for fw in runnable
+        }
     others = [fw for fw in runnable if fw != REFERENCE]
     if REFERENCE not in runnable or not others:
         why = f"kind {kind}: no installed mapping to compare with {REFERENCE}'s"
@@ -339,7 +367,11 @@ def verify_structure(spec: OpSpec, runnable: list[str], max_examples: int) -> di
     out = {fw: _verdict(spec, fw, source) for fw in others}
     agreed = [fw for fw in others if out[fw].status == "verified"]
     if agreed:
-        out[REFERENCE] = PairResult("verified", f"reference; agrees with {', '.join(agreed)}", 0.0, len(SEEDS))
+        out[REFERENCE] = PairResult(
+            "verified", f"reference; agrees with {', '.join(agreed)}", 0.0, len(SEEDS)
+        )
     else:
-        out[REFERENCE] = PairResult("failed", "reference; no other mapping agrees with it", math.inf)
+        out[REFERENCE] = PairResult(
+            "failed", "reference; no other mapping agrees with it", math.inf
+        )
     return out

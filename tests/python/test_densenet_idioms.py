@@ -3,8 +3,9 @@
 - The array class as a value: ``isinstance(x, torch.Tensor)`` (``_DenseLayer`` takes a
   tensor or a list of them) becomes a type test on the target's array class.
 - ``torch.utils.checkpoint.checkpoint(closure, *xs, use_reentrant=False)`` becomes the plain
-  call ``closure(*xs)`` for Flax NNX: the same values (checkpointing only trades memory for
-  recomputation in the backward pass; the ontology entry's note says why not ``nnx.remat``).
+  call ``closure(*xs)`` for Flax NNX and JAX: the same values (checkpointing only trades memory
+  for recomputation in the backward pass; the ontology entry's note says why not
+  ``nnx.remat``), and the wrapped function called for MLX and TensorFlow.
 """
 
 from __future__ import annotations
@@ -59,22 +60,38 @@ def test_isinstance_tensor_converts(tmp_path, target, spelled):
         np.testing.assert_array_equal(np.asarray(got), want)
 
 
-def test_checkpoint_becomes_a_plain_call(tmp_path):
+@pytest.mark.parametrize(("target", "spelled"), [("flax_nnx", "return closure(*[a, b])"),
+                                                 ("jax", "return closure(*[a, b])"),
+                                                 ("mlx", "return mx.checkpoint(closure)(*[a, b])"),
+                                                 ("tensorflow", "return tf.recompute_grad(closure)(*[a, b])")])
+def test_checkpoint_calls_the_function(tmp_path, target, spelled):
+    """The target's checkpoint wraps the function and the wrapper is called (jax.checkpoint(f)
+    alone would be a function, not its result)."""
     torch = pytest.importorskip("torch")
-    code, report = convert(RECOMPUTE, "torch", "flax_nnx")
+    code, report = convert(RECOMPUTE, "torch", target)
     assert not [d for d in report.diagnostics if d.severity == "warning"], report.diagnostics
-    assert "return closure(*[a, b])" in code
-    mod = import_code(code, tmp_path, "recompute_flax_nnx")
+    assert spelled in code
+    mod = import_code(code, tmp_path, f"recompute_{target}")
     a = np.arange(6, dtype=np.float32).reshape(1, 2, 3) - 2.0
     want = _torch_model(RECOMPUTE, "Recompute")(torch.from_numpy(a), torch.from_numpy(-a)).numpy()
-    np.testing.assert_array_equal(np.asarray(mod.Recompute()(_array("flax_nnx", a), _array("flax_nnx", -a))), want)
+    model = mod.Recompute()
+    forward = model.call if target == "tensorflow" else model
+    np.testing.assert_array_equal(np.asarray(forward(_array(target, a), _array(target, -a))), want)
 
 
 def _array(target: str, x: np.ndarray):
-    if target == "flax_nnx":
+    if target in ("flax_nnx", "jax"):
         import jax.numpy as jnp
 
         return jnp.asarray(x)
+    if target == "mlx":
+        import mlx.core as mx
+
+        return mx.array(x)
+    if target == "tensorflow":
+        import tensorflow as tf
+
+        return tf.constant(x)
     return x
 
 

@@ -76,3 +76,87 @@ def test_the_check_sees_praxis_calls():
     apis = {api for _, api, _ in framework_calls(code)}
     assert {"praxis.layers.Conv2D", "praxis.layers.Linear"} <= apis
     assert snapshots.signature("paxml", "praxis.layers.NoSuchLayer") is None
+
+
+# praxis configures layers by dataclass fields whose defaults are placeholders (a 0 size, a
+# shape of zeros, None): such a field is required in praxis terms and must be said.
+def _placeholder(default: str) -> bool:
+    try:
+        value = ast.literal_eval(default)
+    except (ValueError, SyntaxError):
+        return False
+    if isinstance(value, tuple):
+        return bool(value) and all(v == 0 for v in value)
+    return value is None or (value == 0 and not isinstance(value, bool) and not isinstance(value, float))
+
+
+_REQUIRED_NONE = {"boundaries", "values"}  # PiecewiseConstant raises without them
+
+
+def required_fields(api: str) -> set[str]:
+    """Fields of a praxis API that have no usable default (snapshot: none, or a placeholder)."""
+    params = snapshots.signature("paxml", api) or []
+    return {p.name for p in params if not p.has_default or (
+        p.default is not None and _placeholder(p.default) and (p.default != "None" or p.name in _REQUIRED_NONE))}
+
+
+@pytest.mark.parametrize("file", FILES, ids=lambda f: f.stem)
+def test_paxml_calls_say_every_required_field(file):
+    code, _ = convert(file.read_text(), "torch", "paxml", path=file.name)
+    lines = code.splitlines()
+    missing = []
+    for line, api, keywords in framework_calls(code):
+        if "# swc: unmapped" in lines[line - 1] or api.split(".")[1] not in ("layers", "schedules", "optimizers"):
+            continue
+        missing += [f"{file.name}:{line}: {api} is not given {n}" for n in sorted(required_fields(api) - set(keywords))]
+    assert not missing, "\n".join(missing)
+
+
+def test_required_fields_are_read_from_the_snapshot():
+    assert {"filter_shape"} <= required_fields("praxis.layers.Conv2D")
+    assert {"input_dims", "output_dims"} <= required_fields("praxis.layers.Linear")
+    assert "padding" not in required_fields("praxis.layers.Conv2D")
+
+
+def _layer(line: str) -> str:
+    code, _ = convert(f"import torch\nimport torch.nn as nn\n\nlayer = {line}\n", "torch", "paxml")
+    return code
+
+
+EXPECTED = {
+    "nn.Conv2d(3, 8, 3, padding=1)": "praxis_layers.Conv2D(bias=True, filter_shape=(3, 3, 3, 8))",
+    "nn.Conv2d(3, 8, 3)": "padding='VALID'",
+    "nn.Conv2d(3, 8, (3, 5), stride=2, bias=False)": "filter_shape=(3, 5, 3, 8)",
+    "nn.Conv1d(4, 6, 5, padding=2)": "praxis_layers.Conv1D(bias=True, filter_shape=(5, 4, 6))",
+    "nn.Dropout(0.1)": "praxis_layers.Dropout(keep_prob=0.9)",
+    "nn.Dropout()": "keep_prob=0.5",
+    "nn.BatchNorm2d(8, momentum=0.2)": "praxis_layers.BatchNorm(dim=8, decay=0.8, epsilon=1e-5)",
+    "nn.BatchNorm2d(8)": "decay=0.9",
+    "nn.Linear(16, 10)": "praxis_layers.Linear(input_dims=16, output_dims=10)",
+    "torch.optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=4)":
+        "PiecewiseConstant(boundaries=[4], values=[0.5, 1.0])",
+    "torch.optim.lr_scheduler.PolynomialLR(opt, total_iters=4)": "Polynomial(start=(0, 1.0), limit=(4, 0.0))",
+}
+
+
+@pytest.mark.parametrize("source", list(EXPECTED))
+def test_paxml_arguments_keep_their_meaning(source):
+    assert EXPECTED[source] in _layer(source)
+
+
+KEPT = [
+    "nn.Conv2d(3, 8, 4, padding=1)",  # even kernel: no 'SAME' pads the same way
+    "nn.Conv2d(3, 8, 3, stride=2, padding=1)",  # SAME with a stride depends on the input size
+    "nn.Conv2d(3, 8, 3, groups=3)",
+    "nn.Softplus(beta=2.0)",
+    "torch.optim.SGD(params, lr=0.1, weight_decay=1e-4)",
+    "torch.optim.lr_scheduler.PolynomialLR(opt, total_iters=4, power=2.0)",
+    "torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)",
+]
+
+
+@pytest.mark.parametrize("source", KEPT)
+def test_paxml_keeps_what_praxis_cannot_say(source):
+    code = _layer(source)
+    line = next(ln for ln in code.splitlines() if ln.startswith("layer ="))
+    assert "praxis" not in line

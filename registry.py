@@ -51,6 +51,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "lower-hub-to-fw": _lazy("passes.lower_hub_to_fw", "LowerHubToFw"),
     "lower-hub-to-stablehlo": _lazy("passes.lower_hub_to_stablehlo", "LowerHubToStablehlo"),
     "raise-fw-to-hub": _lazy("passes.raise_fw_to_hub", "RaiseFwToHub"),
+    "raise-train-step": _lazy("passes.raise_train_step", "RaiseTrainStep"),
     "rewrite-train-step": _lazy("passes.rewrite_train_step", "RewriteTrainStep"),
     "sass-build-cfg": _lazy("passes.sass_build_cfg", "SassBuildCfg"),
     "sass-fold-addressing": _lazy("passes.sass_fold_addressing", "SassFoldAddressing"),
@@ -92,7 +93,8 @@ TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         "python",
         "lift-functional-model{{framework={src} target={dst}}},scan-dependencies,scan-purity{{source={src} framework={dst}}},track-lifecycle{{source={src}}},"
         "unroll-inplace{{source={src} framework={dst}}},"
-        "raise-fw-to-hub{{framework={src}}},expand-loss-reduction{{framework={dst}}},"
+        "raise-fw-to-hub{{framework={src}}},raise-train-step{{source={src} framework={dst}}},"
+        "expand-loss-reduction{{framework={dst}}},"
         "bind-optimizer{{framework={dst}}},rewrite-train-step{{framework={dst} source={src}}},"
         "legalize-for-target{{framework={dst}}},convert-layouts{{framework={dst}{layout}}},adapt-layer-calls{{source={src} framework={dst}}},"
         "convert-init-loops{{source={src} framework={dst}}},"

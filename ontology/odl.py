@@ -364,9 +364,11 @@ class TrainingTraits(_Strict):
     ``gradient_tape``: the loss is computed under ``with grad() as tape``, gradients taken
     with ``tape.gradient(loss, model.<variables>)``, then
     ``optimizer.<update>(zip(grads, model.<variables>))``.
+    ``imperative``: the hub's own form (``zero_grad``, ``loss.backward()``, ``step``), which
+    ``raise-train-step`` brings the other styles to.
     """
 
-    style: Literal["grad_closure", "gradient_tape"]
+    style: Literal["grad_closure", "gradient_tape", "imperative"]
     grad: str
     update: str
     variables: str | None = None

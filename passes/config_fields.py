@@ -20,13 +20,12 @@ A value too dynamic to convert is refused (``BuildRefusal``): the source call is
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import StringAttr
-from xdsl.ir import Operation, SSAValue
-
 from switcheroo.dialects import pysrc
 from switcheroo.ontology.odl import Variant
-from switcheroo.passes.fw_common import OBJ, _NO_VALUE, const_value, make_const
+from switcheroo.passes.fw_common import _NO_VALUE, OBJ, const_value, make_const
 from switcheroo.passes.layer_build import BuildRefusal
+from xdsl.dialects.builtin import StringAttr
+from xdsl.ir import Operation, SSAValue
 
 FILTER_PARTS = ("kernel_size", "in_channels", "out_channels")
 

@@ -27,8 +27,8 @@ from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology import snapshots
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
 from switcheroo.passes import (
-    adapt_layer_calls, compose_lowering, config_fields, deferred_build, layer_build, layer_factories, layer_plugins, layer_scaffold, plain_classes,
-    rnn_stack, value_plugins,
+    adapt_layer_calls, compose_lowering, config_fields, deferred_build, layer_build, layer_factories, layer_plugins, layer_scaffold, lower_contexts,
+    plain_classes, rnn_stack, value_plugins,
 )
 from switcheroo.passes.fw_common import (
     RootWalker,
@@ -413,7 +413,7 @@ class LowerHubOp(RewritePattern):
         }
         if op.loc is not None:
             props["loc"] = op.loc
-        if not op.args:
+        if not op.args and op.spec.op_type.value != "context":  # a context is only ever called
             new: Operation = fw.RefOp.create(properties=props, result_types=[result_type])
         else:
             # Spell the arguments as the source API names them, so the kept call still runs.
@@ -451,6 +451,7 @@ class LowerHubToFw(ModulePass):
     framework: str = "jax"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        lower_contexts.lower_flow(op, self.framework)  # with torch.no_grad(): unwrapped, @torch.compile
         RootWalker(LowerHubOp(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)
         RootWalker(LowerApply(), apply_recursively=False, root=hub.ApplyOp).rewrite_module(op)
         RootWalker(layer_factories.LowerLayerFactory(self.framework), apply_recursively=False,

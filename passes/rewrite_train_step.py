@@ -317,9 +317,9 @@ class RewriteTrainStep(ModulePass):
     source: str = "torch"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        if self.framework == self.source:
-            return  # the step is already written for this framework
         training = load_ontology().traits[self.framework].training
+        if self.framework == self.source or (training is not None and training.style == "imperative"):
+            return  # the step is already written for this framework, or as the hub writes it
         rewriter = TrainStepRewriter(self.framework, training, self.source)
         blocks = [blk for o in op.walk() for r in o.regions for blk in r.blocks]
         for blk in blocks:

@@ -27,6 +27,9 @@ variant's ``requires_plugin``) compute a value from another convention:
 - ``output_padding_below_stride``: a transposed convolution whose ``output_padding`` must
   stay below the stride (Keras; torch allows it below the stride or the dilation): a
   larger one is refused.
+- ``kernel_covers_stride``: a transposed convolution padded 'VALID' (flax) writes
+  ``input * stride`` where the dilated kernel is below the stride, torch ``(input - 1) *
+  stride + kernel``: such a layer is refused.
 - ``affine_covers_bias``: torch LayerNorm's ``elementwise_affine=False`` drops the bias as
   well as the scale: raising adds the hub's ``use_bias=False``; lowering refuses a scale-free
   norm that keeps its bias (torch cannot say it).
@@ -258,14 +261,25 @@ def _above_one(v: SSAValue | None) -> bool:
     return not all(_is_int(e) and e <= 1 for e in _entries(cv))
 
 
-def _all_below(pads: object, strides: object) -> bool:
-    """Whether each literal output padding is below its stride (an int applies to all)."""
-    ps, ss = _entries(pads), _entries(strides)
-    if not all(_is_int(e) for e in ps + ss):
+def _all_below(lows: object, highs: object, inclusive: bool = False) -> bool:
+    """Whether each literal entry of ``lows`` is below (or at, ``inclusive``) its entry of
+    ``highs`` (an int applies to every dimension); False where one is not literal."""
+    ls, hs = _entries(lows), _entries(highs)
+    if not all(_is_int(e) for e in ls + hs):
         return False
-    if len(ps) != len(ss):
-        ps, ss = (ps * len(ss), ss) if len(ps) == 1 else (ps, ss * len(ps))
-    return len(ps) == len(ss) and all(p < s for p, s in zip(ps, ss))
+    if len(ls) != len(hs):
+        ls, hs = (ls * len(hs), hs) if len(ls) == 1 else (ls, hs * len(ls))
+    return len(ls) == len(hs) and all(lo < hi or (inclusive and lo == hi) for lo, hi in zip(ls, hs))
+
+
+def _dilated(kernel: object, dilation: object) -> object:
+    """``dilation * (kernel - 1) + 1`` per dimension; None where either is not literal."""
+    ks, ds = _entries(kernel), _entries(dilation)
+    if not all(_is_int(e) for e in ks + ds):
+        return None
+    if len(ks) != len(ds):
+        ks, ds = (ks * len(ds), ds) if len(ks) == 1 else (ks, ds * len(ks))
+    return [d * (k - 1) + 1 for k, d in zip(ks, ds)] if len(ks) == len(ds) else None
 
 
 def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operation]:
@@ -285,6 +299,13 @@ def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operatio
         if not _all_below(pads, strides):
             raise ValueRefusal(f"output_padding={pads!r} has no equivalent: the target needs it below the "
                                f"stride ({strides!r})")
+    if "kernel_covers_stride" in plugins and "kernel_size" in values:
+        kernel = const_value(values["kernel_size"])
+        stride = const_value(values["stride"]) if "stride" in values else 1
+        dilation = const_value(values["dilation"]) if "dilation" in values else 1
+        if not _all_below(stride, _dilated(kernel, dilation), inclusive=True):
+            raise ValueRefusal(f"stride={stride!r} above the dilated kernel ({kernel!r}): the target's output "
+                               "would be longer")
     if "pad_from_last_dim" in plugins and "pad_width" in values:
         new_ops.extend(ops := _width_to_flat_pad(values["pad_width"], values["x"]))
         values["pad_width"] = ops[-1].results[0]

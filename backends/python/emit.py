@@ -221,7 +221,10 @@ class PythonEmitter:
                     cst.WithItem(self.expr(v), asname=cst.AsName(cst.Name(n.data)) if n.data else None)
                     for v, n in zip(op.items, op.as_names.data, strict=True)
                 ]
-                body = self.indented(op.body.block, op.footer).with_changes(header=decode_comment(op.trailing))
+                header = decode_comment(op.trailing)
+                for api in dict.fromkeys(self._unmapped):  # a kept context is marked on its line
+                    header = with_comment(header, f"# swc: unmapped {api}")
+                body = self.indented(op.body.block, op.footer).with_changes(header=header)
                 return cst.With(items=items, body=body, leading_lines=decode_lines(op.leading))
             case pysrc.ForOp():
                 node = parsed.statement(f"for {op.target.data} in _:\n    pass\n")

@@ -37,16 +37,18 @@ def _one_per_line(items: Sequence[cst.CSTNode], level: int) -> list[cst.CSTNode]
     return out
 
 
-def _spread(node: cst.BaseExpression, level: int, width: Callable[[cst.CSTNode], int]) -> cst.BaseExpression | None:
+def _spread(node: cst.BaseExpression, level: int, width: Callable[[cst.CSTNode], int],
+            base: int = 0) -> cst.BaseExpression | None:
     """``node`` with its own brackets opened (items at ``level + 4``, the closing bracket
-    at ``level``), or None when it has no brackets to open."""
+    at ``level``, both counted from the statement's indentation ``base``), or None when it
+    has no brackets to open."""
     inner = level + INDENT
 
     def fitted(item: cst.CSTNode) -> cst.CSTNode:
         # an item still too long at its new column is opened in turn
         value = getattr(item, "value", None)
-        if isinstance(value, cst.BaseExpression) and inner + width(item) + 1 > LINE_LENGTH:
-            spread = _spread(value, inner, width)
+        if isinstance(value, cst.BaseExpression) and base + inner + width(item) + 1 > LINE_LENGTH:
+            spread = _spread(value, inner, width, base)
             if spread is not None:
                 return item.with_changes(value=spread)
         return item
@@ -66,6 +68,16 @@ def _spread(node: cst.BaseExpression, level: int, width: Callable[[cst.CSTNode],
         case cst.Dict(elements=elts) if elts:
             items = _one_per_line([fitted(e) for e in elts], level)
             return node.with_changes(elements=items, lbrace=node.lbrace.with_changes(whitespace_after=_break(inner)))
+        case cst.GeneratorExp() | cst.ListComp() | cst.SetComp() | cst.DictComp():
+            # a comprehension has no items to put one per line: its body goes on its own line
+            if isinstance(node, cst.GeneratorExp):
+                if not node.lpar:
+                    return None
+                return node.with_changes(lpar=[node.lpar[0].with_changes(whitespace_after=_break(inner))],
+                                         rpar=[node.rpar[-1].with_changes(whitespace_before=_break(level))])
+            opening, closing = ("lbracket", "rbracket") if isinstance(node, cst.ListComp) else ("lbrace", "rbrace")
+            return node.with_changes(**{opening: getattr(node, opening).with_changes(whitespace_after=_break(inner)),
+                                        closing: getattr(node, closing).with_changes(whitespace_before=_break(level))})
     return None
 
 
@@ -83,7 +95,7 @@ def fit_statement(line: cst.SimpleStatementLine, indent: int, code: Callable[[cs
     match small:
         case cst.Assign(value=value) | cst.AnnAssign(value=value) | cst.AugAssign(value=value) \
                 | cst.Return(value=value) | cst.Expr(value=value) if value is not None:
-            spread = _spread(value, 0, width)
+            spread = _spread(value, 0, width, indent)
             if spread is None:
                 return line
             return line.with_changes(body=[small.with_changes(value=spread)])

@@ -161,12 +161,12 @@ def test_helpers_lift_to_module_classes():
     padding computed from the input is applied in forward (``functional_padding``)."""
     code, report = convert((MODELS / "blocks_functional_keras.py").read_text(), "keras", "torch", path="blocks.py")
     for line in ("class ConvBlock(nn.Module):", 'self.layer_names = {"conv": f"{name}_conv", "bn": f"{name}_bn"}',
-                 ("self.stage_blocks = nn.ModuleList(modules=[ConvBlock(8, name=f\"stage_block{i}\") "
-                  "for i in range(1, repeats + 1)])"),
+                 ("self.stage_blocks = nn.ModuleList(\n            [ConvBlock(8, name=f\"stage_block{i}\") "
+                  "for i in range(1, repeats + 1)],\n        )"),
                  "for stage_block in self.stage_blocks:\n            x = stage_block(x)",
                  "def __init__(self, in_channels, expansion, stride, name):",
                  'self.dw2 = DepthwiseBlock(self.dw1.out_channels, 2, 2, name="dw2")',
-                 "groups=expansion * in_channels)",
+                 "            groups=expansion * in_channels,\n        )",
                  "(top, bottom), (left, right) = correct_pad(x, 3)",
                  "(top, bottom), (left, right) = same_padding(x, 3, self.stride)",
                  "x = F.pad(x, (0, 0, left, right, top, bottom))"):

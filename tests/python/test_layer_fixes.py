@@ -117,3 +117,68 @@ def test_keras_loss_reduction_it_computes_differently_stays_marked():
     code, report = convert(LOSS.replace("nn.BCELoss()", "nn.BCELoss(reduction='sum')"), "torch", "keras")
     assert any("reduction='sum' has no keras equivalent" in str(d) for d in report.diagnostics)
     assert "# swc: unmapped torch.nn.BCELoss" in code
+
+
+NORMS = '''
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.plain = nn.LayerNorm(4, elementwise_affine=False)
+        self.rms = nn.RMSNorm(4)
+
+    def forward(self, x):
+        return self.rms(self.plain(x))
+'''
+
+
+@pytest.mark.parametrize("dst", ["flax_nnx", "keras"])
+def test_norm_without_affine_and_rms_epsilon(tmp_path, dst):
+    pytest.importorskip("flax.nnx" if dst == "flax_nnx" else "keras")
+    code, report = convert(NORMS, "torch", dst)
+    assert not [d for d in report.diagnostics if d.severity == "warning"]
+    assert "1.1920928955078125e-7" in code  # torch's eps=None: the float32 machine epsilon
+    x = (np.random.default_rng(2).standard_normal((2, 3, 4)) * 1e-3).astype(np.float32)
+    want = _torch_run(NORMS, x)
+    module = import_code(code, tmp_path, f"layer_fixes_norm_{dst}")
+    net = module.Net(rngs=module.nnx.Rngs(0)) if dst == "flax_nnx" else module.Net()
+    np.testing.assert_allclose(np.asarray(net(x)), want, rtol=1e-5, atol=1e-5)
+
+
+CONVS = '''
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(3, 4, 1, stride=2)
+
+    def forward(self, x):
+        return self.up(x)
+'''
+
+
+def test_keras_conv_transpose_kernel_below_stride_matches_torch(tmp_path):
+    pytest.importorskip("keras")
+    code, report = convert(CONVS, "torch", "keras")
+    assert "output_padding=0" in code
+    x = np.random.default_rng(3).standard_normal((1, 3, 4, 5)).astype(np.float32)
+    net = import_code(code, tmp_path, "layer_fixes_convt").Net()
+    got = np.asarray(net(x))
+    assert got.shape == _torch_run(CONVS, x).shape  # weights differ; the shape is the contract
+
+
+@pytest.mark.parametrize(("dst", "layer", "why"), [
+    ("flax_nnx", "nn.ConvTranspose2d(3, 4, 1, stride=2)", "stride=2 above the dilated kernel"),
+    ("keras", "nn.ConvTranspose2d(3, 4, 2, output_padding=1, dilation=2)", "has no keras equivalent"),
+    ("keras", "nn.Conv2d(3, 4, 3, stride=2, dilation=2)", "a stride or a dilation, not both"),
+])
+def test_conv_the_target_cannot_express_stays_marked(dst, layer, why):
+    code, report = convert(CONVS.replace("nn.ConvTranspose2d(3, 4, 1, stride=2)", layer), "torch", dst)
+    assert any(why in str(d) for d in report.diagnostics if d.severity == "warning")
+    assert "# swc: unmapped torch.nn.Conv" in code

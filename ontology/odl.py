@@ -193,7 +193,13 @@ class Variant(_Strict):
     arg_values: dict[str, dict[Any, Any]] = Field(default_factory=dict)
     defaults: dict[str, Any] = Field(default_factory=dict)
     inject_args: dict[str, Any] = Field(default_factory=dict)
+    # Standard arguments the target leaves out: one with a default only while it holds that
+    # default, one without only where something else reads it (a plugin, a dispatch rule,
+    # ``derived_args``); any other use keeps the call, marked.
     drop_args: list[str] = Field(default_factory=list)
+    # Standard arguments the target infers from its input (Keras ``Dense`` infers
+    # ``in_features``): dropped whatever their value.
+    inferred_args: list[str] = Field(default_factory=list)
     dispatch_rules: list[DispatchRule] = Field(default_factory=list)
     layout_map: LayoutMap | None = None
     pack_as: Literal["tuple", "list"] | None = None

@@ -72,6 +72,48 @@ class ExpandReduction(RewritePattern):
         rewriter.replace_op(op, [*none, loss, reduce], [reduce.res[0]])
 
 
+@dataclass
+class FoldReduction(RewritePattern):
+    """The inverse: ``hub.mean(hub.cross_entropy(x, y, reduction=none))`` ->
+    ``hub.cross_entropy(x, y)`` where the target's loss takes the reduction itself
+    (torch's ``F.cross_entropy(logits, y)`` means the mean)."""
+
+    framework: str
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: hub.HubOp, rewriter: PatternRewriter) -> None:
+        reducer = {v: k for k, v in REDUCERS.items()}.get(op.SPEC_NAME)
+        if reducer is None or list(op.named_args()) != ["x"]:
+            return  # not a reduction over all elements
+        loss = op.args[0].owner
+        if not isinstance(loss, hub.HubOp) or len(list(op.args[0].uses)) != 1:
+            return
+        arg = loss.spec.arg("reduction")
+        found = target_variant(loss.spec, self.framework)
+        named = loss.named_args()
+        if arg is None or found is None or "reduce_loss" in found[1].requires_plugin \
+                or "reduction" in found[1].drop_args or "reduction" not in named \
+                or const_value(named["reduction"][0]) != "none":
+            return
+        names = [n.data for n in loss.arg_names.data]
+        at = names.index("reduction")
+        operands, new_ops = list(loss.args), []
+        if reducer == arg.default:  # the spec's default, written or left out as the target does
+            del operands[at], names[at]
+        else:
+            new_ops = make_const(reducer)
+            operands[at] = new_ops[-1].results[0]
+        folded = type(loss).create(
+            operands=operands,
+            properties={**loss.properties, "arg_names": ArrayAttr([StringAttr(n) for n in names])},
+            result_types=[r.type for r in op.res])
+        none = named["reduction"][0].owner
+        rewriter.replace_op(op, [*new_ops, folded], [folded.res[0]])
+        rewriter.erase_op(loss)
+        if not any(r.uses for r in none.results):  # the 'none' literal
+            rewriter.erase_op(none)
+
+
 @dataclass(frozen=True)
 class ExpandLossReduction(ModulePass):
     """Make a loss's reduction explicit where the target computes per-example losses."""
@@ -80,4 +122,5 @@ class ExpandLossReduction(ModulePass):
     framework: str = "jax"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        RootWalker(FoldReduction(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)
         RootWalker(ExpandReduction(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)

@@ -26,6 +26,7 @@ from xdsl.ir import Operation
 from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
+from switcheroo.passes import module_modes
 from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
 from switcheroo.passes.fw_common import chain, target_variant
 from switcheroo.passes.scan_leftovers import import_bindings
@@ -160,10 +161,10 @@ def lower_decorators(module: builtin.ModuleOp, framework: str) -> None:
                 continue
             spec = found[0]
             target = target_variant(spec, framework)
-            if target is not None and not hit[3]:
-                variant = target[1]
-                if _is_identity(spec, variant) or _is_unwrapped(variant):
-                    continue  # @torch.compile for NumPy, @torch.no_grad() for JAX: nothing to say
+            variant = target[1] if target is not None else None
+            if variant is not None and (_is_identity(spec, variant) or _is_unwrapped(variant)):
+                continue  # @torch.compile for NumPy, @torch.no_grad() for JAX: nothing to say
+            if variant is not None and not hit[3]:
                 if variant.api and variant.compose is None:
                     # A decorator spec is applied bare (@jax.jit), a context is called (@torch.no_grad()).
                     call = "()" if spec.op_type.value == "context" else ""
@@ -187,6 +188,10 @@ def _mark(op: Operation, api: str) -> None:
 
 
 def lower_flow(module: builtin.ModuleOp, framework: str) -> None:
-    """Both rewrites, in the order ``lower-hub-to-fw`` needs them."""
+    """The rewrites of this module, then the mode switches of each source framework the file
+    imports (``passes/module_modes.py``)."""
     unwrap_contexts(module, framework)
     lower_decorators(module, framework)
+    own = chain(framework)
+    for source in sorted({fwk for fwk, _ in _imports(module).values()} - set(own)):
+        module_modes.lower_modes(module, source, framework)

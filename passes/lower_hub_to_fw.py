@@ -27,7 +27,7 @@ from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology import snapshots
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
 from switcheroo.passes import (
-    adapt_layer_calls, compose_lowering, config_fields, deferred_build, layer_build, layer_factories, layer_plugins, layer_scaffold, lower_contexts,
+    adapt_layer_calls, compose_lowering, config_fields, deferred_build, dropped_args, layer_build, layer_factories, layer_plugins, layer_scaffold, lower_contexts,
     plain_classes, rnn_stack, value_plugins,
 )
 from switcheroo.passes.fw_common import (
@@ -82,7 +82,8 @@ def _missing_size(spec: OpSpec, variant: Variant, framework: str, api: str, valu
     given = {n for n, _ in derived} | set(variant.tuple_args)
     for arg in spec.std_args:
         fw_name = variant.args.get(arg.name, arg.name)
-        if arg.name in values or arg.is_variadic or arg.name in variant.drop_args or fw_name in given:
+        if arg.name in values or arg.is_variadic or arg.name in variant.drop_args \
+                or arg.name in variant.inferred_args or fw_name in given:
             continue
         if (required is not None and fw_name in required) or (required is None and not arg.has_default):
             return arg.name
@@ -154,9 +155,13 @@ def build_call(
             ops = make_const(spelled)
             new_ops.extend(ops)
             values[n] = ops[-1].results[0]
+    for n in variant.inferred_args:
+        values.pop(n, None)  # the target infers it from its input (Keras Dense's in_features)
+    if (unread := dropped_args.dropped_unread(spec, variant, set(values))) is not None:
+        raise Unlowerable(f"{unread} has no {framework} equivalent in {api}")
     for n in variant.drop_args:
-        # The target infers a shape argument (in_features); an option it lacks may only
-        # go when it holds the spec's default, or the result would silently differ.
+        # An option the target lacks may only go when it holds the spec's default, or the
+        # result would silently differ.
         arg = spec.arg(n)
         # What the target does without the argument: its declared default, else the spec's.
         implicit = variant.defaults.get(n, arg.default if arg is not None else None)
@@ -256,6 +261,8 @@ def build_call(
 def check_dropped(spec: OpSpec, variant: Variant, framework: str, named: dict[str, list[SSAValue]]) -> None:
     """Refuse a use giving an argument the variant leaves out (``drop_args``) a value other
     than what the target does without it."""
+    if (unread := dropped_args.dropped_unread(spec, variant, set(named))) is not None:
+        raise Unlowerable(f"{unread} has no {framework} equivalent")
     for n in variant.drop_args:
         arg = spec.arg(n)
         if n not in named or arg is None or not arg.has_default or n in layer_build.derived_reads(variant):

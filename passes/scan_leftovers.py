@@ -4,7 +4,8 @@ Reports every reference to the source framework still in the converted program a
 warning (so ``--strict`` fails): a source API the passes kept without marking it
 ``unmapped`` (a marked one is reported by the backend already), and a name bound by a
 source-framework import (``torch``, ``nn``, ``F``) inside code kept verbatim: an opaque
-statement or expression, a parameter's annotation or default, a return annotation.
+statement or expression, a parameter's annotation or default, a return annotation, a
+decorator.
 Nothing is reported when the target uses the source's modules too (jax -> flax_nnx).
 """
 
@@ -118,6 +119,8 @@ class ScanLeftovers(ModulePass):
             texts.append(o.annotation.data)
         elif isinstance(o, pysrc.NameOp) and o.id.data in bound:
             texts.append(o.id.data)
+        if isinstance(o, (pysrc.FuncOp, pysrc.ClassOp)) and o.decorators is not None and not _marked(o):
+            texts.extend(d.data for d in o.decorators.data)  # @torch.compile left as it was
         if not texts or not bound:
             return
         # Verbatim code knows only its statement's position; a hit on the first line gets
@@ -130,6 +133,12 @@ class ScanLeftovers(ModulePass):
                 what = name if bound[name] == name else f"{name} ({bound[name]})"
                 add_diagnostic(module, at, "warning", f"{what} from {self.source} left in the output")
                 _mark(o, bound[name])
+
+
+def _marked(op: Operation) -> bool:
+    """Whether a kept decorator was marked (and reported) by the pass that kept it."""
+    old = op.properties.get("trailing")
+    return isinstance(old, builtin.StringAttr) and "# swc: unmapped" in old.data
 
 
 def _mark(op: Operation, api: str) -> None:

@@ -87,6 +87,7 @@ def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Rep
         ("arg_values", var.arg_values),
         ("defaults", var.defaults),
         ("drop_args", var.drop_args),
+        ("inferred_args", var.inferred_args),
         ("dispatch_rules.if_arg", [r.if_arg for r in var.dispatch_rules]),
         ("tuple_args", [n for names in var.tuple_args.values() for n in names]),
         ("required_args", var.required_args),

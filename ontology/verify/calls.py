@@ -23,6 +23,7 @@ from switcheroo.ontology import compose
 from switcheroo.ontology.odl import Compare, OpSpec, Variant, parse_layout
 from switcheroo.ontology.verify import adapters
 from switcheroo.ontology.verify.strategies import DTypeName
+from switcheroo.passes.dropped_args import dropped_unread
 from switcheroo.passes.fw_common import positional_only, positional_order, values_equal
 
 
@@ -161,6 +162,10 @@ def _converted_values(spec: OpSpec, variant: Variant, example: dict[str, Any]) -
         req = spec.arg(n)
         if n not in values and req is not None and req.has_default:
             values[n] = _spelled(variant, n, req.default)  # the target has no default for it
+    for n in variant.inferred_args:
+        values.pop(n, None)  # the target infers it from its input
+    if (unread := dropped_unread(spec, variant, set(values))) is not None:
+        raise NotApplicable(f"{unread} has no {variant.api} equivalent")
     for n in variant.drop_args:
         arg = spec.arg(n)
         # What the target does without the argument: its declared default, else the spec's.

@@ -165,7 +165,7 @@ class Net(nn.Module):
 
 def test_keras_conv_transpose_kernel_below_stride_matches_torch(tmp_path):
     pytest.importorskip("keras")
-    code, report = convert(CONVS, "torch", "keras")
+    code, _ = convert(CONVS, "torch", "keras")
     assert "output_padding=0" in code
     x = np.random.default_rng(3).standard_normal((1, 3, 4, 5)).astype(np.float32)
     net = import_code(code, tmp_path, "layer_fixes_convt").Net()

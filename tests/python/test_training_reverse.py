@@ -9,6 +9,7 @@ weights after every step.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,7 @@ def torch_steps(module, cls: str, init: dict, data) -> list[dict]:
 
 def convert_route(source: str, route: tuple[str, ...], tmp_path, name: str) -> str:
     code = source
-    for src, dst in zip(route, route[1:], strict=False):
+    for src, dst in pairwise(route):
         code, report = convert(code, src, dst, path=f"{name}.py")
         assert report.count("warning") == 0, (src, dst, [str(d) for d in report.diagnostics])
         _ruff_clean(code, tmp_path, f"{name}_{dst}")

@@ -7,6 +7,7 @@ which the Python backend prints as it prints any other expression.
 from __future__ import annotations
 
 import ast
+import math
 from collections import Counter
 
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
@@ -101,7 +102,7 @@ def _fold(operator: str, lhs: SSAValue, rhs: SSAValue) -> pysrc.ConstOp | None:
         return None
     value = _FOLDABLE[operator](a, b)
     code = repr(value)
-    if value != value or code in ("inf", "-inf") or len(code) > len(f"{a!r} {operator} {b!r}"):
+    if not math.isfinite(value) or len(code) > len(f"{a!r} {operator} {b!r}"):
         return None
     return pysrc.ConstOp.create(properties={"code": StringAttr(code)}, result_types=[OBJ])
 

@@ -5,8 +5,10 @@ A variant names two kinds of argument its target's call does not take:
 - ``inferred_args``: the target infers the value from its input (Keras ``Dense`` infers
   ``in_features``); dropped whatever the value.
 - ``drop_args``: an option the target lacks. One with a spec default may go only while it
-  holds the value the target computes with. One without a default carries information, so it
-  may go only where something else reads it: ``derived_args``, a ``dispatch_rules`` test, a
+  holds the value the target computes with (the variant's ``defaults``, else the spec's). One
+  without a spec default carries information, so it may go only while it holds the variant's
+  ``defaults`` value (Keras ``truncated_normal`` truncates at two standard deviations: lower
+  -2, upper 2) or where something else reads it: ``derived_args``, a ``dispatch_rules`` test, a
   ``compose`` expression, or a plugin that checks it (:data:`PLUGIN_READS`). Otherwise
   the call cannot be lowered.
 
@@ -16,7 +18,7 @@ Both ``lower-hub-to-fw`` and the verifier's call plans decide with :func:`droppe
 from __future__ import annotations
 
 from switcheroo.ontology import compose
-from switcheroo.ontology.odl import OpSpec, Variant
+from switcheroo.ontology.odl import OpSpec, StdArg, Variant
 from switcheroo.passes.layer_build import derived_reads
 
 # Plugins that read a dropped standard argument before the call is built (see
@@ -35,11 +37,17 @@ def consumed(variant: Variant) -> set[str]:
 
 
 def dropped_unread(spec: OpSpec, variant: Variant, given: set[str]) -> str | None:
-    """The first given argument of ``drop_args`` that has no default and nothing reads:
-    dropping it would lose its value."""
+    """The first given argument of ``drop_args`` that has no default (the spec's or the
+    variant's) and nothing reads: dropping it would lose its value."""
     reads = consumed(variant)
     for n in variant.drop_args:
         arg = spec.arg(n)
-        if n in given and arg is not None and not arg.has_default and n not in reads:
+        if n in given and arg is not None and not has_implicit(arg, variant) and n not in reads:
             return n
     return None
+
+
+def has_implicit(arg: StdArg, variant: Variant) -> bool:
+    """Whether the target computes with a known value of ``arg`` when the call leaves it out:
+    the variant's ``defaults``, else the spec's default."""
+    return arg.has_default or arg.name in variant.defaults

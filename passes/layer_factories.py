@@ -43,7 +43,7 @@ def raise_factory(ref: fw.RefOp, spec: OpSpec) -> hub.LayerFactoryOp:
 def _required_first(spec: OpSpec, variant: Variant, framework: str) -> bool:
     """Whether ``framework`` takes the spec's required arguments first, in the spec's order."""
     required = [a.name for a in spec.std_args if not a.has_default and not a.is_variadic]
-    if any(n in variant.drop_args for n in required):
+    if any(n in variant.drop_args or n in variant.inferred_args for n in required):
         return False
     return positional_order(spec, variant, framework)[:len(required)] == required
 

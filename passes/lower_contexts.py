@@ -19,17 +19,16 @@ from __future__ import annotations
 import ast
 import json
 
-from xdsl.dialects import builtin
-from xdsl.dialects.builtin import StringAttr
-from xdsl.ir import Operation
-
 from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
 from switcheroo.passes import module_modes
 from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
 from switcheroo.passes.fw_common import chain, target_variant
+from switcheroo.passes.scan_leftovers import _mark as mark_statement
 from switcheroo.passes.scan_leftovers import import_bindings
+from xdsl.dialects import builtin
+from xdsl.dialects.builtin import StringAttr
 
 UNWRAP = "unwrap_context"
 _FLOW_OPS = ("context", "decorator")
@@ -164,27 +163,18 @@ def lower_decorators(module: builtin.ModuleOp, framework: str) -> None:
             variant = target[1] if target is not None else None
             if variant is not None and (_is_identity(spec, variant) or _is_unwrapped(variant)):
                 continue  # @torch.compile for NumPy, @torch.no_grad() for JAX: nothing to say
-            if variant is not None and not hit[3]:
-                if variant.api and variant.compose is None:
-                    # A decorator spec is applied bare (@jax.jit), a context is called (@torch.no_grad()).
-                    call = "()" if spec.op_type.value == "context" else ""
-                    out.append(f"{{{{fw:{variant.api}}}}}{call}")
-                    continue
+            if variant is not None and not hit[3] and variant.api and variant.compose is None:
+                # A decorator spec is applied bare (@jax.jit), a context is called (@torch.no_grad()).
+                call = "()" if spec.op_type.value == "context" else ""
+                out.append(f"{{{{fw:{variant.api}}}}}{call}")
+                continue
             out.append(text)
             why = f"no {framework} mapping for {spec.operation!r}" if target is None else "its arguments are not converted"
             add_diagnostic(module, statement_loc(op), "warning", f"unmapped {hit[1]}: {why}")
-            _mark(op, hit[1])
+            mark_statement(op, hit[1])
         op.properties["decorators"] = pysrc.strs(out)
         if not out:
             del op.properties["decorators"]
-
-
-def _mark(op: Operation, api: str) -> None:
-    note = f"# swc: unmapped {api}"
-    old = op.properties.get("trailing")
-    text = old.data if isinstance(old, StringAttr) else ""
-    if note not in text:
-        op.properties["trailing"] = StringAttr(f"{text}  {note}" if text else note)
 
 
 def lower_flow(module: builtin.ModuleOp, framework: str) -> None:

@@ -165,7 +165,8 @@ def build_call(
         arg = spec.arg(n)
         # What the target does without the argument: its declared default, else the spec's.
         implicit = variant.defaults.get(n, arg.default if arg is not None else None)
-        if n in values and arg is not None and arg.has_default and n not in layer_build.derived_reads(variant) \
+        if n in values and arg is not None and dropped_args.has_implicit(arg, variant) \
+                and n not in layer_build.derived_reads(variant) \
                 and not values_equal(const_value(values[n]), implicit):
             given = const_value(values[n])
             shown = f"{n}={given!r}" if given is not _NO_VALUE else f"a non-literal {n}"
@@ -265,7 +266,8 @@ def check_dropped(spec: OpSpec, variant: Variant, framework: str, named: dict[st
         raise Unlowerable(f"{unread} has no {framework} equivalent")
     for n in variant.drop_args:
         arg = spec.arg(n)
-        if n not in named or arg is None or not arg.has_default or n in layer_build.derived_reads(variant):
+        if n not in named or arg is None or not dropped_args.has_implicit(arg, variant) \
+                or n in layer_build.derived_reads(variant):
             continue
         given = const_value(named[n][0])
         if not values_equal(given, variant.defaults.get(n, arg.default)):

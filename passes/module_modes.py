@@ -15,14 +15,14 @@ The frontend keeps a method call on a plain value as Python (``pysrc.call`` of
 
 from __future__ import annotations
 
-from xdsl.dialects import builtin
-from xdsl.dialects.builtin import StringAttr
-from xdsl.ir import Operation, SSAValue
-
 from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
 from switcheroo.passes.fw_common import const_value, target_variant
+from switcheroo.passes.scan_leftovers import _mark as mark_statement
+from xdsl.dialects import builtin
+from xdsl.dialects.builtin import StringAttr
+from xdsl.ir import Operation, SSAValue
 
 TRAIN, EVAL = "train_mode", "eval_mode"
 _MODULE_SPEC = "Module"
@@ -78,11 +78,9 @@ def known_module(recv: SSAValue, classes: set[str]) -> bool:
             return True
     for o in func.walk():
         if isinstance(o, pysrc.AssignOp) and o.target.data == name:
-            value = o.value.owner
-            if not (isinstance(value, pysrc.CallOp) and isinstance(value.callee.owner, pysrc.NameOp)
-                    and value.callee.owner.id.data in classes):
-                return False
-            return True
+            value = o.value.owner  # net = Net(): the first binding decides
+            return isinstance(value, pysrc.CallOp) and isinstance(value.callee.owner, pysrc.NameOp) \
+                and value.callee.owner.id.data in classes
     return False
 
 
@@ -119,7 +117,7 @@ def lower_modes(module: builtin.ModuleOp, source: str, framework: str) -> None:
             how = f"pass {flag}= to each call instead" if flag else "its modules do inference only"
             add_diagnostic(module, loc, "warning", f"unmapped {src_api}: {framework} modules have no train/eval "
                            f"mode; {how}")
-            _mark_statement(call, src_api)
+            mark_statement(call, src_api)
             continue
         attr.properties["attr"] = StringAttr(_method(found[1].api))
         if call.args:
@@ -129,16 +127,3 @@ def lower_modes(module: builtin.ModuleOp, source: str, framework: str) -> None:
             if not arg.uses and arg.owner is not None and isinstance(arg.owner, Operation):
                 arg.owner.parent_block().erase_op(arg.owner)
 
-
-def _mark_statement(op: Operation, api: str) -> None:
-    stmt: Operation | None = op
-    while stmt is not None and not isinstance(stmt, pysrc._Statement):
-        users = [u.operation for r in stmt.results for u in r.uses]
-        stmt = users[0] if users else stmt.parent_op()
-    if stmt is None:
-        return
-    note = f"# swc: unmapped {api}"
-    old = stmt.properties.get("trailing")
-    text = old.data if isinstance(old, StringAttr) else ""
-    if note not in text:
-        stmt.properties["trailing"] = StringAttr(f"{text}  {note}" if text else note)

@@ -18,8 +18,8 @@ from xdsl.dialects import builtin
 from xdsl.ir import Block, Operation, SSAValue
 
 from switcheroo.backends.python import parsed
-from switcheroo.backends.python.layout import INDENT, fit_def, fit_statement
 from switcheroo.backends.python.imports import ImportTable, UsedNames, asked_names, prune_import, used_names
+from switcheroo.backends.python.layout import INDENT, fit_def, fit_statement
 from switcheroo.backends.python.precedence import binop_node, primary, unary_node
 from switcheroo.frontends.python.trivia import decode_comment, decode_lines, with_comment
 from switcheroo.diagnostics import Report

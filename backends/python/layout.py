@@ -84,8 +84,12 @@ def _spread(node: cst.BaseExpression, level: int, width: Callable[[cst.CSTNode],
 def fit_statement(line: cst.SimpleStatementLine, indent: int, code: Callable[[cst.CSTNode], str]) -> cst.SimpleStatementLine:
     """``line`` (a statement the emitter rebuilt, at ``indent`` columns) split over lines
     when it is longer than :data:`LINE_LENGTH` and has an outermost bracket to open."""
-    text = code(line.with_changes(leading_lines=[]))
-    if "\n" in text.rstrip("\n") or indent + len(text.rstrip("\n")) <= LINE_LENGTH or len(line.body) != 1:
+    if len(line.body) != 1:
+        return line
+    comment = line.trailing_whitespace.comment
+    text = code(line.body[0])
+    long = indent + len(text) + (len(comment.value) + 2 if comment else 0) > LINE_LENGTH
+    if not long or "\n" in text:
         return line  # short enough, or spanning lines already (source kept as written)
 
     def width(node: cst.CSTNode) -> int:

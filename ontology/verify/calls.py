@@ -23,7 +23,7 @@ from switcheroo.ontology import compose
 from switcheroo.ontology.odl import Compare, OpSpec, Variant, parse_layout
 from switcheroo.ontology.verify import adapters
 from switcheroo.ontology.verify.strategies import DTypeName
-from switcheroo.passes.dropped_args import dropped_unread
+from switcheroo.passes.dropped_args import dropped_unread, has_implicit
 from switcheroo.passes.fw_common import positional_only, positional_order, values_equal
 
 
@@ -173,7 +173,7 @@ def _converted_values(spec: OpSpec, variant: Variant, example: dict[str, Any]) -
         if (
             n in values
             and arg is not None
-            and arg.has_default
+            and has_implicit(arg, variant)
             and not (_scalar(values[n]) and values_equal(values[n], implicit))
         ):
             raise NotApplicable(f"{n}={values[n]!r} has no {variant.api} equivalent")

@@ -215,6 +215,21 @@ NEEDS: dict[str, dict[str, Any]] = {
 }
 
 
+def _mapped(spec: OpSpec, variant: Any) -> Any:
+    """The mapped API, or a composed variant as a function of the spec's arguments
+    (``jit: {compose: 'fun'}``: the identity, for a framework that needs no compiling)."""
+    if variant.compose is None:
+        return resolve(variant.api)[0]
+    import importlib.util
+
+    from switcheroo.ontology import compose
+
+    tree = compose.parse(variant.compose)
+    roots = {n.id for n, _ in compose.walk_names(tree)} - set(spec.arg_names)
+    scope = {r: importlib.import_module(r) for r in roots if importlib.util.find_spec(r) is not None}
+    return eval(f"lambda {', '.join(spec.arg_names)}: {variant.compose}", scope)  # the ontology's own data
+
+
 def _verify(spec: OpSpec, runnable: list[str], what: str) -> dict[str, PairResult]:
     check = CHECKS.get(spec.operation)
     if check is None:
@@ -233,7 +248,7 @@ def _verify(spec: OpSpec, runnable: list[str], what: str) -> dict[str, PairResul
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                values[fw], err = check(spec, fw, resolve(spec.variants[fw].api)[0])
+                values[fw], err = check(spec, fw, _mapped(spec, spec.variants[fw]))
         except (Mismatch, lm.ConversionError) as e:
             out[fw] = PairResult("failed", str(e), math.inf, 0)
         except Exception as e:  # noqa: BLE001 - any framework error is this mapping's failure

@@ -8,11 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from switcheroo.backends.python.layout import LINE_LENGTH
+from switcheroo.dialects import fw, pysrc
+from switcheroo.frontends.python.lower import lower_python
+from xdsl.context import Context
+from xdsl.dialects.builtin import Builtin
+from xdsl.parser import Parser
 from xdsl.utils.exceptions import VerifyException
 
-from switcheroo.backends.python.layout import LINE_LENGTH
-from switcheroo.dialects import pysrc
-from switcheroo.frontends.python.lower import lower_python
 from tests.python.helpers import convert
 from tests.python.test_lint import _ruff
 
@@ -44,7 +47,12 @@ def test_frontend_records_bare_tuples():
     bare = [t for t in _tuples(module) if t.bare is not None]
     # ``tanh(h), x``; ``a, b`` (the for iter); ``h, y``; the others were parenthesised
     assert len(bare) == 3 and len(_tuples(module)) == 6
-    assert 'kind = "tuple", bare' in str(module) or 'bare, kind = "tuple"' in str(module)
+    text = str(module)
+    assert '<{kind = "tuple", bare}>' in text
+    ctx = Context()
+    for dialect in (Builtin, pysrc.PYSRC, fw.FW):
+        ctx.load_dialect(dialect)
+    assert str(Parser(ctx, text).parse_module()) == text  # the generic form round-trips
 
 
 def test_bare_only_on_a_nonempty_tuple():

@@ -113,10 +113,11 @@ def test_schedule_rates_agree(tmp_path):
 
 
 def test_wrong_schedule_is_caught_with_a_counterexample(tmp_path):
-    # exponential_decay decays every step, not every step_size steps.
+    # exponential_decay decays every step, not every step_size steps (said to be inferred:
+    # a step_size in drop_args would make the mapping refuse every call, not fail).
     wrong = MLX.replace("mlx.optimizers.step_decay, args: {base_lr: init, gamma: decay_rate}, drop_args: [optimizer]",
                         "mlx.optimizers.exponential_decay, args: {base_lr: init, gamma: decay_rate}, "
-                        "drop_args: [optimizer, step_size]")
+                        "drop_args: [optimizer], inferred_args: [step_size]")
     res = verify_op(_ontology(tmp_path, wrong).specs["StepLR"], ["torch", "mlx"], max_examples=4)
     assert res["mlx"].status == "failed" and "rates at steps" in res["mlx"].reason
     snippet = res["mlx"].snippet

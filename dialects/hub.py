@@ -17,7 +17,7 @@ import re
 from functools import cache
 from typing import ClassVar
 
-from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, StringAttr, UnitAttr
 from xdsl.ir import Dialect
 from xdsl.irdl import (
     IRDLOperation,
@@ -43,6 +43,9 @@ class HubOp(IRDLOperation):
     src_framework = opt_prop_def(StringAttr)
     src_api = opt_prop_def(StringAttr)
     loc = opt_prop_def(StringAttr)
+    # The source called the API with no arguments (``torch.cuda.is_available()``), as
+    # opposed to naming it (``act = F.relu``): a kept source API is then still a call.
+    called = opt_prop_def(UnitAttr)
 
     @property
     def spec(self) -> OpSpec:

@@ -422,7 +422,7 @@ class LowerHubOp(RewritePattern):
         }
         if op.loc is not None:
             props["loc"] = op.loc
-        if not op.args and op.spec.op_type.value != "context":  # a context is only ever called
+        if not op.args and op.called is None and op.spec.op_type.value != "context":  # a context is only ever called
             new: Operation = fw.RefOp.create(properties=props, result_types=[result_type])
         else:
             # Spell the arguments as the source API names them, so the kept call still runs.

@@ -15,7 +15,7 @@ from typing import Any
 
 from xdsl.context import Context
 from xdsl.dialects import builtin
-from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, StringAttr, UnitAttr
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -294,6 +294,8 @@ def _hub_op(spec: OpSpec, b: Binding, result_type: Any, src: fw.CallOp | fw.RefO
     }
     if src.loc is not None:
         props["loc"] = src.loc
+    if isinstance(src, fw.CallOp) and not b.values:
+        props["called"] = UnitAttr()
     return hub.op_for(spec.operation).create(operands=b.values, properties=props, result_types=[result_type])
 
 

@@ -27,21 +27,33 @@ def _break(columns: int) -> cst.ParenthesizedWhitespace:
                                        last_line=cst.SimpleWhitespace(" " * columns))
 
 
-def _one_per_line(items: Sequence[cst.CSTNode], level: int) -> list[cst.CSTNode]:
-    """Each item followed by a comma and a break: to the next item's column, or back to
-    ``level`` before the closing bracket."""
+def _lay_out(items: Sequence[cst.CSTNode], level: int, joined: bool) -> list[cst.CSTNode]:
+    """The items inside an opened bracket. ``joined``: all on one line, ``a, b, c`` (the
+    break before the closing bracket is the caller's); else each followed by a comma and a
+    break, to the next item's column or back to ``level`` before the closing bracket."""
     inner, out = level + INDENT, []
     for i, item in enumerate(items):
-        after = _break(inner if i + 1 < len(items) else level)
-        out.append(item.with_changes(comma=cst.Comma(whitespace_before=_NO_SPACE, whitespace_after=after)))
+        last = i + 1 == len(items)
+        if joined:
+            comma = cst.MaybeSentinel.DEFAULT if last else cst.Comma(whitespace_before=_NO_SPACE,
+                                                                     whitespace_after=cst.SimpleWhitespace(" "))
+        else:
+            comma = cst.Comma(whitespace_before=_NO_SPACE, whitespace_after=_break(level if last else inner))
+        out.append(item.with_changes(comma=comma))
     return out
+
+
+def _fits(base: int, inner: int, items: Sequence[cst.CSTNode], width: Callable[[cst.CSTNode], int]) -> bool:
+    """Whether ``items`` fit on one line at column ``base + inner``, as ``a, b, c``."""
+    return base + inner + sum(width(i) for i in items) + 2 * (len(items) - 1) <= LINE_LENGTH
 
 
 def _spread(node: cst.BaseExpression, level: int, width: Callable[[cst.CSTNode], int],
             base: int = 0) -> cst.BaseExpression | None:
-    """``node`` with its own brackets opened (items at ``level + 4``, the closing bracket
-    at ``level``, both counted from the statement's indentation ``base``), or None when it
-    has no brackets to open."""
+    """``node`` with its own brackets opened, as black opens them: the items on one line of
+    their own when they fit there, else one per line with a trailing comma (items at
+    ``level + 4``, the closing bracket at ``level``, both counted from the statement's
+    indentation ``base``); None when it has no brackets to open."""
     inner = level + INDENT
 
     def fitted(item: cst.CSTNode) -> cst.CSTNode:
@@ -53,31 +65,44 @@ def _spread(node: cst.BaseExpression, level: int, width: Callable[[cst.CSTNode],
                 return item.with_changes(value=spread)
         return item
 
+    def items_of(elts: Sequence[cst.CSTNode]) -> tuple[list[cst.CSTNode], bool]:
+        bare = [e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in elts]
+        joined = _fits(base, inner, bare, width)
+        return _lay_out(bare if joined else [fitted(e) for e in bare], level, joined), joined
+
+    close = _break(level)
     match node:
         case cst.Call(args=args) if args:
-            items = _one_per_line([fitted(a) for a in args], level)
+            items, joined = items_of(args)
+            if joined:
+                items[-1] = items[-1].with_changes(whitespace_after_arg=close)
             return node.with_changes(args=items, whitespace_before_args=_break(inner))
         case cst.Tuple(elements=elts) | cst.List(elements=elts) | cst.Set(elements=elts) if elts:
-            items = _one_per_line([fitted(e) for e in elts], level)
-            lbracket = {cst.Tuple: None, cst.List: "lbracket", cst.Set: "lbrace"}[type(node)]
-            if lbracket is None:  # a bare tuple gets the parentheses it needs to span lines
+            if isinstance(node, cst.Tuple) and len(elts) == 1:
+                return None  # ``(x,)`` keeps its comma: nothing worth opening
+            items, joined = items_of(elts)
+            end = close if joined else _NO_SPACE
+            if isinstance(node, cst.Tuple):  # a bare tuple gets the parentheses it needs to span lines
                 return node.with_changes(elements=items, lpar=[cst.LeftParen(whitespace_after=_break(inner))],
-                                         rpar=[cst.RightParen()])
-            bracket = getattr(node, lbracket)
-            return node.with_changes(elements=items, **{lbracket: bracket.with_changes(whitespace_after=_break(inner))})
+                                         rpar=[cst.RightParen(whitespace_before=end)])
+            opening, closing = ("lbracket", "rbracket") if isinstance(node, cst.List) else ("lbrace", "rbrace")
+            return node.with_changes(elements=items,
+                                     **{opening: getattr(node, opening).with_changes(whitespace_after=_break(inner)),
+                                        closing: getattr(node, closing).with_changes(whitespace_before=end)})
         case cst.Dict(elements=elts) if elts:
-            items = _one_per_line([fitted(e) for e in elts], level)
-            return node.with_changes(elements=items, lbrace=node.lbrace.with_changes(whitespace_after=_break(inner)))
+            items, joined = items_of(elts)
+            return node.with_changes(elements=items, lbrace=node.lbrace.with_changes(whitespace_after=_break(inner)),
+                                     rbrace=node.rbrace.with_changes(whitespace_before=close if joined else _NO_SPACE))
         case cst.GeneratorExp() | cst.ListComp() | cst.SetComp() | cst.DictComp():
             # a comprehension has no items to put one per line: its body goes on its own line
             if isinstance(node, cst.GeneratorExp):
                 if not node.lpar:
                     return None
                 return node.with_changes(lpar=[node.lpar[0].with_changes(whitespace_after=_break(inner))],
-                                         rpar=[node.rpar[-1].with_changes(whitespace_before=_break(level))])
+                                         rpar=[node.rpar[-1].with_changes(whitespace_before=close)])
             opening, closing = ("lbracket", "rbracket") if isinstance(node, cst.ListComp) else ("lbrace", "rbrace")
             return node.with_changes(**{opening: getattr(node, opening).with_changes(whitespace_after=_break(inner)),
-                                        closing: getattr(node, closing).with_changes(whitespace_before=_break(level))})
+                                        closing: getattr(node, closing).with_changes(whitespace_before=close)})
     return None
 
 
@@ -123,7 +148,14 @@ def fit_def(node: cst.FunctionDef, indent: int, code: Callable[[cst.CSTNode], st
             order.append((g, None, value))
     if not order:
         return node
-    spread = _one_per_line([item for _, _, item in order], 0)
+    # a bare ``*`` prints its comma, always: measured as the one character it is
+    bare = [item if isinstance(item, cst.ParamStar) else item.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            for _, _, item in order]
+    joined = _fits(indent, INDENT, bare, lambda n: 1 if isinstance(n, cst.ParamStar) else len(code(n))) \
+        and isinstance(bare[-1], cst.Param)
+    spread = _lay_out(bare, 0, joined)
+    if joined:  # black puts the parameters on one line of their own when they fit there
+        spread[-1] = spread[-1].with_changes(whitespace_after_param=_break(0))
     changes: dict[str, object] = {g: list(getattr(p, g)) for g in groups if isinstance(getattr(p, g), Sequence)}
     for (g, i, _), item in zip(order, spread, strict=True):
         if i is None:

@@ -47,16 +47,28 @@ class Net(nn.Module):
 EXPECTED = '''\
         for _, m in nnx.iter_modules(self):
             if isinstance(m, nnx.Conv):
-                m.kernel[...] = jax.nn.initializers.variance_scaling(2.0, "fan_out", "normal")(rngs.params(), m.kernel.shape, m.kernel.dtype)
+                m.kernel[...] = jax.nn.initializers.variance_scaling(2.0, "fan_out", "normal")(
+                    rngs.params(), m.kernel.shape, m.kernel.dtype
+                )
                 if m.bias is not None:
-                    m.bias[...] = jax.nn.initializers.constant(value=0)(rngs.params(), m.bias.shape, m.bias.dtype)
+                    m.bias[...] = jax.nn.initializers.constant(value=0)(
+                        rngs.params(), m.bias.shape, m.bias.dtype
+                    )
             elif isinstance(m, nnx.BatchNorm):
                 # norms start as the identity
-                m.scale[...] = jax.nn.initializers.constant(value=1)(rngs.params(), m.scale.shape, m.scale.dtype)
-                m.bias[...] = jax.nn.initializers.constant(value=0)(rngs.params(), m.bias.shape, m.bias.dtype)
+                m.scale[...] = jax.nn.initializers.constant(value=1)(
+                    rngs.params(), m.scale.shape, m.scale.dtype
+                )
+                m.bias[...] = jax.nn.initializers.constant(value=0)(
+                    rngs.params(), m.bias.shape, m.bias.dtype
+                )
             elif isinstance(m, nnx.Linear):
-                m.kernel[...] = jax.nn.initializers.variance_scaling(2.0, "fan_in", "uniform")(rngs.params(), m.kernel.shape, m.kernel.dtype)
-                m.bias[...] = jax.nn.initializers.normal()(rngs.params(), m.bias.shape, m.bias.dtype)
+                m.kernel[...] = jax.nn.initializers.variance_scaling(2.0, "fan_in", "uniform")(
+                    rngs.params(), m.kernel.shape, m.kernel.dtype
+                )
+                m.bias[...] = jax.nn.initializers.normal()(
+                    rngs.params(), m.bias.shape, m.bias.dtype
+                )
 '''
 
 
@@ -122,8 +134,8 @@ class Net(nn.Module):
 '''
     code, report = convert(source, "torch", "flax_nnx")
     assert not [d for d in report.diagnostics if d.severity == "warning"]
-    assert ('m.kernel[...] = jax.nn.initializers.variance_scaling(4.0, "fan_avg", "uniform")'
-            "(rngs.params(), m.kernel.shape, m.kernel.dtype)") in code
+    assert ('m.kernel[...] = jax.nn.initializers.variance_scaling(4.0, "fan_avg", "uniform")(\n'
+            "                    rngs.params(), m.kernel.shape, m.kernel.dtype\n") in code
     assert "m.bias[...] = jax.nn.initializers.zeros(rngs.params(), m.bias.shape, m.bias.dtype)" in code
 
 

@@ -162,7 +162,7 @@ def test_helpers_lift_to_module_classes():
     code, report = convert((MODELS / "blocks_functional_keras.py").read_text(), "keras", "torch", path="blocks.py")
     for line in ("class ConvBlock(nn.Module):", 'self.layer_names = {"conv": f"{name}_conv", "bn": f"{name}_bn"}',
                  ("self.stage_blocks = nn.ModuleList(\n            [ConvBlock(8, name=f\"stage_block{i}\") "
-                  "for i in range(1, repeats + 1)],\n        )"),
+                  "for i in range(1, repeats + 1)]\n        )"),
                  "for stage_block in self.stage_blocks:\n            x = stage_block(x)",
                  "def __init__(self, in_channels, expansion, stride, name):",
                  'self.dw2 = DepthwiseBlock(self.dw1.out_channels, 2, 2, name="dw2")',

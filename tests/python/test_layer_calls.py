@@ -137,7 +137,8 @@ def test_gru_cell_name_taken_is_reported():
 
 
 @pytest.mark.parametrize("extra, built", [
-    (", num_layers=2", "keras.Sequential([layers.LSTM(8, return_sequences=True), layers.LSTM(8, return_sequences=True)])"),
+    (", num_layers=2", "keras.Sequential(\n            [layers.LSTM(8, return_sequences=True), "
+                      "layers.LSTM(8, return_sequences=True)]\n        )"),
     (", bidirectional=True", "self.lstm = layers.Bidirectional(layers.LSTM(8, return_sequences=True))"),
 ])
 def test_stacked_or_bidirectional_lstm_is_a_stack(extra, built):
@@ -150,15 +151,16 @@ def test_stacked_or_bidirectional_lstm_is_a_stack(extra, built):
 def test_flax_stack_takes_the_second_layer_input_from_both_directions():
     code, _ = convert(LSTM.format(extra=", num_layers=2, bidirectional=True",
                                   body="out, _ = self.lstm(x)\n        return out"), "torch", "flax_nnx")
-    assert "nnx.Bidirectional(nnx.RNN(nnx.LSTMCell(16, 8, rngs=rngs)), nnx.RNN(nnx.LSTMCell(16, 8, rngs=rngs)))" in code
+    assert ("nnx.Bidirectional(\n                nnx.RNN(nnx.LSTMCell(16, 8, rngs=rngs)), "
+            "nnx.RNN(nnx.LSTMCell(16, 8, rngs=rngs))\n            )") in code
 
 
 def test_mlx_bidirectional_lstm_is_a_class_of_the_output():
     code, report = convert(LSTM.format(extra=", num_layers=2, bidirectional=True",
                                        body="out, _ = self.lstm(x)\n        return out"), "torch", "mlx")
     assert "class Bidirectional(nn.Module):" in code
-    assert ("nn.Sequential(Bidirectional(nn.LSTM(5, 8), nn.LSTM(5, 8)), Bidirectional(nn.LSTM(16, 8), "
-            "nn.LSTM(16, 8)))") in code
+    assert ("nn.Sequential(\n            Bidirectional(nn.LSTM(5, 8), nn.LSTM(5, 8)),\n"
+            "            Bidirectional(nn.LSTM(16, 8), nn.LSTM(16, 8)),\n        )") in code
     assert "out = self.lstm(x)\n" in code
     assert not _warnings(report)
 

@@ -29,8 +29,8 @@ class Net(nn.Module):
 def test_ceil_mode_text():
     code, report = convert(SOURCE, "torch", "flax_nnx")
     assert not [d for d in report.diagnostics if d.severity == "warning"]
-    assert "partial(nnx.max_pool, window_shape=(3, 3), strides=(2, 2), padding=((0, 1), (0, 1)))" in code
-    assert "partial(nnx.max_pool, window_shape=(3, 3), strides=(2, 2), padding=((1, 2), (1, 2)))" in code
+    assert "partial(\n            nnx.max_pool, window_shape=(3, 3), strides=(2, 2), padding=((0, 1), (0, 1))\n" in code
+    assert "partial(\n            nnx.max_pool, window_shape=(3, 3), strides=(2, 2), padding=((1, 2), (1, 2))\n" in code
 
 
 @pytest.mark.parametrize("size", [(13, 13), (14, 15), (16, 17)])

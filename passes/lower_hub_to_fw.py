@@ -371,7 +371,9 @@ class LowerHubOp(RewritePattern):
             # nn.ModuleList([...]) -> [...]: the target tracks layers held in lists and dicts.
             rewriter.replace_op(op, [], [op.args[0]])
             return
-        if variant.as_value or (spec.kind.value in ("base_class", "constant") and not op.args):
+        named = not op.args and op.called is None and op.src_api is not None  # act = F.relu: a reference
+        if variant.as_value or (spec.kind.value in ("base_class", "constant") and not op.args) \
+                or (named and spec.kind.value == "function" and spec.op_type.value == "function"):
             try:  # nn.init.zeros_(t) is no jax.nn.initializers.zeros reference: t would stay as it was
                 check_dropped(spec, variant, fwk, op.named_args())
                 bound = bound_function(spec, variant, fwk, op, props, result_type)

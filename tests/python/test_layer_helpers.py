@@ -59,7 +59,8 @@ def test_layers_built_by_a_method_match(tmp_path):
     pytest.importorskip("flax.nnx")
     source = (MODELS / "method_layers_torch.py").read_text()
     got, want, code = compare_with_torch(source, "Stages", (), (2, 3, 8, 8), "flax_nnx", tmp_path, "method_layers")
-    assert "def _make_layer(self, block, planes: int, blocks: int, stride: int = 1, *, rngs: nnx.Rngs)" in code
+    assert ("def _make_layer(\n        self, block, planes: int, blocks: int, stride: int = 1, *, rngs: nnx.Rngs\n"
+            "    ) -> nnx.Module:") in code
     assert "self._make_layer(Block, 4, 2, rngs=rngs)" in code
     assert "block(self.inplanes, planes, rngs=rngs)" in code
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

@@ -92,6 +92,12 @@ def test_long_statements_are_split():
             '                    np.zeros((self.gates * hidden_size, size), np.float32),\n'
             '                )\n') in code
     assert "        return (\n            getattr(self, f\"weight_ih_{name}\"),\n" in code
+    # items that fit on one line of their own go there, as black puts them
+    swapped, _ = convert(TUPLES.replace("a, b = torch.tanh(h), x", "a, b = torch.tanh(h), x\n        y = torch.where("
+                      "torch.isfinite(h), torch.tanh(h) + torch.sigmoid(x), torch.zeros_like(h) + x * 2.0 - h)"),
+                      "torch", "jax", path="swap.py")
+    assert ("        y = jnp.where(\n            jnp.isfinite(h), jnp.tanh(h) + jax.nn.sigmoid(x), "
+            "jnp.zeros_like(h) + x * 2.0 - h\n        )\n") in swapped, swapped
     assert "return x, finals" in code  # a bare tuple short enough stays bare
 
 

@@ -3,9 +3,10 @@ ruff format split it.
 
 The emitter prints a statement it rebuilt on one line. When that line is too long, the
 outermost bracket of the statement (a call's arguments, a display's elements, a ``def``'s
-parameters) is opened: one item per line, indented one level deeper, a trailing comma
-after the last, the closing bracket on a line of its own at the statement's indentation.
-An item still too long is split the same way, one level further in. The breaks are
+parameters) is opened: the items on one line of their own, one level deeper, when they
+fit there; else one item per line with a trailing comma after the last. The closing
+bracket goes on a line of its own at the statement's indentation. An item still too long
+is split the same way, one level further in. The breaks are
 LibCST whitespace nodes (``ParenthesizedWhitespace``); opaque source text is never split.
 """
 
@@ -132,7 +133,8 @@ def fit_statement(line: cst.SimpleStatementLine, indent: int, code: Callable[[cs
 
 
 def fit_def(node: cst.FunctionDef, indent: int, code: Callable[[cst.CSTNode], str]) -> cst.FunctionDef:
-    """A ``def`` whose header line is too long, its parameters one per line."""
+    """A ``def`` whose header line is too long, its parameters opened as ``_spread`` opens
+    a call's arguments."""
     text = code(node.with_changes(body=cst.SimpleStatementSuite([cst.Pass()]), leading_lines=[], decorators=[]))
     header = text.removesuffix(" pass\n")  # ``def f(...) -> T:``
     if "\n" in header or indent + len(header) <= LINE_LENGTH:

@@ -22,7 +22,7 @@ from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
 from switcheroo.passes.fw_common import positional_order, target_variant
-from switcheroo.passes.layer_plugins import PARTIAL
+from switcheroo.passes.layer_plugins import PARTIAL, PluginRefusal
 
 
 def only_assigned(ref: fw.RefOp) -> bool:
@@ -56,7 +56,8 @@ class LowerLayerFactory(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: hub.LayerFactoryOp, rewriter: PatternRewriter) -> None:
-        from switcheroo.passes.lower_hub_to_fw import build_call
+        from switcheroo.passes.layer_build import BuildRefusal
+        from switcheroo.passes.lower_hub_to_fw import Unlowerable, build_call
 
         spec = load_ontology().specs[op.layer.data]
         src_fw = op.src_framework.data if op.src_framework else "torch"
@@ -72,6 +73,13 @@ class LowerLayerFactory(RewritePattern):
                                          and _required_first(spec, found[1], found[0])):
             why = (f"{self.framework} does not take the required arguments of {op.layer.data!r} first, "
                    "so calls of this factory would bind them differently")
+        if why is None:
+            try:
+                new_ops, operands, names, api = build_call(spec, found[1], found[0],
+                                                           {n.data: [v] for n, v in zip(op.arg_names.data, op.args)},
+                                                           op)
+            except (Unlowerable, PluginRefusal, BuildRefusal) as e:
+                why = str(e)  # an argument the target cannot say: the factory stays the source's
         if why is not None:
             kept = fw.RefOp.create(properties={"framework": StringAttr(src_fw), "api": StringAttr(src_api),
                                                "unmapped": StringAttr(f"{src_api}: {why}"),
@@ -80,8 +88,6 @@ class LowerLayerFactory(RewritePattern):
             rewriter.replace_op(op, kept, [kept.results[0]])
             return
         fwk, variant = found
-        named = {n.data: [v] for n, v in zip(op.arg_names.data, op.args)}
-        new_ops, operands, names, api = build_call(spec, variant, fwk, named, op)
         layer = fw.RefOp.create(properties={"framework": StringAttr(fwk), "api": StringAttr(api)},
                                 result_types=[op.res[0].type])
         props = {"framework": StringAttr(fwk), "api": StringAttr(PARTIAL),

@@ -182,9 +182,42 @@ def _names_classes(name: pysrc.NameOp, seen: frozenset) -> bool:
     return bool(class_values(name, seen))
 
 
+class _Memo:
+    """Answers of ``class_values`` within one outermost question. A parameter's answer asks
+    every caller, whose arguments may be parameters in turn (torchvision's ``norm_layer``
+    passed down three constructors): without it the same names are asked again per path,
+    exponentially. An answer found without cutting a cycle (``seen``) does not depend on
+    ``seen``, so it is reused; the IR does not change while one question is answered."""
+
+    depth = 0
+    cut = False
+    answers: dict[pysrc.NameOp, set[str] | None] = {}
+
+
 def class_values(name: pysrc.NameOp, seen: frozenset = frozenset()) -> set[str] | None:
     """The module classes of this file a name may hold: the class it names, or, for a
     parameter, what every caller passes; None when some path is not such a class."""
+    if name in seen:
+        _Memo.cut = True
+        return None
+    if name in _Memo.answers:
+        return _Memo.answers[name]
+    outer_cut, _Memo.cut = _Memo.cut, False
+    _Memo.depth += 1
+    try:
+        found = _class_values(name, seen)
+    finally:
+        _Memo.depth -= 1
+    if not _Memo.cut:
+        _Memo.answers[name] = found
+    _Memo.cut = outer_cut or _Memo.cut
+    if _Memo.depth == 0:
+        _Memo.answers.clear()
+        _Memo.cut = False
+    return found
+
+
+def _class_values(name: pysrc.NameOp, seen: frozenset) -> set[str] | None:
     if name in seen:
         return None
     func = _enclosing(name, pysrc.FuncOp)

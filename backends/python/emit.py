@@ -177,13 +177,17 @@ class PythonEmitter:
         return cst.IndentedBlock(body=body, footer=decode_lines(footer))
 
     def simple(self, op: Operation, small: cst.BaseSmallStatement) -> cst.SimpleStatementLine:
+        # The line is fitted with the source's comment; the ``# swc: unmapped`` mark stays on
+        # the line of the call it marks, however long that makes it.
         trailing = decode_comment(op.trailing)
+        line = cst.SimpleStatementLine(body=[small], leading_lines=decode_lines(op.leading),
+                                       trailing_whitespace=trailing)
+        if not self._unmapped:
+            return fit_statement(line, self._depth * INDENT, _code)
         for api in dict.fromkeys(self._unmapped):  # once per API, however often kept
             trailing = with_comment(trailing, f"# swc: unmapped {api}")
         self._unmapped = []
-        line = cst.SimpleStatementLine(body=[small], leading_lines=decode_lines(op.leading),
-                                       trailing_whitespace=trailing)
-        return fit_statement(line, self._depth * INDENT, _code)
+        return line.with_changes(trailing_whitespace=trailing)
 
     def text(self, s: str) -> str:
         return _PLACEHOLDER.sub(lambda m: self.imports.spell(m.group(1)), s)

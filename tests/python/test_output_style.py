@@ -154,3 +154,11 @@ def test_converted_corpus_has_no_long_lines_or_extra_parentheses(tmp_path):
                           "E501,UP034", "--output-format", "concise", str(tmp_path)],
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_marked_statement_stays_on_its_line():
+    """``# swc: unmapped`` marks the line of the call it keeps: that statement is not split."""
+    src = ("import torch\n\n\ndef make(params):\n"
+           "    return torch.optim.Adam(params, lr=1e-3, betas=(0.8, 0.99), weight_decay=0.1, amsgrad=False)\n")
+    code, _ = convert(src, "torch", "mlx")
+    assert any("torch.optim.Adam(" in ln and "# swc: unmapped torch.optim.Adam" in ln for ln in code.splitlines())

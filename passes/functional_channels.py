@@ -33,7 +33,8 @@ def clone(recipe: Recipe) -> list[Operation]:
     return [o.clone(value_mapper=mapping) for o in recipe]
 
 
-def _deps(value: SSAValue, within: list[Operation]) -> list[Operation]:
+def deps_within(value: SSAValue, within: list[Operation]) -> list[Operation]:
+    """The ops of ``within`` that ``value`` is computed from, in their order."""
     keep: set[Operation] = set()
     todo = [value]
     while todo:
@@ -47,7 +48,7 @@ def _deps(value: SSAValue, within: list[Operation]) -> list[Operation]:
 def recipe_of(value: SSAValue, exprs: list[Operation]) -> Recipe | None:
     """A copy of the expression computing ``value`` from the ops ``exprs`` (None when it
     reads anything else, or holds a region)."""
-    ops = _deps(value, exprs)
+    ops = deps_within(value, exprs)
     if value.owner not in ops or any(o.regions for o in ops):
         return None
     if any(u.owner not in ops for o in ops for u in o.operands):

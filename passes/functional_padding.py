@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from switcheroo.dialects import fw, pysrc
 from switcheroo.ontology.odl import FunctionalModelTraits
 from switcheroo.passes import scaffolds
-from switcheroo.passes.functional_channels import recipe_of
+from switcheroo.passes.functional_channels import deps_within, recipe_of
 from switcheroo.passes.fw_common import const_value
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import StringAttr
@@ -83,17 +83,6 @@ def insert_helpers(module: builtin.ModuleOp, traits: FunctionalModelTraits, fram
         call.erase()
 
 
-def _deps(value: SSAValue, within: list[Operation]) -> list[Operation]:
-    keep: set[Operation] = set()
-    todo = [value]
-    while todo:
-        owner = todo.pop().owner
-        if isinstance(owner, Operation) and owner in within and owner not in keep:
-            keep.add(owner)
-            todo.extend(owner.operands)
-    return [o for o in within if o in keep]
-
-
 def _name(name: str) -> pysrc.NameOp:
     return pysrc.NameOp.create(properties={"id": StringAttr(name)}, result_types=[_OBJ])
 
@@ -110,11 +99,11 @@ def split_runtime_padding(lifter: _Lifter, stmt: pysrc.AssignOp, call: pysrc.Cal
     args = [a for a, n in zip(ctor.args, ctor.arg_names.data) if n.data != lifter.traits.name_arg]
     if pad_api is None or len(args) != 1 or len(call.args) != 1:
         return None
-    pad_ops = _deps(args[0], exprs)
+    pad_ops = deps_within(args[0], exprs)
     reads = {o.id.data for o in pad_ops if isinstance(o, pysrc.NameOp)}
     if not reads & lifter.tensors:
         return None
-    ctor_ops = _deps(ctor.result, exprs)
+    ctor_ops = deps_within(ctor.result, exprs)
     rest = [o for o in exprs if o not in ctor_ops and o is not call]
     for o in (*exprs, stmt):
         o.detach()

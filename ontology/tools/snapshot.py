@@ -190,7 +190,9 @@ _KIND = {
 
 def _default_repr(value: Any) -> str:
     text = repr(value)
-    # Reprs holding addresses (<function f at 0x...>) would make snapshots unstable.
+    # Reprs holding addresses (<function f at 0x...>) or the machine's file paths
+    # (<module 'pickle' from '/...'>) would make snapshots unstable.
+    text = re.sub(r" from '[^']*'", "", text)
     return re.sub(r" at 0x[0-9a-f]+", "", text)[:80]
 
 

@@ -242,10 +242,17 @@ def raise_block_reduce(fn: func.FuncOp, params: list[tuple[str, int]]) -> func.F
     total = _hub("sum", TensorType(f64, []), x=wide.res)
     block.add_ops([pre, wide, total, AccumulateOp(arg[proof.out], total.results[0]),
                    func.ReturnOp()])  # fmt: skip
+    return raised_kernel(fn, types, block, "block-reduce-sum", proof.blocks)
+
+
+def raised_kernel(fn: func.FuncOp, types, block: Block, idiom: str, blocks) -> func.FuncOp:
+    """The raised function replacing kernel ``fn``: its body ``block``, the kernel's
+    arch/params/outputs attributes, the idiom's name and the block sizes it was proven for
+    (launched as 1-D blocks)."""
     raised = func.FuncOp(fn.sym_name.data, (types, []), Region(block))
     for key in ("sass.arch", "sass.params", "sass.outputs"):
         raised.attributes[key] = fn.attributes[key]
-    raised.attributes["sass.idiom"] = StringAttr("block-reduce-sum")
+    raised.attributes["sass.idiom"] = StringAttr(idiom)
     raised.attributes["sass.launch"] = StringAttr("1d-blocks")
-    raised.attributes["sass.blocks"] = ArrayAttr([IntegerAttr(b, i64) for b in proof.blocks])
+    raised.attributes["sass.blocks"] = ArrayAttr([IntegerAttr(b, i64) for b in blocks])
     return raised

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from switcheroo.dialects import hub
 from switcheroo.dialects.sass.raised import AssignViewOp, BlockCountOp, ViewOp
+from switcheroo.passes.sass_block_reduce import raised_kernel
 from switcheroo.passes.sass_row_softmax import match_row_softmax
 from switcheroo.passes.sass_warp_reduce import NoIdiom
 from xdsl.dialects import arith, func
@@ -32,9 +33,8 @@ from xdsl.dialects.builtin import (
     f32,
     i1,
     i32,
-    i64,
 )
-from xdsl.ir import Block, Region, SSAValue
+from xdsl.ir import Block, SSAValue
 
 ROWS = TensorType(f32, [DYNAMIC_INDEX] * 2)
 
@@ -79,10 +79,4 @@ def raise_row_softmax(fn: func.FuncOp, params: list[tuple[str, int]]) -> func.Fu
     total = _hub(block, "sum", x=e, axis=axis, keepdims=keep)
     y = _hub(block, "divide", x1=e, x2=total)
     block.add_ops([AssignViewOp(arg[proof.y], shape, shape, y), func.ReturnOp()])
-    raised = func.FuncOp(fn.sym_name.data, (types, []), Region(block))
-    for key in ("sass.arch", "sass.params", "sass.outputs"):
-        raised.attributes[key] = fn.attributes[key]
-    raised.attributes["sass.idiom"] = StringAttr("row-softmax")
-    raised.attributes["sass.launch"] = StringAttr("1d-blocks")
-    raised.attributes["sass.blocks"] = ArrayAttr([IntegerAttr(b, i64) for b in proof.blocks])
-    return raised
+    return raised_kernel(fn, types, block, "row-softmax", proof.blocks)

@@ -362,10 +362,24 @@ class NpzSink(Sink):
         super().abort()
 
 
-def zlib_crc32(data: Any, crc: int = 0) -> int:
-    import zlib
+def _crc32_impl() -> Any:
+    """The fastest CRC-32 (the zip polynomial) installed: ISA-L's (``isal``, several times
+    zlib's speed with carry-less multiply) when present, else zlib's. Same results."""
+    try:
+        from isal import isal_zlib
 
-    return zlib.crc32(data, crc)
+        return isal_zlib.crc32
+    except ImportError:
+        import zlib
+
+        return zlib.crc32
+
+
+_CRC32 = _crc32_impl()
+
+
+def zlib_crc32(data: Any, crc: int = 0) -> int:
+    return _CRC32(data, crc)
 
 
 def _gf2_apply(mat: tuple[int, ...], vec: int) -> int:

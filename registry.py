@@ -42,14 +42,17 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "adapt-layer-calls": _lazy("passes.adapt_layer_calls", "AdaptLayerCalls"),
     "bind-optimizer": _lazy("passes.bind_optimizer", "BindOptimizerPass"),
+    "convert-factory-params": _lazy("passes.convert_factory_params", "ConvertFactoryParams"),
     "convert-init-loops": _lazy("passes.convert_init_loops", "ConvertInitLoops"),
     "convert-layouts": _lazy("passes.convert_layouts", "ConvertLayouts"),
     "convert-stablehlo-to-hub": _lazy("passes.convert_stablehlo_to_hub", "ConvertStablehloToHub"),
     "expand-loss-reduction": _lazy("passes.expand_loss_reduction", "ExpandLossReduction"),
+    "infer-layer-sizes": _lazy("passes.infer_layer_sizes", "InferLayerSizes"),
     "legalize-for-target": _lazy("passes.legalize_for_target", "LegalizeForTarget"),
     "lift-functional-model": _lazy("passes.lift_functional_model", "LiftFunctionalModel"),
     "lower-hub-to-fw": _lazy("passes.lower_hub_to_fw", "LowerHubToFw"),
     "lower-hub-to-stablehlo": _lazy("passes.lower_hub_to_stablehlo", "LowerHubToStablehlo"),
+    "normalize-source": _lazy("passes.normalize_source", "NormalizeSource"),
     "raise-fw-to-hub": _lazy("passes.raise_fw_to_hub", "RaiseFwToHub"),
     "raise-train-step": _lazy("passes.raise_train_step", "RaiseTrainStep"),
     "rewrite-train-step": _lazy("passes.rewrite_train_step", "RewriteTrainStep"),
@@ -91,9 +94,9 @@ TARGETS: dict[str, Callable[[], type[Target]]] = {
 TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("framework", "framework"): (
         "python",
-        "lift-functional-model{{framework={src} target={dst}}},scan-dependencies,scan-purity{{source={src} framework={dst}}},track-lifecycle{{source={src}}},"
-        "unroll-inplace{{source={src} framework={dst}}},"
-        "raise-fw-to-hub{{framework={src}}},raise-train-step{{source={src} framework={dst}}},"
+        "lift-functional-model{{framework={src} target={dst}}},normalize-source{{source={src} target={dst}}},scan-dependencies,scan-purity{{source={src} framework={dst}}},track-lifecycle{{source={src}}},"
+        "unroll-inplace{{source={src} framework={dst}}},convert-factory-params{{source={src} framework={dst}}},"
+        "raise-fw-to-hub{{framework={src}}},infer-layer-sizes{{source={src}{sizes}}},raise-train-step{{source={src} framework={dst}}},"
         "expand-loss-reduction{{framework={dst}}},"
         "bind-optimizer{{framework={dst}}},rewrite-train-step{{framework={dst} source={src}}},"
         "legalize-for-target{{framework={dst}}},convert-layouts{{framework={dst}{layout}}},adapt-layer-calls{{source={src} framework={dst}}},"
@@ -149,5 +152,6 @@ def translation(src: str, dst: str, input_shapes: str = "", function: str = "",
             shapes = f" input-shapes={quoted}" if quoted else ""
             shapes += f' function="{function}"' if function else ""
             native = " layout=native" if layout == "native" else ""
-            return front, pipeline.format(src=src, dst=dst, input_shapes=shapes, layout=native), target
+            sizes = f" input-shapes={quoted}" if quoted else ""
+            return front, pipeline.format(src=src, dst=dst, input_shapes=shapes, sizes=sizes, layout=native), target
     return None

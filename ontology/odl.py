@@ -446,6 +446,17 @@ class FunctionalModelTraits(_Strict):
     same_padding_helper: str | None = None
 
 
+class ModuleSetupTraits(_Strict):
+    """Layers that are dataclasses (praxis): hyper-parameters are annotated fields, and the
+    children are built in ``method`` as ``self.<create_child>('name', <config>(Layer, ...))``
+    (``passes/setup_classes.py``)."""
+
+    method: str = "setup"
+    create_child: str = "create_child"
+    create_children: str = "create_children"
+    config: str
+
+
 class FrameworkTraits(_Strict):
     """What differs between frameworks beyond single ops: this is data, not branches."""
 
@@ -477,6 +488,8 @@ class FrameworkTraits(_Strict):
     # a strided one explicitly at its call, by an amount computed from the input's size.
     same_padding_stride_one: bool = False
     module_walk: ModuleWalkTraits | None = None
+    # Module classes in setup() form (praxis), see ModuleSetupTraits.
+    module_setup: ModuleSetupTraits | None = None
 
 
 class MappingFile(_Strict):

@@ -35,6 +35,7 @@ from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import CallForm, CallProtocol, CallSpec, OpSpec
 from switcheroo.passes import rnn_stack
+from switcheroo.passes.raise_call_forms import source_form
 from switcheroo.passes.container_layouts import _keep_marked, constructor_of
 from switcheroo.passes.fw_common import OBJ, _NO_VALUE, chain, const_value, make_const, target_variant, values_equal
 
@@ -378,6 +379,11 @@ def adapt(apply: hub.ApplyOp, source: str, framework: str) -> None:
         # Built as a chain of single layers (rnn_stack): the call returns the output sequence.
         first = call.returns[0] if isinstance(call.returns, list) else call.returns
         dst = dst.model_copy(update={"forms": [CallForm(returns=first)]})
+    if (theirs := target_variant(spec, source)) is not None and theirs[1].stack is not None \
+            and isinstance(ctor, hub.HubOp) and rnn_stack.is_stacked(ctor.named_args()):
+        # The source built it as a chain (raise_rnn_stack folded it): its call gave the output.
+        first = call.returns[0] if isinstance(call.returns, list) else call.returns
+        src = src.model_copy(update={"forms": [CallForm(returns=first)]})
     names = [n.data for n in apply.arg_names.data][1:]
     values = list(apply.args)[1:]
     # The source's form: the one whose selecting keywords the call passes.
@@ -387,6 +393,7 @@ def adapt(apply: hub.ApplyOp, source: str, framework: str) -> None:
                                for k, v in form.inject.items()):
             src_form = form
             break
+    src_form = source_form(forms(call, src), ctor) or src_form  # keras LSTM(return_state=True)
     for k in src_form.inject:
         if k in names:
             i = names.index(k)

@@ -15,6 +15,7 @@ from switcheroo.ontology.odl import LayoutMap
 from switcheroo.passes import layer_sources
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes.fw_common import target_variant
+from switcheroo.passes.sibling_classes import SiblingClass, call_layers, sibling_called
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Operation
 
@@ -69,6 +70,8 @@ def member_layout(member: Operation, framework: str, native: dict[str, tuple[str
     instance of a module class of the file takes the layout ``native`` gives its class."""
     if native and (cls := _class_called(member)) in native:
         return native[cls]
+    if (imported := sibling_called(member)) is not None:
+        return _sibling_layout(member, imported, framework)
     spec = layer_sources.layer_spec(member) if member is not None else None
     if spec is None:
         return False
@@ -81,9 +84,31 @@ def member_layout(member: Operation, framework: str, native: dict[str, tuple[str
     return lm.args["input"], lm.return_
 
 
+def _sibling_layout(call: Operation, imported: SiblingClass, framework: str) -> tuple[str, str | None] | None | bool:
+    """A container class of another file of the project (torchvision's
+    ``Conv2dNormActivation``) needs the one layout its layers agree on."""
+    layers = call_layers(call, imported) if imported.container else None
+    if layers is None:
+        return False
+    needs = set()
+    for spec in layers:
+        if spec in LAYOUT_FREE:
+            continue
+        found = target_variant(load_ontology().specs[spec], framework)
+        lm = found[1].layout_map if found else None
+        if lm is None or "input" not in lm.args:
+            return False
+        needs.add((lm.args["input"], lm.return_))
+    return needs.pop() if len(needs) == 1 else (None if not needs else False)
+
+
 def _class_called(member: Operation | None) -> str | None:
-    """``Fire`` for a member ``Fire(96, 16, 64, 64)`` (a call of a name)."""
+    """``Fire`` for a member ``Fire(96, 16, 64, 64)`` (a call of a name), and for
+    ``block(...)`` where ``block`` holds that one class of the file on every path."""
     if isinstance(member, pysrc.CallOp) and isinstance(member.callee.owner, pysrc.NameOp):
+        held = layer_sources.class_values(member.callee.owner)
+        if held is not None and len(held) == 1 and (cls := next(iter(held))) != member.callee.owner.id.data:
+            return cls
         return member.callee.owner.id.data
     return None
 

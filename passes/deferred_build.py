@@ -7,11 +7,15 @@ Keras user builds such a layer in the constructor, with the input shape it will 
     self.neg = layers.Dense(3)
     self.neg.build((None, d_in))
 
-Lowering asks for this after it lowers a layer assigned to ``self.X`` whose target
-variant states a ``build_shape`` (ontology data, over the standard arguments:
-``(None, in_features)``), and only when the forward method (or a method it calls on every
-run) does not call ``self.X`` on every run: a layer the first call builds gets no
-``build`` line, as an expert would write it.
+Lowering asks for this after it lowers a layer assigned to ``self.X`` (or wrapped by the
+layer assigned there: ``WeightNorm(Dense(12))``) whose target variant states a
+``build_shape`` (ontology data, over the standard arguments: ``(None, in_features)``), when
+the forward method (or a method it calls on every run) does not call ``self.X`` on every
+run, or when ``infer-layer-sizes`` marked the layer ``size_from_input``: its input size is
+in the constructor only (``nn.LSTM(d_in, hidden)`` reading the model's input), and
+without the ``build`` line the Keras code would lose it. A layer the first call builds
+and whose size the layer before it carries gets no ``build`` line, as an expert would
+write it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
 from switcheroo.passes import layer_build
 from switcheroo.passes.fw_common import OBJ
+from switcheroo.passes.layer_shapes import MARK as SIZE_FROM_INPUT
 from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Operation, SSAValue
 
@@ -77,12 +82,28 @@ def called_every_run(cls: pysrc.ClassOp, method: str) -> set[str]:
     return out
 
 
+def _assignment(layer: hub.HubOp) -> pysrc.AssignOp | None:
+    """``self.X = <layer>``, or ``self.X = <wrapper>(<layer>)`` (``WeightNorm(Dense(12))``,
+    ``Sequential([<layer>, ...])``: the wrapper's ``build`` builds the layer)."""
+    value = layer.res[0]
+    for _ in range(4):
+        users = [u.operation for u in value.uses]
+        assign = next((u for u in users if isinstance(u, pysrc.AssignOp)), None)
+        if assign is not None:
+            return assign
+        wrapper = next((u for u in users if isinstance(u, hub.HubOp) and u.spec.kind.value == "layer" and u.res), None)
+        if wrapper is None or len(users) != 1 or (wrapper.SPEC_NAME == "Sequential" and wrapper.args[0] is not value):
+            return None  # a Sequential's input is its first member's only
+        value = wrapper.res[0]
+    return None
+
+
 def add_build(spec: OpSpec, variant: Variant, named: dict[str, list[SSAValue]], src: hub.HubOp) -> None:
     """After ``self.X = <layer>`` in the constructor: ``self.X.build(<build_shape>)`` when
     the forward method may not call ``self.X``. ``src`` is the hub op being lowered."""
     if variant.build_shape is None or not src.res:
         return
-    assign = next((u.operation for u in src.res[0].uses if isinstance(u.operation, pysrc.AssignOp)), None)
+    assign = _assignment(src)
     if assign is None or not assign.target.data.startswith("self.") or assign.target.data.count(".") != 1:
         return
     attr = assign.target.data.removeprefix("self.")
@@ -92,7 +113,8 @@ def add_build(spec: OpSpec, variant: Variant, named: dict[str, list[SSAValue]], 
     if cls is None:
         return
     source = src.src_framework.data if src.src_framework else "torch"
-    if attr in called_every_run(cls, load_ontology().traits[source].forward_method):
+    lost = SIZE_FROM_INPUT in src.attributes  # only the constructor states its input size
+    if not lost and attr in called_every_run(cls, load_ontology().traits[source].forward_method):
         return
     try:
         shape_ops, shape = layer_build.expression(variant.build_shape, {n: vs[0] for n, vs in named.items()}, spec)

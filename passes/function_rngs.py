@@ -18,6 +18,7 @@ from xdsl.ir import Operation
 
 from switcheroo.dialects import pysrc
 from switcheroo.passes import layer_sources
+from switcheroo.passes.sibling_classes import sibling_classes
 
 
 def _needs(func: pysrc.FuncOp, name: str) -> bool:
@@ -43,10 +44,27 @@ def _callee_takes(call: pysrc.CallOp, name: str, takers: set[str], methods: list
     if isinstance(callee, pysrc.NameOp):
         if callee.id.data in takers:
             return True
+        imported = sibling_classes(call).get(callee.id.data)
+        if imported is not None:
+            return bool(imported.layers)  # its converted twin builds layers: it takes the stream
         classes = layer_sources.class_values(callee) if callee.id.data != "self" else None
         return bool(classes) and classes <= takers  # block(...), block bound to BasicBlock
+    if _super_init_of(call) & takers:
+        return True  # super().__init__(...) of a class of this file whose constructor takes it
     target = layer_sources.same_file_function(call) if isinstance(callee, pysrc.AttrOp) else None
     return target is not None and any(target is m for m in methods) and _takes(target, name)
+
+
+def _super_init_of(call: pysrc.CallOp) -> set[str]:
+    """The base classes (by name) whose constructor ``super().__init__(...)`` calls."""
+    from switcheroo.passes.convert_factory_params import is_super_init
+
+    if not is_super_init(call):
+        return set()
+    cls = call.parent_op()
+    while cls is not None and not isinstance(cls, pysrc.ClassOp):
+        cls = cls.parent_op()
+    return {b.owner.id.data for b in cls.bases if isinstance(b.owner, pysrc.NameOp)} if cls is not None else set()
 
 
 def thread_function_rngs(module: Operation, name: str, annotation: str,

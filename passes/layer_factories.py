@@ -26,9 +26,39 @@ from switcheroo.passes.layer_plugins import PARTIAL, PluginRefusal
 
 
 def only_assigned(ref: fw.RefOp) -> bool:
-    """Whether every use of ``ref`` is the value of an assignment (``x = nn.BatchNorm2d``)."""
+    """Whether every use of ``ref`` is the value of an assignment (``x = nn.BatchNorm2d``),
+    an argument of a constructor whose layer-class parameters are converted (a class of this
+    file or of a sibling file, ``super().__init__``: ``Conv2dNormActivation(...,
+    activation_layer=nn.ReLU6)``), or a base class (``class Block(nn.Sequential)``)."""
     uses = list(ref.result.uses)
-    return bool(uses) and all(isinstance(u.operation, pysrc.AssignOp) for u in uses)
+    return bool(uses) and all(isinstance(u.operation, (pysrc.AssignOp, pysrc.ClassOp)) or _factory_argument(u)
+                              for u in uses)
+
+
+def _factory_argument(use) -> bool:
+    from switcheroo.passes.convert_factory_params import is_super_init
+    from switcheroo.passes.layer_sources import is_module_class
+    from switcheroo.passes.sibling_classes import sibling_called
+
+    call = use.operation
+    if not isinstance(call, pysrc.CallOp) or use.index == 0 or call.arg_names.data[use.index - 1].data in ("*", "**"):
+        return False
+    callee = call.callee.owner
+    return is_super_init(call) or sibling_called(call) is not None or (
+        isinstance(callee, pysrc.NameOp) and is_module_class(call, callee.id.data))
+
+
+def passed_only(op: hub.LayerFactoryOp) -> bool:
+    """Whether the factory is only handed to constructors (never bound to a name this file
+    calls), so the target's spelling need not be callable as a class."""
+    uses = list(op.res[0].uses)
+    return bool(uses) and all(_factory_argument(u) for u in uses)
+
+
+def base_only(op: hub.LayerFactoryOp) -> bool:
+    """Whether the factory is only a base class (``class ConvNormActivation(nn.Sequential)``)."""
+    uses = list(op.res[0].uses)
+    return bool(uses) and all(isinstance(u.operation, pysrc.ClassOp) for u in uses)
 
 
 def raise_factory(ref: fw.RefOp, spec: OpSpec) -> hub.LayerFactoryOp:
@@ -67,6 +97,21 @@ class LowerLayerFactory(RewritePattern):
         why = None
         if found is None:
             why = f"no {self.framework} mapping for layer {op.layer.data!r}"
+        elif base_only(op) and not (found[1].as_value or found[1].compose is not None or found[1].cell):
+            # class Block(nn.Sequential): the target's class as the base.
+            ref = fw.RefOp.create(properties={"framework": StringAttr(found[0]), "api": StringAttr(found[1].api),
+                                              **({"loc": op.loc} if op.loc is not None else {})},
+                                  result_types=[op.res[0].type])
+            rewriter.replace_op(op, ref, [ref.results[0]])
+            return
+        elif found[1].as_value and found[1].compose is None and not found[1].cell and passed_only(op) \
+                and all(a.has_default for a in spec.std_args):
+            # nn.ReLU6 handed to a block as its activation: flax's is a function, handed as is.
+            ref = fw.RefOp.create(properties={"framework": StringAttr(found[0]), "api": StringAttr(found[1].api),
+                                              **({"loc": op.loc} if op.loc is not None else {})},
+                                  result_types=[op.res[0].type])
+            rewriter.replace_op(op, ref, [ref.results[0]])
+            return
         elif found[1].compose is not None or found[1].cell or found[1].as_value:
             why = f"the {self.framework} spelling of {op.layer.data!r} is not one constructor"
         elif src_variant is None or not (_required_first(spec, src_variant, src_fw)

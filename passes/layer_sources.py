@@ -31,6 +31,7 @@ import weakref
 from xdsl.ir import Operation, SSAValue
 
 from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.passes.sibling_classes import sibling_called
 
 Producers = list[Operation] | None
 
@@ -115,6 +116,9 @@ def _is_module_class(at: Operation, ident: str) -> bool:
     return ident in _module_classes(_module(at))
 
 
+is_module_class = _is_module_class  # for the passes that ask whether a name is a class of the file
+
+
 # module -> (how many top-level ops it had, the names of its classes not inside a class).
 # Passes add classes only at the top level (scaffolds), so the count tells a stale entry.
 _CLASSES: weakref.WeakKeyDictionary[Operation, tuple[int, frozenset[str]]] = weakref.WeakKeyDictionary()
@@ -143,6 +147,8 @@ def _call_producers(call: pysrc.CallOp, seen: frozenset) -> Producers:
     callee = call.callee.owner
     if isinstance(callee, pysrc.NameOp) and _is_module_class(call, callee.id.data):
         return [call]  # an instance of a module class of this file
+    if sibling_called(call) is not None:
+        return [call]  # an instance of a class imported from another file of the project
     if isinstance(callee, pysrc.NameOp) and _names_classes(callee, seen):
         return [call]  # block(...), where every caller passes a class of this file for block
     if _calls_factory(call, seen) is not None:
@@ -222,12 +228,20 @@ def _class_values(name: pysrc.NameOp, seen: frozenset) -> set[str] | None:
         return None
     func = _enclosing(name, pysrc.FuncOp)
     ident = name.id.data
+    assigned = [a.value for a in _own_ops(func) if isinstance(a, pysrc.AssignOp) and a.target.data == ident] \
+        if func is not None else []
+    if assigned:
+        # As for any local, its bindings are its assignments (``if block is None: block =
+        # InvertedResidual``): a class of this file on every one.
+        out: set[str] = set()
+        for v in assigned:
+            if not isinstance(v.owner, pysrc.NameOp) or v.owner.id.data == ident \
+                    or (found := class_values(v.owner, seen | {name})) is None:
+                return None
+            out |= found
+        return out
     if func is None or ident not in [p.data for p in func.param_names.data]:
-        if func is not None and any(isinstance(a, pysrc.AssignOp) and a.target.data == ident for a in _own_ops(func)):
-            return None
         return {ident} if _is_module_class(name, ident) else None
-    if any(isinstance(a, pysrc.AssignOp) and a.target.data == ident for a in _own_ops(func)):
-        return None
     given = _param_arguments(func, ident, seen | {name})
     if not given:
         return None

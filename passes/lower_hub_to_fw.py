@@ -10,7 +10,7 @@ the source API, marked ``unmapped``, so it is never dropped or guessed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xdsl.context import Context
 from xdsl.dialects import builtin
@@ -27,9 +27,10 @@ from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology import snapshots
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
 from switcheroo.passes import (
-    adapt_layer_calls, compose_lowering, config_fields, deferred_build, dropped_args, layer_build, layer_factories, layer_plugins, layer_scaffold, lower_contexts,
-    plain_classes, rnn_stack, value_plugins,
+    adapt_layer_calls, compose_lowering, config_fields, container_forms, deferred_build, dropped_args, layer_build, layer_factories, layer_plugins, layer_scaffold, lower_contexts,
+    plain_classes, rnn_stack, setup_classes, value_plugins,
 )
+from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
 from switcheroo.passes.fw_common import (
     RootWalker,
     OBJ, _NO_VALUE, const_value, make_const, positional_only, positional_order, target_variant,
@@ -344,6 +345,17 @@ def bound_function(spec: OpSpec, variant: Variant, framework: str, op: hub.HubOp
 @dataclass
 class LowerHubOp(RewritePattern):
     framework: str
+    known: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Notes for uses lowered through a variant marked ``verify_known``: (api, loc) -> message."""
+
+    def note_known(self, op: hub.HubOp, variant: Variant, api: str) -> None:
+        """Say where a conversion goes through a documented difference (``verify_known``):
+        the output runs, but not always as the source did."""
+        if variant.verify_known is None:
+            return
+        loc = op.loc.data if op.loc is not None else statement_loc(op)
+        src_api = op.src_api.data if op.src_api else op.SPEC_NAME
+        self.known.setdefault((api, loc), f"{api} differs from {src_api}: {variant.verify_known}")
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: hub.HubOp, rewriter: PatternRewriter) -> None:
@@ -365,6 +377,7 @@ class LowerHubOp(RewritePattern):
             except (compose_lowering.ComposeRefusal, Unlowerable) as e:
                 self.keep_source(op, rewriter, result_type, str(e))
                 return
+            self.note_known(op, variant, variant.api)
             rewriter.replace_op(op, new_ops, [value])
             return
         if "plain_container" in variant.requires_plugin and len(op.args) == 1:
@@ -372,7 +385,11 @@ class LowerHubOp(RewritePattern):
             rewriter.replace_op(op, [], [op.args[0]])
             return
         named = not op.args and op.called is None and op.src_api is not None  # act = F.relu: a reference
-        if variant.as_value or (spec.kind.value in ("base_class", "constant") and not op.args) \
+        base = named and container_forms.is_class_base(op.res[0])  # class B(nn.ModuleDict)
+        if base and "plain_container" in variant.requires_plugin:
+            self.keep_source(op, rewriter, result_type, f"{variant.api} is a plain container, not a base class")
+            return
+        if variant.as_value or (spec.kind.value in ("base_class", "constant") and not op.args) or base \
                 or (named and spec.kind.value == "function" and spec.op_type.value == "function"):
             try:  # nn.init.zeros_(t) is no jax.nn.initializers.zeros reference: t would stay as it was
                 check_dropped(spec, variant, fwk, op.named_args())
@@ -380,6 +397,7 @@ class LowerHubOp(RewritePattern):
             except (Unlowerable, layer_plugins.PluginRefusal) as e:
                 self.keep_source(op, rewriter, result_type, str(e))
                 return
+            self.note_known(op, variant, variant.api)
             if bound:  # nn.LeakyReLU(0.2) -> functools.partial(nnx.leaky_relu, negative_slope=0.2)
                 rewriter.replace_op(op, bound, [bound[-1].results[0]])
                 return
@@ -394,6 +412,7 @@ class LowerHubOp(RewritePattern):
                 self.keep_source(op, rewriter, result_type, str(e))
                 return
             deferred_build.add_build(spec, variant, op.named_args(), op)  # self.lstm.build(...) if needed
+            self.note_known(op, variant, variant.api)
             rewriter.replace_op(op, stack_ops, [value])
             return
         try:
@@ -411,6 +430,7 @@ class LowerHubOp(RewritePattern):
             self.keep_source(op, rewriter, result_type, str(e))
             return
         deferred_build.add_build(spec, variant, op.named_args(), op)  # self.neg.build((None, d_in)) if needed
+        self.note_known(op, variant, api)
         rewriter.replace_op(op, [*new_ops, *built], [built[-1].results[0]])
 
     def keep_source(self, op: hub.HubOp, rewriter: PatternRewriter, result_type, why: str = "") -> None:
@@ -426,6 +446,10 @@ class LowerHubOp(RewritePattern):
             props["loc"] = op.loc
         if not op.args and op.called is None and op.spec.op_type.value != "context":  # a context is only ever called
             new: Operation = fw.RefOp.create(properties=props, result_types=[result_type])
+        elif (kept := rnn_stack.kept_stack(op, src_fw, reason)) is not None:
+            # nnx.Sequential(nnx.Bidirectional(...), ...) folded into one layer: that chain again.
+            rewriter.replace_op(op, kept[0], [kept[1]])
+            return
         else:
             # Spell the arguments as the source API names them, so the kept call still runs.
             src_variant = op.spec.variants.get(src_fw)
@@ -463,9 +487,13 @@ class LowerHubToFw(ModulePass):
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         lower_contexts.lower_flow(op, self.framework)  # with torch.no_grad(): unwrapped, @torch.compile
-        RootWalker(LowerHubOp(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)
+        lower = LowerHubOp(self.framework)
+        RootWalker(lower, apply_recursively=False, root=hub.HubOp).rewrite_module(op)
+        for (_, loc), message in lower.known.items():  # once per (api, location)
+            add_diagnostic(op, loc, "note", message)
         RootWalker(LowerApply(), apply_recursively=False, root=hub.ApplyOp).rewrite_module(op)
         RootWalker(layer_factories.LowerLayerFactory(self.framework), apply_recursively=False,
                    root=hub.LayerFactoryOp).rewrite_module(op)  # functools.partial(nnx.BatchNorm, ...)
         layer_scaffold.insert_scaffolds(op)  # class GRUCell(nnx.GRUCell), once per module
         plain_classes.drop_object_bases(op)  # class MLP(object) -> class MLP (NumPy)
+        setup_classes.to_setup_classes(op, self.framework)  # praxis: fields + setup()

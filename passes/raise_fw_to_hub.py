@@ -31,8 +31,10 @@ from switcheroo.ontology.snapshots import bind_positional, signature
 from switcheroo.passes.layer_attrs import layer_attrs, mark_unknown_call
 from switcheroo.passes.layer_rank import rerank, rerank_members
 from switcheroo.passes.raise_partials import raise_partials
-from switcheroo.passes import layer_build, layer_factories, layer_scaffold, plain_classes, value_plugins
+from switcheroo.passes import container_forms, layer_build, layer_factories, layer_scaffold, plain_classes, value_plugins
 from switcheroo.passes.raise_composes import fold_composes
+from switcheroo.passes.raise_call_forms import built_form, record_source_form
+from switcheroo.passes.raise_rnn_stack import fold_rnn_stacks
 from switcheroo.passes.plain_containers import wrap_plain_containers
 from switcheroo.passes.layer_features import fold_build_calls, infer_feature_sizes
 from switcheroo.passes.fw_common import (
@@ -173,6 +175,8 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
             continue  # the RNG stream a flax layer is built with: state, not semantics
         if kw == "axis" and "channel_axis" in variant.requires_plugin and _is_channel_axis(variant, v):
             continue  # BatchNormalization(axis=3) on NHWC: the channel axis the hub op means
+        if kw in built_form(variant, call):
+            continue  # keras LSTM(return_state=True): the call form it selects (raise_call_forms)
         if kw in variant.inject_args and values_equal(const_value(v), variant.inject_args[kw]):
             continue  # what the variant always passes (nnx.MultiHeadAttention decode=False)
         if kw == "inplace" and is_const(v) and const_value(v) in (True, False):
@@ -333,6 +337,7 @@ class RaiseCall(RewritePattern):
             rewriter.notify_op_modified(op)
             return
         new = _hub_op(spec, b, op.result.type, op)
+        record_source_form(new, variant, op)
         cell = op.args[0].owner if variant.cell else None
         rewriter.replace_op(op, [*b.new_ops, new], [new.results[0]])
         if isinstance(cell, hub.HubOp) and not cell.res[0].uses:
@@ -355,6 +360,11 @@ class RaiseRef(RewritePattern):
         if hit[0].kind.value == "layer" and not hit[1].as_value and layer_factories.only_assigned(op):
             # norm_layer = nn.BatchNorm2d: a factory, called later with the required arguments.
             new = layer_factories.raise_factory(op, hit[0])
+            rewriter.replace_op(op, new, [new.results[0]])
+            return
+        if container_forms.is_container_spec(hit[0]) and container_forms.is_class_base(op.result):
+            # class _DenseBlock(nn.ModuleDict): the container class as a base, a reference.
+            new = _hub_op(hit[0], Binding([], [], []), op.result.type, op)
             rewriter.replace_op(op, new, [new.results[0]])
             return
         if hit[0].kind.value == "layer" and not hit[1].as_value:
@@ -450,6 +460,7 @@ class RaiseFwToHub(ModulePass):
         raise_partials(op, frameworks, bind, Unmappable)  # functools.partial(nnx.max_pool, ...)
         RootWalker(RaiseCall(frameworks), apply_recursively=False, root=fw.CallOp).rewrite_module(op)
         RootWalker(RaiseRef(frameworks), apply_recursively=False, root=fw.RefOp).rewrite_module(op)
+        fold_rnn_stacks(op, frameworks)  # nnx.Sequential(nnx.Bidirectional(...), ...) -> one LSTM
         raise_layer_calls(op, self.framework)
         for cls in pysrc.ops_of(op, pysrc.ClassOp):
             fold_build_calls(cls)  # keras self.neg.build((None, d_in)): in_features=d_in

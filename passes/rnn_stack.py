@@ -147,3 +147,22 @@ def build_stack(spec: OpSpec, variant: Variant, framework: str, named: dict[str,
     new_ops, operands, names, api = build_call(seq_spec, seq_variant, seq_fw, {"layers": layers}, src)
     seq = _call(api, seq_fw, operands, names, result_type)
     return [*ops, *new_ops, seq], seq.results[0]
+
+
+def kept_stack(op: hub.HubOp, source: str, why: str) -> tuple[list[Operation], SSAValue] | None:
+    """A stacked layer the target cannot build, spelled again as the chain of ``source``
+    it was raised from (``raise_rnn_stack``), its outer call marked unmapped with ``why``;
+    None where ``source`` builds no such chain."""
+    found = target_variant(op.spec, source)
+    if found is None or found[1].stack is None or not is_stacked(op.named_args()):
+        return None
+    try:
+        ops, value = build_stack(op.spec, found[1], found[0], op.named_args(), op)
+    except BuildRefusal:
+        return None
+    outer = value.owner
+    if isinstance(outer, fw.CallOp):
+        outer.properties["unmapped"] = StringAttr(f"{outer.api.data}: {why}")
+        if op.loc is not None:
+            outer.properties["loc"] = op.loc
+    return ops, value

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -82,10 +83,12 @@ def torchvision_models() -> Path:
     return real_models_root() / "torchvision" / "models"
 
 
-def torchvision_package(root: Path, extra: dict[str, str] | None = None) -> Path:
+def torchvision_package(root: Path, extra: dict[str, str] | None = None, package: str = "torchvision") -> Path:
     """Write a ``torchvision`` package under ``root``: the fetched model files, the
-    stand-ins, and ``extra`` (path inside the package -> text, e.g. a converted file)."""
-    pkg = root / "torchvision"
+    stand-ins, and ``extra`` (path inside the package -> text, e.g. a converted file).
+    ``package`` names it otherwise: a converted twin (``torchvision_flax_nnx``) holds the
+    converted files under their own names, and their relative imports find each other."""
+    pkg = root / package
     for rel, text in {**STUBS, "models/__init__.py": "", **(extra or {})}.items():
         (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
         (pkg / rel).write_text(text)
@@ -101,9 +104,12 @@ def torchvision_package(root: Path, extra: dict[str, str] | None = None) -> Path
 class Torchvision:
     """The stubbed package, importable while the context is open."""
 
+    def __init__(self, package: str = "torchvision") -> None:
+        self.package = package
+
     def module(self, name: str) -> Any:
         """``torchvision.models.<name>``."""
-        return importlib.import_module(f"torchvision.models.{name}")
+        return importlib.import_module(f"{self.package}.models.{name}")
 
     def build(self, name: str, builder: str, **kwargs: Any) -> Any:
         """A model with random weights, e.g. ``build("resnet", "resnet18")``."""
@@ -112,15 +118,40 @@ class Torchvision:
 
 @contextmanager
 def torchvision_importable(
-    root: Path, extra: dict[str, str] | None = None
+    root: Path, extra: dict[str, str] | None = None, package: str = "torchvision"
 ) -> Iterator[Torchvision]:
-    """Build the package under ``root`` and make ``import torchvision`` find it; the
-    modules are forgotten again on exit."""
-    torchvision_package(root, extra)
+    """Build the package under ``root`` and make ``import torchvision`` (or ``package``)
+    find it; the modules are forgotten again on exit."""
+    torchvision_package(root, extra, package)
     sys.path.insert(0, str(root))
     try:
-        yield Torchvision()
+        yield Torchvision(package)
     finally:
         sys.path.remove(str(root))
-        for mod in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+        for mod in [m for m in sys.modules if m == package or m.startswith(f"{package}.")]:
             del sys.modules[mod]
+
+
+# A relative import of a torchvision module outside models/ that holds layers (``from
+# ..ops.misc import Conv2dNormActivation``): the file is converted with the model.
+_SIBLING = re.compile(r"^from \.\.(ops\.\w+) import", re.M)
+
+
+def converted_twin(name: str, dst: str) -> tuple[dict[str, str], list[str]]:
+    """The files of the converted twin package for the model file ``name``: the model and
+    the torchvision files outside ``models/`` it imports (``ops/misc.py``), each converted
+    to ``dst`` from where it lies, so the converter reads the classes one imports from the
+    other; and the warnings of the model's own conversion."""
+    from tests.python.helpers import convert
+
+    src = torchvision_models() / f"{name}.py"
+    text = src.read_text()
+    files: dict[str, str] = {}
+    code, report = convert(text, "torch", dst, path=str(src))
+    files[f"models/{name}.py"] = code
+    for module in _SIBLING.findall(text):
+        rel = module.replace(".", "/") + ".py"
+        sibling = torchvision_models().parent / rel
+        if sibling.exists():
+            files[rel], _ = convert(sibling.read_text(), "torch", dst, path=str(sibling))
+    return files, [str(d) for d in report.diagnostics if d.severity == "warning"]

@@ -19,7 +19,7 @@ from xdsl.ir import Block, Operation, SSAValue
 
 from switcheroo.backends.python import parsed
 from switcheroo.backends.python.imports import ImportTable, UsedNames, asked_names, prune_import, used_names
-from switcheroo.backends.python.layout import INDENT, fit_def, fit_statement
+from switcheroo.backends.python.layout import INDENT, LINE_LENGTH, fit_def, fit_statement
 from switcheroo.backends.python.precedence import binop_node, primary, unary_node
 from switcheroo.frontends.python.trivia import decode_comment, decode_lines, with_comment
 from switcheroo.diagnostics import Report
@@ -61,6 +61,9 @@ class PythonEmitter:
     report: Report = field(default_factory=Report)
     _unmapped: list[str] = field(default_factory=list)
     _depth: int = 0  # blocks the statement being printed is nested in
+    # Rebuilt lines and ``def``s to fit to the line limit, by id, with their indentation:
+    # fitted only inside a top-level statement whose printed text has a line that long.
+    _to_fit: dict[int, tuple[cst.CSTNode, int]] = field(default_factory=dict)
 
     # -- expressions -----------------------------------------------------------------
     def dotted(self, api: str) -> cst.BaseExpression:
@@ -183,7 +186,8 @@ class PythonEmitter:
         line = cst.SimpleStatementLine(body=[small], leading_lines=decode_lines(op.leading),
                                        trailing_whitespace=trailing)
         if not self._unmapped:
-            return fit_statement(line, self._depth * INDENT, _code)
+            self._to_fit[id(line)] = (line, self._depth * INDENT)
+            return line
         for api in dict.fromkeys(self._unmapped):  # once per API, however often kept
             trailing = with_comment(trailing, f"# swc: unmapped {api}")
         self._unmapped = []
@@ -264,8 +268,9 @@ class PythonEmitter:
         node = node.with_changes(name=cst.Name(op.sym_name.data))
         decorators = [cst.Decorator(parsed.expression(self.text(d.data))) for d in (op.decorators.data if op.decorators else [])]
         body = self.indented(op.body.block, op.footer).with_changes(header=decode_comment(op.trailing))
-        node = fit_def(node, self._depth * INDENT, _code)
-        return node.with_changes(body=body, decorators=decorators, leading_lines=decode_lines(op.leading))
+        node = node.with_changes(body=body, decorators=decorators, leading_lines=decode_lines(op.leading))
+        self._to_fit[id(node)] = (node, self._depth * INDENT)
+        return node
 
     def if_stmt(self, op: pysrc.IfOp) -> cst.If:
         test = self.expr(op.cond)
@@ -283,13 +288,23 @@ class PythonEmitter:
 
     # -- module ----------------------------------------------------------------------
     def module(self, top: pysrc.ModuleOp) -> cst.Module:
-        return self.fix_imports(self._unfixed(top))
+        module = self._unfixed(top)
+        return self.fix_imports(module.with_changes(body=[self._fitted(s, _code(s)) for s in module.body]))
 
     def code(self, top: pysrc.ModuleOp) -> str:
-        """``self.module(top).code``, printing each top-level statement once: the names the
-        output uses are read from the same text the statements that stay are printed with."""
+        """``self.module(top).code``, printing each top-level statement once (twice when it
+        has a line to split): the names the output uses are read from the same text the
+        statements that stay are printed with."""
         module = self._unfixed(top)
-        texts = {id(s): _code(s) for s in module.body}
+        texts = {}
+        body = []
+        for s in module.body:
+            text = _code(s)
+            if (fitted := self._fitted(s, text)) is not s:
+                s, text = fitted, _code(fitted)
+            texts[id(s)] = text
+            body.append(s)
+        module = module.with_changes(body=body)
         imports = [s for s in module.body if _is_import_line(s)]
         reading = "".join(texts[id(s)] for s in module.body if not _is_import_line(s))
         asked = asked_names((small for line in imports for small in line.body), self.imports)
@@ -298,6 +313,34 @@ class PythonEmitter:
         parts += [texts.get(id(s)) or _code(s) for s in fixed.body]
         parts += [_code(line) for line in fixed.footer]
         return "".join(parts) or "\n"  # what Module.code gives: a newline for an empty file
+
+    def _fitted(self, stmt: cst.BaseStatement, text: str) -> cst.BaseStatement:
+        """``stmt`` (printed as ``text``) with its rebuilt lines and ``def`` headers longer
+        than the line limit split (``layout.py``). A line the layout would split prints at
+        least ``LINE_LENGTH - 1`` columns (a trailing comment counts two columns of space):
+        a statement with no line that long is returned as it is, without a second print."""
+        if not self._to_fit or all(len(line) < LINE_LENGTH - 1 for line in text.split("\n")):
+            return stmt
+        return self._refit(stmt)
+
+    def _refit(self, node: cst.CSTNode) -> cst.CSTNode:
+        """``node`` with the lines and ``def``s noted in ``_to_fit`` fitted, at any depth."""
+        if isinstance(node, cst.SimpleStatementLine):
+            hit = self._to_fit.get(id(node))
+            return fit_statement(node, hit[1], _code) if hit and hit[0] is node else node
+        changes: dict[str, object] = {}
+        body = getattr(node, "body", None)
+        if isinstance(body, cst.IndentedBlock):
+            inner = [self._refit(s) for s in body.body]
+            if any(a is not b for a, b in zip(inner, body.body, strict=True)):
+                changes["body"] = body.with_changes(body=inner)
+        orelse = getattr(node, "orelse", None)
+        if isinstance(orelse, (cst.If, cst.Else)) and (new := self._refit(orelse)) is not orelse:
+            changes["orelse"] = new
+        out = node.with_changes(**changes) if changes else node
+        if isinstance(node, cst.FunctionDef) and (hit := self._to_fit.get(id(node))) and hit[0] is node:
+            out = fit_def(out, hit[1], _code)
+        return out
 
     def _unfixed(self, top: pysrc.ModuleOp) -> cst.Module:
         for op in top.body.block.ops:

@@ -139,6 +139,9 @@ class Container(_Strict):
     wraps: tuple[str, ...] = ()
     # Children named differently from the hub (nnx.Bidirectional.forward_rnn: forward).
     names: dict[str, str] = Field(default_factory=dict)
+    # Children named by their position in the hub (torch's Sequential names its members
+    # "conv0", ... when built from an OrderedDict; other frameworks' Sequential by index).
+    positional: bool = False
 
 
 class WeightNormRule(_Strict):

@@ -163,12 +163,13 @@ def walk(model: Any, index: ClassIndex, weight_norm: bool = True) -> list[LayerN
         # names of its attributes (``layer_names``): such a layer's hub path is that name.
         flat = getattr(obj, "layer_names", None)
         flat = flat if isinstance(flat, dict) else {}
-        for name, child in adapter.children(obj):
+        for i, (name, child) in enumerate(adapter.children(obj)):
             drop = attr is not None and name == attr
             if isinstance(flat.get(name), str):
                 visit(child, (flat[name],), (*fw, name), ())
                 continue
-            visit(child, hub if drop else (*hub, names.get(name, name)), (*fw, name), conts)
+            own = str(i) if cont is not None and cont.positional else names.get(name, name)
+            visit(child, hub if drop else (*hub, own), (*fw, name), conts)
 
     visit(model, (), (), ())
     return out

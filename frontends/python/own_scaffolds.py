@@ -52,17 +52,6 @@ def _dump(tree: ast.Module, node: ast.AST) -> str:
 
 
 @cache
-def _stack_wrappers(framework: str) -> frozenset[str]:
-    """Scaffolds that wrap a stack of layers (MLX's ``Bidirectional``): no call of theirs
-    raises back to one layer (``passes/rnn_stack.py`` only builds stacks), so such a class
-    is read as the user's own and kept."""
-    from switcheroo.ontology.loader import load_ontology
-
-    return frozenset(v.stack.bidirectional for spec in load_ontology().specs.values()
-                     if (v := spec.variants.get(framework)) is not None and v.stack is not None)
-
-
-@cache
 def _templates(framework: str) -> dict[str, tuple[str, str]]:
     """Scaffold name -> (its framework, the qualified AST dump of its definition), for the
     scaffolds of ``framework`` and its fallbacks that stand for an API of their own (those
@@ -73,8 +62,7 @@ def _templates(framework: str) -> dict[str, tuple[str, str]]:
     frameworks = chain(framework)
     out: dict[str, tuple[str, str]] = {}
     for s in SCAFFOLDS.values():
-        if s.framework not in frameworks or s.base_api or s.class_name in out \
-                or s.class_name in _stack_wrappers(s.framework):
+        if s.framework not in frameworks or s.base_api or s.class_name in out:
             continue
         tree = ast.parse(s.template)
         node = next((n for n in tree.body if isinstance(n, ast.ClassDef | ast.FunctionDef) and n.name == s.class_name),

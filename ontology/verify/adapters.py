@@ -197,6 +197,12 @@ def to_numpy(framework: str, out: Any) -> Any:
     dtype = _as_dtype(out)
     if dtype is not None:
         return dtype
+    if all(hasattr(out, a) for a in ("min", "max", "dtype")) and not hasattr(out, "shape"):
+        # finfo/iinfo objects: the Array API's fields (iinfo's min and max; MLX's has no bits)
+        fields = ("bits", "eps", "min", "max", "smallest_normal") if hasattr(out, "eps") else ("min", "max")
+        kind = out.dtype
+        return (*(np.float64(getattr(out, f)) for f in fields),
+                np.dtype(kind) if isinstance(kind, str) else to_numpy(framework, kind))
     adapter = ADAPTERS[framework]
     if adapter.to_numpy is not None:
         got = adapter.to_numpy(load(framework), out)

@@ -189,10 +189,13 @@ def build_plan(spec: OpSpec, framework: str, variant: Variant, example: dict[str
     Raises NotApplicable when the conversion would keep the source call instead."""
     variant = variant.lower or variant
     if variant.compose is not None:
+        _converted_values(spec, variant, example)  # NotApplicable: a drop_args value it lacks
         return _composed_plan(spec, framework, variant.compose, example)
     api = variant.api
     for rule in variant.dispatch_rules:
-        if rule.if_arg in example and _holds(rule.op, example[rule.if_arg], rule.value):
+        if rule.op is Compare.absent and rule.if_arg not in example:
+            api = rule.use_api  # as lowering does: the argument is not given
+        elif rule.if_arg in example and _holds(rule.op, example[rule.if_arg], rule.value):
             api = rule.use_api
     values = _converted_values(spec, variant, example)
     layout = variant.layout_map

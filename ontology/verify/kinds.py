@@ -44,6 +44,8 @@ OP_TYPE_CHECKERS: dict[OpType, str] = {
 # Layers that hold other layers (built around them, not from drawn arguments).
 CONTAINER_CHECKER = "switcheroo.ontology.verify.containers:verify_container"
 CONTAINERS = frozenset({"ModuleDict", "ModuleList", "Sequential", "WeightNorm"})
+# Functions that take functions (vmap, cond, scan, ...): drawn from a set of pure functions.
+CALLABLE_CHECKER = "switcheroo.ontology.verify.callables:verify_callable"
 
 
 def checker_for(spec: OpSpec) -> Callable[..., dict[str, Any]] | None:
@@ -52,6 +54,8 @@ def checker_for(spec: OpSpec) -> Callable[..., dict[str, Any]] | None:
     path = OP_TYPE_CHECKERS.get(spec.op_type) or CHECKERS.get(spec.kind)
     if spec.kind is OpKind.layer and spec.operation in CONTAINERS:
         path = CONTAINER_CHECKER
+    if path is None and any("Callable" in a.type for a in spec.std_args if not a.has_default):
+        path = CALLABLE_CHECKER
     if path is None:
         return None
     module, _, name = path.partition(":")

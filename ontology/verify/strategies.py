@@ -21,7 +21,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from switcheroo.ontology.odl import OpSpec, StdArg
-from switcheroo.ontology.verify import domains
+from switcheroo.ontology.verify import domains, special_inputs
 from switcheroo.ontology.verify.argtypes import ArgKind, Role, classify
 
 MAX_DIM = 4
@@ -29,6 +29,9 @@ MAX_RANK = 3
 FLOAT_SPECIALS = (0.0, -0.0, math.inf, -math.inf, math.nan, 1.4e-45, -2.0e-39, 1.1754944e-38)
 # Dtypes we draw; others in an ODL list are ignored (see docs/verify.md).
 GENERATED = ("float32", "int32", "int64", "int16", "int8", "uint8", "bool")
+# An argument that takes complex numbers only gets complex64 (real and imaginary parts
+# drawn as floats); lists that also name a real dtype keep to the real ones.
+COMPLEX_NAMES = frozenset({"complex64", "tensor(complex64)", "complex"})
 _CATEGORIES = {
     "float": ("float32",),
     "floating": ("float32",),
@@ -80,6 +83,8 @@ def dtypes_of(arg: StdArg, untyped: tuple[str, ...] = ("float32",)) -> tuple[str
         for d in _CATEGORIES.get(name, (name,)):
             if d in GENERATED and d not in out:
                 out.append(d)
+    if not out and any(str(d).strip().lower() in COMPLEX_NAMES for d in arg.dtype):
+        return ("complex64",)  # complex only (view_as_real): drawn; never mixed into others
     return tuple(out)
 
 
@@ -110,6 +115,9 @@ def _array(draw: Any, spec: OpSpec, arg: StdArg, dtype: str, shape: tuple[int, .
         return draw(hnp.arrays(np.bool_, shape))
     if dtype.startswith(("int", "uint")):
         return draw(hnp.arrays(np.dtype(dtype), shape, elements=_ints(arg, dtype)))
+    if dtype == "complex64":
+        parts = [draw(hnp.arrays(np.float32, shape, elements=_floats(arg))) for _ in range(2)]
+        return (parts[0] + np.complex64(1j) * parts[1]).astype(np.complex64)
     if arg.structure in ("symmetric", "positive_definite") and len(shape) >= 2:
         shape = (*shape[:-1], shape[-2])  # square matrices
     arr = draw(hnp.arrays(np.float32, shape, elements=_floats(arg)))
@@ -240,6 +248,8 @@ def _scalar(draw: Any, kind: ArgKind, arg: StdArg) -> Any:
 
 def check_supported(spec: OpSpec) -> None:
     """Raise :class:`Unsupported` when some required argument cannot be drawn."""
+    if spec.operation in special_inputs.SPECIAL:
+        return
     for arg in spec.std_args:
         kind = classify(arg)
         if kind.role is Role.unsupported and not kind.optional:
@@ -259,6 +269,8 @@ def _names_an_axis(arg: StdArg, kind: ArgKind) -> bool:
 def inputs_for(draw: Any, spec: OpSpec, untyped: tuple[str, ...] = ("float32",)) -> dict[str, Any]:
     """One example of the op's standard arguments (see the module docstring); tensors
     whose ODL names no dtype get one of ``untyped``."""
+    if spec.operation in special_inputs.SPECIAL:
+        return draw(special_inputs.SPECIAL[spec.operation](spec, _array))
     kinds = {a.name: classify(a) for a in spec.std_args}
     dims: dict[str, Any] = {"...": tuple(draw(st.lists(st.integers(1, 3), max_size=2)))}
     tensor_args = [a for a in spec.std_args if kinds[a.name].role in (Role.tensor, Role.tensors)]

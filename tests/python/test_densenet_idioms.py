@@ -6,6 +6,11 @@
   call ``closure(*xs)`` for Flax NNX and JAX: the same values (checkpointing only trades memory
   for recomputation in the backward pass; the ontology entry's note says why not
   ``nnx.remat``), and the wrapped function called for MLX and TensorFlow.
+- ``F.dropout(x, p=self.drop_rate, training=self.training)`` becomes an ``nnx.Dropout``
+  member built in ``__init__`` (passes/mode_layers.py): it drops while the model trains and
+  is the identity after ``model.eval()``, as the functional call was.
+- The TorchScript decorators are typing aids: ``@torch.jit.unused`` is dropped and
+  ``@torch.jit._overload_method`` becomes ``@typing.overload`` (the last definition runs).
 """
 
 from __future__ import annotations
@@ -39,6 +44,43 @@ class Recompute(nn.Module):
             return torch.relu(torch.cat(inputs, 1))
 
         return cp.checkpoint(closure, *[a, b], use_reentrant=False)
+'''
+
+DROPOUT = '''
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Head(nn.Module):
+    def __init__(self, drop_rate: float) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 6)
+        self.drop_rate = float(drop_rate)
+
+    def forward(self, x):
+        y = self.fc(x)
+        if self.drop_rate > 0:
+            y = F.dropout(y, p=self.drop_rate, training=self.training)
+        return y
+'''
+
+SCRIPTED = '''
+import torch
+from torch import Tensor, nn
+
+
+class Scripted(nn.Module):
+    @torch.jit.unused  # noqa: T484
+    def double(self, x: Tensor) -> Tensor:
+        return x * 2.0
+
+    @torch.jit._overload_method  # noqa: F811
+    def forward(self, x: list[Tensor]) -> Tensor:  # noqa: F811
+        pass
+
+    # the definition that runs
+    def forward(self, x: Tensor) -> Tensor:  # noqa: F811
+        return self.double(x) + 1.0
 '''
 
 
@@ -95,7 +137,56 @@ def _array(target: str, x: np.ndarray):
     return x
 
 
-def _torch_model(source: str, cls: str):
+def _torch_model(source: str, cls: str, *args):
     namespace: dict = {}
     exec(compile(source, "models.py", "exec"), namespace)  # noqa: S102 -- the source model itself
-    return namespace[cls]()
+    return namespace[cls](*args)
+
+
+def test_functional_dropout_becomes_a_member(tmp_path):
+    """Eval mode: the identity, torch's outputs with the weights migrated; training mode:
+    every value is dropped or scaled by 1 / (1 - p), as torch's F.dropout does."""
+    torch = pytest.importorskip("torch")
+    nnx = pytest.importorskip("flax.nnx")
+    from switcheroo.weights import transfer
+
+    code, report = convert(DROPOUT, "torch", "flax_nnx")
+    assert not [d for d in report.diagnostics if d.severity == "warning"], report.diagnostics
+    assert "self.dropout = nnx.Dropout(rate=self.drop_rate, rngs=rngs)" in code
+    assert "y = self.dropout(y)" in code
+    mod = import_code(code, tmp_path, "dropout_flax_nnx")
+    torch.manual_seed(0)
+    ref = _torch_model(DROPOUT, "Head", 0.25).eval()
+    model = mod.Head(0.25, rngs=nnx.Rngs(0))
+    assert transfer(ref, model, src="torch", dst="flax_nnx").ok
+    model.eval()
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    want = ref(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(np.asarray(model(x)), want, rtol=1e-5, atol=1e-5)
+    model.train()
+    got = np.asarray(model(x))
+    kept = got != 0
+    assert kept.any() and not kept.all()
+    np.testing.assert_allclose(got[kept], want[kept] / 0.75, rtol=1e-5, atol=1e-5)
+
+
+def test_dropout_without_the_mode_flag_is_not_hoisted():
+    """``F.dropout(y, p=0.5)`` drops in eval mode too: a layer would not; it stays marked."""
+    pytest.importorskip("torch")
+    code, report = convert(DROPOUT.replace(", training=self.training", ""), "torch", "flax_nnx")
+    assert "nnx.Dropout" not in code
+    assert any("torch.nn.functional.dropout" in str(d) for d in report.diagnostics)
+
+
+def test_torchscript_decorators_are_typing_aids(tmp_path):
+    torch = pytest.importorskip("torch")
+    code, report = convert(SCRIPTED, "torch", "flax_nnx")
+    assert not [d for d in report.diagnostics if d.severity == "warning"], report.diagnostics
+    assert "@typing.overload" in code and "torch" not in code
+    assert "    def double(self, x: jax.Array) -> jax.Array:" in code
+    assert "# the definition that runs" in code
+    mod = import_code(code, tmp_path, "scripted_flax_nnx")
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    # TorchScript's overload registry wants the class in a real module: imported, not exec'd.
+    want = import_code(SCRIPTED, tmp_path, "scripted_torch").Scripted()(torch.from_numpy(a)).numpy()
+    np.testing.assert_array_equal(np.asarray(mod.Scripted()(_array("flax_nnx", a))), want)

@@ -16,6 +16,7 @@ from tests.python.test_round_trips import _ruff_clean
 
 FILES = sorted({case[0] for case in CASES.values()})
 ROOTS = ("praxis", "paxml")
+CONFIG = "praxis.pax_fiddle.Config"
 
 
 def _imports(tree: ast.Module) -> dict[str, str]:
@@ -48,6 +49,8 @@ def framework_calls(code: str) -> list[tuple[int, str, list[str]]]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and (api := _qualified(node.func, names)) and api.split(".")[0] in ROOTS:
+            if api == CONFIG and node.args and (built := _qualified(node.args[0], names)):
+                api = built  # pax_fiddle.Config(Conv2D, filter_shape=...) configures Conv2D
             found.append((node.lineno, api, [k.arg for k in node.keywords if k.arg]))
     return found
 
@@ -74,7 +77,7 @@ def test_the_check_sees_praxis_calls():
     """The walk resolves aliases: the corpus CNN's layers are found as praxis APIs."""
     code, _ = convert(CASES["cnn"][0].read_text(), "torch", "paxml", path="cnn.py")
     apis = {api for _, api, _ in framework_calls(code)}
-    assert {"praxis.layers.Conv2D", "praxis.layers.Linear"} <= apis
+    assert {"praxis.layers.Conv2D", "praxis.layers.FeedForward"} <= apis
     assert snapshots.signature("paxml", "praxis.layers.NoSuchLayer") is None
 
 
@@ -132,7 +135,9 @@ EXPECTED = {
     "nn.Dropout()": "keep_prob=0.5",
     "nn.BatchNorm2d(8, momentum=0.2)": "praxis_layers.BatchNorm(dim=8, decay=0.8, epsilon=1e-5)",
     "nn.BatchNorm2d(8)": "decay=0.9",
-    "nn.Linear(16, 10)": "praxis_layers.Linear(input_dims=16, output_dims=10)",
+    "nn.Linear(16, 10)": "praxis_layers.FeedForward(\n    input_dims=16,\n    output_dims=10,\n    has_bias=True,\n"
+                         "    activation_tpl=pax_fiddle.Config(praxis_layers.activations.Identity),\n)",
+    "nn.Linear(16, 10, bias=False)": "has_bias=False",
     "torch.optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=4)":
         "PiecewiseConstant(boundaries=[4], values=[0.5, 1.0])",
     "torch.optim.lr_scheduler.PolynomialLR(opt, total_iters=4)": "Polynomial(start=(0, 1.0), limit=(4, 0.0))",
@@ -160,3 +165,31 @@ def test_paxml_keeps_what_praxis_cannot_say(source):
     code = _layer(source)
     line = next(ln for ln in code.splitlines() if ln.startswith("layer ="))
     assert "praxis" not in line
+
+
+def test_module_classes_take_praxis_setup_form():
+    """A torch module becomes a praxis layer: constructor arguments are annotated fields,
+    children are built in setup() from pax_fiddle configurations, nothing stays marked."""
+    code, diags = convert(CASES["cnn"][0].read_text(), "torch", "paxml", path="cnn.py")
+    assert "class SmallCNN(base_layer.BaseLayer):" in code
+    assert "    channels: int = 3\n    classes: int = 5\n" in code
+    assert "    def setup(self):\n" in code and "__init__" not in code and "super()" not in code
+    assert "self.create_child(\n            'conv1',\n            pax_fiddle.Config(" in code
+    assert "filter_shape=(3, 3, self.channels, 8)" in code
+    assert "# swc: unmapped" not in code and not diags.count("warning")
+
+
+def test_a_constructor_praxis_cannot_say_is_kept_with_a_warning():
+    src = ("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self, *sizes):\n"
+           "        super().__init__()\n        self.fc = nn.Linear(sizes[0], sizes[1])\n\n"
+           "    def forward(self, x):\n        return self.fc(x)\n")
+    code, diags = convert(src, "torch", "paxml", path="net.py")
+    assert "def __init__(self, *sizes):" in code
+    assert any("kept with __init__" in str(d) and "*sizes" in str(d) for d in diags.diagnostics)
+
+
+def test_layer_lists_and_sequentials_are_configurations():
+    code, _ = convert(CASES["layer_loop"][0].read_text(), "torch", "paxml", path="sequential.py")
+    assert "self.create_children(\n            'blocks',\n            [\n                pax_fiddle.Config(" in code
+    assert "for _ in range(self.depth)" in code
+    assert "praxis_layers.Sequential,\n                layers=[\n                    pax_fiddle.Config(" in code

@@ -41,12 +41,6 @@ CASES = {
 }
 # Conversions still to build (each a reason, not a tolerance).
 GAPS = {
-    "densenet": "F.dropout(p=..., training=self.training) has no flax_nnx form yet (a key and the training "
-                "flag); the nn.ModuleDict subclass _DenseBlock (add_module, self.items()), the nn.Sequential "
-                "subclass _Transition (members as attributes), nn.Sequential(OrderedDict(...)) with "
-                "features.add_module(...) (named members: their layout and weight paths) are not converted; the "
-                "TorchScript decorators (@torch.jit.unused, _overload_method) and tensor.requires_grad stay "
-                "(isinstance(input, Tensor), torch.utils.checkpoint and the init loop convert)",
     "mobilenetv2": "swc-translate converts file by file: the converted mobilenetv2 knows nothing of "
                    "Conv2dNormActivation (torchvision/ops/misc.py), so nn.Sequential(*layers) holding it has no "
                    "layout and its calls get no rngs; nn.ReLU6 passed as activation_layer= is not converted "

@@ -1,0 +1,39 @@
+"""Examples for ops whose arguments constrain each other more than ODL fields can say.
+
+``einsum``'s subscripts name the axes of its operands: a string drawn alone would almost
+never fit the drawn tensors, so the subscripts are drawn first (one to three operands,
+distinct letters per operand, an explicit output of some of the letters in any order)
+and each operand's shape follows from them, one size per letter. The values are the
+strategies' usual floats (multiples of 1/8, so the sums of products stay exact).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import strategies as st
+from switcheroo.ontology.odl import OpSpec
+
+LETTERS = "abcd"
+
+
+@st.composite
+def _einsum(draw: Any, spec: OpSpec, array: Callable[..., Any]) -> dict[str, Any]:
+    sizes = {c: draw(st.integers(1, 4)) for c in LETTERS}
+    terms = []
+    for _ in range(draw(st.integers(1, 3))):
+        chosen = draw(st.permutations(list(LETTERS)))[: draw(st.integers(0, 3))]
+        terms.append("".join(chosen))
+    used = sorted({c for t in terms for c in t})
+    kept = draw(st.permutations(used))[: draw(st.integers(0, len(used)))]
+    subscripts = f"{','.join(terms)}->{''.join(kept)}"
+    operands_arg = spec.arg("operands")
+    operands = [draw(array(spec, operands_arg, "float32", tuple(sizes[c] for c in t))) for t in terms]
+    return {"subscripts": subscripts, "operands": operands}
+
+
+# op -> strategy(spec, array) for one whole example; ``array`` is strategies' tensor maker.
+SPECIAL: dict[str, Callable[..., st.SearchStrategy[dict[str, Any]]]] = {
+    "einsum": _einsum,
+}

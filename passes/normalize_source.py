@@ -1,0 +1,38 @@
+"""``normalize-source{source=S target=T}``: source idioms rewritten, in the source's own
+terms, into forms the rest of the pipeline converts.
+
+Each rewrite is its own module and keeps the program's values; it only runs where the
+target needs it (read from the ontology, never a framework branch):
+
+- ``container_forms``: torch's ways of filling containers (``OrderedDict`` members,
+  ``add_module``, members of a ``Sequential`` subclass set as attributes);
+- ``mode_layers``: ``F.dropout(x, p, training=self.training)`` as a ``Dropout`` member
+  where the target has no functional dropout that follows the module's mode;
+- ``grad_queries``: branches on ``tensor.requires_grad`` take their plain branch where the
+  target's arrays carry no gradient flag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from switcheroo.passes.container_forms import rewrite_container_forms
+from switcheroo.passes.grad_queries import fold_grad_queries
+from switcheroo.passes.mode_layers import hoist_mode_layers
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.passes import ModulePass
+
+
+@dataclass(frozen=True)
+class NormalizeSource(ModulePass):
+    """Rewrite source idioms into the forms the other passes convert."""
+
+    name = "normalize-source"
+    source: str = "torch"
+    target: str = "flax_nnx"
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        rewrite_container_forms(op, self.source)
+        hoist_mode_layers(op, self.source, self.target)
+        fold_grad_queries(op, self.target)

@@ -112,6 +112,15 @@ class FoldPermutations(RewritePattern):
             new_inner = inner.clone()
             new_inner.operands = [moved[-1].results[0]]
             rewriter.replace_op(op, [*moved, new_inner], [new_inner.res[0]])
+            return
+        if isinstance(inner, hub.ApplyOp) and inner.layer.data in ELEMENTWISE and len(inner.args) == 2 \
+                and "layout" not in inner.properties and inner.res[0].has_one_use() \
+                and perm_of(inner.args[1].owner) is not None:
+            # self.relu(permute(x, p)) then q: an element-wise layer (nn.ReLU member) is crossed too.
+            moved = permute(inner.args[1], q)
+            new_inner = inner.clone()
+            new_inner.operands = [inner.args[0], moved[-1].results[0]]
+            rewriter.replace_op(op, [*moved, new_inner], [new_inner.res[0]])
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 # Standard-library modules an expression (or any mapping) may name without a snapshot.
-PYTHON_MODULES = ("builtins", "math", "cmath", "contextlib", "functools", "itertools", "operator")
+PYTHON_MODULES = ("builtins", "math", "cmath", "contextlib", "functools", "itertools", "operator", "typing")
 
 _UNARY = {ast.UAdd: "+", ast.USub: "-", ast.Invert: "~", ast.Not: "not"}
 _BINARY = {

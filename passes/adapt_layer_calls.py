@@ -35,9 +35,9 @@ from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import CallForm, CallProtocol, CallSpec, OpSpec
 from switcheroo.passes import rnn_stack
-from switcheroo.passes.raise_call_forms import source_form
 from switcheroo.passes.container_layouts import _keep_marked, constructor_of
 from switcheroo.passes.fw_common import OBJ, _NO_VALUE, chain, const_value, make_const, target_variant, values_equal
+from switcheroo.passes.raise_call_forms import source_form
 
 Path = tuple[int, ...]
 

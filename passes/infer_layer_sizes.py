@@ -34,7 +34,7 @@ from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes import analysis_common
 from switcheroo.passes.fw_common import OBJ
 from switcheroo.passes.layer_features import _erase_statement, _portable
-from switcheroo.passes.layer_shapes import IN_FEATURES, MARK, Shape, ShapeWalk, literal
+from switcheroo.passes.layer_shapes import IN_FEATURES, MARK, Scaled, Shape, ShapeWalk, literal
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr, UnitAttr
@@ -89,6 +89,15 @@ def _copy_dim(dim: object, init: pysrc.FuncOp, at: Operation) -> list[Operation]
     states it there (a parameter of ``__init__``, arithmetic on such)."""
     if isinstance(dim, int):
         return [pysrc.ConstOp.create(properties={"code": StringAttr(str(dim))}, result_types=[OBJ])]
+    if isinstance(dim, Scaled):
+        value = _copy_dim(dim.value, init, at)
+        if value is None:
+            return None
+        factor = _copy_dim(dim.factor, init, at)
+        assert factor is not None
+        op = pysrc.BinOp.create(operands=[factor[-1].results[0], value[-1].results[0]],
+                                properties={"operator": StringAttr("*")}, result_types=[OBJ])
+        return [*factor, *value, op]
     if not isinstance(dim, SSAValue):
         return None
     owner = dim.owner
@@ -161,19 +170,21 @@ def fold_wrapped_builds(cls: pysrc.ClassOp, init: pysrc.FuncOp) -> None:
             names = [e.id if isinstance(e, ast.Name) else None for e in want.elts]
             at = names.index(feature[0]) if len(names) == len(shape.elts) and feature[0] in names else \
                 -1 if names[-1] == feature[0] else None
-            copy = _readable(shape.elts[at], init, layer) if at is not None else None
-            if copy is None:
+            ops = _copy_dim(shape.elts[at], init, layer) if at is not None else None
+            if ops is None:
                 continue
-            layer.parent_block().insert_op_before(copy, layer)
-            _set_arg(layer, feature[0], copy.results[0])
+            layer.parent_block().insert_ops_before(ops, layer)
+            _set_arg(layer, feature[0], ops[-1].results[0])
         _erase_statement(stmt)  # the layer states its size: a target building lazily re-adds the call
 
 
 def _module_builds(module: pysrc.ModuleOp) -> dict[str, list[Shape]]:
-    """``model = MLP(...)`` then ``model.build((None, 784))`` at module level: MLP's input."""
+    """``model = MLP(...)`` then ``model.build((None, 784))`` at module level: MLP's input.
+    The call goes: the layers get their sizes from it (a target building lazily writes
+    them as ``build`` calls of its layers, a Flax NNX module has no ``build``)."""
     made: dict[str, str] = {}
     out: dict[str, list[Shape]] = {}
-    for op in module.body.block.ops:
+    for op in list(module.body.block.ops):
         if isinstance(op, pysrc.AssignOp) and isinstance(call := op.value.owner, pysrc.CallOp) \
                 and isinstance(c := call.callee.owner, pysrc.NameOp):
             made[op.target.data] = c.id.data
@@ -183,6 +194,7 @@ def _module_builds(module: pysrc.ModuleOp) -> dict[str, list[Shape]]:
             shape = literal(call.args[0])
             if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape):
                 out.setdefault(made[obj.id.data], []).append(shape)
+                _erase_statement(op)
     return out
 
 

@@ -29,7 +29,18 @@ from xdsl.ir import Operation, SSAValue
 # no earlier layer carries (``deferred_build`` then writes ``self.X.build(...)``).
 MARK = "size_from_input"
 
-Dim = int | SSAValue | None
+
+
+@dataclass(frozen=True)
+class Scaled:
+    """``factor * value``: a size stated in ``__init__`` times a count (a bidirectional
+    RNN's ``2 * hidden``)."""
+
+    factor: int
+    value: SSAValue
+
+
+Dim = int | SSAValue | Scaled | None
 Shape = tuple[Dim, ...] | None
 
 # Layer spec -> (the argument that sizes its input, the input axis holding that size).
@@ -72,7 +83,9 @@ def literal(value: object) -> object:
             return -inner if isinstance(inner, int) else None
         if isinstance(op, pysrc.TupleOp) and op.kind.data in ("tuple", "list"):
             items = [literal(e) for e in op.elts]
-            return None if any(i is None for i in items) else tuple(items)
+            known = all(i is not None or (isinstance(e.owner, pysrc.ConstOp) and e.owner.code.data == "None")
+                        for i, e in zip(items, op.elts, strict=True))
+            return tuple(items) if known else None
     except (ValueError, SyntaxError):
         return None
     return None
@@ -135,7 +148,8 @@ def layer_output(layer: hub.HubOp, shape: Shape) -> object:
     if name in ("LSTM", "GRU", "RNN"):
         hidden = dim_of(_arg(layer, "hidden_size"))
         if literal(_arg(layer, "bidirectional")) is True:
-            hidden = hidden * 2 if isinstance(hidden, int) else None
+            hidden = hidden * 2 if isinstance(hidden, int) else Scaled(2, hidden) if isinstance(hidden, SSAValue) \
+                else None
         lead = shape[:-1] if shape else (None, None)  # batched input: [B, T, F] (or [T, B, F])
         return Results([(*lead, hidden), None])
     if name == "Embedding":
@@ -191,6 +205,12 @@ def _broadcast(a: Shape, b: Shape) -> Shape:
     if len(a) != len(b):
         return a if len(a) > len(b) else b
     return tuple(x if x is not None and x != 1 else y for x, y in zip(a, b, strict=True))
+
+
+def _output(value: object) -> Shape:
+    """A value used as a tensor: an RNN's call that returned its output alone is that output."""
+    value = value.parts[0] if isinstance(value, Results) else value
+    return value if isinstance(value, tuple) else None
 
 
 class ShapeWalk:
@@ -271,7 +291,7 @@ class ShapeWalk:
             return _broadcast(a if isinstance(a, tuple) else None, b if isinstance(b, tuple) else None)
         if isinstance(op, hub.HubOp):
             args = op.named_args()
-            first = val(op.args[0]) if op.args else None
+            first = _output(val(op.args[0])) if op.args else None
             for v in op.args[1:]:
                 val(v)  # layers applied inside the other arguments
             return self._function(op, first if isinstance(first, tuple) else None, args)
@@ -289,7 +309,7 @@ class ShapeWalk:
     def apply(self, layer: hub.HubOp, shape: object) -> object:
         """Call ``layer`` on an input of ``shape``: a ``Sequential`` chains its members, a
         wrapper of one layer (``WeightNorm(Dense)``) is that layer."""
-        shape = shape if isinstance(shape, tuple) else None
+        shape = _output(shape)
         inner = [v.owner for v in layer.args if isinstance(v.owner, hub.HubOp) and v.owner.spec.kind.value == "layer"]
         if layer.SPEC_NAME == "Sequential":
             out: object = shape
@@ -330,9 +350,10 @@ class ShapeWalk:
         if name in SAME_SHAPE:
             return shape
         if name == "permute_dims":
-            axes = _axes(args.get("axes", [None])[0], len(shape))
-            return tuple(shape[a] for a in axes) if axes is not None and len(axes) == len(shape) \
-                and sorted(axes) == list(range(len(shape))) and _is_order(args["axes"][0]) else None
+            axes = literal(args["axes"][0]) if args.get("axes") else None
+            ok = isinstance(axes, tuple) and sorted(a % len(shape) for a in axes if isinstance(a, int)) \
+                == list(range(len(shape)))
+            return tuple(shape[a] for a in axes) if ok else None
         if name in _REDUCTIONS:
             axes = _axes(args["axis"][0], len(shape)) if args.get("axis") else list(range(len(shape)))
             keep = literal(args["keepdims"][0]) if args.get("keepdims") else False
@@ -359,8 +380,3 @@ class ShapeWalk:
             return tuple((known // rest if known is not None and rest else None) if d == -1 else d for d in want)
         return None
 
-
-def _is_order(value: SSAValue) -> bool:
-    """``axes`` written in non-negative form (a permutation spelled ``(0, 2, 3, 1)``)."""
-    lit = literal(value)
-    return isinstance(lit, tuple) and all(isinstance(a, int) and a >= 0 for a in lit)

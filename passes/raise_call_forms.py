@@ -16,12 +16,11 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from xdsl.dialects.builtin import StringAttr
-from xdsl.ir import Operation
-
 from switcheroo.dialects import fw
 from switcheroo.ontology.odl import CallForm, Variant
 from switcheroo.passes.fw_common import const_value, values_equal
+from xdsl.dialects.builtin import StringAttr
+from xdsl.ir import Operation
 
 SOURCE_BUILD_WITH = "swc.source_build_with"
 

@@ -18,8 +18,9 @@ After the single layers are raised (``hub.LSTM``), ``fold_rnn_stacks`` folds:
   ``bidirectional=True``;
 - a ``Sequential`` of such layers of one kind, each layer's input size the previous one's
   output size (``hidden`` one way, ``2 * hidden`` both ways; or left out where the source
-  infers it, Keras), all other arguments equal -> the layer with ``num_layers=n``. A
-  chain of single-direction layers folds only where they chain (``stack.chains``).
+  infers it, Keras), all other arguments equal -> the layer with ``num_layers=n`` (a
+  ``Sequential`` of one such layer is that layer). A chain of single-direction layers
+  folds only where they chain (``stack.chains``).
 
 A wrapper that does not fold (other arguments, layers that differ) stays its source API,
 marked with the reason. The call of a folded layer returns its output sequence, as the
@@ -28,15 +29,14 @@ chain did (``adapt-layer-calls`` reads it so).
 
 from __future__ import annotations
 
-from xdsl.dialects import builtin
-from xdsl.dialects.builtin import StringAttr
-from xdsl.ir import Operation, SSAValue
-
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
 from switcheroo.passes.fw_common import _NO_VALUE, const_value, is_const, make_const, values_equal
 from switcheroo.passes.rnn_stack import DIRECTIONS, HIDDEN, INPUT, LAYERS
+from xdsl.dialects import builtin
+from xdsl.dialects.builtin import StringAttr
+from xdsl.ir import Operation, SSAValue
 
 
 class NotAStack(Exception):
@@ -101,7 +101,7 @@ def _dead(op: Operation) -> bool:
 
 
 def _used_once(layer: hub.HubOp) -> bool:
-    """Read by one op, not counting dead expressions (erased with it)."""
+    """Read by one op; dead expressions reading it are erased first."""
     users = [u.operation for u in layer.res[0].uses]
     for user in users:
         if _dead(user) and user.parent is not None:
@@ -149,9 +149,9 @@ def _pair_layers(call: fw.CallOp, candidates: list[tuple[OpSpec, Variant]]) -> t
         table = variant.arg_values.get(std, {})
         given = const_value(v)
         std_value = next((s for s, f in table.items() if values_equal(f, given)), given) if table else given
-        if std_value is _NO_VALUE or not values_equal(std_value, _value(named, spec, std)):
-            if not (std in named and not table and same_value(v, named[std][0])):
-                raise NotAStack(f"its {kw.data} differs from its layers'")
+        equal = std_value is not _NO_VALUE and values_equal(std_value, _value(named, spec, std))
+        if not equal and not (std in named and not table and same_value(v, named[std][0])):
+            raise NotAStack(f"its {kw.data} differs from its layers'")
     return spec, layers
 
 
@@ -224,7 +224,7 @@ def _fold_pair(call: fw.CallOp, candidates: list[tuple[OpSpec, Variant]]) -> Non
 
 def _fold_sequence(seq: hub.HubOp, frameworks: tuple[str, ...]) -> None:
     """``Sequential(a, b, ...)`` of one recurrent layer kind -> one layer of ``num_layers``."""
-    if seq.SPEC_NAME != "Sequential" or len(seq.args) < 2 or any(n.data != "layers" for n in seq.arg_names.data):
+    if seq.SPEC_NAME != "Sequential" or not seq.args or any(n.data != "layers" for n in seq.arg_names.data):
         return
     layers = [v.owner for v in seq.args]
     first = layers[0]
@@ -244,7 +244,9 @@ def _fold_sequence(seq: hub.HubOp, frameworks: tuple[str, ...]) -> None:
             or not _chains(chain, variant, both):
         return
     loc = seq.properties.get("loc")
-    new = _build(spec, first, {LAYERS: len(chain)}, seq, loc if isinstance(loc, StringAttr) else None)
+    # A Sequential of one layer is that layer (its call gives the output sequence too).
+    extra: dict[str, object] = {LAYERS: len(chain)} if len(chain) > 1 else {}
+    new = _build(spec, first, extra, seq, loc if isinstance(loc, StringAttr) else None)
     seq.res[0].replace_all_uses_with(new.res[0])
     _erase_unused(seq)
 
@@ -253,8 +255,6 @@ def fold_rnn_stacks(module: builtin.ModuleOp, frameworks: tuple[str, ...]) -> No
     """Fold the recurrent stacks of ``frameworks`` (see the module docstring); a wrapper
     that does not fold is marked unmapped with the reason."""
     pairs = _pair_apis(frameworks)
-    if not pairs:
-        return
     for call in pysrc.ops_of(module, fw.CallOp):
         candidates = pairs.get(call.api.data)
         if candidates is None or call.framework.data not in frameworks or call.parent is None:

@@ -18,6 +18,9 @@ whose calls pass anything but the input is refused here too, so its source is ke
 marked. Where the single layer returns more than its output (MLX's LSTM: its hidden and
 cell states), layers chain only through the pair (``chains: false``), whose class may be
 a scaffold of the output (``scaffold``: MLX has no bidirectional layer).
+
+``raise_rnn_stack`` folds such a chain back into one layer when a target's code is read;
+a folded layer the next target cannot build is kept as that chain (``kept_stack``).
 """
 
 from __future__ import annotations

@@ -30,6 +30,14 @@ variant's ``requires_plugin``) compute a value from another convention:
 - ``kernel_covers_stride``: a transposed convolution padded 'VALID' (flax) writes
   ``input * stride`` where the dilated kernel is below the stride, torch ``(input - 1) *
   stride + kernel``: such a layer is refused.
+- ``integer_padding``: a convolution target that pads by integers only (MLX): torch's
+  ``'valid'`` is 0 and ``'same'`` half the dilated kernel's reach where that reach is even
+  (an odd one, an even kernel, pads unevenly in torch, so it is refused).
+- ``integer_scale``: an upsampling target that takes an integer factor (Keras
+  ``UpSampling2D(size=2)``): torch's ``scale_factor=2.0`` is said as ``2``; a fractional
+  or non-literal factor is refused.
+- ``torch_cubic``: the target's bicubic kernel is Keys' with a = -0.5 (TensorFlow's
+  resize), torch's has a = -0.75: ``mode='bicubic'`` is refused.
 - ``affine_covers_bias``: torch LayerNorm's ``elementwise_affine=False`` drops the bias as
   well as the scale: raising adds the hub's ``use_bias=False``; lowering refuses a scale-free
   norm that keeps its bias (torch cannot say it).
@@ -282,6 +290,20 @@ def _dilated(kernel: object, dilation: object) -> object:
     return [d * (k - 1) + 1 for k, d in zip(ks, ds)] if len(ks) == len(ds) else None
 
 
+def _integer_padding(pad: str, values: dict[str, SSAValue]) -> object:
+    """torch's string padding as integers per dimension (one int where all are equal)."""
+    if pad == "valid":
+        return 0
+    kernel = const_value(values["kernel_size"]) if "kernel_size" in values else None
+    dilation = const_value(values["dilation"]) if "dilation" in values else 1
+    reach = _dilated(kernel, dilation) if pad == "same" else None
+    if not reach or any((r - 1) % 2 for r in reach):
+        raise ValueRefusal(f"padding={pad!r} has no integer equivalent here: torch pads an even "
+                           "(dilated) kernel unevenly")
+    pads = [(r - 1) // 2 for r in reach]
+    return pads[0] if len(set(pads)) == 1 else tuple(pads)
+
+
 def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operation]:
     """The hub's values -> the target's (in place), after defaults were settled; returns
     the new ops (ValueRefusal if a value cannot be converted)."""
@@ -306,6 +328,23 @@ def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operatio
         if not _all_below(stride, _dilated(kernel, dilation), inclusive=True):
             raise ValueRefusal(f"stride={stride!r} above the dilated kernel ({kernel!r}): the target's output "
                                "would be longer")
+    if "torch_cubic" in plugins and "mode" in values and const_value(values["mode"]) == "bicubic":
+        raise ValueRefusal("mode='bicubic': the target's cubic kernel (a = -0.5) is not torch's (a = -0.75)")
+    if "integer_scale" in plugins and values.get("scale_factor") is not None:
+        factor = const_value(values["scale_factor"])
+        factors = factor if isinstance(factor, (tuple, list)) else (factor,)
+        if factor is None:
+            pass
+        elif not all(isinstance(f, (int, float)) and float(f).is_integer() and f >= 1 for f in factors):
+            raise ValueRefusal(f"scale_factor={factor!r}: the target upsamples by whole factors only")
+        else:
+            whole = tuple(int(f) for f in factors) if isinstance(factor, (tuple, list)) else int(factor)
+            new_ops.extend(ops := make_const(whole))
+            values["scale_factor"] = ops[-1].results[0]
+    if "integer_padding" in plugins and "padding" in values \
+            and isinstance(pad := const_value(values["padding"]), str):
+        new_ops.extend(ops := make_const(_integer_padding(pad, values)))
+        values["padding"] = ops[-1].results[0]
     if "pad_from_last_dim" in plugins and "pad_width" in values:
         new_ops.extend(ops := _width_to_flat_pad(values["pad_width"], values["x"]))
         values["pad_width"] = ops[-1].results[0]

@@ -9,8 +9,10 @@ marked ``# swc: unmapped <api>`` on its line, and reported.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -44,6 +46,20 @@ class _PrintState(CodegenState):
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
                                   end_node: cst.CSTNode | None = None) -> nullcontext[None]:
+        return _NO_POSITIONS
+
+
+@dataclass
+class _FitState(_PrintState):
+    """A :class:`_PrintState` noting the token where each node of ``watch`` (by id) starts."""
+
+    watch: dict[int, object] = field(default_factory=dict)
+    starts: dict[int, int] = field(default_factory=dict)
+
+    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
+                                  end_node: cst.CSTNode | None = None) -> nullcontext[None]:
+        if id(node) in self.watch:
+            self.starts[id(node)] = len(self.tokens)
         return _NO_POSITIONS
 
 
@@ -289,7 +305,7 @@ class PythonEmitter:
     # -- module ----------------------------------------------------------------------
     def module(self, top: pysrc.ModuleOp) -> cst.Module:
         module = self._unfixed(top)
-        return self.fix_imports(module.with_changes(body=[self._fitted(s, _code(s)) for s in module.body]))
+        return self.fix_imports(module.with_changes(body=[self._fitted(s)[0] for s in module.body]))
 
     def code(self, top: pysrc.ModuleOp) -> str:
         """``self.module(top).code``, printing each top-level statement once (twice when it
@@ -298,12 +314,9 @@ class PythonEmitter:
         module = self._unfixed(top)
         texts = {}
         body = []
-        for s in module.body:
-            text = _code(s)
-            if (fitted := self._fitted(s, text)) is not s:
-                s, text = fitted, _code(fitted)
-            texts[id(s)] = text
-            body.append(s)
+        for stmt in module.body:
+            stmt, texts[id(stmt)] = self._fitted(stmt)
+            body.append(stmt)
         module = module.with_changes(body=body)
         imports = [s for s in module.body if _is_import_line(s)]
         reading = "".join(texts[id(s)] for s in module.body if not _is_import_line(s))
@@ -314,32 +327,44 @@ class PythonEmitter:
         parts += [_code(line) for line in fixed.footer]
         return "".join(parts) or "\n"  # what Module.code gives: a newline for an empty file
 
-    def _fitted(self, stmt: cst.BaseStatement, text: str) -> cst.BaseStatement:
-        """``stmt`` (printed as ``text``) with its rebuilt lines and ``def`` headers longer
-        than the line limit split (``layout.py``). A line the layout would split prints at
-        least ``LINE_LENGTH - 1`` columns (a trailing comment counts two columns of space):
-        a statement with no line that long is returned as it is, without a second print."""
-        if not self._to_fit or all(len(line) < LINE_LENGTH - 1 for line in text.split("\n")):
-            return stmt
-        return self._refit(stmt)
+    def _fitted(self, stmt: cst.BaseStatement) -> tuple[cst.BaseStatement, str]:
+        """``stmt`` and its text, with the rebuilt lines and ``def`` headers longer than the
+        line limit split (``layout.py``). Printed once, noting where the lines and ``def``s
+        the emitter rebuilt start; a line the layout would split prints at least
+        ``LINE_LENGTH - 1`` columns (a trailing comment counts two columns of space), so only
+        those starting on a line that long are fitted, and the statement printed again."""
+        state = _FitState(default_indent=_PRINTER.default_indent, default_newline=_PRINTER.default_newline,
+                          watch=self._to_fit)
+        stmt._codegen(state)
+        text = "".join(state.tokens)
+        if not state.starts or all(len(line) < LINE_LENGTH - 1 for line in text.split("\n")):
+            return stmt, text
+        offsets = list(accumulate(map(len, state.tokens), initial=0))
+        breaks = [m.end() for m in re.finditer("\n", text)]
+        lines = text.split("\n")
+        hits = {key for key, tok in state.starts.items()
+                if len(lines[bisect_right(breaks, offsets[tok])]) >= LINE_LENGTH - 1}
+        if not hits:
+            return stmt, text
+        stmt = self._refit(stmt, hits)
+        return stmt, _code(stmt)
 
-    def _refit(self, node: cst.CSTNode) -> cst.CSTNode:
-        """``node`` with the lines and ``def``s noted in ``_to_fit`` fitted, at any depth."""
+    def _refit(self, node: cst.CSTNode, hits: set[int]) -> cst.CSTNode:
+        """``node`` with the lines and ``def``s in ``hits`` (ids, noted in ``_to_fit``) fitted."""
         if isinstance(node, cst.SimpleStatementLine):
-            hit = self._to_fit.get(id(node))
-            return fit_statement(node, hit[1], _code) if hit and hit[0] is node else node
+            return fit_statement(node, self._to_fit[id(node)][1], _code) if id(node) in hits else node
         changes: dict[str, object] = {}
         body = getattr(node, "body", None)
         if isinstance(body, cst.IndentedBlock):
-            inner = [self._refit(s) for s in body.body]
+            inner = [self._refit(s, hits) for s in body.body]
             if any(a is not b for a, b in zip(inner, body.body, strict=True)):
                 changes["body"] = body.with_changes(body=inner)
         orelse = getattr(node, "orelse", None)
-        if isinstance(orelse, (cst.If, cst.Else)) and (new := self._refit(orelse)) is not orelse:
+        if isinstance(orelse, (cst.If, cst.Else)) and (new := self._refit(orelse, hits)) is not orelse:
             changes["orelse"] = new
         out = node.with_changes(**changes) if changes else node
-        if isinstance(node, cst.FunctionDef) and (hit := self._to_fit.get(id(node))) and hit[0] is node:
-            out = fit_def(out, hit[1], _code)
+        if isinstance(node, cst.FunctionDef) and id(node) in hits:
+            out = fit_def(out, self._to_fit[id(node)][1], _code)
         return out
 
     def _unfixed(self, top: pysrc.ModuleOp) -> cst.Module:

@@ -5,7 +5,8 @@ else the weight rules' class lists) is one node, its whole subtree consumed by t
 Any other module contributes its own tensors as a plain node (copied by name) and is
 descended into; a child it lists in a ``layer_names`` dict is named by that source name
 alone (a lifted Keras helper's layers keep Keras's flat names there). Container attributes that other frameworks do not have (nnx.Sequential
-``layers``, nnx.RNN ``cell``) are dropped from the hub path.
+``layers``, nnx.RNN ``cell``) are dropped from the hub path; a container whose rule is
+``positional`` (torch's Sequential) names its children by position.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ comments aside), so a class the user edited, or one of theirs that only shares t
 stays user code. A recognised definition is left out of the IR and its name is the
 framework API its variant spells (``api: Linear``), so ``Linear(6, 16)`` raises to the hub
 layer like any framework call; the backend of the next target writes its own layer.
+MLX's ``Bidirectional`` (a variant's ``stack``) is such an API too: ``raise-fw-to-hub``
+folds its pairs back into one recurrent layer (``passes/raise_rnn_stack.py``).
 """
 
 from __future__ import annotations

@@ -283,6 +283,11 @@ def _entry(obj: Any, name: str, hook: dict[Any, Any], what: str | None = None) -
     return ["v", None]
 
 
+# Private names that real model code uses and the mappings name (torchvision's densenet
+# decorates its overload stubs with torch.jit._overload_method).
+PRIVATE_APIS: dict[str, tuple[str, ...]] = {"torch": ("torch.jit._overload_method",)}
+
+
 def introspect(framework: str) -> dict[str, Any]:
     """The snapshot of an installed framework, as the JSON-ready mapping."""
     dists, modules, classes = SOURCES[framework]
@@ -301,6 +306,11 @@ def introspect(framework: str) -> dict[str, Any]:
             if obj is None or isinstance(obj, types.ModuleType) or not _own(obj, tops):
                 continue
             apis[f"{modname}.{attr}"] = _entry(obj, attr, hook)
+    for name in PRIVATE_APIS.get(framework, ()):
+        modname, _, attr = name.rpartition(".")
+        obj = getattr(importlib.import_module(modname), attr, None)
+        if obj is not None:
+            apis[name] = _entry(obj, attr, hook)
     for clsname in classes:
         modname, _, attr = clsname.rpartition(".")
         cls = getattr(importlib.import_module(modname), attr)

@@ -129,6 +129,9 @@ ADAPTERS: dict[str, Adapter] = {
     ),
 }
 
+# The NumPy references of verify/references.py, a pseudo-framework run on NumPy arrays.
+ADAPTERS["reference"] = replace(ADAPTERS["numpy"])
+
 # Environment that keeps every framework on one thread, quiet and deterministic. It must be
 # set before the framework is imported; values already set by the user win.
 _ENV = {

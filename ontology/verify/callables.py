@@ -121,6 +121,13 @@ def _vmap(draw: Any, _: OpSpec) -> Drawn:
 
 
 @st.composite
+def _vectorize(draw: Any, _: OpSpec) -> Drawn:
+    """A scalar function lifted to arrays, called on a [B, n] tensor."""
+    x = draw(_arr((draw(_dims), draw(_dims))))
+    return Drawn({"pyfunc": draw(st.sampled_from(ELEMENTWISE))}, [x])
+
+
+@st.composite
 def _cond(draw: Any, _: OpSpec) -> Drawn:
     x = draw(_arr((draw(_dims),)))
     branches = {
@@ -213,11 +220,12 @@ CASES: dict[str, Callable[[OpSpec], st.SearchStrategy[Drawn]]] = {
     "scan_loop": _scan_loop,
     "switch": _switch,
     "value_and_grad": _gradient,
+    "vectorize": _vectorize,
     "vmap": _vmap,
     "while_loop": _while_loop,
 }
 # Ops whose result is a function, called on the example's call tensors.
-RETURNS_FUNCTION = frozenset({"grad", "value_and_grad", "vmap"})
+RETURNS_FUNCTION = frozenset({"grad", "value_and_grad", "vectorize", "vmap"})
 
 
 def run(spec: OpSpec, fw: str, drawn: Drawn) -> Any:

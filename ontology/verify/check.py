@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis.errors import FailedHealthCheck, Flaky, HypothesisException, Unsatisfiable
 from hypothesis.internal.conjecture import engine as _engine
 from switcheroo.ontology.odl import FRAMEWORK_KEYS, OpKind, OpSpec, OpType
-from switcheroo.ontology.verify import adapters, kinds
+from switcheroo.ontology.verify import adapters, kinds, references
 from switcheroo.ontology.verify.argtypes import Role, classify
 from switcheroo.ontology.verify.calls import NotApplicable, build_plan, execute, snippet
 from switcheroo.ontology.verify.compare import compare
@@ -293,6 +293,9 @@ def verify_op(spec: OpSpec, frameworks: list[str], max_examples: int) -> dict[st
     if scope:
         results.update({fw: PairResult("skipped", scope) for fw in runnable})
         return results
+    if len(runnable) == 1 and (with_ref := references.with_reference(spec)) is not None:
+        # One installed mapping: compared with the op's NumPy reference instead.
+        return {**results, **_against_reference(with_ref, runnable[0], max_examples)}
     if len(runnable) < 2:
         results.update(
             {
@@ -315,6 +318,19 @@ def verify_op(spec: OpSpec, frameworks: list[str], max_examples: int) -> dict[st
     assert best is not None
     results.update(_verdicts(spec, best, max_examples))
     return results
+
+
+def _against_reference(spec: OpSpec, fw: str, max_examples: int) -> dict[str, PairResult]:
+    """``fw``'s verdict against the NumPy reference (``references.py``), never a pair itself."""
+    typed = any(a.dtype for a in spec.std_args if classify(a).role in (Role.tensor, Role.tensors))
+    for untyped in UNTYPED_TRIES[:1] if typed else UNTYPED_TRIES:
+        sv = survey(spec, references.REFERENCE, [fw], max_examples, untyped)
+        if sv.valid:
+            break
+    verdict = _verdicts(spec, sv, max_examples)[fw]
+    if verdict.status == "verified":
+        verdict.reason = "agrees with the NumPy reference in verify/references.py"
+    return {fw: verdict}
 
 
 def _agreed(sv: Survey) -> int:

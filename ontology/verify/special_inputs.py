@@ -9,9 +9,11 @@ strategies' usual floats (multiples of 1/8, so the sums of products stay exact).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from hypothesis import strategies as st
 from switcheroo.ontology.odl import OpSpec
 
@@ -37,3 +39,32 @@ def _einsum(draw: Any, spec: OpSpec, array: Callable[..., Any]) -> dict[str, Any
 SPECIAL: dict[str, Callable[..., st.SearchStrategy[dict[str, Any]]]] = {
     "einsum": _einsum,
 }
+
+
+@st.composite
+def _select(draw: Any, spec: OpSpec, array: Callable[..., Any]) -> dict[str, Any]:
+    """NumPy's select: as many boolean conditions as choices, all of one shape."""
+    shape = tuple(draw(st.integers(1, 4)) for _ in range(draw(st.integers(0, 3))))
+    n = draw(st.integers(1, 3))
+    conds = [draw(array(spec, spec.arg("condlist"), "bool", shape)) for _ in range(n)]
+    choices = [draw(array(spec, spec.arg("choicelist"), "float32", shape)) for _ in range(n)]
+    out: dict[str, Any] = {"condlist": conds, "choicelist": choices}
+    if draw(st.booleans()):
+        out["default"] = draw(st.integers(-16, 16)) / 8
+    return out
+
+
+@st.composite
+def _ravel_multi_index(draw: Any, spec: OpSpec, array: Callable[..., Any]) -> dict[str, Any]:
+    """One int index array per entry of ``dims``, each entry below its dim."""
+    dims = tuple(draw(st.integers(1, 4)) for _ in range(draw(st.integers(1, 3))))
+    shape = tuple(draw(st.integers(1, 3)) for _ in range(draw(st.integers(0, 2))))
+    index = [
+        np.array(draw(st.lists(st.integers(0, d - 1), min_size=math.prod(shape), max_size=math.prod(shape))),
+                 dtype=np.int64).reshape(shape)
+        for d in dims
+    ]
+    return {"multi_index": index, "dims": dims}
+
+
+SPECIAL.update({"ravel_multi_index": _ravel_multi_index, "select": _select})

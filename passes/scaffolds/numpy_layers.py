@@ -88,7 +88,11 @@ class _ConvTransposeNd:
         spread = np.zeros((n, c, *((s - 1) * st + 1 for s, st in zip(size, self.stride))), x.dtype)
         spread[(slice(None), slice(None), *(slice(None, None, st) for st in self.stride))] = x
         reach = [d * (k - 1) - p for d, k, p in zip(self.dilation, kernel, self.padding)]
-        spread = np.pad(spread, ((0, 0), (0, 0), *((r, r + op) for r, op in zip(reach, self.output_padding))))
+        sides = [(r, r + op) for r, op in zip(reach, self.output_padding)]
+        spread = np.pad(spread, ((0, 0), (0, 0), *((max(lo, 0), max(hi, 0)) for lo, hi in sides)))
+        # A padding beyond the kernel's reach crops instead (torch's output is shorter).
+        spread = spread[(slice(None), slice(None), *(slice(max(-lo, 0), spread.shape[2 + i] - max(-hi, 0))
+                                                    for i, (lo, hi) in enumerate(sides)))]
         g = self.groups
         weight = self.weight.reshape(g, c // g, -1, *kernel)
         weight = np.flip(weight, axis=tuple(range(3, 3 + rank))).swapaxes(1, 2).reshape(-1, c // g, *kernel)

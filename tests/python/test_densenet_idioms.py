@@ -11,6 +11,13 @@
   is the identity after ``model.eval()``, as the functional call was.
 - The TorchScript decorators are typing aids: ``@torch.jit.unused`` is dropped and
   ``@torch.jit._overload_method`` becomes ``@typing.overload`` (the last definition runs).
+- Containers filled the torch way (passes/container_forms.py): ``nn.Sequential(OrderedDict(...))``
+  extended by ``add_module`` becomes a list of members and ``nnx.Sequential(*members)``; a
+  ``nn.ModuleDict`` subclass an ``nnx.Dict`` one (``self[key] = layer``, ``self.items()``); a
+  ``nn.Sequential`` subclass whose members are attributes passes them to ``super().__init__``.
+  The weights migrate by torch's names (a Sequential's members by position).
+- ``if self.memory_efficient and self.any_requires_grad(xs):`` takes its plain branch: JAX
+  arrays carry no gradient flag (passes/grad_queries.py).
 """
 
 from __future__ import annotations
@@ -81,6 +88,98 @@ class Scripted(nn.Module):
     # the definition that runs
     def forward(self, x: Tensor) -> Tensor:  # noqa: F811
         return self.double(x) + 1.0
+'''
+
+CONTAINERS = '''
+from collections import OrderedDict
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+
+class Layer(nn.Module):
+    def __init__(self, channels: int, growth: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv = nn.Conv2d(channels, growth, kernel_size=3, padding=1, bias=False)
+
+    def forward(self, features: list[Tensor]) -> Tensor:
+        return self.conv(self.relu(self.norm(torch.cat(features, 1))))
+
+
+class Block(nn.ModuleDict):
+    def __init__(self, layers: int, channels: int, growth: int) -> None:
+        super().__init__()
+        for i in range(layers):
+            self.add_module("layer%d" % (i + 1), Layer(channels + i * growth, growth))
+
+    def forward(self, x: Tensor) -> Tensor:
+        features = [x]
+        for name, layer in self.items():
+            features.append(layer(features))
+        return torch.cat(features, 1)
+
+
+class Transition(nn.Sequential):
+    def __init__(self, channels: int, out: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv = nn.Conv2d(channels, out, kernel_size=1, bias=False)
+        self.pool = nn.AvgPool2d(kernel_size=2, stride=2)
+
+
+class Net(nn.Module):
+    def __init__(self, growth: int = 4) -> None:
+        super().__init__()
+        # stem
+        self.features = nn.Sequential(
+            OrderedDict([("conv0", nn.Conv2d(3, 8, kernel_size=3, padding=1, bias=False)),
+                         ("norm0", nn.BatchNorm2d(8)), ("relu0", nn.ReLU(inplace=True))])
+        )
+        channels = 8
+        for i in range(2):
+            self.features.add_module("block%d" % (i + 1), Block(2, channels, growth))
+            channels = channels + 2 * growth
+            self.features.add_module("transition%d" % (i + 1), Transition(channels, channels // 2))
+            channels = channels // 2
+        self.features.add_module("norm5", nn.BatchNorm2d(channels))
+        self.classifier = nn.Linear(channels, 3)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = torch.relu(self.features(x))
+        return self.classifier(torch.flatten(torch.mean(out, dim=(2, 3)), 1))
+'''
+
+MEMORY_EFFICIENT = '''
+import torch
+import torch.nn as nn
+import torch.utils.checkpoint as cp
+from torch import Tensor
+
+
+class Bottleneck(nn.Module):
+    def __init__(self, memory_efficient: bool = True) -> None:
+        super().__init__()
+        self.fc = nn.Linear(6, 4)
+        self.memory_efficient = memory_efficient
+
+    def any_requires_grad(self, input: list[Tensor]) -> bool:
+        for tensor in input:
+            if tensor.requires_grad:
+                return True
+        return False
+
+    def forward(self, a: Tensor, b: Tensor) -> Tensor:
+        xs = [a, b]
+        if self.memory_efficient and self.any_requires_grad(xs):
+            out = cp.checkpoint(lambda *t: self.fc(torch.cat(t, 1)), *xs, use_reentrant=False)
+        else:
+            # the plain computation
+            out = self.fc(torch.cat(xs, 1))
+        return out
 '''
 
 
@@ -190,3 +289,63 @@ def test_torchscript_decorators_are_typing_aids(tmp_path):
     # TorchScript's overload registry wants the class in a real module: imported, not exec'd.
     want = import_code(SCRIPTED, tmp_path, "scripted_torch").Scripted()(torch.from_numpy(a)).numpy()
     np.testing.assert_array_equal(np.asarray(mod.Scripted()(_array("flax_nnx", a))), want)
+
+
+def _state_dicts_equal(a, b) -> None:
+    for (k, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        if not k.endswith("num_batches_tracked"):
+            assert x.dtype == y.dtype and bool((x == y).all()), k
+
+
+def test_containers_filled_the_torch_way(tmp_path):
+    """The members keep their places and torch's weight paths: transfer in, torch's outputs
+    (eval), and flax_nnx -> torch gives the weights back bit for bit."""
+    torch = pytest.importorskip("torch")
+    nnx = pytest.importorskip("flax.nnx")
+    from switcheroo.weights import transfer
+
+    code, report = convert(CONTAINERS, "torch", "flax_nnx")
+    assert not [d for d in report.diagnostics if d.severity == "warning"], report.diagnostics
+    for spelled in ("class Block(nnx.Dict):", 'self["layer%d" % (i + 1)] = Layer(', "class Transition(nnx.Sequential):",
+                    "features.append(Block(2, channels, growth, rngs=rngs))", "self.features = nnx.Sequential(*features)",
+                    "# stem"):
+        assert spelled in code, spelled
+    assert "OrderedDict" not in code and "add_module" not in code
+    mod = import_code(code, tmp_path, "containers_flax_nnx")
+    torch.manual_seed(0)
+    ref = import_code(CONTAINERS, tmp_path, "containers_torch").Net().eval()
+    with torch.no_grad():  # non-trivial statistics, so a misplaced BatchNorm shows
+        for m in ref.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 1.5)
+    model = mod.Net(rngs=nnx.Rngs(0))
+    assert transfer(ref, model, src="torch", dst="flax_nnx").ok
+    model.eval()
+    x = np.random.default_rng(0).standard_normal((2, 3, 8, 8)).astype(np.float32)
+    with torch.no_grad():
+        want = ref(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(np.asarray(model(x)), want, rtol=1e-5, atol=1e-5)
+    back = import_code(CONTAINERS, tmp_path, "containers_back").Net()
+    assert transfer(model, back, src="flax_nnx", dst="torch").ok
+    _state_dicts_equal(ref, back)
+
+
+def test_gradient_query_takes_the_plain_branch(tmp_path):
+    torch = pytest.importorskip("torch")
+    nnx = pytest.importorskip("flax.nnx")
+    from switcheroo.weights import transfer
+
+    code, report = convert(MEMORY_EFFICIENT, "torch", "flax_nnx")
+    assert not [d for d in report.diagnostics if d.severity == "warning"], report.diagnostics
+    assert "requires_grad" not in code and "any_requires_grad" not in code
+    assert "        # the plain computation\n        out = self.fc(jnp.concat(xs, axis=1))" in code
+    mod = import_code(code, tmp_path, "bottleneck_flax_nnx")
+    torch.manual_seed(0)
+    ref = _torch_model(MEMORY_EFFICIENT, "Bottleneck").eval()
+    model = mod.Bottleneck(rngs=nnx.Rngs(0))
+    assert transfer(ref, model, src="torch", dst="flax_nnx").ok
+    a = np.random.default_rng(0).standard_normal((2, 2)).astype(np.float32)
+    b = np.random.default_rng(1).standard_normal((2, 4)).astype(np.float32)
+    want = ref(torch.from_numpy(a).requires_grad_(), torch.from_numpy(b)).detach().numpy()  # the checkpoint path
+    np.testing.assert_allclose(np.asarray(model(a, b)), want, rtol=1e-5, atol=1e-5)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from switcheroo.diagnostics import Report
 from switcheroo.translate_main import Translator
+
 from tests.python.harness import build, run
 from tests.python.helpers import import_code
 
@@ -45,14 +45,14 @@ class SmallCNN(keras.Model):
 
     def __init__(self, classes=5):
         super().__init__()
-        self.conv = layers.Conv2D(8, 3, padding="same", activation="relu")
+        self.conv = layers.Conv2D(8, 3, padding="same")
         self.pool = layers.MaxPooling2D(2)
         self.conv2 = layers.Conv2D(4, 3)
         self.flat = layers.Flatten()
         self.head = layers.Dense(classes)
 
     def call(self, x):
-        return self.head(self.flat(self.conv2(self.pool(self.conv(x)))))
+        return self.head(self.flat(self.conv2(self.pool(keras.ops.relu(self.conv(x))))))
 '''
 
 RNN = '''import keras
@@ -104,7 +104,7 @@ def test_mlp_with_input_shape(tmp_path, dst):
 def test_cnn_channels_last(tmp_path):
     out, report = _convert(CNN, "flax_nnx", "SmallCNN:2x12x12x3")
     assert not [d for d in report.diagnostics if d.severity == "warning"], report.diagnostics
-    assert "nnx.Conv(3, 8" in out and "nnx.Linear(100, classes" in out  # 4 x 5 x 5 after the pool
+    assert "nnx.Conv(3, 8" in out and "nnx.Linear(64, classes" in out  # 4 x 4 x 4 after the pool
     x = np.random.default_rng(0).standard_normal((2, 12, 12, 3)).astype(np.float32)
     _same_outputs(CNN, out, "SmallCNN", "flax_nnx", x, tmp_path)
 
@@ -141,7 +141,7 @@ def test_torch_to_keras_keeps_sizes():
 def test_bad_input_shape_is_one_line():
     exe = Path(sys.executable).parent / "swc-translate"
     p = subprocess.run([str(exe), "-", "--from", "keras", "--to", "jax", "--input-shape", "8xfoo"], input=MLP,
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=120, check=False)
     lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
     assert p.returncode != 0 and "Traceback" not in p.stderr
     assert len(lines) == 1 and "8xfoo" in lines[0], p.stderr

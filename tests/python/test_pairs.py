@@ -26,11 +26,6 @@ PAIR_CASES = ["mlp", "cnn", "lstm", "layernorm", "batchnorm", "resnet_basic", "e
 # reads a model's input names no size in Keras; switcheroo's Keras code keeps it with
 # self.X.build(...) (passes/infer_layer_sizes.py), so no pair waits on it.
 PAIR_GAPS: dict[tuple[str, str, str], str] = {
-    ("lstm_stacked", src, dst): f"switcheroo's {src} code stacks layers.Bidirectional(layers.LSTM(hidden)), which names "
-                                f"no input size (Keras builds it on the first call); the stack folds back into one "
-                                f"LSTM (passes/raise_rnn_stack.py), but {dst} has no lazy LSTM, so the stack is kept, "
-                                f"marked `# swc: unmapped`, with a warning"
-    for src in ("keras", "tensorflow") for dst in ("jax", "flax_nnx", "mlx", "numpy")
 }
 
 

@@ -79,8 +79,14 @@ def test_pair_of_different_layers_stays_marked():
     assert any("different arguments" in w for w in _warnings(report))
 
 
-def test_single_pair_is_one_bidirectional_layer():
-    back, report = convert(FLAX_PAIR.format(hidden=8), "flax_nnx", "torch")
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_single_pair_is_one_bidirectional_layer(wrapped):
+    source = FLAX_PAIR.format(hidden=8)
+    if wrapped:  # a Sequential of one layer is that layer
+        source = source.replace("nnx.Bidirectional(\n", "nnx.Sequential(nnx.Bidirectional(\n").replace(
+            "rngs=rngs))\n        )", "rngs=rngs))\n        ))")
+        assert "nnx.Sequential(" in source
+    back, report = convert(source, "flax_nnx", "torch")
     assert "self.rnn = nn.LSTM(5, 8, batch_first=True, bidirectional=True)" in back
     assert "return self.rnn(x)[0]" in back
     assert not _warnings(report)
@@ -96,8 +102,8 @@ def test_kept_stack_is_the_source_chain():
 
 def test_keras_return_state_raises_to_the_torch_tuple():
     pytest.importorskip("keras")
-    src = RNN.format(layer="LSTM", extra="", width=8).replace("out, _ = self.rnn(x)\n        return self.fc(out[:, -1])",
-                                                              "_, (h, _) = self.rnn(x)\n        return self.fc(h[-1])")
+    src = RNN.format(layer="LSTM", extra="", width=8).replace(
+        "out, _ = self.rnn(x)\n        return self.fc(out[:, -1])", "_, (h, _) = self.rnn(x)\n        return self.fc(h[-1])")
     code, _ = convert(src, "torch", "keras")
     assert "return_state=True" in code
     back, report = convert(code, "keras", "torch")

@@ -1,8 +1,9 @@
 """``transfer`` on the real torchvision models (tests/real_models.py makes them importable).
 
 The torch side is always built (random weights) and must transfer into a second copy
-bit for bit. Torch -> flax_nnx runs on the file ``swc-translate`` converts, when that
-conversion works (otherwise the test is skipped with the reason): ``transfer`` and the
+bit for bit. Torch -> flax_nnx runs on the file ``swc-translate`` converts (with the
+torchvision modules it imports, mobilenetv2's ``ops/misc.py``, in a twin package), when
+that conversion works (otherwise the test is skipped with the reason): ``transfer`` and the
 script ``swc weights script`` writes give torch's outputs, and torch -> flax_nnx -> torch
 gives the weights back bit for bit.
 """
@@ -21,7 +22,7 @@ torch = pytest.importorskip("torch")
 
 from switcheroo.weights import transfer
 
-from tests.real_models import torchvision_importable, torchvision_models
+from tests.real_models import converted_twin, torchvision_importable, torchvision_models
 
 # file -> (builder, input shape). alexnet and vgg pool adaptively to 6x6 / 7x7: the
 # input gives their features exactly that size.
@@ -58,35 +59,32 @@ def test_torch_side_builds_and_transfers_exactly(tmp_path, name: str) -> None:
 
 
 @functools.cache
-def _converted(name: str) -> tuple[str, str]:
-    """(the flax_nnx file ``swc-translate`` writes for ``name``, why it cannot be used or "");
-    converted once per session, the three tests below share it."""
-    from tests.python.helpers import convert
-
-    source = (torchvision_models() / f"{name}.py").read_text()
+def _converted(name: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    """(the files of the converted twin package for ``name``: the flax_nnx file
+    ``swc-translate`` writes and those of the torchvision modules it imports, why they
+    cannot be used or ""); converted once per session, the three tests below share them."""
     try:
-        code, report = convert(source, "torch", "flax_nnx", path=f"torchvision/models/{name}.py")
+        files, warnings = converted_twin(name, "flax_nnx")
     except Exception as err:  # noqa: BLE001 -- any converter failure is the skip reason
-        return "", f"swc-translate fails on {name}.py: {type(err).__name__}: {err}"
-    warnings = [str(d) for d in report.diagnostics if d.severity == "warning"]
-    return code, f"swc-translate converts {name}.py with warnings: {warnings[0]}" if warnings else ""
+        return (), f"swc-translate fails on {name}.py: {type(err).__name__}: {err}"
+    return tuple(files.items()), f"swc-translate converts {name}.py with warnings: {warnings[0]}" if warnings else ""
 
 
 def _pair(tmp_path, name: str, copies: int = 1) -> tuple[Any, list[Any]]:
-    """The torch model (seed 0, eval mode) and ``copies`` converted flax models."""
+    """The torch model (seed 0, eval mode) and ``copies`` converted flax models, built from
+    the twin package ``torchvision_flax_nnx`` (tests/real_models.py)."""
     nnx = pytest.importorskip("flax.nnx")
     _need(name)
-    code, why = _converted(name)
+    files, why = _converted(name)
     if why:
         pytest.skip(why)
     builder, _ = MODELS[name]
-    with torchvision_importable(tmp_path, {f"models/{name}_flax_nnx.py": code}) as tv:
+    with torchvision_importable(tmp_path / "torch") as tv:
         torch.manual_seed(0)
         src = tv.build(name, builder, num_classes=10).eval()
-        # Both files register the same builder names with torchvision's registry.
-        tv.module("_api").BUILTIN_MODELS.clear()
+    with torchvision_importable(tmp_path / "flax", dict(files), package="torchvision_flax_nnx") as tv:
         try:
-            dsts = [tv.build(f"{name}_flax_nnx", builder, num_classes=10, rngs=nnx.Rngs(i)) for i in range(copies)]
+            dsts = [tv.build(name, builder, num_classes=10, rngs=nnx.Rngs(i)) for i in range(copies)]
         except Exception as err:  # noqa: BLE001 -- the converted file's failure is the reason
             pytest.skip(f"converted {name}.py does not build: {type(err).__name__}: {err}")
     for dst in dsts:

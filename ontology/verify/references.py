@@ -1,0 +1,133 @@
+"""Independent NumPy references for ops with only one installed mapping.
+
+A mapping is verified by agreeing with another framework's; where no second framework maps
+the op, each function below states the spec's meaning directly, in a few lines of NumPy
+(ONNX's text for the ONNX specs, the hub description for curated ones), so the one mapping
+is compared with it instead. Only ops whose definition is short and unambiguous are here;
+the rest stay ``skipped``. Each function takes the standard arguments by name, with the
+spec's defaults, and raises (``ValueError``) on input outside the op's domain, which the
+survey then discards as it does a reference framework's rejection.
+
+The verifier adds the table as a pseudo-framework, :data:`REFERENCE`, run through the
+NumPy adapter; it never appears in the report as a pair of its own.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from switcheroo.ontology.odl import OpSpec, Variant
+
+REFERENCE = "reference"
+
+
+def identity(x: np.ndarray) -> np.ndarray:
+    return x.copy()
+
+
+def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+    if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+        raise ValueError("x's last axis is not weight's in_features")
+    y = x @ weight.T
+    if bias is not None and np.broadcast_shapes(y.shape, bias.shape) != y.shape:
+        raise ValueError("bias does not broadcast to the output")
+    return y if bias is None else y + bias
+
+
+def thresholded_relu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    return np.where(x > np.float32(alpha), x, np.float32(0)).astype(x.dtype)
+
+
+def adaptive_max_pool2d(x: np.ndarray, output_size: int | tuple[int, int]) -> np.ndarray:
+    """Bin i of n over a length L spans [floor(i L / n), ceil((i + 1) L / n))."""
+    oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
+    if oh < 1 or ow < 1:
+        raise ValueError("output_size must be positive")
+    h, w = x.shape[-2:]
+    out = np.empty((*x.shape[:-2], oh, ow), x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            rows = slice(i * h // oh, math.ceil((i + 1) * h / oh))
+            cols = slice(j * w // ow, math.ceil((j + 1) * w / ow))
+            out[..., i, j] = np.max(x[..., rows, cols], axis=(-2, -1))
+    return out
+
+
+def _normalized(x: np.ndarray, axes: tuple[int, ...], epsilon: float) -> np.ndarray:
+    mean = np.mean(x, axis=axes, keepdims=True)
+    var = np.mean(np.square(x - mean), axis=axes, keepdims=True)
+    return (x - mean) / np.sqrt(var + np.float32(epsilon))
+
+
+def instance_normalization(x: np.ndarray, scale: np.ndarray, b: np.ndarray,
+                           epsilon: float = 1e-5) -> np.ndarray:
+    """ONNX: y = scale * (x - mean) / sqrt(variance + epsilon) + B, per instance and
+    channel over the spatial axes of [N, C, D1, ...]."""
+    if x.ndim < 3:
+        raise ValueError("x is [N, C, D1, ...]")
+    shape = (1, -1, *(1,) * (x.ndim - 2))
+    y = _normalized(x, tuple(range(2, x.ndim)), epsilon)
+    return (y * scale.reshape(shape) + b.reshape(shape)).astype(x.dtype)
+
+
+def group_normalization(x: np.ndarray, scale: np.ndarray, bias: np.ndarray, num_groups: int,
+                        epsilon: float = 1e-5, stash_type: int = 1) -> np.ndarray:
+    """ONNX (opset 21): the C channels of [N, C, D1, ...] in num_groups groups, each
+    normalized over its channels and spatial axes; scale and bias per channel."""
+    n, c = x.shape[:2]
+    if num_groups < 1 or c % num_groups:
+        raise ValueError("num_groups must divide the channels")
+    grouped = x.reshape(n, num_groups, -1)
+    y = _normalized(grouped, (2,), epsilon).reshape(x.shape)
+    shape = (1, -1, *(1,) * (x.ndim - 2))
+    return (y * scale.reshape(shape) + bias.reshape(shape)).astype(x.dtype)
+
+
+def gather_nd(x: np.ndarray, indices: np.ndarray, batch_dims: int = 0) -> np.ndarray:
+    """ONNX GatherND: the last axis of indices indexes x's leading axes (after the
+    batch_dims shared leading axes); negative indices count from the end."""
+    k = indices.shape[-1] if indices.ndim else 0
+    if indices.ndim < 1 or batch_dims + k > x.ndim or x.shape[:batch_dims] != indices.shape[:batch_dims]:
+        raise ValueError("indices do not fit x")
+    batch = x.shape[:batch_dims]
+    xs = x.reshape(-1, *x.shape[batch_dims:])
+    ids = indices.reshape(-1, *indices.shape[batch_dims:])
+    dims = xs.shape[1 : 1 + k]
+    if np.any(ids >= dims) or np.any(ids < -np.array(dims, dtype=np.int64)):
+        raise ValueError("index out of range")
+    out = [xb[tuple(np.moveaxis(ib, -1, 0))] for xb, ib in zip(xs, ids, strict=True)]
+    return np.stack(out).reshape(*batch, *indices.shape[batch_dims:-1], *x.shape[batch_dims + k :])
+
+
+def pairwise_distance(x1: np.ndarray, x2: np.ndarray, p: float = 2.0, eps: float = 1e-6,
+                      keepdims: bool = False) -> np.ndarray:
+    """The p-norm of x1 - x2 + eps over the last axis."""
+    if p <= 0:
+        raise ValueError("p must be positive")
+    d = np.abs(x1 - x2 + np.float32(eps)).astype(np.float64)
+    out = np.sum(d**p, axis=-1, keepdims=keepdims) ** (1.0 / p)
+    return out.astype(np.float32)
+
+
+# op -> reference (sorted by op).
+REFERENCES = {
+    "adaptive_max_pool2d": adaptive_max_pool2d,
+    "gather_nd": gather_nd,
+    "group_normalization": group_normalization,
+    "identity": identity,
+    "instance_normalization": instance_normalization,
+    "linear": linear,
+    "pairwise_distance": pairwise_distance,
+    "thresholded_relu": thresholded_relu,
+}
+
+
+def with_reference(spec: OpSpec) -> OpSpec | None:
+    """``spec`` with the reference as one more variant, or None when there is none."""
+    fn = REFERENCES.get(spec.operation)
+    if fn is None:
+        return None
+    variant = Variant(api=f"{__name__}.{fn.__name__}")
+    # model_copy skips validation: the pseudo-framework is no ODL framework key.
+    return spec.model_copy(update={"variants": {**spec.variants, REFERENCE: variant}})

@@ -135,10 +135,10 @@ def _dict_items(init: pysrc.FuncOp) -> None:
         block = stmt.parent_block()
         assert block is not None
         block.insert_op_before(assign, stmt)
-        key_ops = _slice(call.args[0])
+        dead = [*_slice(call.args[0]), *_slice(call.callee), call]
         stmt.detach()
         stmt.erase()
-        _erase_tree([*key_ops, call.callee.owner.obj.owner, call.callee.owner, call])
+        _erase_tree(dead)
 
 
 def _sequential_members(cls: pysrc.ClassOp, init: pysrc.FuncOp) -> None:
@@ -248,8 +248,7 @@ def _gather_members(init: pysrc.FuncOp, assign: pysrc.AssignOp, seq_api: str) ->
                                   result_types=[pysrc.ObjectType()])
         stmt.parent_block().insert_ops_before([recv, method, new], call)
         stmt.operands = [new.result]
-        key_ops = _slice(call.args[0])
-        _erase_tree([*key_ops, call.callee.owner.obj.owner, call.callee.owner, call])
+        _erase_tree([*_slice(call.args[0]), *_slice(call.callee), call])
     # self.<attr> = Sequential(*name), after the statement holding the last add_module
     star_src = pysrc.NameOp.create(properties={"id": StringAttr(name)}, result_types=[pysrc.ObjectType()])
     star = pysrc.StarOp.create(operands=[star_src.result], result_types=[pysrc.ObjectType()])
@@ -296,6 +295,10 @@ def _drop_unused_import(module: Operation, name: str) -> None:
             node.names = rest
             op.properties["code"] = StringAttr(ast.unparse(node))
         else:
+            block = op.parent_block()
+            if block is not None and block.first_op is op and isinstance(op.next_op, pysrc._Statement):
+                # the file's first statement: the next one starts the file, with no blank line
+                op.next_op.properties.pop("leading", None)
             op.detach()
             op.erase()
 

@@ -84,6 +84,30 @@ class WrapLayerLayouts(RewritePattern):
         rewriter.replace_op(op, new_ops, [new_ops[-1].results[0]])
 
 
+# Python operators that act element by element on two arrays of one shape.
+ELEMENTWISE_OPERATORS = frozenset({"+", "-", "*", "/"})
+
+
+def _same_inverse_operands(inner: Operation | None, q: tuple[int, ...]) -> list[SSAValue] | None:
+    """The unpermuted operands of a two-operand element-wise op both of whose operands are
+    permuted by the inverse of ``q``; None otherwise."""
+    if isinstance(inner, hub.HubOp) and inner.SPEC_NAME in ELEMENTWISE and len(inner.args) == 2:
+        args = list(inner.args)
+    elif isinstance(inner, pysrc.BinOp) and inner.operator.data in ELEMENTWISE_OPERATORS:
+        args = [inner.lhs, inner.rhs]
+    else:
+        return None
+    if not inner.results[0].has_one_use():
+        return None
+    out = []
+    for a in args:
+        p = perm_of(a.owner)
+        if p is None or len(p) != len(q) or tuple(p[i] for i in q) != tuple(range(len(q))):
+            return None
+        out.append(a.owner.args[0])
+    return out
+
+
 class FoldPermutations(RewritePattern):
     """permute(permute(x, p), q) with q∘p = id -> x; permute over an elementwise op is
     moved below it, so pairs separated by activations meet."""
@@ -112,6 +136,14 @@ class FoldPermutations(RewritePattern):
             new_inner = inner.clone()
             new_inner.operands = [moved[-1].results[0]]
             rewriter.replace_op(op, [*moved, new_inner], [new_inner.res[0]])
+            return
+        operands = _same_inverse_operands(inner, q)
+        if operands is not None:
+            # permute(x, p) + permute(y, p) then q = p^-1: x + y (mobilenetv2's residual add).
+            new_inner = inner.clone()
+            new_inner.operands = operands
+            rewriter.replace_op(op, [new_inner], [new_inner.results[0]])
+            rewriter.erase_op(inner)
             return
         if isinstance(inner, hub.ApplyOp) and inner.layer.data in ELEMENTWISE and len(inner.args) == 2 \
                 and "layout" not in inner.properties and inner.res[0].has_one_use() \

@@ -34,7 +34,15 @@ from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes import analysis_common
 from switcheroo.passes.fw_common import OBJ
 from switcheroo.passes.layer_features import _erase_statement, _portable
-from switcheroo.passes.layer_shapes import IN_FEATURES, MARK, Scaled, Shape, ShapeWalk, literal
+from switcheroo.passes.layer_shapes import (
+    IN_FEATURES,
+    INPUT_SHAPE,
+    MARK,
+    Scaled,
+    Shape,
+    ShapeWalk,
+    literal,
+)
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr, UnitAttr
@@ -214,7 +222,9 @@ class InferLayerSizes(ModulePass):
         forward = load_ontology().traits[self.source].forward_method
         models = [c for c in module.body.block.ops if isinstance(c, pysrc.ClassOp)
                   and _func(c, forward) is not None and _func(c, "__init__") is not None]
-        inputs = _module_builds(module) | {k: v for k, v in given.items() if k}
+        lifted = {c.sym_name.data: next(iter(parse_input_shapes((c.attributes[INPUT_SHAPE].data,)).values()))
+                  for c in models if isinstance(c.attributes.get(INPUT_SHAPE), StringAttr)}
+        inputs = lifted | _module_builds(module) | {k: v for k, v in given.items() if k}
         if "" in given:
             top = _top_level(models)
             if len(top) == 1:

@@ -29,10 +29,9 @@ def only_assigned(ref: fw.RefOp) -> bool:
     """Whether every use of ``ref`` is the value of an assignment (``x = nn.BatchNorm2d``),
     an argument of a constructor whose layer-class parameters are converted (a class of this
     file or of a sibling file, ``super().__init__``: ``Conv2dNormActivation(...,
-    activation_layer=nn.ReLU6)``), or a base class (``class Block(nn.Sequential)``)."""
+    activation_layer=nn.ReLU6)``)."""
     uses = list(ref.result.uses)
-    return bool(uses) and all(isinstance(u.operation, (pysrc.AssignOp, pysrc.ClassOp)) or _factory_argument(u)
-                              for u in uses)
+    return bool(uses) and all(isinstance(u.operation, pysrc.AssignOp) or _factory_argument(u) for u in uses)
 
 
 def _factory_argument(use) -> bool:
@@ -53,12 +52,6 @@ def passed_only(op: hub.LayerFactoryOp) -> bool:
     calls), so the target's spelling need not be callable as a class."""
     uses = list(op.res[0].uses)
     return bool(uses) and all(_factory_argument(u) for u in uses)
-
-
-def base_only(op: hub.LayerFactoryOp) -> bool:
-    """Whether the factory is only a base class (``class ConvNormActivation(nn.Sequential)``)."""
-    uses = list(op.res[0].uses)
-    return bool(uses) and all(isinstance(u.operation, pysrc.ClassOp) for u in uses)
 
 
 def raise_factory(ref: fw.RefOp, spec: OpSpec) -> hub.LayerFactoryOp:
@@ -97,13 +90,6 @@ class LowerLayerFactory(RewritePattern):
         why = None
         if found is None:
             why = f"no {self.framework} mapping for layer {op.layer.data!r}"
-        elif base_only(op) and not (found[1].as_value or found[1].compose is not None or found[1].cell):
-            # class Block(nn.Sequential): the target's class as the base.
-            ref = fw.RefOp.create(properties={"framework": StringAttr(found[0]), "api": StringAttr(found[1].api),
-                                              **({"loc": op.loc} if op.loc is not None else {})},
-                                  result_types=[op.res[0].type])
-            rewriter.replace_op(op, ref, [ref.results[0]])
-            return
         elif found[1].as_value and found[1].compose is None and not found[1].cell and passed_only(op) \
                 and all(a.has_default for a in spec.std_args):
             # nn.ReLU6 handed to a block as its activation: flax's is a function, handed as is.

@@ -29,6 +29,22 @@ from xdsl.ir import Operation, SSAValue
 # no earlier layer carries (``deferred_build`` then writes ``self.X.build(...)``).
 MARK = "size_from_input"
 
+# The discardable attribute ``lift-functional-model`` puts on the class it lifts from a
+# builder whose ``keras.Input(shape=(784,))`` states the input's shape (``?x784``).
+INPUT_SHAPE = "input_shape"
+
+
+def input_dims(args: list[SSAValue], names: list[str]) -> str | None:
+    """The arguments of ``keras.Input(shape=(784,))`` -> ``"?x784"`` (the batch axis first,
+    open), or None when the shape is not a literal."""
+    value = next((v for n, v in zip(names, args, strict=False) if n == "shape"), None)
+    if value is None and names and names[0] == "":
+        value = args[0]
+    shape = literal(value) if value is not None else None
+    shape = (shape,) if isinstance(shape, int) and not isinstance(shape, bool) else shape
+    if not isinstance(shape, tuple) or not all(d is None or isinstance(d, int) for d in shape):
+        return None
+    return "x".join(["?", *("?" if d is None else str(d) for d in shape)])
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from switcheroo.passes.functional_padding import (
     split_runtime_padding,
 )
 from switcheroo.passes.fw_common import const_value, is_const, operand_ops
+from switcheroo.passes.layer_shapes import INPUT_SHAPE, input_dims
 from switcheroo.passes.lift_functional_blocks import (
     attr_from_name,
     block_functions,
@@ -348,6 +349,7 @@ class _Lifter:
         if not (isinstance(inputs.owner, pysrc.NameOp) and isinstance(outputs.owner, pysrc.NameOp)):
             return None
         input_name = input_assign.target.data
+        input_shape = input_dims(list(input_call.args), [n.data for n in input_call.arg_names.data])
         self.tensors.add(input_name)
         loc = statement_loc(stmts[input_at])
         if isinstance(stmts[input_at], pysrc.IfOp):
@@ -375,7 +377,10 @@ class _Lifter:
         cls_name = _camel(self.func.sym_name.data)
         if cls_name == self.func.sym_name.data:
             cls_name += "Model"
-        return self._build_class(cls_name, parts, input_name, outputs.owner.id.data, model_stmt, model_call)
+        cls = self._build_class(cls_name, parts, input_name, outputs.owner.id.data, model_stmt, model_call)
+        if input_shape is not None:
+            cls.attributes[INPUT_SHAPE] = StringAttr(input_shape)  # the sizes infer-layer-sizes follows
+        return cls
 
     def _build_class(self, cls_name: str, parts: _Split, input_name: str, output_name: str,
                      model_stmt: Operation, model_call: fw.CallOp) -> pysrc.ClassOp:

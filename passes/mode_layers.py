@@ -88,16 +88,15 @@ def hoist_mode_layers(module: Operation, source: str, target: str) -> None:
             continue  # the target spells the functional form itself, or not the layer either
         rate_arg = layer_var.args.get(rate, rate)
         for call in [o for o in module.walk() if isinstance(o, fw.CallOp) and o.api.data == fn_var.api]:
-            _hoist(call, layer_var.api, rate_arg, flag, source)
+            _hoist(call, layer_var.api, rate_arg, flag, layer_spec.lower())
 
 
-def _hoist(call: fw.CallOp, layer_api: str, rate_arg: str, flag: str, source: str) -> None:
+def _hoist(call: fw.CallOp, layer_api: str, rate_arg: str, flag: str, member: str) -> None:
     names = [n.data for n in call.arg_names.data]
     if not names or names[0] != "" or any(n not in ("", rate_arg, flag) for n in names[1:]):
         return  # inplace=, *args: not the plain form
-    args = dict(zip(["x", rate_arg, flag], call.args, strict=False)) if "" in names[1:] else {}
-    if not args:
-        args = {"x": call.args[0], **{n: a for n, a in zip(names[1:], call.args[1:], strict=True)}}
+    order = ["x", rate_arg, flag]  # the functional's positional order (positionals come first)
+    args = {n or order[i]: a for i, (n, a) in enumerate(zip(names, call.args, strict=True))}
     if flag not in args or not _flag_read(args[flag], flag):
         return
     rate_value = args.get(rate_arg)
@@ -110,7 +109,7 @@ def _hoist(call: fw.CallOp, layer_api: str, rate_arg: str, flag: str, source: st
                 None) if cls is not None else None
     if init is None or init.is_ancestor(call):
         return
-    attr = _free_attr(cls, "dropout")
+    attr = _free_attr(cls, member)
     # __init__: self.<attr> = <layer>(<rate>=<rate re-read>)
     built: list[Operation] = []
     layer_args = [_clone(rate_value, built)] if rate_value is not None else []
@@ -126,13 +125,13 @@ def _hoist(call: fw.CallOp, layer_api: str, rate_arg: str, flag: str, source: st
     init.body.block.add_ops([*built, layer, assign])
     # the call: self.<attr>(x)
     me = pysrc.NameOp.create(properties={"id": StringAttr("self")}, result_types=[pysrc.ObjectType()])
-    member = pysrc.AttrOp.create(operands=[me.results[0]], properties={"attr": StringAttr(attr)},
+    layer_ref = pysrc.AttrOp.create(operands=[me.results[0]], properties={"attr": StringAttr(attr)},
                                  result_types=[pysrc.LayerType()])
-    applied = pysrc.CallOp.create(operands=[member.results[0], args["x"]],
+    applied = pysrc.CallOp.create(operands=[layer_ref.results[0], args["x"]],
                                   properties={"arg_names": pysrc.strs([""])}, result_types=[pysrc.TensorType()])
     block = call.parent_block()
     assert block is not None
-    block.insert_ops_before([me, member, applied], call)
+    block.insert_ops_before([me, layer_ref, applied], call)
     call.results[0].replace_all_uses_with(applied.results[0])
     dead = [o.owner for o in call.args if isinstance(o.owner, Operation)]
     call.detach()

@@ -70,6 +70,15 @@ def _code(node: cst.CSTNode) -> str:
     return "".join(state.tokens)
 
 
+def _line_code(line: cst.SimpleStatementLine, depth: int) -> str:
+    """The text of ``line`` from its statement on, as it prints ``depth`` blocks deep (its
+    continuation lines indented to match)."""
+    state = _PrintState(default_indent=_PRINTER.default_indent, default_newline=_PRINTER.default_newline)
+    state.indent_tokens = [_PRINTER.default_indent] * depth
+    (line.with_changes(leading_lines=()) if line.leading_lines else line)._codegen(state)
+    return "".join(state.tokens[depth:])  # from after its indentation, a token per level
+
+
 @dataclass
 class PythonEmitter:
     imports: ImportTable
@@ -315,7 +324,7 @@ class PythonEmitter:
         texts = {}
         body = []
         for stmt in module.body:
-            stmt, texts[id(stmt)] = self._fitted(stmt)
+            stmt, texts[id(stmt)] = self._fitted(stmt, splice=True)
             body.append(stmt)
         module = module.with_changes(body=body)
         imports = [s for s in module.body if _is_import_line(s)]
@@ -327,12 +336,14 @@ class PythonEmitter:
         parts += [_code(line) for line in fixed.footer]
         return "".join(parts) or "\n"  # what Module.code gives: a newline for an empty file
 
-    def _fitted(self, stmt: cst.BaseStatement) -> tuple[cst.BaseStatement, str]:
+    def _fitted(self, stmt: cst.BaseStatement, splice: bool = False) -> tuple[cst.BaseStatement, str]:
         """``stmt`` and its text, with the rebuilt lines and ``def`` headers longer than the
         line limit split (``layout.py``). Printed once, noting where the lines and ``def``s
         the emitter rebuilt start; a line the layout would split prints at least
         ``LINE_LENGTH - 1`` columns (a trailing comment counts two columns of space), so only
-        those starting on a line that long are fitted, and the statement printed again."""
+        those starting on a line that long are fitted, and the statement printed again. With
+        ``splice``, a statement where only simple lines split keeps its tree (the text is
+        what counts) and gets their new text in place of their old, without that print."""
         state = _FitState(default_indent=_PRINTER.default_indent, default_newline=_PRINTER.default_newline,
                           watch=self._to_fit)
         stmt._codegen(state)
@@ -346,8 +357,17 @@ class PythonEmitter:
                 if len(lines[bisect_right(breaks, offsets[tok])]) >= LINE_LENGTH - 1}
         if not hits:
             return stmt, text
-        stmt = self._refit(stmt, hits)
-        return stmt, _code(stmt)
+        if not splice or any(not isinstance(self._to_fit[key][0], cst.SimpleStatementLine) for key in hits):
+            stmt = self._refit(stmt, hits)
+            return stmt, _code(stmt)
+        # Only lines to split: each fitted line's text replaces the one line it printed as,
+        # from the last so the offsets before it hold; the tree is left as it was.
+        for key in sorted(hits, key=state.starts.__getitem__, reverse=True):
+            line, indent = self._to_fit[key]
+            start = offsets[state.starts[key]]
+            end = text.index("\n", start) + 1
+            text = text[:start] + _line_code(fit_statement(line, indent, _code), indent // INDENT) + text[end:]
+        return stmt, text
 
     def _refit(self, node: cst.CSTNode, hits: set[int]) -> cst.CSTNode:
         """``node`` with the lines and ``def``s in ``hits`` (ids, noted in ``_to_fit``) fitted."""

@@ -298,6 +298,9 @@ def verify_callable(spec: OpSpec, runnable: list[str], max_examples: int) -> dic
 
 
 def _agreeing(verdicts: dict[str, PairResult]) -> int:
+    """How many agree; -1 where the reference accepted no example (nothing was compared)."""
+    if all(r.status == "skipped" for r in verdicts.values()):
+        return -1
     return sum(r.status == "verified" for r in verdicts.values())
 
 

@@ -40,6 +40,7 @@ from switcheroo.ontology.verify.layer_cases import (
     table,
     undrawable,
 )
+from switcheroo.ontology.verify.layer_references import LAYER_REFERENCES, verify_against_reference
 from switcheroo.ontology.verify.strategies import Unsupported, check_supported
 
 # Constructor draws per layer: each is a model written, converted and built per framework.
@@ -268,6 +269,10 @@ def verify_layer(spec: OpSpec, runnable: list[str], max_examples: int) -> dict[s
     why = undrawable(spec, entry)
     if why:
         return {fw: PairResult("skipped", f"kind layer: {why}") for fw in runnable}
+    if len(runnable) == 1 and spec.operation in LAYER_REFERENCES:
+        # One installed mapping: its layer against the NumPy definition.
+        cases = layer_case(spec, entry, runnable[0])
+        return verify_against_reference(spec, cases, runnable[0], min(max_examples, LAYER_EXAMPLES))
     if len(runnable) < 2:
         return {
             fw: PairResult("skipped", "kind layer: no second installed mapping to compare with")

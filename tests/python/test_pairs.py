@@ -22,11 +22,10 @@ PAIRS = [(src, dst) for src in FRAMEWORKS for dst in FRAMEWORKS if src != dst]
 PAIR_CASES = ["mlp", "cnn", "lstm", "layernorm", "batchnorm", "resnet_basic", "embedding_bag", "branch",
               "lstm_stacked"]
 
-# (case, X, Y) -> why X -> Y is not built (a gap to close, not a tolerance). The layer that
-# reads a model's input names no size in Keras; switcheroo's Keras code keeps it with
-# self.X.build(...) (passes/infer_layer_sizes.py), so no pair waits on it.
-PAIR_GAPS: dict[tuple[str, str, str], str] = {
-}
+# (case, X, Y) -> why X -> Y is not built (a gap to close, not a tolerance). None left: the
+# layer that reads a model's input names no size in Keras, and switcheroo's Keras code keeps
+# it with self.X.build(...) (passes/infer_layer_sizes.py).
+PAIR_GAPS: dict[tuple[str, str, str], str] = {}
 
 
 def _default_case(index: int, src: str, dst: str) -> str:

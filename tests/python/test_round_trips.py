@@ -19,13 +19,6 @@ pytest.importorskip("torch")
 # (case, X) -> why torch -> X -> torch is not built yet (pairs of GAPS are skipped too:
 # their forward conversion is the gap).
 ROUND_TRIP_GAPS: dict[tuple[str, str], str] = {
-    **{(case, via): f"the {what} is raised back (passes/{raise_pass}), but keras.layers.LSTM(hidden) names no input "
-                    "size (Keras builds it on the first call) and the model's input feeds it, so nn.LSTM's "
-                    "input_size is not in the code; torch has no lazy LSTM"
-       for case, what, raise_pass in (("lstm_stacked", "keras.Sequential of layers.Bidirectional", "raise_rnn_stack.py"),
-                                      ("lstm_final_state", "LSTM(..., return_state=True) call form",
-                                       "raise_call_forms.py"))
-       for via in ("keras", "tensorflow")},
     **{("weight_norm", via): "the model converts back (weight_norm(nn.Linear(d_in, 12)), the size from the "
                              "self.fc1.build((None, d_in)) the Keras code keeps), but switcheroo.weights.transfer "
                              "from Keras' WeightNorm(Dense) into torch's parametrized weight copies 5 tensors with "

@@ -79,6 +79,8 @@ def _missing_size(spec: OpSpec, variant: Variant, framework: str, api: str, valu
     if variant.cell or spec.kind != "layer":
         return None  # a cell takes the shared arguments
     params = snapshots.signature(framework, api)
+    if params is not None and all(p.kind in "VW" for p in params):
+        params = None  # (*args, **kwargs): torch's recurrent layers; the spec says what is required
     required = {p.name for p in params if not p.has_default} if params is not None else None
     given = {n for n, _ in derived} | set(variant.tuple_args)
     for arg in spec.std_args:
@@ -455,7 +457,16 @@ class LowerHubOp(RewritePattern):
             src_variant = op.spec.variants.get(src_fw)
             renames = src_variant.args if src_variant else {}
             std_names = [n.data for n in op.arg_names.data]
-            packed_ops, operands, std_names = repack_tuple_args(src_variant, op.spec, list(op.args), std_names)
+            args = list(op.args)
+            if src_variant is not None:
+                # An argument the source API lacks, said at raising as the source's own value
+                # (pixel_shuffle's mode='CRD'), is left out of the kept call again.
+                said = [not (n in src_variant.drop_args and n in src_variant.defaults
+                             and values_equal(const_value(a), src_variant.defaults[n]))
+                        for a, n in zip(args, std_names, strict=True)]
+                args = [a for a, keep in zip(args, said, strict=True) if keep]
+                std_names = [n for n, keep in zip(std_names, said, strict=True) if keep]
+            packed_ops, operands, std_names = repack_tuple_args(src_variant, op.spec, args, std_names)
             variadic = {a.name for a in op.spec.std_args if a.is_variadic}  # *arrays: positional
             names = ["" if n in variadic else renames.get(n, n) for n in std_names]
             props["arg_names"] = pysrc.strs(names)

@@ -44,7 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list frontends, backends and pairs")
     p.add_argument("--strict", action="store_true", help="exit 2 when anything stayed unmapped")
     p.add_argument("--input-shape", default="", metavar="SHAPES",
-                   help="static input shapes for --to stablehlo: 8x16, or 8x16,8x4 for two inputs")
+                   help="static input shapes for --to stablehlo: 8x16, or 8x16,8x4 for two inputs; "
+                        "from Keras, the model's input (?x784, MLP:?x784) the layers' sizes follow")
     p.add_argument("--function", default="", metavar="NAME",
                    help="--to stablehlo from plain functions: the one to lower (default: the first public)")
     p.add_argument("--verify", choices=VERIFY_MODES, default=os.environ.get("SWC_VERIFY", "none"),

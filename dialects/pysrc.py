@@ -69,7 +69,19 @@ class _Statement(IRDLOperation):
     walk = _walk
 
 
+_STRING: dict[str, StringAttr] = {}
 _STRS: dict[tuple[str, ...], ArrayAttr[StringAttr]] = {}  # attributes are immutable: built once
+
+
+def string(text: str) -> StringAttr:
+    """``StringAttr(text)``, built once per text: building one runs xDSL's attribute checks,
+    and the frontend gives thousands of ops the same few names, locations and spellings."""
+    attr = _STRING.get(text)
+    if attr is None:
+        if len(_STRING) >= 50_000:  # a long run over many files starts the table afresh
+            _STRING.clear()
+        attr = _STRING[text] = StringAttr(text)
+    return attr
 
 
 def strs(items: Iterable[str]) -> ArrayAttr[StringAttr]:
@@ -79,7 +91,7 @@ def strs(items: Iterable[str]) -> ArrayAttr[StringAttr]:
     if attr is None:
         if len(_STRS) >= 20_000:
             _STRS.clear()
-        attr = _STRS[key] = ArrayAttr([StringAttr(s) for s in key])
+        attr = _STRS[key] = ArrayAttr([string(s) for s in key])
     return attr
 
 

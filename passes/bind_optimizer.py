@@ -82,7 +82,7 @@ class BindOptimizer(RewritePattern):
             if op.loc is not None:
                 props["loc"] = op.loc
             new_ops.append(fw.CallOp.create(operands=args, properties=props, result_types=[OBJ]))
-        rewriter.replace_op(op, new_ops, [new_ops[-1].results[0]])
+        rewriter.replace(op, new_ops, [new_ops[-1].results[0]])
 
 
 def optimizer_op(v: SSAValue) -> hub.HubOp | None:
@@ -136,7 +136,7 @@ class BindScheduleRate(RewritePattern):
                         "arg_names": ArrayAttr([StringAttr(n) for n in [*(names[i] for i in keep), "base_lr"]])},
             result_types=[r.type for r in op.res],
         )
-        rewriter.replace_op(op, [*new_ops, sched], [sched.res[0]])
+        rewriter.replace(op, [*new_ops, sched], [sched.res[0]])
 
 
 @dataclass(frozen=True)

@@ -33,18 +33,17 @@ import re
 from dataclasses import dataclass
 
 import libcst as cst
+from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.ontology.odl import OpSpec, Variant
+from switcheroo.passes.fw_common import positional_order, target_variant
+from switcheroo.passes.layer_plugins import PARTIAL, PluginRefusal
+from switcheroo.passes.thread_module_state import fw_placeholder
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
-
-from switcheroo.dialects import fw, hub, pysrc
-from switcheroo.ontology.loader import load_ontology
-from switcheroo.ontology.odl import OpSpec, Variant
-from switcheroo.passes.fw_common import const_value, positional_order, target_variant
-from switcheroo.passes.layer_plugins import PARTIAL, PluginRefusal
-from switcheroo.passes.thread_module_state import fw_placeholder
 
 OBJ = pysrc.ObjectType()
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")

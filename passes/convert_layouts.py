@@ -81,7 +81,7 @@ class WrapLayerLayouts(RewritePattern):
         new_ops.append(wrapped)
         if lm.return_:
             new_ops.extend(permute(wrapped.res[0], parse_layout(lm.return_)))
-        rewriter.replace_op(op, new_ops, [new_ops[-1].results[0]])
+        rewriter.replace(op, new_ops, [new_ops[-1].results[0]])
 
 
 # Python operators that act element by element on two arrays of one shape.
@@ -124,7 +124,7 @@ class FoldPermutations(RewritePattern):
                 return  # ranks disagree: a layer raised at the wrong rank; leave it visible
             composed = tuple(p[i] for i in q)
             if composed == tuple(range(len(composed))):
-                rewriter.replace_op(op, [], [inner.args[0]])
+                rewriter.replace(op, [], [inner.args[0]])
             return
         if isinstance(inner, hub.HubOp) and inner.SPEC_NAME in ELEMENTWISE and len(inner.args) == 1 \
                 and inner.res[0].has_one_use():
@@ -135,14 +135,14 @@ class FoldPermutations(RewritePattern):
             moved = permute(inner.args[0], q)
             new_inner = inner.clone()
             new_inner.operands = [moved[-1].results[0]]
-            rewriter.replace_op(op, [*moved, new_inner], [new_inner.res[0]])
+            rewriter.replace(op, [*moved, new_inner], [new_inner.res[0]])
             return
         operands = _same_inverse_operands(inner, q)
         if operands is not None:
             # permute(x, p) + permute(y, p) then q = p^-1: x + y (mobilenetv2's residual add).
             new_inner = inner.clone()
             new_inner.operands = operands
-            rewriter.replace_op(op, [new_inner], [new_inner.results[0]])
+            rewriter.replace(op, [new_inner], [new_inner.results[0]])
             rewriter.erase_op(inner)
             return
         if isinstance(inner, hub.ApplyOp) and inner.layer.data in ELEMENTWISE and len(inner.args) == 2 \
@@ -152,7 +152,7 @@ class FoldPermutations(RewritePattern):
             moved = permute(inner.args[1], q)
             new_inner = inner.clone()
             new_inner.operands = [inner.args[0], moved[-1].results[0]]
-            rewriter.replace_op(op, [*moved, new_inner], [new_inner.res[0]])
+            rewriter.replace(op, [*moved, new_inner], [new_inner.res[0]])
 
 
 @dataclass(frozen=True)

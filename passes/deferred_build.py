@@ -25,6 +25,7 @@ from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
 from switcheroo.passes import layer_build
 from switcheroo.passes.fw_common import OBJ
+from switcheroo.passes.layer_shapes import FIXED_RANK
 from switcheroo.passes.layer_shapes import MARK as SIZE_FROM_INPUT
 from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Operation, SSAValue
@@ -92,8 +93,12 @@ def _assignment(layer: hub.HubOp) -> pysrc.AssignOp | None:
         if assign is not None:
             return assign
         wrapper = next((u for u in users if isinstance(u, hub.HubOp) and u.spec.kind.value == "layer" and u.res), None)
-        if wrapper is None or len(users) != 1 or (wrapper.SPEC_NAME == "Sequential" and wrapper.args[0] is not value):
-            return None  # a Sequential's input is its first member's only
+        if wrapper is None or len(users) != 1:
+            return None
+        if wrapper.SPEC_NAME == "Sequential" and (wrapper.args[0] is not value or layer.SPEC_NAME not in FIXED_RANK):
+            # A Sequential's input is its first member's; building it fixes the input's rank
+            # (keras.Sequential builds a graph), right only for a layer of one rank (Conv2D).
+            return None
         value = wrapper.res[0]
     return None
 

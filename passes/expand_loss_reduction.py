@@ -69,7 +69,7 @@ class ExpandReduction(RewritePattern):
                         **({"loc": op.loc} if op.loc is not None else {})},
             result_types=[r.type for r in op.res],
         )
-        rewriter.replace_op(op, [*none, loss, reduce], [reduce.res[0]])
+        rewriter.replace(op, [*none, loss, reduce], [reduce.res[0]])
 
 
 @dataclass
@@ -108,7 +108,7 @@ class FoldReduction(RewritePattern):
             properties={**loss.properties, "arg_names": ArrayAttr([StringAttr(n) for n in names])},
             result_types=[r.type for r in op.res])
         none = named["reduction"][0].owner
-        rewriter.replace_op(op, [*new_ops, folded], [folded.res[0]])
+        rewriter.replace(op, [*new_ops, folded], [folded.res[0]])
         rewriter.erase_op(loss)
         if not any(r.uses for r in none.results):  # the 'none' literal
             rewriter.erase_op(none)

@@ -41,6 +41,7 @@ from switcheroo.passes.layer_shapes import (
     Scaled,
     Shape,
     ShapeWalk,
+    at,
     literal,
 )
 from xdsl.context import Context
@@ -186,7 +187,7 @@ def fold_wrapped_builds(cls: pysrc.ClassOp, init: pysrc.FuncOp) -> None:
         _erase_statement(stmt)  # the layer states its size: a target building lazily re-adds the call
 
 
-def _module_builds(module: pysrc.ModuleOp) -> dict[str, list[Shape]]:
+def _module_builds(module: pysrc.ModuleOp, models: set[str]) -> dict[str, list[Shape]]:
     """``model = MLP(...)`` then ``model.build((None, 784))`` at module level: MLP's input.
     The call goes: the layers get their sizes from it (a target building lazily writes
     them as ``build`` calls of its layers, a Flax NNX module has no ``build``)."""
@@ -194,7 +195,7 @@ def _module_builds(module: pysrc.ModuleOp) -> dict[str, list[Shape]]:
     out: dict[str, list[Shape]] = {}
     for op in list(module.body.block.ops):
         if isinstance(op, pysrc.AssignOp) and isinstance(call := op.value.owner, pysrc.CallOp) \
-                and isinstance(c := call.callee.owner, pysrc.NameOp):
+                and isinstance(c := call.callee.owner, pysrc.NameOp) and c.id.data in models:
             made[op.target.data] = c.id.data
         elif isinstance(op, pysrc.ExprStmtOp) and isinstance(call := op.value.owner, pysrc.CallOp) \
                 and isinstance(m := call.callee.owner, pysrc.AttrOp) and m.attr.data == "build" \
@@ -224,15 +225,16 @@ class InferLayerSizes(ModulePass):
                   and _func(c, forward) is not None and _func(c, "__init__") is not None]
         lifted = {c.sym_name.data: next(iter(parse_input_shapes((c.attributes[INPUT_SHAPE].data,)).values()))
                   for c in models if isinstance(c.attributes.get(INPUT_SHAPE), StringAttr)}
-        inputs = lifted | _module_builds(module) | {k: v for k, v in given.items() if k}
+        inputs = lifted | _module_builds(module, {c.sym_name.data for c in models})
         if "" in given:
             top = _top_level(models)
             if len(top) == 1:
-                inputs.setdefault(top[0].sym_name.data, given[""])
+                inputs[top[0].sym_name.data] = given[""]
             else:
                 names = ", ".join(c.sym_name.data for c in top) or "none"
                 analysis_common.add_diagnostic(op, "1:1", "warning", f"--input-shape names no class and the file "
                                                f"has {len(top)} model classes ({names}): give it as CLASS:SHAPE")
+        inputs |= {k: v for k, v in given.items() if k}
         for cls in models:
             init = _func(cls, "__init__")
             assert init is not None
@@ -260,9 +262,9 @@ def _in_init(layer: Operation, init: pysrc.FuncOp) -> bool:
 def _fill(layer: hub.HubOp, shape: Shape, init: pysrc.FuncOp) -> None:
     """Give ``layer`` its input size from ``shape`` when it has none yet."""
     feature = IN_FEATURES.get(layer.SPEC_NAME)
-    if feature is None or shape is None or not shape or feature[0] in layer.named_args() or not _in_init(layer, init):
+    if feature is None or feature[0] in layer.named_args() or not _in_init(layer, init):
         return
-    ops = _copy_dim(shape[feature[1]] if -len(shape) <= feature[1] < len(shape) else None, init, layer)
+    ops = _copy_dim(at(shape, feature[1]), init, layer)
     if ops is None:
         return
     block = layer.parent_block()
@@ -276,6 +278,5 @@ def _mark(layer: hub.HubOp, shape: Shape) -> None:
     feature = IN_FEATURES.get(layer.SPEC_NAME)
     if feature is None or feature[0] not in layer.named_args():
         return
-    axis = feature[1]
-    if shape is None or not -len(shape) <= axis < len(shape) or shape[axis] is None:
+    if not isinstance(at(shape, feature[1]), (int, SSAValue, Scaled)):
         layer.attributes[MARK] = UnitAttr()

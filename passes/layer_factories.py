@@ -96,7 +96,7 @@ class LowerLayerFactory(RewritePattern):
             ref = fw.RefOp.create(properties={"framework": StringAttr(found[0]), "api": StringAttr(found[1].api),
                                               **({"loc": op.loc} if op.loc is not None else {})},
                                   result_types=[op.res[0].type])
-            rewriter.replace_op(op, ref, [ref.results[0]])
+            rewriter.replace(op, ref, [ref.results[0]])
             return
         elif found[1].compose is not None or found[1].cell or found[1].as_value:
             why = f"the {self.framework} spelling of {op.layer.data!r} is not one constructor"
@@ -116,7 +116,7 @@ class LowerLayerFactory(RewritePattern):
                                                "unmapped": StringAttr(f"{src_api}: {why}"),
                                                **({"loc": op.loc} if op.loc is not None else {})},
                                    result_types=[op.res[0].type])
-            rewriter.replace_op(op, kept, [kept.results[0]])
+            rewriter.replace(op, kept, [kept.results[0]])
             return
         fwk, variant = found
         layer = fw.RefOp.create(properties={"framework": StringAttr(fwk), "api": StringAttr(api)},
@@ -127,4 +127,4 @@ class LowerLayerFactory(RewritePattern):
             props["loc"] = op.loc
         partial = fw.CallOp.create(operands=[layer.results[0], *operands], properties=props,
                                    result_types=[op.res[0].type])
-        rewriter.replace_op(op, [*new_ops, layer, partial], [partial.results[0]])
+        rewriter.replace(op, [*new_ops, layer, partial], [partial.results[0]])

@@ -10,7 +10,8 @@ rearrange them, element-wise ops keep them. All of it is over hub ops, so in the
 
 A dimension is an ``int``, an ``SSAValue`` of ``__init__`` that states it (the
 ``out_features`` a layer was built with: ``hidden``, ``4 * dim``), or ``None``; a shape is
-a tuple of dimensions, or ``None`` when not even its rank is known. ``ShapeWalk`` calls
+a tuple of dimensions, ``(..., d)`` when only its last axes are known (a ``Linear`` over an
+input of unknown rank), or ``None`` when nothing is. ``ShapeWalk`` calls
 ``on_layer(layer_op, input_shape)`` at every layer application it passes, before using
 the layer's output size, so the caller may fill the input size in (or note it is lost).
 """
@@ -75,6 +76,8 @@ SAME_SHAPE = frozenset({
 })
 # Layers over [N, C, *spatial] whose rank their name states.
 _CHANNELS_RANK = {"BatchNorm2d": 4, "Conv2d": 4, "Conv1d": 3}
+# Layers whose input has one rank (batched): a shape built for them fits every call.
+FIXED_RANK = {**_CHANNELS_RANK, "LSTM": 3, "GRU": 3, "RNN": 3}
 _REDUCTIONS = frozenset({"mean", "sum", "max", "min", "amax", "amin", "prod", "std", "var"})
 
 
@@ -117,13 +120,22 @@ def _arg(layer: hub.HubOp, name: str) -> object:
 
 
 def dim_of(value: object) -> Dim:
-    """A layer argument as a dimension: an int literal, or the operand itself (symbolic)."""
+    """A layer argument as a dimension: an int literal, or the operand itself when it is
+    names and arithmetic (``hidden``, ``4 * dim``) the constructor can read again."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, SSAValue):
         lit = literal(value)
-        return lit if isinstance(lit, int) and not isinstance(lit, bool) else value
+        return lit if isinstance(lit, int) and not isinstance(lit, bool) else value if _symbolic(value) else None
     return None
+
+
+def _symbolic(value: SSAValue) -> bool:
+    op = value.owner
+    if isinstance(op, (pysrc.NameOp, pysrc.ConstOp)):
+        return True
+    return isinstance(op, pysrc.BinOp) and op.operator.data in ("+", "-", "*", "//") \
+        and _symbolic(op.lhs) and _symbolic(op.rhs)
 
 
 def _ints(value: object, rank: int) -> tuple[int, ...] | None:
@@ -152,7 +164,9 @@ def _window(shape: tuple[Dim, ...], layer: hub.HubOp, rank: int, channels: Dim) 
             out.append(math.ceil(size / stride[i]))
         else:
             pad = (0,) * rank if pad_lit == "valid" else _ints(pad_lit, rank)
-            out.append(None if pad is None else (size + 2 * pad[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1)
+            span = None if pad is None else size + 2 * pad[i] - dilation[i] * (kernel[i] - 1) - 1
+            ceil = literal(_arg(layer, "ceil_mode")) is True if layer.spec.arg("ceil_mode") else False
+            out.append(None if span is None else (-(-span // stride[i]) if ceil else span // stride[i]) + 1)
     return (*shape[:-rank - 1], channels, *out) if len(shape) == rank + 2 else None
 
 
@@ -160,33 +174,35 @@ def layer_output(layer: hub.HubOp, shape: Shape) -> object:
     """The shape a layer's call returns for an input of ``shape`` (hub conventions)."""
     name = layer.SPEC_NAME
     if name in ("Linear",):
-        return (*(shape[:-1] if shape else (None,)), dim_of(_arg(layer, "out_features")))
+        return (*(shape[:-1] if shape else (...,)), dim_of(_arg(layer, "out_features")))
     if name in ("LSTM", "GRU", "RNN"):
         hidden = dim_of(_arg(layer, "hidden_size"))
         if literal(_arg(layer, "bidirectional")) is True:
             hidden = hidden * 2 if isinstance(hidden, int) else Scaled(2, hidden) if isinstance(hidden, SSAValue) \
                 else None
-        lead = shape[:-1] if shape else (None, None)  # batched input: [B, T, F] (or [T, B, F])
+        lead = shape[:-1] if ranked(shape) else (None, None)  # batched input: [B, T, F] (or [T, B, F])
         return Results([(*lead, hidden), None])
     if name == "Embedding":
         return (*shape, dim_of(_arg(layer, "embedding_dim"))) if shape is not None else None
     if name in ("Conv1d", "Conv2d"):
         rank = 1 if name == "Conv1d" else 2
-        shape = shape if shape and len(shape) == rank + 2 else (None,) * (rank + 2)  # batched [N, C, *spatial]
+        shape = shape if ranked(shape) and len(shape) == rank + 2 else (None,) * (rank + 2)  # [N, C, *spatial]
         return _window(shape, layer, rank, dim_of(_arg(layer, "out_channels")))
     if name in ("MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d"):
         rank = 1 if name.endswith("1d") else 2
-        return _window(shape, layer, rank, shape[-rank - 1]) if shape and len(shape) > rank else None
+        return _window(shape, layer, rank, shape[-rank - 1]) if ranked(shape) and len(shape) > rank else None
     if name in ("AdaptiveAvgPool2d", "AdaptiveMaxPool2d"):
         size = _ints(_arg(layer, "output_size"), 2)
-        return (*shape[:-2], *size) if shape and len(shape) >= 2 and size else None
+        return (*shape[:-2], *size) if ranked(shape) and len(shape) >= 2 and size else None
     if name == "Flatten":
         return _flatten(shape, literal(_arg(layer, "start_dim")), literal(_arg(layer, "end_dim")))
     if name in SAME_SHAPE:
         feature = IN_FEATURES.get(name)
-        if shape is None and name in _CHANNELS_RANK:
+        if not ranked(shape) and name in _CHANNELS_RANK:
             shape = (None,) * _CHANNELS_RANK[name]
-        if feature is None or shape is None:
+        elif shape is None and feature is not None and feature[1] == -1:
+            shape = (..., None)  # a LayerNorm over an input of unknown rank: its last axis
+        if feature is None or shape is None or at(shape, feature[1]) is _OUT:
             return shape
         # the layer's own size names the feature axis when the input's does not
         size = dim_of(_arg(layer, feature[0]))
@@ -196,8 +212,25 @@ def layer_output(layer: hub.HubOp, shape: Shape) -> object:
     return None
 
 
+def ranked(shape: object) -> bool:
+    """A shape whose every axis is known to exist (no ``...``)."""
+    return isinstance(shape, tuple) and ... not in shape
+
+
+_OUT = object()
+
+
+def at(shape: Shape, axis: int) -> object:
+    """``shape[axis]``: ``None`` when not known, ``_OUT`` when there is no such axis."""
+    if shape is None or (axis >= 0 and not ranked(shape)):
+        return None
+    if not -len(shape) <= axis < len(shape) or shape[axis] is ...:
+        return None if shape and shape[0] is ... else _OUT
+    return shape[axis]
+
+
 def _flatten(shape: Shape, start: object, end: object) -> Shape:
-    if shape is None or not isinstance(start, int) or not isinstance(end, int):
+    if not ranked(shape) or not isinstance(start, int) or not isinstance(end, int):
         return None
     rank = len(shape)
     s, e = start % rank, end % rank
@@ -218,6 +251,8 @@ def _broadcast(a: Shape, b: Shape) -> Shape:
     """``a + b``: a residual sum keeps the shape of the side that is known."""
     if a is None or b is None:
         return a if b is None else b
+    if not ranked(a) or not ranked(b):
+        return a if ranked(a) else b
     if len(a) != len(b):
         return a if len(a) > len(b) else b
     return tuple(x if x is not None and x != 1 else y for x, y in zip(a, b, strict=True))
@@ -343,7 +378,7 @@ class ShapeWalk:
             if isinstance(i, int):
                 return base.parts[i] if -len(base.parts) <= i < len(base.parts) else None
             base = base.parts[0]  # only a tensor takes slices: the call returned its output alone
-        if not isinstance(base, tuple):
+        if not ranked(base):
             return None
         idx = index.owner
         items = list(idx.elts) if isinstance(idx, pysrc.TupleOp) and idx.kind.data == "tuple" else [index]
@@ -361,10 +396,10 @@ class ShapeWalk:
 
     def _function(self, op: hub.HubOp, shape: Shape, args: dict[str, list[SSAValue]]) -> Shape:
         name = op.SPEC_NAME
-        if shape is None:
-            return None
-        if name in SAME_SHAPE:
+        if name in SAME_SHAPE or shape is None:
             return shape
+        if not ranked(shape):
+            return None
         if name == "permute_dims":
             axes = literal(args["axes"][0]) if args.get("axes") else None
             ok = isinstance(axes, tuple) and sorted(a % len(shape) for a in axes if isinstance(a, int)) \

@@ -352,12 +352,15 @@ class LowerHubOp(RewritePattern):
 
     def note_known(self, op: hub.HubOp, variant: Variant, api: str) -> None:
         """Say where a conversion goes through a documented difference (``verify_known``):
-        the output runs, but not always as the source did."""
-        if variant.verify_known is None:
+        the output runs, but not always as the source did. A ``lower`` variant carries the
+        mark of the variant it belongs to."""
+        reason = variant.verify_known or next(
+            (v.verify_known for v in op.spec.variants.values() if v.lower is variant), None)
+        if reason is None:
             return
         loc = op.loc.data if op.loc is not None else statement_loc(op)
         src_api = op.src_api.data if op.src_api else op.SPEC_NAME
-        self.known.setdefault((api, loc), f"{api} differs from {src_api}: {variant.verify_known}")
+        self.known.setdefault((api, loc), f"{api} differs from {src_api}: {reason}")
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: hub.HubOp, rewriter: PatternRewriter) -> None:
@@ -380,11 +383,11 @@ class LowerHubOp(RewritePattern):
                 self.keep_source(op, rewriter, result_type, str(e))
                 return
             self.note_known(op, variant, variant.api)
-            rewriter.replace_op(op, new_ops, [value])
+            rewriter.replace(op, new_ops, [value])
             return
         if "plain_container" in variant.requires_plugin and len(op.args) == 1:
             # nn.ModuleList([...]) -> [...]: the target tracks layers held in lists and dicts.
-            rewriter.replace_op(op, [], [op.args[0]])
+            rewriter.replace(op, [], [op.args[0]])
             return
         named = not op.args and op.called is None and op.src_api is not None  # act = F.relu: a reference
         base = named and container_forms.is_class_base(op.res[0])  # class B(nn.ModuleDict)
@@ -401,10 +404,10 @@ class LowerHubOp(RewritePattern):
                 return
             self.note_known(op, variant, variant.api)
             if bound:  # nn.LeakyReLU(0.2) -> functools.partial(nnx.leaky_relu, negative_slope=0.2)
-                rewriter.replace_op(op, bound, [bound[-1].results[0]])
+                rewriter.replace(op, bound, [bound[-1].results[0]])
                 return
             new = fw.RefOp.create(properties=props, result_types=[result_type])
-            rewriter.replace_op(op, new, [new.results[0]])
+            rewriter.replace(op, new, [new.results[0]])
             return
         if variant.stack is not None and rnn_stack.is_stacked(op.named_args()):
             # nn.LSTM(num_layers=2, bidirectional=True): a chain of single-layer layers.
@@ -415,7 +418,7 @@ class LowerHubOp(RewritePattern):
                 return
             deferred_build.add_build(spec, variant, op.named_args(), op)  # self.lstm.build(...) if needed
             self.note_known(op, variant, variant.api)
-            rewriter.replace_op(op, stack_ops, [value])
+            rewriter.replace(op, stack_ops, [value])
             return
         try:
             new_ops, operands, names, api = build_call(spec, variant, fwk, op.named_args(), op)
@@ -433,7 +436,7 @@ class LowerHubOp(RewritePattern):
             return
         deferred_build.add_build(spec, variant, op.named_args(), op)  # self.neg.build((None, d_in)) if needed
         self.note_known(op, variant, api)
-        rewriter.replace_op(op, [*new_ops, *built], [built[-1].results[0]])
+        rewriter.replace(op, [*new_ops, *built], [built[-1].results[0]])
 
     def keep_source(self, op: hub.HubOp, rewriter: PatternRewriter, result_type, why: str = "") -> None:
         src_fw = op.src_framework.data if op.src_framework else "torch"
@@ -450,7 +453,7 @@ class LowerHubOp(RewritePattern):
             new: Operation = fw.RefOp.create(properties=props, result_types=[result_type])
         elif (kept := rnn_stack.kept_stack(op, src_fw, reason)) is not None:
             # nnx.Sequential(nnx.Bidirectional(...), ...) folded into one layer: that chain again.
-            rewriter.replace_op(op, kept[0], [kept[1]])
+            rewriter.replace(op, kept[0], [kept[1]])
             return
         else:
             # Spell the arguments as the source API names them, so the kept call still runs.
@@ -471,9 +474,9 @@ class LowerHubOp(RewritePattern):
             names = ["" if n in variadic else renames.get(n, n) for n in std_names]
             props["arg_names"] = pysrc.strs(names)
             new = fw.CallOp.create(operands=operands, properties=props, result_types=[result_type])
-            rewriter.replace_op(op, [*packed_ops, new], [new.results[0]])
+            rewriter.replace(op, [*packed_ops, new], [new.results[0]])
             return
-        rewriter.replace_op(op, new, [new.results[0]])
+        rewriter.replace(op, new, [new.results[0]])
 
 
 @dataclass
@@ -486,7 +489,7 @@ class LowerApply(RewritePattern):
         call = pysrc.CallOp.create(
             operands=list(op.args), properties={"arg_names": pysrc.strs(names)},
             result_types=[r.type for r in op.res])
-        rewriter.replace_op(op, call, [call.results[0]])
+        rewriter.replace(op, call, [call.results[0]])
 
 
 @dataclass(frozen=True)

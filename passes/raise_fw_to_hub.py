@@ -339,7 +339,7 @@ class RaiseCall(RewritePattern):
         new = _hub_op(spec, b, op.result.type, op)
         record_source_form(new, variant, op)
         cell = op.args[0].owner if variant.cell else None
-        rewriter.replace_op(op, [*b.new_ops, new], [new.results[0]])
+        rewriter.replace(op, [*b.new_ops, new], [new.results[0]])
         if isinstance(cell, hub.HubOp) and not cell.res[0].uses:
             rewriter.erase_op(cell)  # the cell now lives in the layer's arguments
 
@@ -360,12 +360,12 @@ class RaiseRef(RewritePattern):
         if hit[0].kind.value == "layer" and not hit[1].as_value and layer_factories.only_assigned(op):
             # norm_layer = nn.BatchNorm2d: a factory, called later with the required arguments.
             new = layer_factories.raise_factory(op, hit[0])
-            rewriter.replace_op(op, new, [new.results[0]])
+            rewriter.replace(op, new, [new.results[0]])
             return
         if container_forms.is_container_spec(hit[0]) and container_forms.is_class_base(op.result):
             # class _DenseBlock(nn.ModuleDict): the container class as a base, a reference.
             new = _hub_op(hit[0], Binding([], [], []), op.result.type, op)
-            rewriter.replace_op(op, new, [new.results[0]])
+            rewriter.replace(op, new, [new.results[0]])
             return
         if hit[0].kind.value == "layer" and not hit[1].as_value:
             # nn.Conv2d as a value (isinstance(m, nn.Conv2d), norm_layer = nn.BatchNorm2d): the
@@ -375,7 +375,7 @@ class RaiseRef(RewritePattern):
             rewriter.notify_op_modified(op)
             return
         new = _hub_op(hit[0], Binding([], [], []), op.result.type, op)
-        rewriter.replace_op(op, new, [new.results[0]])
+        rewriter.replace(op, new, [new.results[0]])
 
 
 def _hub_layout(apply: hub.ApplyOp, framework: str) -> None:

@@ -96,10 +96,10 @@ class ScanLeftovers(ModulePass):
         if not prefixes:
             return
         bound: dict[str, str] = {}
-        for o in op.walk():
-            if isinstance(o, pysrc.OpaqueStmtOp) and o.kind is not None and o.kind.data == "import":
+        for o in pysrc.ops_of(op, pysrc.OpaqueStmtOp):
+            if o.kind is not None and o.kind.data == "import":
                 bound.update(import_bindings(o.code.data, prefixes))
-        for o in op.walk():
+        for o in pysrc.ops_of(op, _CHECKED):  # the ops ``check`` reads, in walk order
             self.check(op, o, bound, target_chain)
 
     def check(self, module: builtin.ModuleOp, o: Operation, bound: dict[str, str], target_chain: list[str]) -> None:
@@ -133,6 +133,10 @@ class ScanLeftovers(ModulePass):
                 what = name if bound[name] == name else f"{name} ({bound[name]})"
                 add_diagnostic(module, at, "warning", f"{what} from {self.source} left in the output")
                 _mark(o, bound[name])
+
+
+_CHECKED = (fw.CallOp, fw.RefOp, pysrc.OpaqueStmtOp, pysrc.OpaqueExprOp, pysrc.FuncOp, pysrc.ClassOp,
+            pysrc.AssignOp, pysrc.NameOp)
 
 
 def _marked(op: Operation) -> bool:

@@ -28,10 +28,9 @@ from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider
-from xdsl.ir import Operation
-
 from switcheroo.dialects import pysrc
 from switcheroo.ontology.loader import load_ontology
+from xdsl.ir import Operation
 
 # The layer spec whose source class makes a subclass a container of its members.
 CONTAINER_SPEC = "Sequential"

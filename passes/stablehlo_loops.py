@@ -102,5 +102,5 @@ class CountedWhileToFor(RewritePattern):
             final.output if i == k else op.operand[i] if i in invariant else by_index[i]
             for i in range(len(old.args))
         ]
-        rewriter.replace_op(op, [*consts, loop, final], results)
+        rewriter.replace(op, [*consts, loop, final], results)
 

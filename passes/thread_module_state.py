@@ -90,10 +90,10 @@ class ThreadModuleState(ModulePass):
                 self._retype(func, tensor)
         # Annotations naming a module or layer class (``list[nn.Module]``): the target's base.
         module = fw_placeholder(dst.module_base) if dst.module_base else "object"
-        for o in op.walk():
+        for o in pysrc.ops_of(op, (pysrc.FuncOp, pysrc.AssignOp)):
             if isinstance(o, pysrc.FuncOp):
                 params = [p.data.replace("{{Module}}", module) for p in o.params.data]
-                o.properties["params"] = ArrayAttr([StringAttr(p) for p in params])
+                o.properties["params"] = pysrc.strs(params)
                 if o.returns is not None:
                     o.properties["returns"] = StringAttr(o.returns.data.replace("{{Module}}", module))
             elif isinstance(o, pysrc.AssignOp) and o.annotation is not None:

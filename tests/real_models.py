@@ -134,7 +134,7 @@ def torchvision_importable(
 
 # A relative import of a torchvision module outside models/ that holds layers (``from
 # ..ops.misc import Conv2dNormActivation``): the file is converted with the model.
-_SIBLING = re.compile(r"^from \.\.(ops\.\w+) import", re.M)
+_SIBLING = re.compile(r"^from \.\.(ops\.\w+) import", re.MULTILINE)
 
 
 def converted_twin(name: str, dst: str) -> tuple[dict[str, str], list[str]]:

@@ -79,6 +79,26 @@ def _line_code(line: cst.SimpleStatementLine, depth: int) -> str:
     return "".join(state.tokens[depth:])  # from after its indentation, a token per level
 
 
+_EXPR_CASES = (pysrc.NameOp, pysrc.ConstOp, pysrc.OpaqueExprOp, pysrc.AttrOp, pysrc.CallOp, fw.RefOp, fw.CallOp,
+               pysrc.BinOp, pysrc.UnaryOp, pysrc.SubscriptOp, pysrc.TupleOp, pysrc.CompOp, hub.HubOp, hub.ApplyOp)
+_STMT_CASES = (pysrc.AssignOp, pysrc.AugAssignOp, pysrc.ExprStmtOp, pysrc.ReturnOp, pysrc.OpaqueStmtOp,
+               pysrc.ClassOp, pysrc.FuncOp, pysrc.IfOp, pysrc.WithOp, pysrc.ForOp)
+_CASE_OF: dict[tuple[type, tuple[type, ...]], type | None] = {}
+_CASES_UNKNOWN = object()
+
+
+def _case(op: object, cases: tuple[type, ...]) -> type | None:
+    """The first of ``cases`` ``op`` is an instance of, asked once per op class: a ``match``
+    over class patterns asks ``isinstance`` of each case in turn, and against an op class an
+    op is not, that goes through ``ABCMeta.__instancecheck__``. The emitter's ``match``
+    statements compare this class with value patterns (``case pysrc.NameOp:``)."""
+    key = (type(op), cases)
+    found = _CASE_OF.get(key, _CASES_UNKNOWN)
+    if found is _CASES_UNKNOWN:
+        found = _CASE_OF[key] = next((c for c in cases if isinstance(op, c)), None)
+    return found
+
+
 @dataclass
 class PythonEmitter:
     imports: ImportTable
@@ -109,36 +129,36 @@ class PythonEmitter:
 
     def expr(self, v: SSAValue) -> cst.BaseExpression:
         op = v.owner
-        match op:
-            case pysrc.NameOp():
+        match _case(op, _EXPR_CASES):  # the op's class among the cases (see _case)
+            case pysrc.NameOp:
                 return cst.Name(op.id.data)
-            case pysrc.ConstOp() | pysrc.OpaqueExprOp():
+            case pysrc.ConstOp | pysrc.OpaqueExprOp:
                 return parsed.expression(op.code.data)
-            case pysrc.AttrOp():
+            case pysrc.AttrOp:
                 return cst.Attribute(value=primary(self.expr(op.obj)), attr=cst.Name(op.attr.data))
-            case pysrc.CallOp():
+            case pysrc.CallOp:
                 names = [n.data for n in op.arg_names.data]
                 return cst.Call(func=primary(self.expr(op.callee)), args=self.args(list(op.args), names), **_CALL_WS)
-            case fw.RefOp():
+            case fw.RefOp:
                 self.note_unmapped(op)
                 return self.dotted(op.api.data)
-            case fw.CallOp():
+            case fw.CallOp:
                 self.note_unmapped(op)
                 names = [n.data for n in op.arg_names.data]
                 if op.method is not None:
                     func = cst.Attribute(value=primary(self.expr(op.args[0])), attr=cst.Name(op.method.data))
                     return cst.Call(func=func, args=self.args(list(op.args)[1:], names[1:]), **_CALL_WS)
                 return cst.Call(func=self.dotted(op.api.data), args=self.args(list(op.args), names), **_CALL_WS)
-            case pysrc.BinOp():
+            case pysrc.BinOp:
                 return binop_node(op.operator.data, self.expr(op.lhs), self.expr(op.rhs))
-            case pysrc.UnaryOp():
+            case pysrc.UnaryOp:
                 return unary_node(op.operator.data, self.expr(op.operand))
-            case pysrc.SubscriptOp():
+            case pysrc.SubscriptOp:
                 idx = op.index.owner
                 elems = list(idx.elts) if isinstance(idx, pysrc.TupleOp) and idx.kind.data == "tuple" and idx.elts else [op.index]
                 sub = [cst.SubscriptElement(slice=self.index(e)) for e in elems]
                 return cst.Subscript(value=primary(self.expr(op.value)), slice=sub)
-            case pysrc.TupleOp():
+            case pysrc.TupleOp:
                 if op.kind.data == "dict":
                     vals = [self.expr(e) for e in op.elts]
                     return cst.Dict([cst.DictElement(k, v) for k, v in zip(vals[::2], vals[1::2])])
@@ -151,7 +171,7 @@ class PythonEmitter:
                 if len(elts) == 1:
                     elts = [elts[0].with_changes(comma=cst.Comma())]
                 return cst.Tuple(elts)
-            case pysrc.CompOp():
+            case pysrc.CompOp:
                 last = op.body.block.last_op
                 assert isinstance(last, pysrc.YieldOp)
                 target = parsed.expression(op.target.data)
@@ -159,7 +179,7 @@ class PythonEmitter:
                 if op.kind.data == "list":
                     return cst.ListComp(elt=self.expr(last.value), for_in=comp)
                 return cst.GeneratorExp(elt=self.expr(last.value), for_in=comp)
-            case hub.HubOp() | hub.ApplyOp():
+            case hub.HubOp | hub.ApplyOp:
                 raise ValueError(f"{self.path}: hub op {op.name} reached the Python backend; "
                                  "run lower-hub-to-fw first")
         raise ValueError(f"{self.path}: cannot print {op.name if isinstance(op, Operation) else v} as Python")
@@ -225,8 +245,8 @@ class PythonEmitter:
         if not isinstance(op, pysrc._Statement):
             return None  # expression ops are printed where they are used
         self._unmapped = []
-        match op:
-            case pysrc.AssignOp():
+        match _case(op, _STMT_CASES):
+            case pysrc.AssignOp:
                 value = self.whole(op.value)
                 target = parsed.expression(op.target.data)
                 if op.annotation is not None:
@@ -234,22 +254,22 @@ class PythonEmitter:
                     return self.simple(op, cst.AnnAssign(target=target, annotation=ann, value=value))
                 assign_to = cst.AssignTarget(target, whitespace_before_equal=_SPACE, whitespace_after_equal=_SPACE)
                 return self.simple(op, cst.Assign(targets=[assign_to], value=value))
-            case pysrc.AugAssignOp():
+            case pysrc.AugAssignOp:
                 stmt = parsed.statement(f"{op.target.data} {op.operator.data} 0").body[0]
                 return self.simple(op, stmt.with_changes(value=self.whole(op.value)))
-            case pysrc.ExprStmtOp():
+            case pysrc.ExprStmtOp:
                 return self.simple(op, cst.Expr(self.whole(op.value)))
-            case pysrc.ReturnOp():
+            case pysrc.ReturnOp:
                 return self.simple(op, cst.Return(self.whole(op.value[0]) if op.value else None))
-            case pysrc.OpaqueStmtOp():
+            case pysrc.OpaqueStmtOp:
                 return self.opaque(op)
-            case pysrc.ClassOp():
+            case pysrc.ClassOp:
                 return self.class_def(op)
-            case pysrc.FuncOp():
+            case pysrc.FuncOp:
                 return self.func_def(op)
-            case pysrc.IfOp():
+            case pysrc.IfOp:
                 return self.if_stmt(op)
-            case pysrc.WithOp():
+            case pysrc.WithOp:
                 items = [
                     cst.WithItem(self.expr(v), asname=cst.AsName(cst.Name(n.data)) if n.data else None)
                     for v, n in zip(op.items, op.as_names.data, strict=True)
@@ -259,7 +279,7 @@ class PythonEmitter:
                     header = with_comment(header, f"# swc: unmapped {api}")
                 body = self.indented(op.body.block, op.footer).with_changes(header=header)
                 return cst.With(items=items, body=body, leading_lines=decode_lines(op.leading))
-            case pysrc.ForOp():
+            case pysrc.ForOp:
                 node = parsed.statement(f"for {op.target.data} in _:\n    pass\n")
                 return node.with_changes(iter=self.whole(op.iter), body=self.indented(op.body.block, op.footer),
                                          leading_lines=decode_lines(op.leading))
@@ -365,7 +385,8 @@ class PythonEmitter:
         for key in sorted(hits, key=state.starts.__getitem__, reverse=True):
             line, indent = self._to_fit[key]
             start = offsets[state.starts[key]]
-            end = text.index("\n", start) + 1
+            # to the end of what the line printed: a triple-quoted string spans more than one
+            end = start + len(_line_code(line, indent // INDENT))
             text = text[:start] + _line_code(fit_statement(line, indent, _code), indent // INDENT) + text[end:]
         return stmt, text
 

@@ -14,7 +14,7 @@ from xdsl.dialects.builtin import StringAttr, UnitAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from switcheroo.dialects import fw, pysrc
-from switcheroo.dialects.pysrc import strs
+from switcheroo.dialects.pysrc import string, strs
 from switcheroo.frontends.python.names import NameScope, ScopeScan, lookup, qualified_names
 from switcheroo.frontends.python.public_names import public_name
 from switcheroo.frontends.python.source_map import SourceMap
@@ -81,7 +81,7 @@ class ExprLowering:
         return self.source.code(node)
 
     def loc(self, node: cst.CSTNode) -> StringAttr:
-        return StringAttr(self.source.start(node) or "1:1")
+        return string(self.source.start(node) or "1:1")
 
     def framework_of(self, qname: str) -> str | None:
         if qname in self._framework_of:
@@ -111,7 +111,7 @@ class ExprLowering:
 
     def opaque(self, node: cst.CSTNode) -> SSAValue:
         return self.add(
-            pysrc.OpaqueExprOp.create(properties={"code": StringAttr(self.code(node))}, result_types=[OBJ])
+            pysrc.OpaqueExprOp.create(properties={"code": string(self.code(node))}, result_types=[OBJ])
         )
 
     def type_of(self, v: SSAValue) -> Attribute:
@@ -127,7 +127,7 @@ class ExprLowering:
         hit = None if stripped else self.resolve(node)
         if hit is not None:
             return self.add(fw.RefOp.create(
-                properties={"framework": StringAttr(hit[0]), "api": StringAttr(hit[1]),
+                properties={"framework": string(hit[0]), "api": string(hit[1]),
                             "loc": self.loc(node)},
                 result_types=[OBJ],
             ))
@@ -136,7 +136,7 @@ class ExprLowering:
                 return self.const(v)
             case cst.Name(value=v):
                 t = self.scope.names.get(v, OBJ)
-                return self.add(pysrc.NameOp.create(properties={"id": StringAttr(v)}, result_types=[t]))
+                return self.add(pysrc.NameOp.create(properties={"id": string(v)}, result_types=[t]))
             case cst.Integer() | cst.Float() | cst.Imaginary() | cst.SimpleString() | cst.ConcatenatedString():
                 return self.const(self.code(node))
             case cst.Ellipsis():
@@ -147,7 +147,7 @@ class ExprLowering:
                 if isinstance(obj, cst.Name) and obj.value == "self":
                     t = self.scope.self_attrs.get(a, OBJ)
                 return self.add(pysrc.AttrOp.create(
-                    operands=[base], properties={"attr": StringAttr(a)}, result_types=[t]))
+                    operands=[base], properties={"attr": string(a)}, result_types=[t]))
             case cst.Call():
                 return self.call(node)
             case cst.BinaryOperation(left=l, operator=op, right=r) if type(op) in _BINOPS:
@@ -159,7 +159,7 @@ class ExprLowering:
             case cst.UnaryOperation(operator=op, expression=e):
                 v = self.lower(e)
                 return self.add(pysrc.UnaryOp.create(
-                    operands=[v], properties={"operator": StringAttr(_UNARY[type(op)])},
+                    operands=[v], properties={"operator": string(_UNARY[type(op)])},
                     result_types=[v.type if v.type == TENSOR else OBJ]))
             case cst.Subscript(value=base, slice=elems):
                 return self.subscript(base, elems)
@@ -168,14 +168,14 @@ class ExprLowering:
             ):
                 kind = {cst.Tuple: "tuple", cst.List: "list", cst.Set: "set"}[type(node)]
                 vals = [self.lower(e.value) for e in elts]
-                props: dict[str, Attribute] = {"kind": StringAttr(kind)}
+                props: dict[str, Attribute] = {"kind": string(kind)}
                 if isinstance(node, cst.Tuple) and not node.lpar:
                     props["bare"] = UnitAttr()  # ``return x, h``: printed back the same way
                 return self.add(pysrc.TupleOp.create(operands=vals, properties=props, result_types=[OBJ]))
             case cst.Dict(elements=elts) if all(isinstance(e, cst.DictElement) for e in elts):
                 vals = [v for e in elts for v in (self.lower(e.key), self.lower(e.value))]
                 return self.add(pysrc.TupleOp.create(
-                    operands=vals, properties={"kind": StringAttr("dict")}, result_types=[OBJ]))
+                    operands=vals, properties={"kind": string("dict")}, result_types=[OBJ]))
             case cst.ListComp(elt=elt, for_in=cst.CompFor(asynchronous=None, ifs=[], inner_for_in=None) as comp) \
                     | cst.GeneratorExp(elt=elt, for_in=cst.CompFor(asynchronous=None, ifs=[], inner_for_in=None) as comp):
                 return self.comprehension(node, elt, comp)
@@ -198,17 +198,17 @@ class ExprLowering:
         self.name_scope, self.at = outer_names, outer_at
         kind = "list" if isinstance(node, cst.ListComp) else "gen"
         return self.add(pysrc.CompOp.create(
-            operands=[it], properties={"target": StringAttr(self.code(comp.target)), "kind": StringAttr(kind)},
+            operands=[it], properties={"target": string(self.code(comp.target)), "kind": string(kind)},
             regions=[Region(body)], result_types=[OBJ]))
 
     def const(self, code: str) -> SSAValue:
-        return self.add(pysrc.ConstOp.create(properties={"code": StringAttr(code)}, result_types=[OBJ]))
+        return self.add(pysrc.ConstOp.create(properties={"code": string(code)}, result_types=[OBJ]))
 
     def binop(self, operator: str, l: cst.BaseExpression, r: cst.BaseExpression) -> SSAValue:
         lv, rv = self.lower(l), self.lower(r)
         tensor = TENSOR in (lv.type, rv.type) and operator not in ("and", "or", "is", "is not", "in", "not in")
         return self.add(pysrc.BinOp.create(
-            operands=[lv, rv], properties={"operator": StringAttr(operator)},
+            operands=[lv, rv], properties={"operator": string(operator)},
             result_types=[TENSOR if tensor else OBJ]))
 
     def subscript(self, base: cst.BaseExpression, elems: list[cst.SubscriptElement]) -> SSAValue:
@@ -218,7 +218,7 @@ class ExprLowering:
             iv = idx[0]
         else:
             iv = self.add(pysrc.TupleOp.create(
-                operands=idx, properties={"kind": StringAttr("tuple")}, result_types=[OBJ]))
+                operands=idx, properties={"kind": string("tuple")}, result_types=[OBJ]))
         return self.add(pysrc.SubscriptOp.create(
             operands=[bv, iv], result_types=[TENSOR if bv.type == TENSOR else OBJ]))
 
@@ -230,7 +230,7 @@ class ExprLowering:
         vals = [self.lower(p) for p in parts if p is not None]
         mask = "".join("0" if p is None else "1" for p in parts)
         return self.add(pysrc.SliceOp.create(
-            operands=vals, properties={"parts": StringAttr(mask)}, result_types=[OBJ]))
+            operands=vals, properties={"parts": string(mask)}, result_types=[OBJ]))
 
     def call_args(self, args: list[cst.Arg]) -> tuple[list[SSAValue], list[str]]:
         vals, names = [], []
@@ -245,7 +245,7 @@ class ExprLowering:
             vals, names = self.call_args(list(node.args))
             return self.add(fw.CallOp.create(
                 operands=vals,
-                properties={"framework": StringAttr(hit[0]), "api": StringAttr(hit[1]),
+                properties={"framework": string(hit[0]), "api": string(hit[1]),
                             "arg_names": strs(names), "loc": self.loc(node)},
                 result_types=[self.result_kind(hit[0], hit[1])]))
         func = node.func
@@ -256,13 +256,13 @@ class ExprLowering:
                 method = func.attr.value
                 return self.add(fw.CallOp.create(
                     operands=[recv, *vals],
-                    properties={"framework": StringAttr(self.framework),
-                                "api": StringAttr(f"{self.framework}.Tensor.{method}"),
-                                "method": StringAttr(method), "arg_names": strs(["", *names]),
+                    properties={"framework": string(self.framework),
+                                "api": string(f"{self.framework}.Tensor.{method}"),
+                                "method": string(method), "arg_names": strs(["", *names]),
                                 "loc": self.loc(node)},
                     result_types=[TENSOR]))
             callee = self.add(pysrc.AttrOp.create(
-                operands=[recv], properties={"attr": StringAttr(func.attr.value)},
+                operands=[recv], properties={"attr": string(func.attr.value)},
                 result_types=[self.scope.self_attrs.get(func.attr.value, OBJ)
                               if isinstance(func.value, cst.Name) and func.value.value == "self" else OBJ]))
         else:

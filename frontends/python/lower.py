@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
-from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation, Region
 
 from switcheroo.diagnostics import fail
 from switcheroo.dialects import pysrc
-from switcheroo.dialects.pysrc import strs
+from switcheroo.dialects.pysrc import string, strs
 from switcheroo.frontends.python.exprs import LAYER, OBJ, TENSOR, ExprLowering, Scope
 from switcheroo.frontends.python.own_scaffolds import own_scaffolds as find_own_scaffolds
 from switcheroo.frontends.python.trivia import encode_comment, encode_lines
@@ -77,9 +77,9 @@ class StatementLowering(ExprLowering):
         bare = node.with_changes(leading_lines=[])
         if isinstance(bare, cst.SimpleStatementLine):
             bare = bare.with_changes(trailing_whitespace=cst.TrailingWhitespace())
-        props["code"] = StringAttr(self.code(bare).strip("\n"))
+        props["code"] = string(self.code(bare).strip("\n"))
         if kind:
-            props["kind"] = StringAttr(kind)
+            props["kind"] = string(kind)
         self.block.add_op(pysrc.OpaqueStmtOp.create(properties=props))
 
     # -- statements ------------------------------------------------------------------
@@ -99,7 +99,7 @@ class StatementLowering(ExprLowering):
                 self.if_stmt(node)
             case cst.For(asynchronous=None, orelse=None):
                 it = self.lower(node.iter)
-                props = self.trivia(node, {"target": StringAttr(self.code(node.target))})
+                props = self.trivia(node, {"target": string(self.code(node.target))})
                 self.block.add_op(pysrc.ForOp.create(operands=[it], properties=props, regions=[self.suite(node.body)]))
             case cst.With(asynchronous=None) if all(i.asname is None or isinstance(i.asname.name, cst.Name) for i in node.items):
                 vals = [self.lower(i.item) for i in node.items]
@@ -115,18 +115,18 @@ class StatementLowering(ExprLowering):
             case cst.Assign(targets=[cst.AssignTarget(target=t)], value=v):
                 val = self.lower(v)
                 self.note_assign(t, val.type)
-                props["target"] = StringAttr(self.code(t))
+                props["target"] = string(self.code(t))
                 self.block.add_op(pysrc.AssignOp.create(operands=[val], properties=props))
             case cst.AnnAssign(target=t, annotation=ann, value=v) if v is not None:
                 val = self.lower(v)
                 self.note_assign(t, val.type)
-                props["target"] = StringAttr(self.code(t))
-                props["annotation"] = StringAttr(self.annotation(ann))
+                props["target"] = string(self.code(t))
+                props["annotation"] = string(self.annotation(ann))
                 self.block.add_op(pysrc.AssignOp.create(operands=[val], properties=props))
             case cst.AugAssign(target=t, operator=op, value=v):
                 val = self.lower(v)
-                props["target"] = StringAttr(self.code(t))
-                props["operator"] = StringAttr(self.code(op).strip())
+                props["target"] = string(self.code(t))
+                props["operator"] = string(self.code(op).strip())
                 self.block.add_op(pysrc.AugAssignOp.create(operands=[val], properties=props))
             case cst.Expr(value=v) if not isinstance(v, (cst.SimpleString, cst.ConcatenatedString)):
                 val = self.lower(v)
@@ -175,7 +175,7 @@ class StatementLowering(ExprLowering):
 
     def class_def(self, node: cst.ClassDef) -> None:
         bases = [self.lower(a.value) for a in node.bases]
-        props = self.trivia(node, {"sym_name": StringAttr(node.name.value), "loc": self.loc(node)})
+        props = self.trivia(node, {"sym_name": string(node.name.value), "loc": self.loc(node)})
         if node.decorators:
             props["decorators"] = strs([self.code(d.decorator) for d in node.decorators])
         saved, outer_names, outer_at = self.scope, self.name_scope, self.at
@@ -199,10 +199,10 @@ class StatementLowering(ExprLowering):
     def func_def(self, node: cst.FunctionDef) -> None:
         params, names = self.params(node.params)
         props = self.trivia(node, {
-            "sym_name": StringAttr(node.name.value), "params": strs(params),
+            "sym_name": string(node.name.value), "params": strs(params),
             "param_names": strs(names), "loc": self.loc(node)})
         if node.returns is not None:
-            props["returns"] = StringAttr(self.annotation(node.returns))
+            props["returns"] = string(self.annotation(node.returns))
         if node.decorators:
             props["decorators"] = strs([self.code(d.decorator) for d in node.decorators])
         saved, outer_names, outer_at = self.scope, self.name_scope, self.at
@@ -264,7 +264,7 @@ class StatementLowering(ExprLowering):
         cond = self.lower(node.test)
         props = self.trivia(node, {"loc": self.loc(node)})
         if is_elif:
-            props["is_elif"] = StringAttr("1")
+            props["is_elif"] = string("1")
         then = self.suite(node.body)
         orelse = Region()
         if isinstance(node.orelse, cst.If):
@@ -298,7 +298,7 @@ def lower_python(text: str, path: str = "<stdin>", framework: str = "torch", own
     if own_scaffolds:
         lowering.own = find_own_scaffolds(module, framework)
     region = lowering.body(module.body)
-    props: dict = {"path": StringAttr(path)}
+    props: dict = {"path": string(path)}
     if (h := encode_lines(module.header)) is not None:
         props["header"] = h
     if (f := encode_lines(module.footer)) is not None:

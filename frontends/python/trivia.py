@@ -12,11 +12,13 @@ from collections.abc import Sequence
 import libcst as cst
 from xdsl.dialects.builtin import StringAttr
 
+from switcheroo.dialects.pysrc import string
+
 
 def encode_lines(lines: Sequence[cst.EmptyLine]) -> StringAttr | None:
     if not lines:
         return None
-    return StringAttr(json.dumps([ln.comment.value if ln.comment else "" for ln in lines]))
+    return string(json.dumps([ln.comment.value if ln.comment else "" for ln in lines]))
 
 
 # LibCST nodes are immutable, so the backend's trivia nodes are built once per text and
@@ -45,7 +47,7 @@ def decode_lines(attr: StringAttr | None, indent: bool = True) -> list[cst.Empty
 def encode_comment(ws: cst.TrailingWhitespace | None) -> StringAttr | None:
     if ws is None or ws.comment is None:
         return None
-    return StringAttr(ws.comment.value)
+    return string(ws.comment.value)
 
 
 def decode_comment(attr: StringAttr | None) -> cst.TrailingWhitespace:

@@ -225,7 +225,7 @@ def build_plan(spec: OpSpec, framework: str, variant: Variant, example: dict[str
         items: list[Any] = [value]
         if isinstance(value, np.ndarray):
             items = [Ref(arg.name, perm)]
-        elif isinstance(value, list):
+        elif _arrays(value):
             refs = tuple(Ref(arg.name, perm, i) for i in range(len(value)))
             splat = arg.is_variadic and not variant.pack_as
             items = list(refs) if splat else [Pack(variant.pack_as or "list", refs)]
@@ -259,10 +259,16 @@ def _composed_plan(spec: OpSpec, framework: str, text: str, example: dict[str, A
             raise PlanError(f"{spec.operation}: no value for {arg.name!r}")
         if isinstance(value, np.ndarray):
             value = Ref(arg.name)
-        elif isinstance(value, list):
+        elif _arrays(value):
             value = Pack("list", tuple(Ref(arg.name, None, i) for i in range(len(value))))
         plan.kwargs[arg.name] = value
     return plan
+
+
+def _arrays(value: Any) -> bool:
+    """A drawn list of tensors (a list of ints, an ``options`` value such as a kernel
+    shape, is a literal)."""
+    return isinstance(value, list) and any(isinstance(v, np.ndarray) for v in value)
 
 
 def _compose_modules(plan: CallPlan) -> dict[str, Any]:

@@ -293,9 +293,9 @@ def verify_op(spec: OpSpec, frameworks: list[str], max_examples: int) -> dict[st
     if scope:
         results.update({fw: PairResult("skipped", scope) for fw in runnable})
         return results
-    if len(runnable) == 1 and (with_ref := references.with_reference(spec)) is not None:
-        # One installed mapping: compared with the op's NumPy reference instead.
-        return {**results, **_against_reference(with_ref, runnable[0], max_examples)}
+    if runnable and (with_ref := references.with_reference(spec)) is not None:
+        # No two mappings to compare on one input: each is compared with the NumPy reference.
+        return {**results, **_against_reference(with_ref, runnable, max_examples)}
     if len(runnable) < 2:
         results.update(
             {
@@ -320,17 +320,20 @@ def verify_op(spec: OpSpec, frameworks: list[str], max_examples: int) -> dict[st
     return results
 
 
-def _against_reference(spec: OpSpec, fw: str, max_examples: int) -> dict[str, PairResult]:
-    """``fw``'s verdict against the NumPy reference (``references.py``), never a pair itself."""
+def _against_reference(spec: OpSpec, runnable: list[str], max_examples: int) -> dict[str, PairResult]:
+    """Each mapping's verdict against the NumPy reference (``references.py``), which is
+    never a pair itself."""
     typed = any(a.dtype for a in spec.std_args if classify(a).role in (Role.tensor, Role.tensors))
     for untyped in UNTYPED_TRIES[:1] if typed else UNTYPED_TRIES:
-        sv = survey(spec, references.REFERENCE, [fw], max_examples, untyped)
+        sv = survey(spec, references.REFERENCE, runnable, max_examples, untyped)
         if sv.valid:
             break
-    verdict = _verdicts(spec, sv, max_examples)[fw]
-    if verdict.status == "verified":
-        verdict.reason = "agrees with the NumPy reference in verify/references.py"
-    return {fw: verdict}
+    verdicts = _verdicts(spec, sv, max_examples)
+    verdicts.pop(references.REFERENCE, None)
+    for verdict in verdicts.values():
+        if verdict.status == "verified":
+            verdict.reason = "agrees with the NumPy reference in verify/references.py"
+    return verdicts
 
 
 def _agreed(sv: Survey) -> int:

@@ -1,10 +1,11 @@
-"""Independent NumPy references for ops with only one installed mapping.
+"""Independent NumPy references for ops that no two mappings can be compared on.
 
 A mapping is verified by agreeing with another framework's; where no second framework maps
-the op, each function below states the spec's meaning directly, in a few lines of NumPy
+the op (or the mappings take disjoint inputs: torch's pixel_shuffle is depth_to_space in
+CRD mode only, TensorFlow's in DCR mode only), each function below states the spec's meaning directly, in a few lines of NumPy
 (ONNX's text for the ONNX specs, the hub description for curated ones), so the one mapping
 is compared with it instead. Only ops whose definition is short and unambiguous are here;
-the rest stay ``skipped``. Each function takes the standard arguments by name, with the
+the rest stay ``skipped``. An op listed here is compared with its reference only. Each function takes the standard arguments by name, with the
 spec's defaults, and raises (``ValueError``) on input outside the op's domain, which the
 survey then discards as it does a reference framework's rejection.
 
@@ -110,15 +111,58 @@ def pairwise_distance(x1: np.ndarray, x2: np.ndarray, p: float = 2.0, eps: float
     return out.astype(np.float32)
 
 
+def depth_to_space(x: np.ndarray, blocksize: int, mode: str = "DCR") -> np.ndarray:
+    """ONNX DepthToSpace: DCR takes the block offsets from the leading channels, CRD from
+    the trailing ones (torch's pixel_shuffle)."""
+    n, c, h, w = x.shape
+    b = blocksize
+    if b < 1 or c % (b * b):
+        raise ValueError("blocksize squared must divide the channels")
+    if mode == "DCR":
+        y = x.reshape(n, b, b, c // (b * b), h, w).transpose(0, 3, 4, 1, 5, 2)
+    else:
+        y = x.reshape(n, c // (b * b), b, b, h, w).transpose(0, 1, 4, 2, 5, 3)
+    return y.reshape(n, c // (b * b), h * b, w * b)
+
+
+def reverse_sequence(x: np.ndarray, sequence_lens: np.ndarray, batch_axis: int = 1,
+                     time_axis: int = 0) -> np.ndarray:
+    """ONNX ReverseSequence: batch i has its first sequence_lens[i] steps reversed along
+    time_axis; batch_axis and time_axis are 0 and 1 in either order."""
+    if {batch_axis, time_axis} != {0, 1} or x.ndim < 2 or sequence_lens.shape != (x.shape[batch_axis],):
+        raise ValueError("batch_axis and time_axis are 0 and 1; one length per batch")
+    if np.any(sequence_lens < 0) or np.any(sequence_lens > x.shape[time_axis]):
+        raise ValueError("a length beyond the time axis")
+    out = np.moveaxis(x, (batch_axis, time_axis), (0, 1)).copy()
+    for i, n in enumerate(sequence_lens.tolist()):
+        out[i, :n] = out[i, :n][::-1]
+    return np.moveaxis(out, (0, 1), (batch_axis, time_axis))
+
+
+def space_to_depth(x: np.ndarray, blocksize: int, mode: str = "DCR") -> np.ndarray:
+    """ONNX SpaceToDepth (block offsets in the leading channels), the inverse of
+    DepthToSpace; CRD puts them in the trailing ones (torch's pixel_unshuffle)."""
+    n, c, h, w = x.shape
+    b = blocksize
+    if b < 1 or h % b or w % b:
+        raise ValueError("blocksize must divide H and W")
+    y = x.reshape(n, c, h // b, b, w // b, b)
+    y = y.transpose(0, 3, 5, 1, 2, 4) if mode == "DCR" else y.transpose(0, 1, 3, 5, 2, 4)
+    return y.reshape(n, c * b * b, h // b, w // b)
+
+
 # op -> reference (sorted by op).
 REFERENCES = {
     "adaptive_max_pool2d": adaptive_max_pool2d,
+    "depth_to_space": depth_to_space,
     "gather_nd": gather_nd,
     "group_normalization": group_normalization,
     "identity": identity,
     "instance_normalization": instance_normalization,
     "linear": linear,
     "pairwise_distance": pairwise_distance,
+    "reverse_sequence": reverse_sequence,
+    "space_to_depth": space_to_depth,
     "thresholded_relu": thresholded_relu,
 }
 

@@ -145,3 +145,13 @@ def test_bad_input_shape_is_one_line():
     lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
     assert p.returncode != 0 and "Traceback" not in p.stderr
     assert len(lines) == 1 and "8xfoo" in lines[0], p.stderr
+
+
+def test_unnamed_shape_with_several_models_is_refused():
+    """An input shape naming no class, for a file of several models, sizes none of them."""
+    two = MLP + "\n\n" + CNN.split("\n\n\n", 1)[1]
+    out, report = _convert(two, "flax_nnx", "?x6")
+    assert any(d.severity == "warning" and "CLASS:SHAPE" in d.message for d in report.diagnostics)
+    assert "# swc: unmapped keras.layers.Dense" in out
+    named, report = _convert(two, "flax_nnx", "MLP:?x6")
+    assert "nnx.Linear(6, 16" in named

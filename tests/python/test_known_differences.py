@@ -66,3 +66,13 @@ def test_target_without_the_difference_gives_no_note():
     # optax.adam is not marked: torch Adam -> jax converts without a note.
     _, report = convert(ADAM, "torch", "jax", path="model.py")
     assert not _notes(report), _notes(report)
+
+
+def test_lower_variant_carries_its_variants_mark():
+    # numpy.take -> tensorflow lowers through the variant's ``lower`` (tnp.take, tf.gather);
+    # the mark on the variant holds for it.
+    source = "import numpy as np\n\n\ndef f(x, i):\n    return np.take(x, i, axis=1)\n"
+    code, report = convert(source, "numpy", "tensorflow", path="model.py")
+    assert "tf.gather(" in code, code
+    notes = _notes(report)
+    assert len(notes) == 1 and notes[0].startswith("model.py:5:12: note: tensorflow.gather differs from numpy.take: "), notes

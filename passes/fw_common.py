@@ -7,7 +7,6 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
-from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.pattern_rewriter import PatternRewriteWalker
 
@@ -152,17 +151,17 @@ def make_const(value: Any) -> list[Operation]:
         parts = [make_const(x) for x in value]
         tup = pysrc.TupleOp.create(
             operands=[p[-1].results[0] for p in parts],
-            properties={"kind": StringAttr("tuple" if isinstance(value, tuple) else "list")},
+            properties={"kind": pysrc.string("tuple" if isinstance(value, tuple) else "list")},
             result_types=[OBJ],
         )
         return [op for p in parts for op in p] + [tup]
     if isinstance(value, (int, float)) and value < 0:
         inner = make_const(-value)
         neg = pysrc.UnaryOp.create(
-            operands=[inner[-1].results[0]], properties={"operator": StringAttr("-")},
+            operands=[inner[-1].results[0]], properties={"operator": pysrc.string("-")},
             result_types=[OBJ])
         return [*inner, neg]
-    return [pysrc.ConstOp.create(properties={"code": StringAttr(literal_text(value))}, result_types=[OBJ])]
+    return [pysrc.ConstOp.create(properties={"code": pysrc.string(literal_text(value))}, result_types=[OBJ])]
 
 
 def literal_text(value: Any) -> str:

@@ -371,7 +371,7 @@ class LowerHubOp(RewritePattern):
             self.keep_source(op, rewriter, result_type)
             return
         fwk, variant = found
-        props = {"framework": StringAttr(fwk), "api": StringAttr(variant.api)}
+        props = {"framework": pysrc.string(fwk), "api": pysrc.string(variant.api)}
         if op.loc is not None:
             props["loc"] = op.loc
         if variant.compose is not None:

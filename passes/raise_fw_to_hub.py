@@ -292,7 +292,7 @@ def split_size_to_sections(call: fw.CallOp, names: list[str], values: list[SSAVa
 
 def _hub_op(spec: OpSpec, b: Binding, result_type: Any, src: fw.CallOp | fw.RefOp) -> Operation:
     props = {
-        "arg_names": ArrayAttr([StringAttr(n) for n in b.names]),
+        "arg_names": pysrc.strs(b.names),
         "src_framework": src.framework,
         "src_api": src.api,
     }

@@ -103,6 +103,6 @@ class ThreadModuleState(ModulePass):
     @staticmethod
     def _retype(func: pysrc.FuncOp, tensor: str) -> None:
         params = [p.data.replace("{{Tensor}}", tensor) for p in func.params.data]
-        func.properties["params"] = ArrayAttr([StringAttr(p) for p in params])
+        func.properties["params"] = pysrc.strs(params)
         if func.returns is not None:
             func.properties["returns"] = StringAttr(func.returns.data.replace("{{Tensor}}", tensor))

@@ -107,11 +107,15 @@ LOSSLESS_COMBINES = ("concat", "stack")
 
 
 def _weight_norm(g: np.ndarray, v: np.ndarray, dim: int) -> np.ndarray:
-    axes = tuple(i for i in range(v.ndim) if i != dim)
+    # dim counts from the end when negative (Keras keeps g on the kernel's last axis).
+    axes = tuple(i for i in range(v.ndim) if i != dim % v.ndim)
     # Norm in float32 at least, as torch._weight_norm does for half types.
     wide = v.astype(np.promote_types(v.dtype, np.float32))
     norm = np.sqrt(np.sum(wide * wide, axis=axes, keepdims=True))
-    return (wide * (g.astype(wide.dtype) / norm)).astype(v.dtype)
+    if g.size != norm.size:
+        raise ValueError(f"weight norm: g of shape {g.shape} is not one value per axis {dim} of v {v.shape}")
+    # g as [out] or [out, 1, ...]: one value per entry of v's axis dim either way.
+    return (wide * (g.astype(wide.dtype).reshape(norm.shape) / norm)).astype(v.dtype)
 
 
 def _norm(w: np.ndarray, dim: int, keepdims: bool) -> np.ndarray:

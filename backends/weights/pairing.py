@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from switcheroo.backends.weights.ops import Expr, infer
 from switcheroo.backends.weights.plan import Move, Plan, hub_exprs, param_expr, simplify
 from switcheroo.backends.weights.report import Report
-from switcheroo.backends.weights.rules import FrameworkRules, LayerForm, WeightNormRule, load_rules
+from switcheroo.backends.weights.rules import FrameworkRules, LayerForm, ParamRule, WeightNormRule, load_rules
 from switcheroo.backends.weights.tree import LayerNode
 
 
@@ -36,12 +37,14 @@ def build_plan(
     src_rules: FrameworkRules,
     shape_of: Any = None,
     dst_weight_norm: tuple[WeightNormRule, ...] = (),
+    src_shape_of: Any = None,
 ) -> tuple[Plan, Report]:
     """The plan copying ``src_nodes`` into ``dst_nodes``, and what it leaves out.
 
     ``shape_of(handle)`` gives a live destination tensor's shape (None: virtual);
     ``dst_weight_norm`` the destination's weight-normalisation rules (its g and v are
-    written from a plain weight).
+    written from a plain weight, or copied from a weight-normalised source's g and v
+    when ``src_shape_of`` gives the source shapes that show they match).
     """
     plan, report = Plan(), Report()
     by_path = {n.hub_path: n for n in src_nodes}
@@ -64,7 +67,7 @@ def build_plan(
                 f"destination is {dst.spec or type(dst.obj).__name__}"
             )
         else:
-            _pair_layer(src, dst, src_rules, plan, report, shape_of, dst_weight_norm)
+            _pair_layer(src, dst, src_rules, plan, report, shape_of, dst_weight_norm, src_shape_of)
     for src in src_nodes:
         if src.hub_path not in used:
             report.unexpected += [src.key(p.lstrip("?")) for p in _offered(src)]
@@ -97,6 +100,7 @@ def _pair_layer(
     report: Report,
     shape_of: Any,
     dst_weight_norm: tuple[WeightNormRule, ...] = (),
+    src_shape_of: Any = None,
 ) -> None:
     sform, dform = src.form, dst.form
     assert sform is not None and dform is not None
@@ -129,9 +133,15 @@ def _pair_layer(
         if e is None:
             continue
         consumed.update(rule.hub)
-        if wn.v != wn.into:
-            plan.moves.append(Move(dst.key(wn.v), simplify(e), wn.v, dst))
-        plan.moves.append(Move(dst.key(wn.g), ["norm", wn.dim, wn.keepdims, simplify(e)], wn.g, dst))
+        same = _weight_norm_pair(src, src_rules, keys, rule, wn, attrs, src_shape_of)
+        if same is not None:
+            v, g = same  # both weight-normalised: g and v move as they are
+        else:
+            v, g = simplify(e), ["norm", wn.dim, wn.keepdims, simplify(e)]
+        if wn.v != wn.into or same is not None:
+            plan.moves = [m for m in plan.moves if m.dst_key != dst.key(wn.v)]
+            plan.moves.append(Move(dst.key(wn.v), v, wn.v, dst))
+        plan.moves.append(Move(dst.key(wn.g), g, wn.g, dst))
     report.missing += [dst.key(p[1:]) for p in dst.tensors if p.startswith("?")]
     named = {h for r in dform.params.values() for h in r.hub}
     for h, ks in sources.items():
@@ -143,6 +153,56 @@ def _pair_layer(
             )
     report.unexpected += [src.key(p[1:]) for p in src.tensors if p.startswith("?")]
     _pair_config(src, dst, sform, dform, plan)
+
+
+def _weight_norm_pair(
+    src: LayerNode,
+    src_rules: FrameworkRules,
+    keys: dict[str, str],
+    rule: ParamRule,
+    dwn: WeightNormRule,
+    attrs: dict[str, Any],
+    src_shape_of: Any,
+) -> tuple[Expr, Expr] | None:
+    """(v, g) of a weight-normalised destination read straight from a weight-normalised
+    source's v and g, or None where the source is not one or its g is not one value per
+    output as its rule says (PyTorch's ``weight_norm(dim=1)``: then g and v come from the
+    folded weight). Every rule keeps g per output channel, so g only changes shape and v
+    takes the weight's layout ops: the tensors come back bit for bit."""
+    if src_shape_of is None:
+        return None
+    for swn in src_rules.weight_norm:
+        if swn.g not in keys or swn.v not in keys:
+            continue
+        v_shape = tuple(src_shape_of(src.tensors[swn.v]))
+        g_shape = tuple(src_shape_of(src.tensors[swn.g]))
+        sdim = swn.dim % len(v_shape)
+        per_out = tuple(n if i == sdim else 1 for i, n in enumerate(v_shape))
+        if g_shape != (per_out if swn.keepdims else (v_shape[sdim],)):
+            return None
+        # The hub weight as v alone: the source layer read with v in the weight's place.
+        raw = {p: k for p, k in keys.items() if p not in (swn.g, swn.into)}
+        raw[swn.into] = raw.pop(swn.v, keys[swn.v])
+        hub_v, _ = hub_exprs(src.form, raw)
+        v = param_expr(rule, hub_v, attrs, None)
+        if v is None:
+            return None
+        shapes = {k: tuple(src_shape_of(src.tensors[p])) for p, k in keys.items()}
+        out_shape, _ = infer(v, lambda k: (shapes[k], None))
+        ddim = dwn.dim % len(v_shape)
+        if len(out_shape) != len(v_shape) or out_shape[ddim] != v_shape[sdim]:
+            return None  # the destination's g would not be per output of this v
+        g: Expr = ["load", keys[swn.g]]
+        if swn.keepdims:  # [out, 1, ...] -> [out]
+            for axis in reversed(range(len(v_shape))):
+                if axis != sdim:
+                    g = ["op", "squeeze", [axis], g]
+        if dwn.keepdims:  # [out] -> [out, 1, ...] on the destination's dim
+            for axis in range(len(v_shape)):
+                if axis != ddim:
+                    g = ["op", "expand", [axis], g]
+        return simplify(v), simplify(g)
+    return None
 
 
 def _pair_config(

@@ -229,6 +229,8 @@ def build_plan(spec: OpSpec, framework: str, variant: Variant, example: dict[str
             refs = tuple(Ref(arg.name, perm, i) for i in range(len(value)))
             splat = arg.is_variadic and not variant.pack_as
             items = list(refs) if splat else [Pack(variant.pack_as or "list", refs)]
+        elif arg.is_variadic and isinstance(value, list) and not variant.pack_as:
+            items = list(value)  # *shapes: literals, one argument each
         keyword = keyword or (arg.has_default and arg.name not in only_positional)
         for item in items:
             if keyword and arg.name not in only_positional:

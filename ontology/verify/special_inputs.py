@@ -68,3 +68,18 @@ def _ravel_multi_index(draw: Any, spec: OpSpec, array: Callable[..., Any]) -> di
 
 
 SPECIAL.update({"ravel_multi_index": _ravel_multi_index, "select": _select})
+
+
+@st.composite
+def _broadcast_shapes(draw: Any, spec: OpSpec, array: Callable[..., Any]) -> dict[str, Any]:
+    """NumPy's broadcast_shapes: one to three shapes (tuples of ints) that broadcast
+    together, each the common shape with some leading dims dropped and some dims 1."""
+    common = tuple(draw(st.integers(1, 4)) for _ in range(draw(st.integers(0, 3))))
+    shapes = []
+    for _ in range(draw(st.integers(1, 3))):
+        dims = common[draw(st.integers(0, len(common))):]
+        shapes.append(tuple(1 if draw(st.booleans()) else d for d in dims))
+    return {"args": shapes}
+
+
+SPECIAL["broadcast_shapes"] = _broadcast_shapes

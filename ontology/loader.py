@@ -75,7 +75,8 @@ class Ontology:
                     self.by_api.setdefault((fw, alias), (name, var))
                     self.all_by_api.setdefault((fw, alias), []).append((name, var))
                 for rule in var.dispatch_rules:
-                    self.by_api.setdefault((fw, rule.use_api), (name, var))
+                    if rule.use_api is not None:
+                        self.by_api.setdefault((fw, rule.use_api), (name, var))
                 if var.method:
                     self.by_method.setdefault((fw, var.method), []).append((name, var))
 
@@ -173,20 +174,25 @@ def _check_compose(
     path: Path, op_name: str, spec: OpSpec, variant: Variant, framework: str,
     traits: dict[str, FrameworkTraits],
 ) -> None:
-    """A composed variant names only the spec's arguments, builtins and module roots of
-    its framework (and fallbacks) or the standard library."""
+    """A composed variant (or a dispatch rule's ``use_compose``) names only the spec's
+    arguments, builtins and module roots of its framework (and fallbacks) or the standard
+    library."""
     from switcheroo.ontology import compose
 
     prefixes = [p for fw in (framework, *(traits[framework].fallback if framework in traits else ()))
                 for p in (traits[fw].source_prefixes if fw in traits else ())]
-    assert variant.compose is not None
-    bad = compose.unknown_names(compose.parse(variant.compose), compose.names_for(spec.arg_names, prefixes))
-    if bad:
+    texts = [("compose", variant.compose)] if variant.compose is not None else []
+    texts += [("dispatch_rules", r.use_compose) for r in variant.dispatch_rules if r.use_compose is not None]
+    for key, text in texts:
+        bad = compose.unknown_names(compose.parse(text), compose.names_for(spec.arg_names, prefixes))
+        if not bad:
+            continue
         yaml, loader = _yaml()
         root = yaml.compose(path.read_text(), Loader=loader)
-        line = _line_of(root, ("mappings", op_name, "compose")) if root is not None else 1
+        line = _line_of(root, ("mappings", op_name, key)) if root is not None else 1
+        label = "compose" if key == "compose" else "dispatch_rules.use_compose"
         raise OdlError(
-            f"{path}:{line}: mappings.{op_name}.compose: unknown name(s) {', '.join(bad)} "
+            f"{path}:{line}: mappings.{op_name}.{label}: unknown name(s) {', '.join(bad)} "
             f"(arguments of {op_name}: {', '.join(spec.arg_names) or 'none'}; module roots: "
             f"{', '.join(sorted(compose.names_for((), prefixes).roots))})"
         )
@@ -228,7 +234,7 @@ def build_ontology(files: list[Path]) -> Ontology:
                     f"{path}:1: mappings.{op_name}: {mf.framework} variant given twice "
                     f"(first in {mapping_files.get((op_name, mf.framework), 'its spec')})"
                 )
-            if variant.compose is not None:
+            if variant.compose is not None or any(r.use_compose for r in variant.dispatch_rules):
                 _check_compose(path, op_name, spec, variant, mf.framework, traits)
             mapping_files[(op_name, mf.framework)] = _rel(path)
             specs[op_name] = spec.model_copy(

@@ -84,13 +84,26 @@ class Compare(str, Enum):
 
 
 class DispatchRule(_Strict):
-    """Pick another API when an argument satisfies a condition."""
+    """Pick another API (``use_api``), or a composed spelling (``use_compose``, an
+    expression as ``compose`` takes), when an argument satisfies a condition."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
     if_arg: str
     op: Compare
     value: Any
-    use_api: str
+    use_api: str | None = None
+    # torch cumprod without an axis: ``torch.cumprod(torch.flatten(x), dim=0)``.
+    use_compose: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> DispatchRule:
+        if (self.use_api is None) == (self.use_compose is None):
+            raise ValueError("a dispatch rule takes one of use_api and use_compose")
+        if self.use_compose is not None:
+            from switcheroo.ontology.compose import parse
+
+            parse(self.use_compose)  # ValueError: the construct compose does not allow
+        return self
 
 
 class ImportSpec(_Strict):
@@ -285,6 +298,12 @@ class Variant(_Strict):
         if self.compose is not None and (self.method or self.dispatch_rules or self.lower or self.cell):
             raise ValueError("compose replaces api, method, dispatch_rules, lower and cell")
         return self
+
+    def composed(self, text: str) -> Variant:
+        """This variant spelled as ``text`` (a dispatch rule's ``use_compose``): the rest
+        of the mapping (``drop_args``, ``verify_known``) stays."""
+        return self.model_copy(update={"compose": text, "method": None, "dispatch_rules": [],
+                                       "lower": None, "cell": None, "direction": "lower"})
 
 
 class OpSpec(_Strict):

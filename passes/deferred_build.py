@@ -25,7 +25,7 @@ from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
 from switcheroo.passes import layer_build
 from switcheroo.passes.fw_common import OBJ
-from switcheroo.passes.layer_shapes import FIXED_RANK
+from switcheroo.passes.layer_shapes import ANY_RANK_BUILD, FIXED_RANK
 from switcheroo.passes.layer_shapes import MARK as SIZE_FROM_INPUT
 from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Operation, SSAValue
@@ -118,7 +118,9 @@ def add_build(spec: OpSpec, variant: Variant, named: dict[str, list[SSAValue]], 
     if cls is None:
         return
     source = src.src_framework.data if src.src_framework else "torch"
-    lost = SIZE_FROM_INPUT in src.attributes  # only the constructor states its input size
+    # Only the constructor states its input size; a build keeps it where its shape fits
+    # every call (a layer of one rank, or one whose build fixes the last axis only).
+    lost = SIZE_FROM_INPUT in src.attributes and (src.SPEC_NAME in FIXED_RANK or src.SPEC_NAME in ANY_RANK_BUILD)
     if not lost and attr in called_every_run(cls, load_ontology().traits[source].forward_method):
         return
     try:

@@ -29,8 +29,9 @@ PLUGIN_READS: dict[str, tuple[str, ...]] = {"global_pool": ("output_size",)}
 def consumed(variant: Variant) -> set[str]:
     """Standard arguments something other than the target's call reads."""
     reads = derived_reads(variant) | {r.if_arg for r in variant.dispatch_rules}
-    if variant.compose is not None:
-        reads.update(name.id for name, _ in compose.walk_names(compose.parse(variant.compose)))
+    for text in [variant.compose, *(r.use_compose for r in variant.dispatch_rules)]:
+        if text is not None:
+            reads.update(name.id for name, _ in compose.walk_names(compose.parse(text)))
     for plugin in variant.requires_plugin:
         reads.update(PLUGIN_READS.get(plugin, ()))
     return reads

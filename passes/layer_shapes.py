@@ -78,6 +78,10 @@ SAME_SHAPE = frozenset({
 _CHANNELS_RANK = {"BatchNorm2d": 4, "Conv2d": 4, "Conv1d": 3}
 # Layers whose input has one rank (batched): a shape built for them fits every call.
 FIXED_RANK = {**_CHANNELS_RANK, "LSTM": 3, "GRU": 3, "RNN": 3}
+# Layers whose Keras build fixes only the last axis (Dense, LayerNormalization): a build
+# shape of rank 2 fits inputs of any rank. BatchNorm1d takes [N, C] or [N, C, L], and
+# Keras' BatchNormalization pins the rank it is built with, so it is not here.
+ANY_RANK_BUILD = frozenset({"Linear", "LayerNorm"})
 _REDUCTIONS = frozenset({"mean", "sum", "max", "min", "amax", "amin", "prod", "std", "var"})
 
 

@@ -57,6 +57,36 @@ def _rule_holds(rule: DispatchRule, value: object) -> bool:
     return False
 
 
+def picked_rule(variant: Variant, values: dict[str, SSAValue]) -> DispatchRule | None:
+    """The last dispatch rule the hub op's arguments meet (``absent``: not given)."""
+    picked = None
+    for rule in variant.dispatch_rules:
+        if rule.op is Compare.absent and rule.if_arg not in values:
+            picked = rule
+        elif rule.if_arg in values and _rule_holds(rule, const_value(values[rule.if_arg])):
+            picked = rule
+    return picked
+
+
+def rewritten_reference(spec: OpSpec, variant: Variant, framework: str, src_api: str) -> str | None:
+    """Why a reference (``f = numpy.cumprod``) to an op the target rewrites per call (a
+    composed spelling, or a dispatch rule's ``use_compose``) is kept, marked: a rewrite is
+    no value, and the plain ``api`` computes the op only for the calls the rewrite leaves
+    alone, which the reference's later calls are not shown to be. None where nothing is
+    rewritten (or the op takes no arguments: ``math.pi``)."""
+    rules = [r for r in variant.dispatch_rules if r.use_compose is not None]
+    if not spec.std_args or (variant.compose is None and not rules):
+        return None
+    plain = next((v.api for v in spec.variants.values() if v.lower is variant), variant.api)
+    if variant.compose is not None:
+        why = f"{framework} rewrites every call"
+    else:
+        why = f"{framework} rewrites calls where " + " or ".join(
+            f"{r.if_arg} is {'absent' if r.op is Compare.absent else f'{r.op.value} {r.value!r}'}" for r in rules)
+    alone = f"; {plain} alone does not compute it for every call" if plain else ""
+    return f"{src_api} used as a value: {why}, which a reference cannot carry{alone}"
+
+
 class Unlowerable(Exception):
     """The target's variant cannot express this use; the source call is kept, marked."""
 
@@ -105,11 +135,10 @@ def build_call(
         cell_ops, cell, named = layer_build.build_cell(variant, framework, named, src)
         new_ops.extend(cell_ops)
     values: dict[str, SSAValue] = {n: vs[0] for n, vs in named.items()}
-    for rule in variant.dispatch_rules:
-        if rule.op is Compare.absent and rule.if_arg not in values:
-            api = rule.use_api
-        elif rule.if_arg in values and _rule_holds(rule, const_value(values[rule.if_arg])):
-            api = rule.use_api
+    if (rule := picked_rule(variant, values)) is not None:
+        if rule.use_api is None:  # match_and_rewrite builds a use_compose; other callers cannot
+            raise Unlowerable(f"{spec.operation} is rewritten here ({rule.if_arg}), which this use cannot carry")
+        api = rule.use_api
     layer_plugins.before_build(variant, values)
     derived_ops, derived = layer_build.derived_args(variant, values, spec)
     new_ops.extend(derived_ops)
@@ -374,6 +403,13 @@ class LowerHubOp(RewritePattern):
         props = {"framework": pysrc.string(fwk), "api": pysrc.string(variant.api)}
         if op.loc is not None:
             props["loc"] = op.loc
+        if not op.args and op.called is None and op.src_api is not None \
+                and (why := rewritten_reference(spec, variant, fwk, op.src_api.data)) is not None:
+            self.keep_source(op, rewriter, result_type, why)  # f = numpy.imag
+            return
+        rule = picked_rule(variant, {n: vs[0] for n, vs in op.named_args().items()})
+        if rule is not None and rule.use_compose is not None:
+            variant = variant.composed(rule.use_compose)  # torch.cumprod(torch.flatten(x), dim=0)
         if variant.compose is not None:
             # The target spells the op as an expression of other calls (keras vecdot).
             try:

@@ -42,7 +42,8 @@ def plan_from_models(src_model: Any, src: str, dst: str, dst_model: Any = None) 
         dst_nodes, shape_of = walk(dst_model, dst_idx), dst_ad.shape
     else:
         dst_nodes, shape_of = virtual_nodes(src_nodes, dst_rules), None
-    plan, report = build_plan(src_nodes, dst_nodes, src_rules, shape_of, dst_weight_norm=dst_rules.weight_norm)
+    plan, report = build_plan(src_nodes, dst_nodes, src_rules, shape_of, dst_weight_norm=dst_rules.weight_norm,
+                              src_shape_of=src_ad.shape)
     expected, dropped = _expected(src_nodes, src_ad)
     return CheckpointPlan(plan, report, expected, dropped)
 

@@ -11,7 +11,8 @@ this file and the plan into a standalone script). The nodes:
 ``["concat", axis, [e...]]``              pieces back together
 ``["combine", name, [e...]]``             several hub tensors into one (``COMBINE``)
 ``["uncombine", name, i, n, e]``          the i-th of n hub tensors back from a combined one
-``["weight_norm", dim, g, v]``            g * v / ||v|| with the norm over all axes but dim
+``["weight_norm", dim, g, v]``            g * v / ||v||, the norm over all axes but dim (or
+                                          those where a g of v's rank is 1)
 ``["norm", dim, keepdims, e]``            ||e|| over all axes but dim (the g of a weight e)
 
 This module imports nothing from switcheroo; keep it that way.
@@ -107,8 +108,13 @@ LOSSLESS_COMBINES = ("concat", "stack")
 
 
 def _weight_norm(g: np.ndarray, v: np.ndarray, dim: int) -> np.ndarray:
-    # dim counts from the end when negative (Keras keeps g on the kernel's last axis).
-    axes = tuple(i for i in range(v.ndim) if i != dim % v.ndim)
+    if g.ndim == v.ndim:
+        # A g of v's rank says itself which axes the norm spans: PyTorch's
+        # weight_norm(dim=1) keeps g as [1, in] whatever the rule's dim.
+        axes = tuple(i for i in range(v.ndim) if g.shape[i] == 1)
+    else:
+        # dim counts from the end when negative (Keras keeps g on the kernel's last axis).
+        axes = tuple(i for i in range(v.ndim) if g.ndim == 0 or i != dim % v.ndim)
     # Norm in float32 at least, as torch._weight_norm does for half types.
     wide = v.astype(np.promote_types(v.dtype, np.float32))
     norm = np.sqrt(np.sum(wide * wide, axis=axes, keepdims=True))

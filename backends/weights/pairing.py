@@ -125,7 +125,8 @@ def _pair_layer(
         consumed.update(rule.hub)
         plan.moves.append(Move(dst.key(pname), simplify(e), pname, dst))
     for wn in dst_weight_norm:
-        # A weight-normalised destination: v <- the weight, g <- its norm.
+        # A weight-normalised destination: v <- the weight, g <- its norm; from a
+        # weight-normalised source, its own v and g.
         rule = dform.params.get(wn.into)
         if rule is None or wn.g not in dst.tensors or wn.v not in dst.tensors:
             continue

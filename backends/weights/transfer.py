@@ -30,7 +30,7 @@ def live_plan(
     src_nodes = walk(src_model, src_idx)
     dst_nodes = walk(dst_model, dst_idx)
     plan, report = build_plan(src_nodes, dst_nodes, src_rules, shape_of=dst_ad.shape,
-                              dst_weight_norm=dst_rules.weight_norm)
+                              dst_weight_norm=dst_rules.weight_norm, src_shape_of=src_ad.shape)
     return plan, report, src_nodes, src_ad, dst_ad
 
 

@@ -110,6 +110,12 @@ class StatementLowering(ExprLowering):
                 self.opaque_stmt(node)
 
     def small(self, line: cst.SimpleStatementLine, node: cst.BaseSmallStatement) -> None:
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr, cst.Return)):
+            # A statement rebuilt from its ops loses the comments inside its expression
+            # (``[  # t, c, n, s`` in a list display): they go on the lines before it.
+            inner = _inner_comments(node)
+            if inner:
+                line = line.with_changes(leading_lines=[*line.leading_lines, *inner])
         props = self.trivia(line, {"loc": self.loc(node)})
         match node:
             case cst.Assign(targets=[cst.AssignTarget(target=t)], value=v):
@@ -279,6 +285,21 @@ class StatementLowering(ExprLowering):
                 props["else_leading"] = enc
             orelse = self.suite(node.orelse.body)
         self.block.add_op(pysrc.IfOp.create(operands=[cond], properties=props, regions=[then, orelse]))
+
+
+class _Comments(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[cst.EmptyLine] = []
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.found.append(cst.EmptyLine(comment=node))
+
+
+def _inner_comments(node: cst.CSTNode) -> list[cst.EmptyLine]:
+    """The comments inside a small statement, as lines of their own."""
+    visitor = _Comments()
+    node.visit(visitor)
+    return visitor.found
 
 
 def _parse(text: str, path: str) -> cst.Module:

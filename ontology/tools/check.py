@@ -76,7 +76,8 @@ def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Rep
     loc = where(onto, spec.operation, fw)
     std = set(spec.arg_names)
     say = rep.problems.append
-    apis = [var.api] + var.aliases + [r.use_api for r in var.dispatch_rules]
+    apis = [var.api] + var.aliases + [r.use_api for r in var.dispatch_rules if r.use_api is not None]
+    apis += [a for r in var.dispatch_rules if r.use_compose for a in _composed_apis(onto, spec, fw, r.use_compose)]
     if var.compose is not None:
         apis = _composed_apis(onto, spec, fw, var.compose)
     for api in apis:

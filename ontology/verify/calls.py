@@ -185,18 +185,22 @@ def build_plan(spec: OpSpec, framework: str, variant: Variant, example: dict[str
     """The call a conversion to ``framework`` writes for ``example`` (the conventions of
     ``passes/lower_hub_to_fw.py``): the ``lower`` variant where there is one; leading
     arguments by position while the target takes them in the spec's order, the rest by
-    keyword under the framework's names; the last matching dispatch rule picks the API.
+    keyword under the framework's names; the last matching dispatch rule picks the API
+    (``use_api``) or a composed spelling (``use_compose``).
     Raises NotApplicable when the conversion would keep the source call instead."""
     variant = variant.lower or variant
+    picked = None
+    for rule in variant.dispatch_rules:
+        if rule.op is Compare.absent and rule.if_arg not in example:
+            picked = rule  # as lowering does: the argument is not given
+        elif rule.if_arg in example and _holds(rule.op, example[rule.if_arg], rule.value):
+            picked = rule
+    if picked is not None and picked.use_compose is not None:
+        variant = variant.composed(picked.use_compose)  # the rule picks a composed spelling
     if variant.compose is not None:
         _converted_values(spec, variant, example)  # NotApplicable: a drop_args value it lacks
         return _composed_plan(spec, framework, variant.compose, example)
-    api = variant.api
-    for rule in variant.dispatch_rules:
-        if rule.op is Compare.absent and rule.if_arg not in example:
-            api = rule.use_api  # as lowering does: the argument is not given
-        elif rule.if_arg in example and _holds(rule.op, example[rule.if_arg], rule.value):
-            api = rule.use_api
+    api = picked.use_api if picked is not None and picked.use_api is not None else variant.api
     values = _converted_values(spec, variant, example)
     layout = variant.layout_map
     plan = CallPlan(framework, api, select=variant.output_select_index, cast=variant.output_cast)
@@ -304,8 +308,8 @@ def _native(plan: CallPlan, value: Any, example: dict[str, Any]) -> Any:
     return value
 
 
-def execute(plan: CallPlan, example: dict[str, Any]) -> Any:
-    """Run the plan on fresh native copies of the inputs; the result as NumPy."""
+def invoke(plan: CallPlan, example: dict[str, Any]) -> Any:
+    """Run the plan on fresh native copies of the inputs; the framework's own result."""
     args = [_native(plan, v, example) for v in plan.args]
     kwargs = {k: _native(plan, v, example) for k, v in plan.kwargs.items()}
     with warnings.catch_warnings():
@@ -314,10 +318,16 @@ def execute(plan: CallPlan, example: dict[str, Any]) -> Any:
             # Our own ontology's expression, over the drawn inputs and the modules it names.
             code = compile(plan.compose.strip(), "<compose>", "eval")
             # The arguments are globals: a comprehension's body does not see eval's locals.
-            out = eval(code, {"__builtins__": builtins, **_compose_modules(plan), **kwargs})
-        else:
-            fn, _ = resolve(plan.api)
-            out = fn(*args, **kwargs)
+            return eval(code, {"__builtins__": builtins, **_compose_modules(plan), **kwargs})
+        fn, _ = resolve(plan.api)
+        return fn(*args, **kwargs)
+
+
+def execute(plan: CallPlan, example: dict[str, Any]) -> Any:
+    """Run the plan on fresh native copies of the inputs; the result as NumPy."""
+    out = invoke(plan, example)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         if plan.select is not None:
             out = out[plan.select]
         out = adapters.to_numpy(plan.framework, out)

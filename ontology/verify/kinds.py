@@ -46,6 +46,9 @@ CONTAINER_CHECKER = "switcheroo.ontology.verify.containers:verify_container"
 CONTAINERS = frozenset({"ModuleDict", "ModuleList", "Sequential", "WeightNorm"})
 # Functions that take functions (vmap, cond, scan, ...): drawn from a set of pure functions.
 CALLABLE_CHECKER = "switcheroo.ontology.verify.callables:verify_callable"
+# Random keys and generators: opaque objects, checked by the streams they draw.
+RNG_CHECKER = "switcheroo.ontology.verify.rng:verify_rng"
+RNG_OPS = frozenset({"rng_key", "split_key"})
 
 
 def checker_for(spec: OpSpec) -> Callable[..., dict[str, Any]] | None:
@@ -54,6 +57,8 @@ def checker_for(spec: OpSpec) -> Callable[..., dict[str, Any]] | None:
     path = OP_TYPE_CHECKERS.get(spec.op_type) or CHECKERS.get(spec.kind)
     if spec.kind is OpKind.layer and spec.operation in CONTAINERS:
         path = CONTAINER_CHECKER
+    if spec.operation in RNG_OPS:
+        path = RNG_CHECKER
     if path is None and any("Callable" in a.type for a in spec.std_args if not a.has_default):
         path = CALLABLE_CHECKER
     if path is None:

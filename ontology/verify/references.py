@@ -111,6 +111,12 @@ def pairwise_distance(x1: np.ndarray, x2: np.ndarray, p: float = 2.0, eps: float
     return out.astype(np.float32)
 
 
+def cast_like(x: np.ndarray, target_type: np.ndarray, round_mode: str = "up", saturate: int = 1) -> np.ndarray:
+    """ONNX CastLike: x cast to target_type's element type (round_mode and saturate
+    concern float8 targets only)."""
+    return x.astype(target_type.dtype)
+
+
 def depth_to_space(x: np.ndarray, blocksize: int, mode: str = "DCR") -> np.ndarray:
     """ONNX DepthToSpace: DCR takes the block offsets from the leading channels, CRD from
     the trailing ones (torch's pixel_shuffle)."""
@@ -154,6 +160,7 @@ def space_to_depth(x: np.ndarray, blocksize: int, mode: str = "DCR") -> np.ndarr
 # op -> reference (sorted by op).
 REFERENCES = {
     "adaptive_max_pool2d": adaptive_max_pool2d,
+    "cast_like": cast_like,
     "depth_to_space": depth_to_space,
     "gather_nd": gather_nd,
     "group_normalization": group_normalization,

@@ -5,6 +5,8 @@ never fit the drawn tensors, so the subscripts are drawn first (one to three ope
 distinct letters per operand, an explicit output of some of the letters in any order)
 and each operand's shape follows from them, one size per letter. The values are the
 strategies' usual floats (multiples of 1/8, so the sums of products stay exact).
+NumPy's ``select`` takes as many conditions as choices, all of one shape, and
+``ravel_multi_index`` one index array per entry of ``dims``, each entry below its dim.
 """
 
 from __future__ import annotations

@@ -47,6 +47,12 @@ def test_dispatch_ops_all_used(onto):
     assert ops >= {"eq", "is_type"}
 
 
+def test_dispatch_targets_all_used(onto):
+    """A rule picks another API (``use_api``) or a composed spelling (``use_compose``)."""
+    rules = [r for s in onto.specs.values() for v in s.variants.values() for r in v.dispatch_rules]
+    assert any(r.use_api for r in rules) and any(r.use_compose for r in rules)
+
+
 def test_import_forms_used(onto):
     forms = {
         type(i).__name__

@@ -60,3 +60,12 @@ def test_argument_listed_twice(tmp_path):
     p = _write(tmp_path, "ops:\n  - operation: foo\n    std_args: [{name: x1}, {name: x2}, {name: x1}]\n")
     with pytest.raises(OdlError, match=r"bad.yaml:3: ops.0.std_args: .*'x1' listed twice"):
         parse_file(p)
+
+
+@pytest.mark.parametrize("target", ["", ", use_api: torch.add, use_compose: 'x + 1'", ", use_compose: 'lambda: x'"])
+def test_dispatch_rule_needs_one_target(tmp_path, target):
+    """A dispatch rule picks an API or a composed spelling (an expression compose allows)."""
+    rule = "{if_arg: x, op: absent, value: null" + target + "}"
+    p = _write(tmp_path, f"framework: torch\nmappings:\n  add: {{api: torch.add, dispatch_rules: [{rule}]}}\n")
+    with pytest.raises(OdlError, match=r"bad.yaml:3: mappings.add.dispatch_rules"):
+        parse_file(p)

@@ -18,12 +18,7 @@ pytest.importorskip("torch")
 
 # (case, X) -> why torch -> X -> torch is not built yet (pairs of GAPS are skipped too:
 # their forward conversion is the gap).
-ROUND_TRIP_GAPS: dict[tuple[str, str], str] = {
-    **{("weight_norm", via): "the model converts back (weight_norm(nn.Linear(d_in, 12)), the size from the "
-                             "self.fc1.build((None, d_in)) the Keras code keeps), but switcheroo.weights.transfer "
-                             "from Keras' WeightNorm(Dense) into torch's parametrized weight copies 5 tensors with "
-                             "values that do not reproduce the layer (fc1's g and v differ)" for via in ("keras", "tensorflow")},
-}
+ROUND_TRIP_GAPS: dict[tuple[str, str], str] = {}
 
 
 def _ruff_clean(code: str, tmp_path, name: str) -> None:

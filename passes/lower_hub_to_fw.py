@@ -61,9 +61,8 @@ def picked_rule(variant: Variant, values: dict[str, SSAValue]) -> DispatchRule |
     """The last dispatch rule the hub op's arguments meet (``absent``: not given)."""
     picked = None
     for rule in variant.dispatch_rules:
-        if rule.op is Compare.absent and rule.if_arg not in values:
-            picked = rule
-        elif rule.if_arg in values and _rule_holds(rule, const_value(values[rule.if_arg])):
+        given = rule.if_arg in values
+        if (rule.op is Compare.absent and not given) or (given and _rule_holds(rule, const_value(values[rule.if_arg]))):
             picked = rule
     return picked
 

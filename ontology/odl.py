@@ -125,7 +125,8 @@ class LayoutMap(_Strict):
     @classmethod
     def _check_perms(cls, v: dict[str, str]) -> dict[str, str]:
         for perm in v.values():
-            parse_layout(perm)
+            if channel_move(perm) is None:
+                parse_layout(perm)
         return v
 
 
@@ -135,6 +136,28 @@ def parse_layout(text: str) -> tuple[int, ...]:
     if not sep or sorted(src) != sorted(dst) or len(set(src)) != len(src):
         raise ValueError(f"bad layout {text!r}: expected e.g. 'NCHW->NHWC'")
     return tuple(src.index(c) for c in dst)
+
+
+def channel_move(text: str) -> tuple[int, int] | None:
+    """A layout of any rank, ``...`` standing for the axes it does not name: ``'NC...->N...C'``
+    -> ``(1, -1)``, the ``moveaxis`` source and destination of the one axis that moves (axes
+    before ``...`` count from the front, after it from the back). None for a fixed layout."""
+    src, sep, dst = text.partition("->")
+    if "..." not in text:
+        return None
+    a, b = src.split("..."), dst.split("...")
+    moved = set(src) - {"."}
+    if not sep or len(a) != 2 or len(b) != 2 or moved != set(dst) - {"."} or len(moved) != len(src) - 3:
+        raise ValueError(f"bad layout {text!r}: expected e.g. 'NC...->N...C'")
+
+    def index(parts: list[str], c: str) -> int:
+        return parts[0].index(c) if c in parts[0] else parts[1].index(c) - len(parts[1])
+
+    stay = [c for c in src if c != "."]
+    for c in stay:  # the one axis whose removal leaves both sides alike
+        if [x for x in src if x != c] == [x for x in dst if x != c]:
+            return index(a, c), index(b, c)
+    raise ValueError(f"bad layout {text!r}: one axis must move, e.g. 'NC...->N...C'")
 
 
 class CallSpec(_Strict):

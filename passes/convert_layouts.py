@@ -4,9 +4,13 @@ changes, then fold the transposes that cancel.
 The hub is channels-first. When the target's variant of a layer says it wants another
 layout (``layout_map: {args: {input: NCHW->NHWC}, return: NHWC->NCHW}``), the layer's input
 is permuted before the call and its result permuted back, through ``hub.permute_dims`` —
-so the converted model takes and returns what the source did. Back-to-back permutations
-that compose to the identity are then removed, and elementwise ops between them are
-crossed so that ``conv -> relu -> conv`` keeps a single pair.
+so the converted model takes and returns what the source did. A layer of any rank
+(BatchNorm1d takes [N, C] and [N, C, L]) names its layout with ``...`` for the axes it
+does not know (``NC...->N...C``): its one moving axis goes through ``hub.moveaxis``, the
+identity on [N, C]. Back-to-back permutations and moves that compose to the identity are
+then removed (a move beside a fixed permutation takes that permutation's rank), and
+elementwise ops between them are crossed so that ``conv -> relu -> conv`` keeps a single
+pair.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from xdsl.pattern_rewriter import (
 
 from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
-from switcheroo.ontology.odl import parse_layout
+from switcheroo.ontology.odl import channel_move, parse_layout
 from switcheroo.passes import native_layout
 from switcheroo.passes.container_layouts import CONTAINERS, container_layout, native_classes
 from switcheroo.passes.fw_common import _NO_VALUE, RootWalker, const_value, make_const, target_variant
@@ -53,6 +57,72 @@ def perm_of(op: Operation) -> tuple[int, ...] | None:
     return tuple(axes) if isinstance(axes, tuple) else None
 
 
+@dataclass(frozen=True)
+class Move:
+    """``moveaxis(x, source, destination)`` of one axis: a permutation of any rank."""
+
+    source: int
+    destination: int
+
+    def at_rank(self, rank: int) -> tuple[int, ...] | None:
+        """The fixed permutation this move is on a tensor of ``rank`` axes."""
+        if not (-rank <= self.source < rank and -rank <= self.destination < rank):
+            return None
+        order = [i for i in range(rank) if i != self.source % rank]
+        order.insert(self.destination % rank, self.source % rank)
+        return tuple(order)
+
+
+# A layout change in the hub: a fixed permutation, or a move of one axis at any rank.
+Relayout = tuple[int, ...] | Move
+
+
+def move_axis(value: SSAValue, move: Move) -> list[Operation]:
+    src, dst = make_const(move.source), make_const(move.destination)
+    op = hub.op_for("moveaxis").create(
+        operands=[value, src[-1].results[0], dst[-1].results[0]],
+        properties={"arg_names": ArrayAttr([StringAttr("x"), StringAttr("source"), StringAttr("destination")])},
+        result_types=[value.type],
+    )
+    return [*src, *dst, op]
+
+
+def relayout(value: SSAValue, change: Relayout) -> list[Operation]:
+    return move_axis(value, change) if isinstance(change, Move) else permute(value, change)
+
+
+def layout_change(text: str) -> Relayout:
+    """A ``layout_map`` string as the change it makes: ``NCL->NLC``, ``NC...->N...C``."""
+    move = channel_move(text)
+    return Move(*move) if move is not None else parse_layout(text)
+
+
+def relayout_of(op: Operation) -> Relayout | None:
+    """The layout change ``op`` makes: a constant permutation or a constant move."""
+    if isinstance(op, hub.HubOp) and op.SPEC_NAME == "moveaxis":
+        named = op.named_args()
+        ends = [const_value(named[n][0]) if n in named else _NO_VALUE for n in ("source", "destination")]
+        ok = all(isinstance(e, int) and not isinstance(e, bool) for e in ends)
+        return Move(*ends) if ok else None
+    return perm_of(op)
+
+
+def cancels(p: Relayout, q: Relayout) -> bool | None:
+    """Whether ``q`` after ``p`` is the identity; None when their ranks disagree (a layer
+    raised at the wrong rank: the pair is left visible)."""
+    if isinstance(p, Move) and isinstance(q, Move):
+        # moveaxis(moveaxis(x, a, b), b, a) is x at every rank the first accepts
+        return (q.source, q.destination) == (p.destination, p.source) and (p.source < 0) == (q.destination < 0) \
+            and (p.destination < 0) == (q.source < 0)
+    if isinstance(p, Move):
+        p = p.at_rank(len(q))
+    elif isinstance(q, Move):
+        q = q.at_rank(len(p))
+    if p is None or q is None or len(p) != len(q):
+        return None
+    return tuple(p[i] for i in q) == tuple(range(len(q)))
+
+
 @dataclass
 class WrapLayerLayouts(RewritePattern):
     framework: str
@@ -70,7 +140,7 @@ class WrapLayerLayouts(RewritePattern):
             lm = container_layout(op, self.framework, self.native)
         if lm is None or "input" not in lm.args:
             return
-        new_ops = permute(op.args[1], parse_layout(lm.args["input"]))
+        new_ops = relayout(op.args[1], layout_change(lm.args["input"]))
         operands = list(op.args)
         operands[1] = new_ops[-1].results[0]
         wrapped = hub.ApplyOp.create(
@@ -80,7 +150,7 @@ class WrapLayerLayouts(RewritePattern):
         )
         new_ops.append(wrapped)
         if lm.return_:
-            new_ops.extend(permute(wrapped.res[0], parse_layout(lm.return_)))
+            new_ops.extend(relayout(wrapped.res[0], layout_change(lm.return_)))
         rewriter.replace(op, new_ops, [new_ops[-1].results[0]])
 
 
@@ -88,7 +158,7 @@ class WrapLayerLayouts(RewritePattern):
 ELEMENTWISE_OPERATORS = frozenset({"+", "-", "*", "/"})
 
 
-def _same_inverse_operands(inner: Operation | None, q: tuple[int, ...]) -> list[SSAValue] | None:
+def _same_inverse_operands(inner: Operation | None, q: Relayout) -> list[SSAValue] | None:
     """The unpermuted operands of a two-operand element-wise op both of whose operands are
     permuted by the inverse of ``q``; None otherwise."""
     if isinstance(inner, hub.HubOp) and inner.SPEC_NAME in ELEMENTWISE and len(inner.args) == 2:
@@ -101,38 +171,35 @@ def _same_inverse_operands(inner: Operation | None, q: tuple[int, ...]) -> list[
         return None
     out = []
     for a in args:
-        p = perm_of(a.owner)
-        if p is None or len(p) != len(q) or tuple(p[i] for i in q) != tuple(range(len(q))):
+        p = relayout_of(a.owner)
+        if p is None or not cancels(p, q):
             return None
         out.append(a.owner.args[0])
     return out
 
 
 class FoldPermutations(RewritePattern):
-    """permute(permute(x, p), q) with q∘p = id -> x; permute over an elementwise op is
-    moved below it, so pairs separated by activations meet."""
+    """permute(permute(x, p), q) with q∘p = id -> x (either may be a move of one axis); a
+    permute over an elementwise op is moved below it, so pairs separated by activations meet."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: hub.HubOp, rewriter: PatternRewriter) -> None:
-        q = perm_of(op)
+        q = relayout_of(op)
         if q is None:
             return
         inner = op.args[0].owner
-        p = perm_of(inner)
+        p = relayout_of(inner)
         if p is not None:
-            if len(p) != len(q):
-                return  # ranks disagree: a layer raised at the wrong rank; leave it visible
-            composed = tuple(p[i] for i in q)
-            if composed == tuple(range(len(composed))):
+            if cancels(p, q):  # None where the ranks disagree: left visible
                 rewriter.replace(op, [], [inner.args[0]])
             return
         if isinstance(inner, hub.HubOp) and inner.SPEC_NAME in ELEMENTWISE and len(inner.args) == 1 \
                 and inner.res[0].has_one_use():
             source = inner.args[0].owner
-            if perm_of(source) is None:
+            if relayout_of(source) is None:
                 return
             # elementwise(permute(x, p)) then q  ==  elementwise(permute(permute(x, p), q))
-            moved = permute(inner.args[0], q)
+            moved = relayout(inner.args[0], q)
             new_inner = inner.clone()
             new_inner.operands = [moved[-1].results[0]]
             rewriter.replace(op, [*moved, new_inner], [new_inner.res[0]])
@@ -147,9 +214,9 @@ class FoldPermutations(RewritePattern):
             return
         if isinstance(inner, hub.ApplyOp) and inner.layer.data in ELEMENTWISE and len(inner.args) == 2 \
                 and "layout" not in inner.properties and inner.res[0].has_one_use() \
-                and perm_of(inner.args[1].owner) is not None:
+                and relayout_of(inner.args[1].owner) is not None:
             # self.relu(permute(x, p)) then q: an element-wise layer (nn.ReLU member) is crossed too.
-            moved = permute(inner.args[1], q)
+            moved = relayout(inner.args[1], q)
             new_inner = inner.clone()
             new_inner.operands = [inner.args[0], moved[-1].results[0]]
             rewriter.replace(op, [*moved, new_inner], [new_inner.res[0]])
@@ -172,6 +239,8 @@ class ConvertLayouts(ModulePass):
         forward = frozenset(t.forward_method for t in load_ontology().traits.values())
         for cls in [c for c in pysrc.ops_of(op, pysrc.ClassOp) if c.sym_name.data in native]:
             inp, ret = native[cls.sym_name.data]
+            if channel_move(inp) is not None:
+                continue  # a class between layers of any rank: its callers' moves stay outside it
             native_layout.native_class(cls, parse_layout(inp), parse_layout(ret), permute, forward)
         made = native_layout.native_inputs(op, permute, perm_of, ELEMENTWISE) if self.layout == "native" else set()
         RootWalker(FoldPermutations(), root=hub.HubOp).rewrite_module(op)

@@ -381,7 +381,10 @@ class LowerHubOp(RewritePattern):
     def note_known(self, op: hub.HubOp, variant: Variant, api: str) -> None:
         """Say where a conversion goes through a documented difference (``verify_known``):
         the output runs, but not always as the source did. A ``lower`` variant carries the
-        mark of the variant it belongs to."""
+        mark of the variant it belongs to. Ops a pass made (``convert-layouts``' moves) have
+        no source call to point at, and take only spellings known to be right."""
+        if op.src_api is None:
+            return
         reason = variant.verify_known or next(
             (v.verify_known for v in op.spec.variants.values() if v.lower is variant), None)
         if reason is None:

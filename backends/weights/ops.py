@@ -119,7 +119,9 @@ def _weight_norm(g: np.ndarray, v: np.ndarray, dim: int) -> np.ndarray:
     wide = v.astype(np.promote_types(v.dtype, np.float32))
     norm = np.sqrt(np.sum(wide * wide, axis=axes, keepdims=True))
     if g.size != norm.size:
-        raise ValueError(f"weight norm: g of shape {g.shape} is not one value per axis {dim} of v {v.shape}")
+        raise ValueError(
+            f"weight norm: g of shape {g.shape} is not one value per axis {dim} of v {v.shape}"
+        )
     # g as [out] or [out, 1, ...]: one value per entry of v's axis dim either way.
     return (wide * (g.astype(wide.dtype).reshape(norm.shape) / norm)).astype(v.dtype)
 
@@ -197,7 +199,9 @@ def infer(
     if tag == "norm":
         shape, dtype = infer(expr[3], meta)
         dim, keepdims = expr[1] % len(shape), expr[2]
-        return tuple(d if i == dim else 1 for i, d in enumerate(shape) if keepdims or i == dim), dtype
+        return tuple(
+            d if i == dim else 1 for i, d in enumerate(shape) if keepdims or i == dim
+        ), dtype
     if tag == "chunk":
         (shape, dtype), axis, n = infer(expr[4], meta), expr[1], expr[2]
         return shape[:axis] + (shape[axis] // n,) + shape[axis + 1 :], dtype

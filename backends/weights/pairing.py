@@ -12,7 +12,13 @@ from typing import Any
 from switcheroo.backends.weights.ops import Expr, infer
 from switcheroo.backends.weights.plan import Move, Plan, hub_exprs, param_expr, simplify
 from switcheroo.backends.weights.report import Report
-from switcheroo.backends.weights.rules import FrameworkRules, LayerForm, ParamRule, WeightNormRule, load_rules
+from switcheroo.backends.weights.rules import (
+    FrameworkRules,
+    LayerForm,
+    ParamRule,
+    WeightNormRule,
+    load_rules,
+)
 from switcheroo.backends.weights.tree import LayerNode
 
 
@@ -188,8 +194,8 @@ def _weight_norm_pair(
         v = param_expr(rule, hub_v, attrs, None)
         if v is None:
             return None
-        shapes = {k: tuple(src_shape_of(src.tensors[p])) for p, k in keys.items()}
-        out_shape, _ = infer(v, lambda k: (shapes[k], None))
+        meta = {k: (tuple(src_shape_of(src.tensors[p])), None) for p, k in keys.items()}
+        out_shape, _ = infer(v, meta.__getitem__)
         ddim = dwn.dim % len(v_shape)
         if len(out_shape) != len(v_shape) or out_shape[ddim] != v_shape[sdim]:
             return None  # the destination's g would not be per output of this v

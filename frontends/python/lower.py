@@ -113,7 +113,8 @@ class StatementLowering(ExprLowering):
         if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr, cst.Return)):
             # A statement rebuilt from its ops loses the comments inside its expression
             # (``[  # t, c, n, s`` in a list display): they go on the lines before it.
-            inner = _inner_comments(node)
+            span = self.source.span(node)  # no ``#`` in its text: no comment to look for
+            inner = _inner_comments(node) if span is None or "#" in span else []
             if inner:
                 line = line.with_changes(leading_lines=[*line.leading_lines, *inner])
         props = self.trivia(line, {"loc": self.loc(node)})

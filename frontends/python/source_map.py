@@ -20,29 +20,38 @@ from libcst._nodes.internal import CodegenState
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
-class _NoOp:
-    __slots__ = ()
+class _End:
+    """Entered around a node's code generation: on exit, notes the token index it ends at."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: _StartState) -> None:
+        self.state = state
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, *exc: object) -> None:
-        return None
-
-
-_NO_OP = _NoOp()
+        state = self.state
+        state.ends[state.open.pop()] = len(state.tokens)
 
 
 @dataclass
 class _StartState(CodegenState):
-    # node -> token index where it starts: LibCST records the syntactic start (after
+    # node -> token index where it starts (ends): LibCST records the syntactic start (after
     # parentheses and indentation) of every statement and expression, the nodes ops point at.
     starts: dict[cst.CSTNode, int] = field(default_factory=dict)
+    ends: dict[cst.CSTNode, int] = field(default_factory=dict)
+    open: list[cst.CSTNode] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._end = _End(self)
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
-                                  end_node: cst.CSTNode | None = None) -> _NoOp:
+                                  end_node: cst.CSTNode | None = None) -> _End:
         self.starts[node] = len(self.tokens)
-        return _NO_OP
+        self.open.append(node)
+        return self._end
 
 
 def _no_space(ws: cst.BaseParenthesizableWhitespace) -> bool:
@@ -76,6 +85,7 @@ class SourceMap:
         self.text = "".join(tokens)
         self._offset = list(accumulate(map(len, tokens), initial=0))
         self._starts = state.starts
+        self._ends = state.ends
         self._lines = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
 
     def start(self, node: cst.CSTNode) -> str | None:
@@ -86,6 +96,14 @@ class SourceMap:
         off = self._offset[tok]
         line = bisect_right(self._lines, off)
         return f"{line}:{off - self._lines[line - 1] + 1}"
+
+    def span(self, node: cst.CSTNode) -> str | None:
+        """The source text from where ``node`` starts to where it ends (its syntactic extent,
+        without enclosing parentheses); None for a node not in the module."""
+        start, end = self._starts.get(node), self._ends.get(node)
+        if start is None or end is None:
+            return None
+        return self.text[self._offset[start]:self._offset[end]]
 
     def code(self, node: cst.CSTNode) -> str:
         """The text of ``node`` as ``Module.code_for_node`` prints it. The frontend asks for

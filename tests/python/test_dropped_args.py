@@ -89,6 +89,6 @@ class Net(nn.Module):
 
 def test_paxml_global_pooling_only_for_output_size_one():
     code, report = convert(POOL, "torch", "paxml")
-    assert "self.pool = praxis_layers.GlobalPooling(pooling_type='AVG')" in code
+    assert "'pool', pax_fiddle.Config(praxis_layers.GlobalPooling, pooling_type='AVG')" in code
     assert "# swc: unmapped torch.nn.AdaptiveAvgPool2d" in code
     assert any("output_size=3" in d.message for d in report.diagnostics)

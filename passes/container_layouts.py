@@ -11,7 +11,8 @@ the container is kept as its source API and marked, never converted silently wro
 from __future__ import annotations
 
 from switcheroo.dialects import fw, hub, pysrc
-from switcheroo.ontology.odl import LayoutMap
+from switcheroo.ontology.odl import LayoutMap, channel_move, parse_layout
+from switcheroo.passes.layout_moves import Move
 from switcheroo.passes import layer_sources
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes.fw_common import target_variant
@@ -158,7 +159,7 @@ def container_layout(apply: hub.ApplyOp, framework: str,
             _keep_marked(c, f"the members of this {c.SPEC_NAME} are not known where it is built, so "
                             f"the tensor layout its call needs in {framework} is not known")
             return None
-        needs = [member_layout(m, framework, native) for m in held]
+        needs = _settle_moves([member_layout(m, framework, native) for m in held])
         wanted = {n for n in needs if n}
         if len(wanted) > 1 or (wanted and False in needs):
             _keep_marked(c, f"the members of this {c.SPEC_NAME} need different tensor layouts "
@@ -176,6 +177,25 @@ def container_layout(apply: hub.ApplyOp, framework: str,
         return None
     inp, ret = layout
     return LayoutMap(args={"input": inp}, **{"return": ret})
+
+
+def _settle_moves(needs: list) -> list:
+    """Members of any rank (BatchNorm1d's ``NC...->N...C``) among the needs of a container:
+    beside members of one fixed layout they take it where their move is that permutation
+    at its rank (Conv1d's ``NCL->NLC``); beside members that read the last axis without a
+    layout (Linear) they are one of them, right at [N, C], where the move is the identity."""
+    moves = [n for n in needs if n and channel_move(n[0]) is not None]
+    fixed = {n for n in needs if n and channel_move(n[0]) is None}
+    if not moves:
+        return needs
+    if len(fixed) == 1:
+        inp, ret = next(iter(fixed))
+        perm = parse_layout(inp)
+        agree = {n for n in moves if Move(*channel_move(n[0])).at_rank(len(perm)) == perm}
+        return [next(iter(fixed)) if n in agree else n for n in needs]
+    if not fixed and False in needs:
+        return [False if n in moves else n for n in needs]
+    return needs
 
 
 def _assigned_containers(apply: hub.ApplyOp) -> list[hub.HubOp]:

@@ -32,6 +32,7 @@ from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import channel_move, parse_layout
 from switcheroo.passes import native_layout
+from switcheroo.passes.layout_moves import Move, Relayout, cancels
 from switcheroo.passes.container_layouts import CONTAINERS, container_layout, native_classes
 from switcheroo.passes.fw_common import _NO_VALUE, RootWalker, const_value, make_const, target_variant
 
@@ -55,26 +56,6 @@ def perm_of(op: Operation) -> tuple[int, ...] | None:
     named = op.named_args()
     axes = const_value(named["axes"][0]) if "axes" in named else _NO_VALUE
     return tuple(axes) if isinstance(axes, tuple) else None
-
-
-@dataclass(frozen=True)
-class Move:
-    """``moveaxis(x, source, destination)`` of one axis: a permutation of any rank."""
-
-    source: int
-    destination: int
-
-    def at_rank(self, rank: int) -> tuple[int, ...] | None:
-        """The fixed permutation this move is on a tensor of ``rank`` axes."""
-        if not (-rank <= self.source < rank and -rank <= self.destination < rank):
-            return None
-        order = [i for i in range(rank) if i != self.source % rank]
-        order.insert(self.destination % rank, self.source % rank)
-        return tuple(order)
-
-
-# A layout change in the hub: a fixed permutation, or a move of one axis at any rank.
-Relayout = tuple[int, ...] | Move
 
 
 def move_axis(value: SSAValue, move: Move) -> list[Operation]:
@@ -105,22 +86,6 @@ def relayout_of(op: Operation) -> Relayout | None:
         ok = all(isinstance(e, int) and not isinstance(e, bool) for e in ends)
         return Move(*ends) if ok else None
     return perm_of(op)
-
-
-def cancels(p: Relayout, q: Relayout) -> bool | None:
-    """Whether ``q`` after ``p`` is the identity; None when their ranks disagree (a layer
-    raised at the wrong rank: the pair is left visible)."""
-    if isinstance(p, Move) and isinstance(q, Move):
-        # moveaxis(moveaxis(x, a, b), b, a) is x at every rank the first accepts
-        return (q.source, q.destination) == (p.destination, p.source) and (p.source < 0) == (q.destination < 0) \
-            and (p.destination < 0) == (q.source < 0)
-    if isinstance(p, Move):
-        p = p.at_rank(len(q))
-    elif isinstance(q, Move):
-        q = q.at_rank(len(p))
-    if p is None or q is None or len(p) != len(q):
-        return None
-    return tuple(p[i] for i in q) == tuple(range(len(q)))
 
 
 @dataclass

@@ -143,9 +143,16 @@ def _same_inverse_operands(inner: Operation | None, q: Relayout) -> list[SSAValu
     return out
 
 
+@dataclass
 class FoldPermutations(RewritePattern):
     """permute(permute(x, p), q) with q∘p = id -> x (either may be a move of one axis); a
-    permute over an elementwise op is moved below it, so pairs separated by activations meet."""
+    permute over an elementwise op is moved below it, so pairs separated by activations meet.
+    A move and a permutation fold (the move at the permutation's rank) only when ``mixed``:
+    a first walk folds like with like, so the pair a layer of assumed rank brings in
+    (``mlx.nn.BatchNorm`` raised as BatchNorm2d) cancels with its own kind before a move of
+    any rank could be read at that rank."""
+
+    mixed: bool = True
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: hub.HubOp, rewriter: PatternRewriter) -> None:
@@ -155,8 +162,8 @@ class FoldPermutations(RewritePattern):
         inner = op.args[0].owner
         p = relayout_of(inner)
         if p is not None:
-            if cancels(p, q):  # None where the ranks disagree: left visible
-                rewriter.replace(op, [], [inner.args[0]])
+            if (self.mixed or isinstance(p, Move) == isinstance(q, Move)) and cancels(p, q):
+                rewriter.replace(op, [], [inner.args[0]])  # cancels is None where ranks disagree
             return
         if isinstance(inner, hub.HubOp) and inner.SPEC_NAME in ELEMENTWISE and len(inner.args) == 1 \
                 and inner.res[0].has_one_use():
@@ -208,6 +215,7 @@ class ConvertLayouts(ModulePass):
                 continue  # a class between layers of any rank: its callers' moves stay outside it
             native_layout.native_class(cls, parse_layout(inp), parse_layout(ret), permute, forward)
         made = native_layout.native_inputs(op, permute, perm_of, ELEMENTWISE) if self.layout == "native" else set()
+        RootWalker(FoldPermutations(mixed=False), root=hub.HubOp).rewrite_module(op)
         RootWalker(FoldPermutations(), root=hub.HubOp).rewrite_module(op)
         if self.layout == "native":
             native_layout.native_results(op, perm_of, made)

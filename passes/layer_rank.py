@@ -17,15 +17,15 @@ from xdsl.dialects.builtin import StringAttr
 
 from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
-from switcheroo.ontology.odl import OpSpec
+from switcheroo.ontology.odl import OpSpec, channel_move
 from switcheroo.passes.container_layouts import LAYOUT_FREE
 from switcheroo.passes.fw_common import const_value
 
 
 def _rank_of_layout(spec: OpSpec, framework: str) -> int | None:
     lm = spec.variants[framework].layout_map
-    if lm is None or "input" not in lm.args:
-        return None
+    if lm is None or "input" not in lm.args or channel_move(lm.args["input"]) is not None:
+        return None  # no layout, or one of any rank (BatchNorm1d's NC...->N...C)
     return len(lm.args["input"].partition("->")[0]) - 2
 
 
@@ -110,6 +110,8 @@ def _input_rank(applies: list[hub.ApplyOp], framework: str) -> int | None | bool
             ranks.add(len(axes) - 2 if isinstance(axes, tuple) else -1)
         elif isinstance(src, hub.ApplyOp):
             ranks.add(None)  # the output of a layer without a layout (Linear): no spatial axes
+        elif isinstance(src, hub.HubOp) and src.SPEC_NAME == "moveaxis":
+            ranks.add(None)  # the channel axis moved last at any rank: the layer of any rank
         else:
             # A model input, a sum, a padding: its rank is unknown, and a channels-last
             # source's BatchNormalization on it normalizes the last axis, which BatchNorm1d

@@ -26,7 +26,7 @@ from xdsl.pattern_rewriter import (
 
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
-from switcheroo.ontology.odl import OpSpec, Variant, parse_layout
+from switcheroo.ontology.odl import OpSpec, Variant
 from switcheroo.ontology.snapshots import bind_positional, signature
 from switcheroo.passes.layer_attrs import layer_attrs, mark_unknown_call
 from switcheroo.passes.layer_rank import rerank, rerank_members
@@ -381,7 +381,7 @@ class RaiseRef(RewritePattern):
 def _hub_layout(apply: hub.ApplyOp, framework: str) -> None:
     """A source layer that works channels-last (nnx.Conv) is called channels-first in the
     hub: its input and result are permuted back; convert-layouts folds what cancels."""
-    from switcheroo.passes.convert_layouts import permute
+    from switcheroo.passes.convert_layouts import layout_change, relayout
     from switcheroo.passes.fw_common import target_variant
 
     from switcheroo.passes.container_layouts import CONTAINERS, container_layout
@@ -394,11 +394,11 @@ def _hub_layout(apply: hub.ApplyOp, framework: str) -> None:
         return
     block = apply.parent_block()
     assert block is not None
-    into = permute(apply.args[1], parse_layout(lm.return_))  # the source's layout -> the hub's
+    into = relayout(apply.args[1], layout_change(lm.return_))  # the source's layout -> the hub's
     block.insert_ops_before(into, apply)
     apply.operands = [apply.args[0], into[-1].results[0], *apply.args[2:]]
     uses = list(apply.res[0].uses)
-    back = permute(apply.res[0], parse_layout(lm.args["input"]))  # hub result -> source layout
+    back = relayout(apply.res[0], layout_change(lm.args["input"]))  # hub result -> source layout
     block.insert_ops_after(back, apply)
     for use in uses:
         use.operation.operands = [back[-1].results[0] if o is apply.res[0] else o for o in use.operation.operands]

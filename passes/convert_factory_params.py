@@ -38,6 +38,7 @@ from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
 from switcheroo.passes.fw_common import positional_order, target_variant
 from switcheroo.passes.layer_plugins import PARTIAL, PluginRefusal
+from switcheroo.passes.spread_names import spread_name
 from switcheroo.passes.thread_module_state import fw_placeholder
 from xdsl.context import Context
 from xdsl.dialects import builtin
@@ -151,18 +152,16 @@ def _bind(call: pysrc.CallOp, factory: Factory, source: str) -> dict[str, SSAVal
 
 
 def _spread_kernel(values: dict[str, SSAValue], factory: Factory, new_ops: list[Operation]) -> None:
-    """A kernel size that is a name: ``(k,) * rank`` when it is an int, else itself."""
+    """A kernel size that is a name, spread over the spatial dimensions (see ``spread_names``)."""
     lm = factory.variant.layout_map
     v = values.get("kernel_size")
-    if v is None or lm is None or "input" not in lm.args or not isinstance(v.owner, pysrc.NameOp) \
+    if v is None or lm is None or "input" not in lm.args \
             or "kernel_size_tuple" not in factory.variant.requires_plugin:
         return
-    rank = len(lm.args["input"].partition("->")[0]) - 2
-    k = v.owner.id.data
-    expr = pysrc.OpaqueExprOp.create(
-        properties={"code": StringAttr(f"({k},) * {rank} if isinstance({k}, int) else {k}")}, result_types=[OBJ])
-    new_ops.append(expr)
-    values["kernel_size"] = expr.result
+    spread = spread_name(v, len(lm.args["input"].partition("->")[0]) - 2)
+    if spread:
+        new_ops.extend(spread)
+        values["kernel_size"] = spread[-1].results[0]
 
 
 def _replace_call(call: pysrc.CallOp, factory: Factory, source: str) -> str | None:

@@ -31,6 +31,7 @@ from switcheroo.passes import (
     plain_classes, rnn_stack, setup_classes, value_plugins,
 )
 from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
+from switcheroo.passes.spread_names import spread_name
 from switcheroo.passes.fw_common import (
     RootWalker,
     OBJ, _NO_VALUE, const_value, make_const, positional_only, positional_order, target_variant,
@@ -216,8 +217,13 @@ def build_call(
         # nn.Conv2d(1, 32, 3) -> nnx.Conv(1, 32, kernel_size=(3, 3)): one entry per spatial dim.
         rank = len(variant.layout_map.args["input"].partition("->")[0]) - 2
         for n in ("kernel_size", "stride", "dilation", "strides", "window_shape"):
-            if n in values and isinstance(cv := const_value(values[n]), int) and not isinstance(cv, bool):
-                ops = make_const((cv,) * rank)
+            if n not in values:
+                continue
+            cv = const_value(values[n])
+            # A name may hold an int or a tuple: nn.Conv2d(a, b, k) -> nnx.Conv(a, b, (k, k)).
+            ops = make_const((cv,) * rank) if isinstance(cv, int) and not isinstance(cv, bool) \
+                else spread_name(values[n], rank)
+            if ops:
                 new_ops.extend(ops)
                 values[n] = ops[-1].results[0]
     packed: list[tuple[str, SSAValue]] = []

@@ -97,13 +97,18 @@ def model_source(blocks: int) -> str:
 CLOCK = time.perf_counter
 
 
-def timed(fn) -> float:
+def timed(fn, started=None) -> float:
     # Without the cyclic collector, as Translator.run converts: LibCST's allocations would
     # otherwise pay for collections that scan the ontology, the converter's long-lived heap.
+    # What the run before left is collected first: left to the collector, it would be
+    # collected on the first allocation after it is enabled again, inside the timed run.
+    gc.collect()
     collecting = gc.isenabled()
     gc.disable()
     try:
         t = CLOCK()
+        if started is not None:
+            started(t)
         fn()
         return CLOCK() - t
     finally:
@@ -125,8 +130,7 @@ def print_stages(tr, text: str, runs: int) -> None:
 
     tr.on_stage = ended
     for _ in range(runs):
-        last[0] = CLOCK()
-        timed(lambda: tr.run(text, "bench.py", Report()))
+        timed(lambda: tr.run(text, "bench.py", Report()), started=lambda t: last.__setitem__(0, t))
     tr.on_stage = None
     medians = {stage: statistics.median(ts) for stage, ts in times.items()}
     total = sum(medians.values())

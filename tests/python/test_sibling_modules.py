@@ -110,9 +110,9 @@ def test_layer_class_parameters_take_the_target_forms(tmp_path):
     blocks = _converted(tmp_path)["blocks.py"]
     assert "norm_layer=functools.partial(nnx.BatchNorm, momentum=0.9)" in blocks
     assert "activation_layer=nnx.relu" in blocks
-    # torch's positional order, written as flax takes it: a kernel size spread when an int
-    assert "(kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size," in blocks
-    assert "strides=stride," in blocks and "use_bias=False," in blocks
+    # torch's positional order, written as flax takes it: a kernel size (an int default) spread
+    assert "(kernel_size, kernel_size)," in blocks
+    assert "strides=(stride, stride)," in blocks and "use_bias=False," in blocks
     assert "norm_layer(cout, rngs=rngs)" in blocks
     assert "layers.append(activation_layer)" in blocks
     assert "# the activation takes no arguments that matter outside torch" in blocks

@@ -30,13 +30,3 @@ def test_lower_compose_runs_where_the_dropped_argument_is_its_default():
 def test_lower_compose_is_not_applicable_for_another_dropped_value():
     with pytest.raises(NotApplicable, match="axis=0"):
         build_plan(CUMSUM, "numpy", VARIANT, {"x": X, "axis": 0})
-
-
-def test_a_list_of_ints_is_a_literal_not_a_list_of_tensors():
-    # an ``options`` value such as a pooling kernel shape reaches the call as Python ints
-    spec = OpSpec(operation="pool", std_args=[StdArg(name="x"), StdArg(name="k", type="list[int]")])
-    variant = Variant(compose="numpy.lib.stride_tricks.sliding_window_view(x, k)")
-    example = {"x": X, "k": [1, 2]}
-    plan = build_plan(spec, "numpy", variant, example)
-    assert plan.kwargs["k"] == [1, 2]
-    assert execute(plan, example).shape == (2, 2, 1, 2)

@@ -31,7 +31,7 @@ from xdsl.pattern_rewriter import (
 from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import channel_move, parse_layout
-from switcheroo.passes import native_layout
+from switcheroo.passes import function_layouts, native_layout
 from switcheroo.passes.layout_moves import Move, Relayout, cancels
 from switcheroo.passes.container_layouts import CONTAINERS, container_layout, native_classes
 from switcheroo.passes.fw_common import _NO_VALUE, RootWalker, const_value, make_const, target_variant
@@ -208,6 +208,7 @@ class ConvertLayouts(ModulePass):
         native = native_classes(op, self.framework)
         RootWalker(WrapLayerLayouts(self.framework, native), apply_recursively=False,
                    root=hub.ApplyOp).rewrite_module(op)
+        function_layouts.wrap_function_layouts(op, self.framework, lambda v, t: relayout(v, layout_change(t)))
         forward = frozenset(t.forward_method for t in load_ontology().traits.values())
         for cls in [c for c in pysrc.ops_of(op, pysrc.ClassOp) if c.sym_name.data in native]:
             inp, ret = native[cls.sym_name.data]

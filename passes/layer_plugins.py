@@ -18,7 +18,7 @@ import ast
 from switcheroo.dialects import fw, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import Variant
-from switcheroo.passes.fw_common import const_value
+from switcheroo.passes.fw_common import _NO_VALUE, const_value
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Attribute, Operation, SSAValue
 
@@ -57,7 +57,8 @@ def before_build(variant: Variant, values: dict[str, SSAValue]) -> None:
     if "explicit_padding" in variant.requires_plugin and "padding" in values:
         pad = const_value(values["padding"])
         if not isinstance(pad, str) and not _string_choice(values["padding"]) and any(p != 0 for p in (pad if isinstance(pad, tuple) else (pad,))):
-            raise PluginRefusal(f"padding={pad!r}: the target's convolutions pad only 'valid' or 'same'; "
+            shown = f"padding={pad!r}" if pad is not _NO_VALUE else "a non-literal padding"
+            raise PluginRefusal(f"{shown}: the target's convolutions pad only 'valid' or 'same'; "
                                 "legalize-for-target pads at the call only for a layer held in self and only called")
     if "wrap_layout_free" in variant.requires_plugin and "module" in values:
         # The wrapper's call is not permuted: the wrapped layer must keep the source's layout.

@@ -386,3 +386,19 @@ def gelu(x, approximate="none"):
         return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
     erf = np.vectorize(math.erf, otypes=[np.float64])
     return (0.5 * x * (1 + erf(x / math.sqrt(2)))).astype(x.dtype)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0):
+    return MaxPool1d(kernel_size, stride, padding)(input)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0):
+    return MaxPool2d(kernel_size, stride, padding)(input)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0):
+    return AvgPool1d(kernel_size, stride, padding)(input)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0):
+    return AvgPool2d(kernel_size, stride, padding)(input)

@@ -62,6 +62,15 @@ class DenseNormSeq(nn.Module):
         return self.body(x)
 
 
+class NormSeq(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.BatchNorm1d(4), nn.ReLU())
+
+    def forward(self, x):
+        return self.body(x)
+
+
 class Norm2d(nn.Module):
     def __init__(self):
         super().__init__()
@@ -143,6 +152,12 @@ def test_mlx_sequential_takes_the_conv_layout(tmp_path):
     code = _compare("ConvNormSeq", (2, 3, 6), "mlx", tmp_path)
     body = code.split("class ConvNormSeq", 1)[1].split("class ", 1)[0]
     assert "moveaxis" not in body and body.count("mx.permute_dims(") == 2, body
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (3, 4, 4)])
+def test_mlx_sequential_of_any_rank_takes_the_move(tmp_path, shape):
+    code = _compare("NormSeq", shape, "mlx", tmp_path)
+    assert "mx.moveaxis(self.body(mx.moveaxis(x, 1, -1)), -1, 1)" in code, code
 
 
 def test_mlx_sequential_after_linear_is_left_as_is(tmp_path):

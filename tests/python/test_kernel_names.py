@@ -86,6 +86,22 @@ class Net3d(nn.Module):
         return self.conv(x)
 '''
 
+# Padding and dilation held by names, per dimension or not (Keras pads only 'valid'/'same').
+# An int default is read as the parameter's type: ``d`` has a tuple default to take either.
+PADDED = '''
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self, k=3, p=1, d=(1, 1)):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, k, padding=p, dilation=d)
+
+    def forward(self, x):
+        return self.conv(x)
+'''
+
 CASES = [
     (INT_DEFAULTS, "Net", (), (2, 3, 16, 16), "int_defaults"),
     (INT_DEFAULTS, "Net", (5, 1), (2, 3, 16, 16), "int_given"),
@@ -101,6 +117,9 @@ CASES = [
 # The numpy target has no Conv3d (it stays marked): that pair is left out.
 _RUNS = [pytest.param(*case, target, id=f"{case[-1]}-{target}") for case in CASES for target in TARGETS
          if not (target == "numpy" and case[1] == "Net3d")]
+_PADS = [(PADDED, "Net", (), (2, 3, 12, 12), "padded"), (PADDED, "Net", (3, (1, 2), (2, 1)), (2, 3, 12, 12), "padded_tuple")]
+_RUNS += [pytest.param(*case, target, id=f"{case[-1]}-{target}") for case in _PADS
+          for target in ("flax_nnx", "jax", "mlx", "numpy")]
 
 
 @pytest.mark.parametrize(("source", "cls", "args", "shape", "name", "target"), _RUNS)
@@ -131,3 +150,12 @@ def test_names_that_may_be_tuples_keep_either_form():
     assert "kernel_dilation=(d, d)" in mixed  # annotated int
     assert "window_shape=(w, w)" in mixed  # a local assigned an int
     assert "(k,)" in mixed and "(k, k, k)" in mixed  # Conv1d, Conv3d
+
+
+@pytest.mark.parametrize("target", ["keras", "tensorflow"])
+def test_padding_name_a_target_cannot_take_stays_marked(target):
+    code, report = convert(PADDED, "torch", target, path="kn.py")
+    assert "# swc: unmapped torch.nn.Conv2d" in code
+    messages = [d.message for d in report.diagnostics if d.severity == "warning"]
+    assert any("a non-literal padding" in m for m in messages), messages
+    assert not any("<object" in m for m in messages), messages

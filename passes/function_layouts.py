@@ -1,0 +1,45 @@
+"""Layout permutations around the hub functions a target computes in another layout.
+
+A layer's ``layout_map`` is applied by ``convert-layouts`` to its ``hub.apply``; a function
+variant may carry one too (``max_pool2d: {api: flax.nnx.max_pool, layout_map: {args:
+{input: NCHW->NHWC}, return: NHWC->NCHW}}``): each standard argument it names is permuted
+before the call and the result permuted back, so the converted function takes and returns
+what the source's did. The permutations are ordinary ``hub.permute_dims`` ops, which
+``convert-layouts`` then folds with their neighbours (``conv -> relu -> max_pool2d`` keeps
+one pair). Every op is wrapped once: the ops are collected before any is rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from xdsl.dialects import builtin
+from xdsl.ir import Operation, SSAValue
+from xdsl.rewriter import InsertPoint, Rewriter
+
+from switcheroo.dialects import hub
+from switcheroo.passes.fw_common import target_variant
+
+
+def wrap_function_layouts(module: builtin.ModuleOp, framework: str,
+                          relayout: Callable[[SSAValue, str], list[Operation]]) -> None:
+    """Permute the arguments and result of each hub function whose ``framework`` variant
+    has a ``layout_map``; ``relayout(value, "NCHW->NHWC")`` builds one permutation."""
+    for op in [o for o in module.walk() if isinstance(o, hub.HubOp)]:
+        found = target_variant(op.spec, framework)
+        lm = found[1].layout_map if found else None
+        names = [n.data for n in op.arg_names.data]
+        if lm is None or not any(n in lm.args for n in names):
+            continue
+        operands = list(op.args)
+        for i, name in enumerate(names):
+            if name in lm.args:
+                moved = relayout(operands[i], lm.args[name])
+                Rewriter.insert_op(moved, InsertPoint.before(op))
+                operands[i] = moved[-1].results[0]
+        op.operands = operands
+        if lm.return_ and op.res:
+            result = op.res[0]
+            back = relayout(result, lm.return_)
+            result.replace_uses_with_if(back[-1].results[0], lambda use: use.operation is not back[-1])
+            Rewriter.insert_op(back, InsertPoint.after(op))

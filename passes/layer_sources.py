@@ -31,6 +31,7 @@ import weakref
 from xdsl.ir import Operation, SSAValue
 
 from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.dialects.pysrc_walk import ops_of
 from switcheroo.passes.sibling_classes import sibling_called
 
 Producers = list[Operation] | None
@@ -66,9 +67,13 @@ def _union(parts: list[Producers]) -> Producers:
     return out
 
 
-def producers(value: SSAValue, seen: frozenset = frozenset()) -> Producers:
+def producers(value: SSAValue) -> Producers:
     """The ops that built the layer ``value`` holds: hub layer ops, kept framework calls,
     and calls of classes of this file; None when some path is unknown."""
+    return _producers(_Query(), value, frozenset())
+
+
+def _producers(q: _Query, value: SSAValue, seen: frozenset) -> Producers:
     op = value.owner
     if not isinstance(op, Operation) or op in seen:
         return None
@@ -83,26 +88,29 @@ def producers(value: SSAValue, seen: frozenset = frozenset()) -> Producers:
         case fw.CallOp():
             return [op]
         case pysrc.NameOp():
-            return _name_producers(op, seen)
+            return _name_producers(q, op, seen)
         case pysrc.AttrOp() if isinstance(op.obj.owner, pysrc.NameOp) and op.obj.owner.id.data == "self":
             cls = _enclosing(op, pysrc.ClassOp)
             if cls is None:
                 return None
             target = f"self.{op.attr.data}"
             found = [a.value for a in cls.walk() if isinstance(a, pysrc.AssignOp) and a.target.data == target]
-            return _union([producers(v, seen) for v in found]) if found else None
+            return _union([_producers(q, v, seen) for v in found]) if found else None
         case pysrc.CallOp():
-            return _call_producers(op, seen)
+            return _call_producers(q, op, seen)
     return None
 
 
-def same_file_function(call: pysrc.CallOp) -> pysrc.FuncOp | None:
+def same_file_function(call: pysrc.CallOp, q: _Query | None = None) -> pysrc.FuncOp | None:
     """The function ``call`` calls when it is a module-level function of this file or a
-    method called on ``self``; None for anything else (a class, an import, a parameter)."""
+    method called on ``self``; None for anything else (a class, an import, a parameter).
+    Within a question (``q``) the module's functions are looked up in its index."""
     callee = call.callee.owner
     if isinstance(callee, pysrc.NameOp):
         if _is_module_class(call, callee.id.data):
             return None
+        if q is not None:
+            return q.index(_module(call)).functions.get(callee.id.data)
         return next((f for f in _module(call).walk() if isinstance(f, pysrc.FuncOp)
                      and f.sym_name.data == callee.id.data and isinstance(f.parent_op(), pysrc.ModuleOp)), None)
     if isinstance(callee, pysrc.AttrOp) and isinstance(callee.obj.owner, pysrc.NameOp) \
@@ -143,29 +151,29 @@ def _module_classes(module: Operation) -> frozenset[str]:
     return _CLASSES[module][1]
 
 
-def _call_producers(call: pysrc.CallOp, seen: frozenset) -> Producers:
+def _call_producers(q: _Query, call: pysrc.CallOp, seen: frozenset) -> Producers:
     callee = call.callee.owner
     if isinstance(callee, pysrc.NameOp) and _is_module_class(call, callee.id.data):
         return [call]  # an instance of a module class of this file
     if sibling_called(call) is not None:
         return [call]  # an instance of a class imported from another file of the project
-    if isinstance(callee, pysrc.NameOp) and _names_classes(callee, seen):
+    if isinstance(callee, pysrc.NameOp) and _class_values(q, callee, seen):
         return [call]  # block(...), where every caller passes a class of this file for block
-    if _calls_factory(call, seen) is not None:
+    if _calls_factory(q, call, seen) is not None:
         return [call]  # norm_layer(planes), where every binding of norm_layer is nn.BatchNorm2d
-    func = same_file_function(call)
+    func = same_file_function(call, q)
     if func is None:
         return None
     returns = [r for r in _own_ops(func) if isinstance(r, pysrc.ReturnOp)]
     if not returns or any(not r.operands for r in returns):
         return None
-    return _union([producers(r.operands[0], seen) for r in returns])
+    return _union([_producers(q, r.operands[0], seen) for r in returns])
 
 
-def _calls_factory(call: pysrc.CallOp, seen: frozenset = frozenset()) -> str | None:
+def _calls_factory(q: _Query, call: pysrc.CallOp, seen: frozenset) -> str | None:
     """The layer spec ``call`` builds when what it calls is, on every path, a layer class
     used as a value of that one spec; None otherwise."""
-    made = producers(call.callee, seen)
+    made = _producers(q, call.callee, seen)
     if not made or not all(isinstance(m, hub.LayerFactoryOp) for m in made):
         return None
     layers = {m.layer.data for m in made}
@@ -178,82 +186,127 @@ def layer_spec(op: Operation) -> str | None:
     if isinstance(op, hub.HubOp):
         return op.SPEC_NAME if op.spec.kind.value == "layer" else None
     if isinstance(op, pysrc.CallOp):
-        return _calls_factory(op)
+        return _calls_factory(_Query(), op, frozenset())
     return None
 
 
-def _names_classes(name: pysrc.NameOp, seen: frozenset) -> bool:
-    """Whether ``name`` is a parameter that every call in this file binds to a module class
-    of the file (``_make_layer(block, ...)`` reached from ``_resnet(BasicBlock, ...)``)."""
-    return bool(class_values(name, seen))
+class _Index:
+    """What one module holds that questions look up: its module-level functions by name,
+    its calls in program order (with the callee's name where it is a plain name), and,
+    built on first use, the calls of each function of this file."""
+
+    def __init__(self, module: Operation) -> None:
+        self.classes = _module_classes(module)
+        self.functions: dict[str, pysrc.FuncOp] = {}
+        self.calls: list[tuple[pysrc.CallOp, str | None]] = []
+        for op in ops_of(module, (pysrc.CallOp, pysrc.FuncOp)):
+            if isinstance(op, pysrc.CallOp):
+                callee = op.callee.owner
+                self.calls.append((op, callee.id.data if isinstance(callee, pysrc.NameOp) else None))
+            elif isinstance(op.parent_op(), pysrc.ModuleOp):
+                self.functions.setdefault(op.sym_name.data, op)
+        self._callers: dict[pysrc.FuncOp, list[pysrc.CallOp]] | None = None
+
+    def callers(self, func: pysrc.FuncOp, q: _Query) -> list[pysrc.CallOp]:
+        """The calls whose :func:`same_file_function` is ``func``, in program order."""
+        if self._callers is None:
+            self._callers = {}
+            for call, _ in self.calls:
+                if (target := same_file_function(call, q)) is not None:
+                    self._callers.setdefault(target, []).append(call)
+        return self._callers.get(func, [])
 
 
-class _Memo:
-    """Answers of ``class_values`` within one outermost question. A parameter's answer asks
-    every caller, whose arguments may be parameters in turn (torchvision's ``norm_layer``
-    passed down three constructors): without it the same names are asked again per path,
-    exponentially. An answer found without cutting a cycle (``seen``) does not depend on
-    ``seen``, so it is reused; the IR does not change while one question is answered."""
+class _Query:
+    """One outermost question (``producers(x)``, ``class_values(n)``, ...): the module's
+    :class:`_Index`, each function's assignments by target, and the answers of
+    ``class_values``. A parameter's answer asks every caller, whose arguments may be
+    parameters in turn (torchvision's ``norm_layer`` passed down three constructors):
+    without the answers the same names are asked again per path, exponentially. An answer
+    found without cutting a cycle (``seen``) does not depend on ``seen``, so it is reused
+    until the outermost ``class_values`` returns. The IR does not change while a question
+    is answered, so nothing here goes stale; the next question starts afresh."""
 
-    depth = 0
-    cut = False
-    answers: dict[pysrc.NameOp, set[str] | None] = {}
+    def __init__(self) -> None:
+        self.depth = 0
+        self.cut = False
+        self.answers: dict[pysrc.NameOp, set[str] | None] = {}
+        self._indexes: dict[Operation, _Index] = {}
+        self._assigned: dict[pysrc.FuncOp, dict[str, list[SSAValue]]] = {}
+
+    def index(self, module: Operation) -> _Index:
+        if (found := self._indexes.get(module)) is None:
+            found = self._indexes[module] = _Index(module)
+        return found
+
+    def assigned(self, func: pysrc.FuncOp, ident: str) -> list[SSAValue]:
+        """The values ``func`` assigns to the plain name ``ident``, in program order."""
+        if (table := self._assigned.get(func)) is None:
+            table = self._assigned[func] = {}
+            for a in _own_ops(func):
+                if isinstance(a, pysrc.AssignOp):
+                    table.setdefault(a.target.data, []).append(a.value)
+        return table.get(ident, [])
 
 
-def class_values(name: pysrc.NameOp, seen: frozenset = frozenset()) -> set[str] | None:
+def class_values(name: pysrc.NameOp) -> set[str] | None:
     """The module classes of this file a name may hold: the class it names, or, for a
     parameter, what every caller passes; None when some path is not such a class."""
+    return _class_values(_Query(), name, frozenset())
+
+
+def _class_values(q: _Query, name: pysrc.NameOp, seen: frozenset) -> set[str] | None:
     if name in seen:
-        _Memo.cut = True
+        q.cut = True
         return None
-    if name in _Memo.answers:
-        return _Memo.answers[name]
-    outer_cut, _Memo.cut = _Memo.cut, False
-    _Memo.depth += 1
+    if name in q.answers:
+        return q.answers[name]
+    outer_cut, q.cut = q.cut, False
+    q.depth += 1
     try:
-        found = _class_values(name, seen)
+        found = _class_values_of(q, name, seen)
     finally:
-        _Memo.depth -= 1
-    if not _Memo.cut:
-        _Memo.answers[name] = found
-    _Memo.cut = outer_cut or _Memo.cut
-    if _Memo.depth == 0:
-        _Memo.answers.clear()
-        _Memo.cut = False
+        q.depth -= 1
+    if not q.cut:
+        q.answers[name] = found
+    q.cut = outer_cut or q.cut
+    if q.depth == 0:
+        q.answers.clear()
+        q.cut = False
     return found
 
 
-def _class_values(name: pysrc.NameOp, seen: frozenset) -> set[str] | None:
+def _class_values_of(q: _Query, name: pysrc.NameOp, seen: frozenset) -> set[str] | None:
     if name in seen:
         return None
     func = _enclosing(name, pysrc.FuncOp)
     ident = name.id.data
-    assigned = [a.value for a in _own_ops(func) if isinstance(a, pysrc.AssignOp) and a.target.data == ident] \
-        if func is not None else []
+    assigned = q.assigned(func, ident) if func is not None else []
     if assigned:
         # As for any local, its bindings are its assignments (``if block is None: block =
         # InvertedResidual``): a class of this file on every one.
         out: set[str] = set()
         for v in assigned:
             if not isinstance(v.owner, pysrc.NameOp) or v.owner.id.data == ident \
-                    or (found := class_values(v.owner, seen | {name})) is None:
+                    or (found := _class_values(q, v.owner, seen | {name})) is None:
                 return None
             out |= found
         return out
     if func is None or ident not in [p.data for p in func.param_names.data]:
         return {ident} if _is_module_class(name, ident) else None
-    given = _param_arguments(func, ident, seen | {name})
+    given = _param_arguments(q, func, ident, seen | {name})
     if not given:
         return None
     out: set[str] = set()
     for v in given:
-        if not isinstance(v.owner, pysrc.NameOp) or (found := class_values(v.owner, seen | {name})) is None:
+        if not isinstance(v.owner, pysrc.NameOp) or (found := _class_values(q, v.owner, seen | {name})) is None:
             return None
         out |= found
     return out
 
 
-def _param_arguments(func: pysrc.FuncOp, ident: str, seen: frozenset = frozenset()) -> list[SSAValue | None] | None:
+def _param_arguments(q: _Query, func: pysrc.FuncOp, ident: str,
+                     seen: frozenset = frozenset()) -> list[SSAValue | None] | None:
     """What every call of ``func`` in this file passes for its parameter ``ident``: calls of
     the class for an ``__init__``, ``self.m(...)`` for a method, ``f(...)`` for a function;
     None when one call passes it some other way or leaves it to its default."""
@@ -265,15 +318,14 @@ def _param_arguments(func: pysrc.FuncOp, ident: str, seen: frozenset = frozenset
         index = params.index(ident) - 1  # after self
         if func.sym_name.data == "__init__":
             # BasicBlock(...), and block(...) where block holds BasicBlock
-            calls = [c for c in _module(func).walk() if isinstance(c, pysrc.CallOp)
-                     and isinstance(c.callee.owner, pysrc.NameOp) and owner.sym_name.data in (
-                         {c.callee.owner.id.data} if _is_module_class(c, c.callee.owner.id.data)
-                         else class_values(c.callee.owner, seen) or ())]
+            found = q.index(_module(func))
+            calls = [c for c, name in found.calls if name is not None and owner.sym_name.data in (
+                {name} if name in found.classes else _class_values(q, c.callee.owner, seen) or ())]
         else:
-            calls = [c for c in owner.walk() if isinstance(c, pysrc.CallOp) and same_file_function(c) is func]
+            calls = q.index(_module(func)).callers(func, q)
     elif isinstance(owner, pysrc.ModuleOp):
         index = params.index(ident)
-        calls = [c for c in _module(func).walk() if isinstance(c, pysrc.CallOp) and same_file_function(c) is func]
+        calls = q.index(_module(func)).callers(func, q)
     else:
         return None
     given: list[SSAValue] = []
@@ -297,29 +349,30 @@ def _param_arguments(func: pysrc.FuncOp, ident: str, seen: frozenset = frozenset
     return given
 
 
-def _name_producers(name: pysrc.NameOp, seen: frozenset) -> Producers:
+def _name_producers(q: _Query, name: pysrc.NameOp, seen: frozenset) -> Producers:
     func = _enclosing(name, pysrc.FuncOp)
     if func is None:
         return None
     ident = name.id.data
-    found = [a.value for a in _own_ops(func) if isinstance(a, pysrc.AssignOp) and a.target.data == ident]
+    found = q.assigned(func, ident)
     if found:
-        return _union([producers(v, seen) for v in found])
+        return _union([_producers(q, v, seen) for v in found])
     params = [p.data for p in func.param_names.data]
     cls = func.parent_op()
     if ident not in params or func.sym_name.data != "__init__" or not isinstance(cls, pysrc.ClassOp):
         return None
     # An __init__ parameter: what the calls of the class in this file pass for it.
-    given = _param_arguments(func, ident)
-    return _union([producers(v, seen) if v is not None else [] for v in given]) if given else None
+    given = _param_arguments(q, func, ident)
+    return _union([_producers(q, v, seen) if v is not None else [] for v in given]) if given else None
 
 
 def list_members(value: SSAValue) -> Producers:
     """The layers a list named by ``value`` (``layers`` in ``nn.Sequential(*layers)``) may
     hold, from every way its function fills it; None when one is not understood."""
+    q = _Query()
     name = value.owner
     if isinstance(name, pysrc.TupleOp):
-        return _union([producers(e) for e in name.elts])
+        return _union([_producers(q, e, frozenset()) for e in name.elts])
     if not isinstance(name, pysrc.NameOp) or (func := _enclosing(name, pysrc.FuncOp)) is None:
         return None
     ident = name.id.data
@@ -352,4 +405,4 @@ def list_members(value: SSAValue) -> Producers:
                 return None
     if any(isinstance(e.owner, pysrc.StarOp) for e in elements):
         return None
-    return _union([producers(e) for e in elements])
+    return _union([_producers(q, e, frozenset()) for e in elements])

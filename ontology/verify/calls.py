@@ -282,7 +282,16 @@ def _compose_modules(plan: CallPlan) -> dict[str, Any]:
     assert plan.compose is not None
     roots = {n.id for n, bound in compose.walk_names(compose.parse(plan.compose))
              if n.id not in plan.kwargs and n.id not in bound and not hasattr(builtins, n.id)}
-    return {r: importlib.import_module(r) for r in sorted(roots)}
+    modules = {r: importlib.import_module(r) for r in sorted(roots)}
+    for node in ast.walk(compose.parse(plan.compose)):
+        # a submodule a package does not import itself (mlx.nn under mlx): imported by name
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules \
+                and not hasattr(modules[node.value.id], node.attr):
+            try:
+                importlib.import_module(f"{node.value.id}.{node.attr}")
+            except ImportError:
+                pass
+    return modules
 
 
 def _arg_default(spec: OpSpec, name: str) -> Any:

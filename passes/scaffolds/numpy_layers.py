@@ -389,16 +389,24 @@ def gelu(x, approximate="none"):
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0):
+    if np.any(2 * np.asarray(padding) > np.asarray(kernel_size)):
+        raise ValueError("padding should be at most half of kernel size")
     return MaxPool1d(kernel_size, stride, padding)(input)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0):
+    if np.any(2 * np.asarray(padding) > np.asarray(kernel_size)):
+        raise ValueError("padding should be at most half of kernel size")
     return MaxPool2d(kernel_size, stride, padding)(input)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0):
+    if np.any(2 * np.asarray(padding) > np.asarray(kernel_size)):
+        raise ValueError("padding should be at most half of kernel size")
     return AvgPool1d(kernel_size, stride, padding)(input)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0):
+    if np.any(2 * np.asarray(padding) > np.asarray(kernel_size)):
+        raise ValueError("padding should be at most half of kernel size")
     return AvgPool2d(kernel_size, stride, padding)(input)

@@ -130,7 +130,8 @@ def _exact(r: np.ndarray, g: np.ndarray) -> Outcome:
         return Outcome(True)
     idx = tuple(int(i) for i in np.argwhere(~equal)[0])
     with np.errstate(invalid="ignore"):  # inf - inf: no finite error to report
-        err = float(np.max(np.abs(r.astype(np.float64) - g.astype(np.float64))))
+        wide = np.complex128 if "c" in (r.dtype.kind, g.dtype.kind) else np.float64
+        err = float(np.max(np.abs(r.astype(wide) - g.astype(wide))))
     return Outcome(False, err, f"not equal at {idx}: got {g[idx]!r}, expected {r[idx]!r}")
 
 

@@ -51,11 +51,23 @@ def _module(op: Operation) -> Operation:
     return top
 
 
-def _own_ops(func: pysrc.FuncOp):
-    """The ops of ``func`` outside nested functions and classes."""
-    for op in func.walk():
-        if op is not func and _enclosing(op, (pysrc.FuncOp, pysrc.ClassOp)) is func:
-            yield op
+def _own_ops(func: pysrc.FuncOp) -> list[Operation]:
+    """The ops of ``func`` outside nested functions and classes, in program order (a
+    nested function or class is one of them; what it holds is not)."""
+    found: list[Operation] = []
+
+    def visit(op: Operation) -> None:
+        for region in op.regions:
+            for block in region.blocks:
+                sub = block.first_op
+                while sub is not None:
+                    found.append(sub)
+                    if sub.regions and not isinstance(sub, (pysrc.FuncOp, pysrc.ClassOp)):
+                        visit(sub)
+                    sub = sub.next_op
+
+    visit(func)
+    return found
 
 
 def _union(parts: list[Producers]) -> Producers:

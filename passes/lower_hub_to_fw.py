@@ -223,6 +223,11 @@ def build_call(
             # A name may hold an int or a tuple: nn.Conv2d(a, b, k) -> nnx.Conv(a, b, (k, k)).
             ops = make_const((cv,) * rank) if isinstance(cv, int) and not isinstance(cv, bool) \
                 else spread_name(values[n], rank)
+            if ops is None and not isinstance(cv, tuple | list) and not isinstance(values[n].owner, pysrc.TupleOp):
+                # An expression (cfg.k, 2 * k + 1) may hold an int, which the target would read
+                # as a 1-D size: kept rather than guessed.
+                raise Unlowerable(f"{n} is an expression that may hold an int or a tuple; "
+                                  f"{variant.api} needs one entry per spatial dimension")
             if ops:
                 new_ops.extend(ops)
                 values[n] = ops[-1].results[0]

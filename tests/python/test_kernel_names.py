@@ -159,3 +159,15 @@ def test_padding_name_a_target_cannot_take_stays_marked(target):
     messages = [d.message for d in report.diagnostics if d.severity == "warning"]
     assert any("a non-literal padding" in m for m in messages), messages
     assert not any("<object" in m for m in messages), messages
+
+
+def test_a_kernel_size_expression_is_kept_and_marked_for_flax():
+    """``cfg.k`` may hold an int (a 1-D size to flax) or a tuple: kept, not guessed."""
+    from tests.python.helpers import convert
+
+    src = ("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self, cfg):\n"
+           "        super().__init__()\n        self.conv = nn.Conv2d(3, 4, cfg.k)\n\n"
+           "    def forward(self, x):\n        return self.conv(x)\n")
+    code, report = convert(src, "torch", "flax_nnx", path="net.py")
+    assert "# swc: unmapped torch.nn.Conv2d" in code
+    assert any("kernel_size is an expression" in d.message for d in report.diagnostics)

@@ -223,7 +223,8 @@ def build_call(
             # A name may hold an int or a tuple: nn.Conv2d(a, b, k) -> nnx.Conv(a, b, (k, k)).
             ops = make_const((cv,) * rank) if isinstance(cv, int) and not isinstance(cv, bool) \
                 else spread_name(values[n], rank)
-            if ops is None and not isinstance(cv, tuple | list) and not isinstance(values[n].owner, pysrc.TupleOp):
+            if ops is None and isinstance(values[n].owner, pysrc.AttrOp | pysrc.BinOp | pysrc.SubscriptOp
+                                              | pysrc.CallOp | pysrc.UnaryOp):
                 # An expression (cfg.k, 2 * k + 1) may hold an int, which the target would read
                 # as a 1-D size: kept rather than guessed.
                 raise Unlowerable(f"{n} is an expression that may hold an int or a tuple; "

@@ -155,6 +155,10 @@ class PythonEmitter:
                 return unary_node(op.operator.data, self.expr(op.operand))
             case pysrc.SubscriptOp:
                 idx = op.index.owner
+                if isinstance(idx, pysrc.OpaqueExprOp):  # source text of an index: slices, several axes
+                    text = cst.parse_expression(f"_[{idx.code.data}]")
+                    assert isinstance(text, cst.Subscript)
+                    return cst.Subscript(value=primary(self.expr(op.value)), slice=text.slice)
                 elems = list(idx.elts) if isinstance(idx, pysrc.TupleOp) and idx.kind.data == "tuple" and idx.elts else [op.index]
                 sub = [cst.SubscriptElement(slice=self.index(e)) for e in elems]
                 return cst.Subscript(value=primary(self.expr(op.value)), slice=sub)

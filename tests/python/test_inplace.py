@@ -66,3 +66,14 @@ def test_inplace_numerics_jax(tmp_path):
     got = np.asarray(model(jnp.asarray(x)))
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
     assert (want == 0).any() and (want > 0).any()  # the mask and the relu both did something
+
+
+def test_slice_assignment_over_several_axes_becomes_an_index_update():
+    """``m[h[0] : h[1], w[0] : w[1]] = c`` (torchvision's swin attention mask) prints as a
+    valid ``.at[...]`` update, slices and all."""
+    from tests.python.helpers import convert
+
+    src = ("import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, h, w):\n"
+           "        m = torch.zeros_like(x)\n        m[h[0] : h[1], w[0] : w[1]] = 1.0\n        return m + x\n")
+    code, _ = convert(src, "torch", "jax", path="net.py")
+    assert "m = m.at[h[0] : h[1], w[0] : w[1]].set(1.0)" in code

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import ast
 
+from switcheroo.dialects import fw, pysrc
+from switcheroo.passes.plain_classes import _erase_tree, _is_super_init
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Operation, SSAValue
-
-from switcheroo.dialects import fw, pysrc
-from switcheroo.passes.plain_classes import _erase_tree, _is_super_init
 
 _OBJ = pysrc.ObjectType()
 
@@ -93,6 +92,25 @@ def _is_layer(call: fw.CallOp) -> bool:
     return snap is not None and snap.kind(call.api.data) == "c"
 
 
+def _build_in_setup(assign: pysrc.AssignOp, method: str, value: SSAValue) -> None:
+    """Replace ``self.X = ...`` by ``self.<method>('X', value)`` (``create_child``,
+    ``create_children``), keeping the statement's location and comments."""
+    block = assign.parent_block()
+    assert block is not None
+    name = pysrc.ConstOp.create(properties={"code": StringAttr(repr(assign.target.data[5:]))}, result_types=[_OBJ])
+    me, meth = _self_attr(method)
+    made = pysrc.CallOp.create(operands=[meth.results[0], name.results[0], value],
+                               properties={"arg_names": pysrc.strs(["", ""])}, result_types=[_OBJ])
+    stmt = pysrc.ExprStmtOp.create(operands=[made.results[0]])
+    for key in ("loc", "leading", "trailing"):
+        if key in assign.properties:
+            stmt.properties[key] = assign.properties[key]
+    for op in (name, me, meth, made, stmt):
+        block.insert_op_before(op, assign)
+    assign.detach()
+    assign.erase()
+
+
 def _layer_list(value: SSAValue) -> list[fw.CallOp] | None:
     """The layer constructions of a list display or comprehension of layers, else None."""
     owner = value.owner
@@ -118,18 +136,7 @@ def _children(assign: pysrc.AssignOp, setup) -> bool:
         return False
     block = assign.parent_block()
     assert block is not None
-    name = pysrc.ConstOp.create(properties={"code": StringAttr(repr(target[5:]))}, result_types=[_OBJ])
-    me, meth = _self_attr(setup.create_children)
-    made = pysrc.CallOp.create(operands=[meth.results[0], name.results[0], assign.value],
-                               properties={"arg_names": pysrc.strs(["", ""])}, result_types=[_OBJ])
-    stmt = pysrc.ExprStmtOp.create(operands=[made.results[0]])
-    for key in ("loc", "leading", "trailing"):
-        if key in assign.properties:
-            stmt.properties[key] = assign.properties[key]
-    for op in (name, me, meth, made, stmt):
-        block.insert_op_before(op, assign)
-    assign.detach()
-    assign.erase()
+    _build_in_setup(assign, setup.create_children, assign.value)
     return True
 
 
@@ -145,18 +152,7 @@ def _as_child(assign: pysrc.AssignOp, framework: str, create_child: str, config:
     cfg = _config(call, config)
     if cfg is None:
         return False
-    name = pysrc.ConstOp.create(properties={"code": StringAttr(repr(target[5:]))}, result_types=[_OBJ])
-    me, meth = _self_attr(create_child)
-    made = pysrc.CallOp.create(operands=[meth.results[0], name.results[0], cfg.results[0]],
-                               properties={"arg_names": pysrc.strs(["", ""])}, result_types=[_OBJ])
-    stmt = pysrc.ExprStmtOp.create(operands=[made.results[0]])
-    for key in ("loc", "leading", "trailing"):
-        if key in assign.properties:
-            stmt.properties[key] = assign.properties[key]
-    for op in (name, me, meth, made, stmt):
-        block.insert_op_before(op, assign)
-    assign.detach()
-    assign.erase()
+    _build_in_setup(assign, create_child, cfg.results[0])
     return True
 
 
@@ -206,7 +202,7 @@ def _fields_of(init: pysrc.FuncOp) -> list[tuple[str, str | None, str | None]] |
             return f"its constructor takes {text.data}, which a praxis layer cannot (hyper-parameters are fields)"
         fields.append(parsed)
     if clash := {f[0] for f in fields} & _assigned_names(init):
-        return f"its constructor reassigns {sorted(clash)[0]}, a hyper-parameter field in praxis"
+        return f"its constructor reassigns {min(clash)}, a hyper-parameter field in praxis"
     return fields
 
 
@@ -233,18 +229,7 @@ def _user_child(assign: pysrc.AssignOp, framework: str, setup, classes: dict[str
     call.results[0].replace_all_uses_with(cfg.results[0])
     call.detach()
     call.erase()
-    name = pysrc.ConstOp.create(properties={"code": StringAttr(repr(target[5:]))}, result_types=[_OBJ])
-    me, meth = _self_attr(setup.create_child)
-    made = pysrc.CallOp.create(operands=[meth.results[0], name.results[0], cfg.results[0]],
-                               properties={"arg_names": pysrc.strs(["", ""])}, result_types=[_OBJ])
-    stmt = pysrc.ExprStmtOp.create(operands=[made.results[0]])
-    for key in ("loc", "leading", "trailing"):
-        if key in assign.properties:
-            stmt.properties[key] = assign.properties[key]
-    for op in (name, me, meth, made, stmt):
-        block.insert_op_before(op, assign)
-    assign.detach()
-    assign.erase()
+    _build_in_setup(assign, setup.create_child, cfg.results[0])
 
 
 def _convert(cls: pysrc.ClassOp, init: pysrc.FuncOp, framework: str, setup,

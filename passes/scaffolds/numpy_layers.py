@@ -388,25 +388,27 @@ def gelu(x, approximate="none"):
     return (0.5 * x * (1 + erf(x / math.sqrt(2)))).astype(x.dtype)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0):
+def _check_pool_padding(kernel_size, padding):
+    """torch refuses a pooling pad over half the window; so do these."""
     if np.any(2 * np.asarray(padding) > np.asarray(kernel_size)):
         raise ValueError("padding should be at most half of kernel size")
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0):
+    _check_pool_padding(kernel_size, padding)
     return MaxPool1d(kernel_size, stride, padding)(input)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0):
-    if np.any(2 * np.asarray(padding) > np.asarray(kernel_size)):
-        raise ValueError("padding should be at most half of kernel size")
+    _check_pool_padding(kernel_size, padding)
     return MaxPool2d(kernel_size, stride, padding)(input)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0):
-    if np.any(2 * np.asarray(padding) > np.asarray(kernel_size)):
-        raise ValueError("padding should be at most half of kernel size")
+    _check_pool_padding(kernel_size, padding)
     return AvgPool1d(kernel_size, stride, padding)(input)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0):
-    if np.any(2 * np.asarray(padding) > np.asarray(kernel_size)):
-        raise ValueError("padding should be at most half of kernel size")
+    _check_pool_padding(kernel_size, padding)
     return AvgPool2d(kernel_size, stride, padding)(input)

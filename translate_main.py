@@ -25,6 +25,7 @@ from switcheroo.diagnostics import Report, SwcError, fail, run_reporting_errors
 from switcheroo.registry import FORMATS, FRAMEWORKS, FRONTENDS, TARGETS, TRANSLATIONS, translation
 
 if TYPE_CHECKING:
+    from xdsl.passes import ModulePass
     from xdsl.universe import Universe
 
 VERIFY_MODES = ("none", "final", "each")
@@ -74,6 +75,9 @@ class Translator:
     # conversion-speed benchmark times the stages with it.
     on_stage: Callable[[str], None] | None = field(default=None, repr=False)
     _multiverse: Universe | None = field(default=None, init=False, repr=False)
+    # The pipeline's passes, parsed once: (the spec they were parsed from, the passes).
+    # Passes are frozen dataclasses, so one instance serves every conversion.
+    _passes: tuple[str, tuple[ModulePass, ...]] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         known = (*FRAMEWORKS, *FORMATS)
@@ -129,7 +133,9 @@ class Translator:
                     mod.verify()
                 self._dump(stage, prev.name, mod)
 
-        PassPipeline.parse_spec(multiverse.all_passes, self.pipeline, after).apply(ctx, module)
+        if self._passes is None or self._passes[0] != self.pipeline:
+            self._passes = (self.pipeline, PassPipeline.parse_spec(multiverse.all_passes, self.pipeline).passes)
+        PassPipeline(self._passes[1], after).apply(ctx, module)
         if self.verify != "none":
             module.verify()
         target_cls = TARGETS[self.target]()

@@ -7,12 +7,14 @@ and to an Orbax checkpoint, each in a fresh process. Prints, per target:
   throughput ratio = plain-copy time / conversion time     (target >= 0.5)
   peak memory ratio = peak RSS growth / largest tensor     (target <= 1.5)
 and the CPU time of all threads, conversion against the copy's (kernel time included):
-on a shared machine wall times follow the load, CPU times much less so.
-and also the peak of NumPy/Python heap allocations (tracemalloc) over the largest
-tensor, since RSS also counts file pages the process has mapped. Everything is written
-under one temporary directory, removed at the end.
+on a shared machine wall times follow the load, CPU times much less so; and the peak
+of NumPy/Python heap allocations (tracemalloc) over the largest tensor, since RSS also
+counts file pages the process has mapped. ``--user-space`` adds each target converted
+with the kernel copy turned off (``copy_file_range`` and ``sendfile`` hidden, as on a
+system without them), so both paths are timed under the same load. Everything is
+written under one temporary directory, removed at the end.
 
-Run: python benchmarks/weights_stream.py [--gb 1.0] [--repeat 3] [--dir DIR]
+Run: python benchmarks/weights_stream.py [--gb 1.0] [--repeat 3] [--user-space] [--dir DIR]
 """
 
 from __future__ import annotations
@@ -68,9 +70,14 @@ def _rss_kib(field: str) -> int:
     return 0
 
 
-def child(src: Path, out: Path, n: int) -> None:
+def child(src: Path, out: Path, n: int, mode: str) -> None:
     """Convert once and print {seconds, cpu, rss_peak_growth, heap_peak} as JSON."""
     import tracemalloc
+
+    if mode == "user":
+        for name in ("copy_file_range", "sendfile"):  # what the sinks fall back from
+            if hasattr(os, name):
+                delattr(os, name)
 
     from switcheroo.backends.weights.convert import plan_from_models, run_plan
     from switcheroo.backends.weights.formats import detect_format, open_source
@@ -98,11 +105,16 @@ def main() -> None:
     ap.add_argument("--gb", type=float, default=1.0)
     ap.add_argument("--repeat", type=int, default=3, help="best of this many runs")
     ap.add_argument("--dir", type=Path, default=None, help="where to put the temporary files")
-    ap.add_argument("--child", nargs=3, metavar=("SRC", "OUT", "N"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--user-space", action="store_true", help="also time each target without kernel copies"
+    )
+    ap.add_argument("--child", nargs=4, metavar=("SRC", "OUT", "N", "MODE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(Path(args.child[0]), Path(args.child[1]), int(args.child[2]))
+        child(Path(args.child[0]), Path(args.child[1]), int(args.child[2]), args.child[3])
         return
+    modes = ("kernel", "user") if args.user_space else ("kernel",)
+    runs = [(target, mode) for mode in modes for target in ("out.npz", "out_orbax")]
     n = _layers(args.gb)
     largest = WIDTH * WIDTH * 4
     work = Path(tempfile.mkdtemp(prefix="swc-weights-bench-", dir=args.dir))
@@ -124,16 +136,16 @@ def main() -> None:
             copy_s = min(copy_s, time.perf_counter() - t0)
             copy_cpu = min(copy_cpu, time.process_time() - c0)
             (work / "copy").unlink()
-            for target in ("out.npz", "out_orbax"):
+            for target, mode in runs:
                 out = work / target
                 os.sync()
-                cmd = [sys.executable, __file__, "--child", str(src), str(out), str(n)]
+                cmd = [sys.executable, __file__, "--child", str(src), str(out), str(n), mode]
                 res = subprocess.run(cmd, capture_output=True, text=True, check=False)
                 if res.returncode != 0:
                     print(f"{target}: failed: {res.stderr.strip().splitlines()[-1:]}")
                     return
                 r = json.loads(res.stdout.strip().splitlines()[-1])
-                old = best.setdefault(target, r)
+                old = best.setdefault(target if mode == "kernel" else f"{target} (user)", r)
                 old["seconds"] = min(old["seconds"], r["seconds"])
                 old["cpu"] = min(old["cpu"], r["cpu"])
                 old["rss_peak_growth"] = max(old["rss_peak_growth"], r["rss_peak_growth"])
@@ -145,7 +157,7 @@ def main() -> None:
         )
         for target, r in best.items():
             print(
-                f"--stream -> {target:10s} {r['seconds']:.2f} s  "
+                f"--stream -> {target:17s} {r['seconds']:.2f} s  "
                 f"throughput {copy_s / r['seconds']:.2f}x copy (target >= 0.5)  "
                 f"peak RSS {r['rss_peak_growth'] / largest:.2f}x largest tensor (target <= 1.5)  "
                 f"heap {r['heap_peak'] / largest:.2f}x  "

@@ -67,7 +67,7 @@ def _walk_forward(self: Operation) -> Iterator[Operation]:
     while True:
         if op is None:  # the block is done: the next block, region, or the op's next sibling
             if (block := next(blocks, None)) is not None:
-                op = block.first_op
+                op = block._first_op  # pyright: ignore[reportPrivateUsage]
             elif (region := next(regions, None)) is not None:
                 blocks = iter(region.blocks)
             elif stack:
@@ -75,7 +75,7 @@ def _walk_forward(self: Operation) -> Iterator[Operation]:
             else:
                 return
             continue
-        after = op.next_op  # read as it is yielded, as BlockOps does
+        after = op._next_op  # pyright: ignore[reportPrivateUsage] - read as it is yielded, as BlockOps does
         yield op
         if op.regions:
             stack.append((after, blocks, regions))
@@ -94,21 +94,26 @@ def ops_of(root: Operation, kind: type[_OpT] | tuple[type[_OpT], ...]) -> list[_
     this way many times a conversion."""
     hits: dict[type, bool] = {}
     found: list[_OpT] = []
+    hit_of, append = hits.get, found.append
 
     def regions_of(op: Operation) -> None:
+        # The linked lists read through xDSL's private fields: its ``next_op`` and
+        # ``blocks`` properties are a call each, a third of the walk.
         for region in op.regions:
-            for block in region.blocks:
-                sub = block.first_op
+            block = region._first_block  # pyright: ignore[reportPrivateUsage]
+            while block is not None:
+                sub = block._first_op  # pyright: ignore[reportPrivateUsage]
                 while sub is not None:
                     cls = type(sub)
-                    hit = hits.get(cls)
+                    hit = hit_of(cls)
                     if hit is None:
                         hit = hits[cls] = issubclass(cls, kind)
                     if hit:
-                        found.append(sub)  # type: ignore[arg-type]
+                        append(sub)  # type: ignore[arg-type]
                     if sub.regions:
                         regions_of(sub)
-                    sub = sub.next_op
+                    sub = sub._next_op  # pyright: ignore[reportPrivateUsage]
+                block = block._next_block  # pyright: ignore[reportPrivateUsage]
 
     if isinstance(root, kind):
         found.append(root)

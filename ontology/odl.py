@@ -57,6 +57,8 @@ class StdArg(_Strict):
     # Structure over the last axes: increasing along the last (interp's xp), or a symmetric or
     # positive-definite matrix (eigh's, cholesky's input); drawn that way by `swc verify`.
     structure: Literal["increasing", "symmetric", "positive_definite"] | None = None
+    # Values the op is undefined at (digamma's poles 0, -1, ...): `swc verify` never draws them.
+    exclude: list[float] | None = None
     is_variadic: bool = False
     description: str = ""
 
@@ -197,6 +199,12 @@ class CallProtocol(_Strict):
     positional: list[str] | None = None
     drop_args: list[str] = Field(default_factory=list)
     forms: list[CallForm] = Field(default_factory=list)
+    # Call arguments the target's call cannot do without (flax's and Keras' recurrent
+    # cells take the state; torch's makes a zero one): a call leaving them out is kept.
+    required: list[str] = Field(default_factory=list)
+    # A tuple argument whose parts the target takes in another order: for each of the
+    # target's parts, the hub part it is (flax's LSTM carry (c, h) for torch's (h, c): [1, 0]).
+    part_order: dict[str, list[int]] = Field(default_factory=dict)
 
 
 class RnnStack(_Strict):

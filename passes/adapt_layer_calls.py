@@ -100,6 +100,24 @@ def bind_call_args(call: CallSpec, proto: CallProtocol, names: list[str], values
     return bound
 
 
+def reorder_parts(bound: dict[str, SSAValue], order: dict[str, list[int]], inverse: bool = False
+                  ) -> list[Operation]:
+    """Tuple arguments with their parts in the other side's order (``part_order``), in place;
+    returns the new tuple ops. Only a literal tuple is reordered: a name holding one is refused."""
+    new: list[Operation] = []
+    for std, perm in order.items():
+        if std not in bound or const_value(bound[std]) is None:
+            continue
+        tup = bound[std].owner
+        if not isinstance(tup, pysrc.TupleOp) or len(tup.elts) != len(perm):
+            raise CannotAdapt(f"call argument {std} must be a literal tuple of {len(perm)} to reorder its parts")
+        where = [perm.index(i) for i in range(len(perm))] if inverse else perm
+        new.append(pysrc.TupleOp.create(operands=[tup.elts[i] for i in where], properties={"kind": tup.kind},
+                                        result_types=[OBJ]))
+        bound[std] = new[-1].results[0]
+    return new
+
+
 def spell_call_args(call: CallSpec, proto: CallProtocol, bound: dict[str, SSAValue], used: set[str],
                     framework: str) -> tuple[list[str], list[SSAValue]]:
     """The target's call arguments: positional while in its order, then keywords."""
@@ -119,6 +137,8 @@ def spell_call_args(call: CallSpec, proto: CallProtocol, bound: dict[str, SSAVal
         arg = next(a for a in call.args if a.name == std)
         if arg.has_default and values_equal(const_value(values[std]), arg.default):
             del values[std]  # the default: leave it out
+    if missing := [std for std in proto.required if std not in values]:
+        raise CannotAdapt(f"{framework}'s call needs {', '.join(missing)}, which the call leaves out")
     order = proto.positional or [a.name for a in call.args]
     names: list[str] = []
     operands: list[SSAValue] = []
@@ -399,6 +419,7 @@ def adapt(apply: hub.ApplyOp, source: str, framework: str) -> None:
             i = names.index(k)
             del names[i], values[i]
     bound = bind_call_args(call, src, names, values)
+    parts = [*reorder_parts(bound, src.part_order, inverse=True), *reorder_parts(bound, dst.part_order)]
     uses = uses_of(apply.res[0], src_form.returns)
     need = needed(uses)
     form = choose_form(forms(call, dst), uses, need)
@@ -418,7 +439,7 @@ def adapt(apply: hub.ApplyOp, source: str, framework: str) -> None:
         result_types=[r.type for r in apply.res])
     block = apply.parent_block()
     assert block is not None
-    block.insert_ops_before([*injected, new], apply)
+    block.insert_ops_before([*parts, *injected, new], apply)
     rewrite_uses(apply.res[0], new.res[0], uses, form, src_form)
     apply.res[0].replace_all_uses_with(new.res[0])
     apply.detach()

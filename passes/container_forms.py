@@ -106,7 +106,7 @@ def rewrite_container_forms(module: Operation, source: str) -> None:
            if name in specs and source in specs[name].variants}
     if len(api) < 2:
         return
-    for cls in [o for o in module.walk() if isinstance(o, pysrc.ClassOp)]:
+    for cls in pysrc.ops_of(module, pysrc.ClassOp):
         init = next((f for f in cls.body.block.ops if isinstance(f, pysrc.FuncOp) and f.sym_name.data == "__init__"),
                     None)
         if init is None:
@@ -116,7 +116,7 @@ def rewrite_container_forms(module: Operation, source: str) -> None:
             _dict_items(init)
         if base == api["Sequential"]:
             _sequential_members(cls, init)
-        for op in [o for o in init.walk() if isinstance(o, fw.CallOp) and o.api.data == api["Sequential"]]:
+        for op in [o for o in pysrc.ops_of(init, fw.CallOp) if o.api.data == api["Sequential"]]:
             _unwrap_ordered_dict(op)
         for assign in [o for o in init.body.block.ops if isinstance(o, pysrc.AssignOp)]:
             if isinstance(assign.value.owner, fw.CallOp) and assign.value.owner.api.data == api["Sequential"]:
@@ -152,7 +152,7 @@ def _sequential_members(cls: pysrc.ClassOp, init: pysrc.FuncOp) -> None:
     members = [o for o in ops[ops.index(sup) + 1:] if isinstance(o, pysrc.AssignOp) and o.target.data.startswith("self.")]
     if not members or any(not isinstance(m.value.type, pysrc.LayerType) for m in members):
         return
-    reads = {o.attr.data for o in cls.walk() if isinstance(o, pysrc.AttrOp) and _is_self(o.obj)}
+    reads = {o.attr.data for o in pysrc.ops_of(cls, pysrc.AttrOp) if _is_self(o.obj)}
     if reads & {m.target.data.removeprefix("self.") for m in members}:
         return
     block = init.body.block
@@ -278,9 +278,10 @@ def _top_level(op: Operation, block: Block) -> Operation:
 
 def _drop_unused_import(module: Operation, name: str) -> None:
     """Remove ``name`` from ``from collections import ...`` once nothing reads it."""
-    if any(isinstance(o, pysrc.NameOp) and o.id.data == name for o in module.walk()):
+    found = pysrc.ops_of(module, (pysrc.NameOp, pysrc.OpaqueStmtOp))  # one walk for both
+    if any(type(o) is pysrc.NameOp and o.id.data == name for o in found):
         return
-    for op in [o for o in module.walk() if isinstance(o, pysrc.OpaqueStmtOp) and o.kind is not None
+    for op in [o for o in found if type(o) is pysrc.OpaqueStmtOp and o.kind is not None
                and o.kind.data == "import"]:
         try:
             tree = ast.parse(op.code.data)

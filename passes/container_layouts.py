@@ -120,10 +120,11 @@ def native_classes(module: Operation, framework: str) -> dict[str, tuple[str, st
     blocks between convolutions and max pools). Their ``forward`` reads its input through
     the permutation back and permutes its result (``native_layout.native_class``), so the
     container keeps one layout and its members their places (and weight paths)."""
-    classes = {c.sym_name.data for c in pysrc.ops_of(module, pysrc.ClassOp)}
+    found = pysrc.ops_of(module, (pysrc.ClassOp, hub.HubOp))  # one walk for both
+    classes = {c.sym_name.data for c in found if type(c) is pysrc.ClassOp}
     wants: dict[str, set] = {}
     placed: set[Operation] = set()
-    for ctor in [o for o in pysrc.ops_of(module, hub.HubOp) if o.SPEC_NAME in CONTAINERS]:
+    for ctor in [o for o in found if type(o) is not pysrc.ClassOp and o.SPEC_NAME in CONTAINERS]:
         held = members(ctor)
         if None in held:
             continue
@@ -133,10 +134,11 @@ def native_classes(module: Operation, framework: str) -> dict[str, tuple[str, st
             wants.setdefault(cls, set()).update(n if n is not None else "any" for n in needs)
         placed.update(m for m in held if _class_called(m) in inside)
     out: dict[str, tuple[str, str | None]] = {}
+    uses = pysrc.ops_of(module, (pysrc.CallOp, pysrc.NameOp)) if wants else []  # nothing changes here
     for cls, wanted in wants.items():
         layouts = wanted - {"any"}
-        calls = [o for o in module.walk() if isinstance(o, pysrc.CallOp) and _class_called(o) == cls]
-        refs = [o for o in module.walk() if isinstance(o, pysrc.NameOp) and o.id.data == cls]
+        calls = [o for o in uses if type(o) is pysrc.CallOp and _class_called(o) == cls]
+        refs = [o for o in uses if type(o) is pysrc.NameOp and o.id.data == cls]
         if len(layouts) == 1 and False not in layouts and len(refs) == len(calls) \
                 and all(c in placed for c in calls):
             out[cls] = layouts.pop()

@@ -142,8 +142,9 @@ class ConvertInitLoops(ModulePass):
         stream = dst.rngs_streams.get("init")
         if not (into and into.function and into.param_write and stream):
             return
-        classes = {c.sym_name.data: c for c in pysrc.ops_of(op, pysrc.ClassOp)}
-        for loop in pysrc.ops_of(op, pysrc.ForOp):
+        found = pysrc.ops_of(op, (pysrc.ClassOp, pysrc.ForOp))  # one walk for both
+        classes = {c.sym_name.data: c for c in found if type(c) is pysrc.ClassOp}
+        for loop in [o for o in found if type(o) is pysrc.ForOp]:
             if self._walks_modules(loop, walk) and (plan := self._plan(loop, onto, classes)) is not None:
                 self._rewrite(loop, plan, into, stream)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from switcheroo.dialects import hub
+from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.odl import OpSpec, Variant
 from switcheroo.passes.fw_common import target_variant
 from switcheroo.passes.layer_plugins import PluginRefusal
@@ -42,7 +42,7 @@ def wrap_function_layouts(module: builtin.ModuleOp, framework: str,
                           relayout: Callable[[SSAValue, str], list[Operation]]) -> None:
     """Permute the arguments and result of each hub function whose ``framework`` variant
     has a ``layout_map``; ``relayout(value, "NCHW->NHWC")`` builds one permutation."""
-    for op in [o for o in module.walk() if isinstance(o, hub.HubOp)]:
+    for op in pysrc.ops_of(module, hub.HubOp):
         found = target_variant(op.spec, framework)
         lm = found[1].layout_map if found else None
         names = [n.data for n in op.arg_names.data]

@@ -52,7 +52,9 @@ class RootWalker(PatternRewriteWalker):
                 block(b)
 
         def block(b: Block) -> None:
-            sub_op = b.last_op if reverse else b.first_op
+            # The linked lists read through xDSL's private fields: its ``next_op`` and
+            # ``prev_op`` properties are a call per op, a third of the walk.
+            sub_op = b._last_op if reverse else b._first_op  # pyright: ignore[reportPrivateUsage]
             while sub_op is not None:
                 if sub_op.regions:
                     if not region_first:
@@ -68,7 +70,7 @@ class RootWalker(PatternRewriteWalker):
                         hit = is_root[kind] = issubclass(kind, root)
                     if hit:
                         push(sub_op)
-                sub_op = sub_op.prev_op if reverse else sub_op.next_op
+                sub_op = sub_op._prev_op if reverse else sub_op._next_op  # pyright: ignore[reportPrivateUsage]
 
         if isinstance(op, Region):
             region(op)

@@ -31,8 +31,9 @@ def _is_self(v: SSAValue) -> bool:
 
 
 def _is_query(func: pysrc.FuncOp) -> bool:
-    reads_flag = any(isinstance(o, pysrc.AttrOp) and o.attr.data == GRAD_FLAG for o in func.walk())
-    returns = [o for o in func.walk() if isinstance(o, pysrc.ReturnOp)]
+    found = pysrc.ops_of(func, (pysrc.AttrOp, pysrc.ReturnOp))  # one walk for both
+    reads_flag = any(type(o) is pysrc.AttrOp and o.attr.data == GRAD_FLAG for o in found)
+    returns = [o for o in found if type(o) is pysrc.ReturnOp]
     literal = all(len(r.operands) == 1 and isinstance(r.operands[0].owner, pysrc.ConstOp)
                   and r.operands[0].owner.code.data in ("True", "False") for r in returns)
     return reads_flag and bool(returns) and literal
@@ -52,14 +53,14 @@ def fold_grad_queries(module: Operation, target: str) -> None:
     traits = load_ontology().traits.get(target)
     if traits is None or not traits.functional_arrays:
         return
-    for cls in [o for o in module.walk() if isinstance(o, pysrc.ClassOp)]:
+    for cls in pysrc.ops_of(module, pysrc.ClassOp):
         methods = {f.sym_name.data: f for f in cls.body.block.ops if isinstance(f, pysrc.FuncOp)}
         queries = {name for name, f in methods.items() if _is_query(f)}
         if not queries:
             continue
-        for branch in [o for o in cls.walk() if isinstance(o, pysrc.IfOp) and _asks(o.operands[0], queries)]:
+        for branch in [o for o in pysrc.ops_of(cls, pysrc.IfOp) if _asks(o.operands[0], queries)]:
             _take_else(branch)
-        read = {o.attr.data for o in cls.walk() if isinstance(o, pysrc.AttrOp) and _is_self(o.obj)}
+        read = {o.attr.data for o in pysrc.ops_of(cls, pysrc.AttrOp) if _is_self(o.obj)}
         for name in queries - read:
             methods[name].detach()
             methods[name].erase()

@@ -42,8 +42,8 @@ def layer_attrs(cls: pysrc.ClassOp) -> tuple[dict[str, str], dict[str, str]]:
     anywhere in the class; an attribute assigned twice with different answers is unknown."""
     found: dict[str, str | None | bool] = {}
     why: dict[str, str] = {}
-    for op in cls.walk():
-        if not (isinstance(op, pysrc.AssignOp) and op.target.data.startswith("self.")):
+    for op in pysrc.ops_of(cls, pysrc.AssignOp):
+        if not op.target.data.startswith("self."):
             continue
         attr = op.target.data[5:]
         kind = _kind(op.value.owner, op.value)

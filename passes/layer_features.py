@@ -36,8 +36,8 @@ KEEP_FEATURES = frozenset({"relu", "relu6", "silu", "gelu", "tanh", "sigmoid", "
 def _ctors(cls: pysrc.ClassOp) -> dict[str, hub.HubOp]:
     """``self.X = <layer op>`` in the class: attribute -> the op (assigned once only)."""
     seen: dict[str, list[Operation | None]] = {}
-    for op in cls.walk():
-        if isinstance(op, pysrc.AssignOp) and op.target.data.startswith("self."):
+    for op in pysrc.ops_of(cls, pysrc.AssignOp):
+        if op.target.data.startswith("self."):
             seen.setdefault(op.target.data[5:], []).append(op.operands[0].owner)
     return {a: ops[0] for a, ops in seen.items() if len(ops) == 1 and isinstance(ops[0], hub.HubOp)}
 

@@ -304,9 +304,8 @@ class ShapeWalk:
                 for region in op.regions:  # a branch or loop: its layers see the shapes known here
                     for inner in region.blocks:
                         self._block(inner, dict(env), memo)
-                for stmt in op.walk():
-                    if isinstance(stmt, pysrc.AssignOp):
-                        env.pop(stmt.target.data, None)  # may or may not have run
+                for stmt in pysrc.ops_of(op, pysrc.AssignOp):
+                    env.pop(stmt.target.data, None)  # may or may not have run
         return result
 
     @staticmethod

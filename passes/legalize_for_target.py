@@ -229,8 +229,8 @@ class LegalizeForTarget(ModulePass):
     framework: str = "keras"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        for inner in list(op.walk()):
-            if not isinstance(inner, hub.HubOp) or inner.parent is None:
+        for inner in pysrc.ops_of(op, hub.HubOp):
+            if inner.parent is None:
                 continue
             if inner.spec.kind.value == "layer":
                 legalize_padding(inner, self.framework)

@@ -51,7 +51,7 @@ def _merge_lines(*attrs: StringAttr | None) -> StringAttr | None:
 # -- with statements -------------------------------------------------------------------
 def unwrap_contexts(module: builtin.ModuleOp, framework: str) -> None:
     """Drop the ``with`` items the target spells as no context at all (see module docstring)."""
-    for op in [o for o in module.walk() if isinstance(o, pysrc.WithOp)]:
+    for op in pysrc.ops_of(module, pysrc.WithOp):
         names = [n.data for n in op.as_names.data]
         keep = []
         for item, name in zip(op.items, names, strict=True):
@@ -106,8 +106,8 @@ def _bindings() -> dict[str, tuple[str, list[str]]]:
 def _imports(module: builtin.ModuleOp) -> dict[str, tuple[str, str]]:
     """Local name -> (framework, module or qualified name) bound by the file's imports."""
     out: dict[str, tuple[str, str]] = {}
-    codes = [o.code.data for o in module.walk()
-             if isinstance(o, pysrc.OpaqueStmtOp) and o.kind is not None and o.kind.data == "import"]
+    codes = [o.code.data for o in pysrc.ops_of(module, pysrc.OpaqueStmtOp)
+             if o.kind is not None and o.kind.data == "import"]
     for fwk, prefixes in _bindings().values():
         for code in codes:
             for local, qual in import_bindings(code, prefixes).items():
@@ -141,14 +141,16 @@ def _resolve(text: str, imports: dict[str, tuple[str, str]]) -> tuple[str, str, 
     return fwk, f"{qual}.{rest}" if rest else qual, called, has_args
 
 
-def lower_decorators(module: builtin.ModuleOp, framework: str) -> None:
-    """Rewrite the decorators of functions and classes (see module docstring)."""
-    imports = _imports(module)
+def lower_decorators(module: builtin.ModuleOp, framework: str,
+                     imports: dict[str, tuple[str, str]] | None = None) -> None:
+    """Rewrite the decorators of functions and classes (see module docstring); ``imports``
+    are the file's (:func:`_imports`) where the caller has them."""
+    imports = _imports(module) if imports is None else imports
     if not imports:
         return
     onto, own = load_ontology(), chain(framework)
-    for op in module.walk():
-        if not isinstance(op, (pysrc.FuncOp, pysrc.ClassOp)) or op.decorators is None:
+    for op in pysrc.ops_of(module, (pysrc.FuncOp, pysrc.ClassOp)):
+        if op.decorators is None:
             continue
         out: list[str] = []
         for d in op.decorators.data:
@@ -181,7 +183,8 @@ def lower_flow(module: builtin.ModuleOp, framework: str) -> None:
     """The rewrites of this module, then the mode switches of each source framework the file
     imports (``passes/module_modes.py``)."""
     unwrap_contexts(module, framework)
-    lower_decorators(module, framework)
+    imports = _imports(module)  # rewriting decorators leaves the imports as they are
+    lower_decorators(module, framework, imports)
     own = chain(framework)
-    for source in sorted({fwk for fwk, _ in _imports(module).values()} - set(own)):
+    for source in sorted({fwk for fwk, _ in imports.values()} - set(own)):
         module_modes.lower_modes(module, source, framework)

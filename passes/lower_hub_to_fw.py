@@ -123,6 +123,34 @@ def _missing_size(spec: OpSpec, variant: Variant, framework: str, api: str, valu
     return None
 
 
+def window_tuples(variant: Variant, values: dict[str, SSAValue]) -> list[Operation]:
+    """``kernel_size_tuple``: an int window, stride or dilation as one entry per spatial dim
+    (in place; the new ops returned), the rank from the variant's input layout map."""
+    if "kernel_size_tuple" not in variant.requires_plugin or not variant.layout_map \
+            or "input" not in variant.layout_map.args:
+        return []
+    # nn.Conv2d(1, 32, 3) -> nnx.Conv(1, 32, kernel_size=(3, 3)): one entry per spatial dim.
+    rank = len(variant.layout_map.args["input"].partition("->")[0]) - 2
+    new_ops: list[Operation] = []
+    for n in ("kernel_size", "stride", "dilation", "strides", "window_shape"):
+        if n not in values:
+            continue
+        cv = const_value(values[n])
+        # A name may hold an int or a tuple: nn.Conv2d(a, b, k) -> nnx.Conv(a, b, (k, k)).
+        ops = make_const((cv,) * rank) if isinstance(cv, int) and not isinstance(cv, bool) \
+            else spread_name(values[n], rank)
+        if ops is None and isinstance(values[n].owner, pysrc.AttrOp | pysrc.BinOp | pysrc.SubscriptOp
+                                          | pysrc.CallOp | pysrc.UnaryOp):
+            # An expression (cfg.k, 2 * k + 1) may hold an int, which the target would read
+            # as a 1-D size: kept rather than guessed.
+            raise Unlowerable(f"{n} is an expression that may hold an int or a tuple; "
+                              f"{variant.api} needs one entry per spatial dimension")
+        if ops:
+            new_ops.extend(ops)
+            values[n] = ops[-1].results[0]
+    return new_ops
+
+
 def build_call(
     spec: OpSpec, variant: Variant, framework: str, named: dict[str, list[SSAValue]], src: hub.HubOp
 ) -> tuple[list[Operation], list[SSAValue], list[str], str]:
@@ -213,25 +241,7 @@ def build_call(
     field_ops, fields = config_fields.lower_fields(variant, values, rank)  # praxis filter_shape, keep_prob
     new_ops.extend(field_ops)
     derived += fields
-    if "kernel_size_tuple" in variant.requires_plugin and variant.layout_map and "input" in variant.layout_map.args:
-        # nn.Conv2d(1, 32, 3) -> nnx.Conv(1, 32, kernel_size=(3, 3)): one entry per spatial dim.
-        rank = len(variant.layout_map.args["input"].partition("->")[0]) - 2
-        for n in ("kernel_size", "stride", "dilation", "strides", "window_shape"):
-            if n not in values:
-                continue
-            cv = const_value(values[n])
-            # A name may hold an int or a tuple: nn.Conv2d(a, b, k) -> nnx.Conv(a, b, (k, k)).
-            ops = make_const((cv,) * rank) if isinstance(cv, int) and not isinstance(cv, bool) \
-                else spread_name(values[n], rank)
-            if ops is None and isinstance(values[n].owner, pysrc.AttrOp | pysrc.BinOp | pysrc.SubscriptOp
-                                              | pysrc.CallOp | pysrc.UnaryOp):
-                # An expression (cfg.k, 2 * k + 1) may hold an int, which the target would read
-                # as a 1-D size: kept rather than guessed.
-                raise Unlowerable(f"{n} is an expression that may hold an int or a tuple; "
-                                  f"{variant.api} needs one entry per spatial dimension")
-            if ops:
-                new_ops.extend(ops)
-                values[n] = ops[-1].results[0]
+    new_ops.extend(window_tuples(variant, values))
     packed: list[tuple[str, SSAValue]] = []
     for fw_name, parts in variant.tuple_args.items():
         # beta1=0.9, beta2=0.99 -> betas=(0.9, 0.99) (spec defaults fill the parts not given)

@@ -63,8 +63,8 @@ def _clone(v: SSAValue, into: list[Operation]) -> SSAValue:
 
 
 def _free_attr(cls: pysrc.ClassOp, base: str) -> str:
-    taken = {o.target.data for o in cls.walk() if isinstance(o, pysrc.AssignOp)}
-    taken |= {o.attr.data for o in cls.walk() if isinstance(o, pysrc.AttrOp)}
+    taken = {o.target.data for o in pysrc.ops_of(cls, pysrc.AssignOp)}
+    taken |= {o.attr.data for o in pysrc.ops_of(cls, pysrc.AttrOp)}
     name, n = base, 1
     while f"self.{name}" in taken or name in taken:
         name, n = f"{base}_{n}", n + 1
@@ -87,7 +87,7 @@ def hoist_mode_layers(module: Operation, source: str, target: str) -> None:
                 or target_variant(onto.specs[layer_spec], target) is None:
             continue  # the target spells the functional form itself, or not the layer either
         rate_arg = layer_var.args.get(rate, rate)
-        for call in [o for o in module.walk() if isinstance(o, fw.CallOp) and o.api.data == fn_var.api]:
+        for call in [o for o in pysrc.ops_of(module, fw.CallOp) if o.api.data == fn_var.api]:
             _hoist(call, layer_var.api, rate_arg, flag, layer_spec.lower())
 
 

@@ -43,9 +43,8 @@ def _source_methods(source: str) -> dict[str, str]:
     return out
 
 
-def _module_classes(module: builtin.ModuleOp) -> set[str]:
-    return {o.sym_name.data for o in module.walk()
-            if isinstance(o, pysrc.ClassOp) and any(_is_module_base(b) for b in o.bases)}
+def _module_classes(classes: list[pysrc.ClassOp]) -> set[str]:
+    return {o.sym_name.data for o in classes if any(_is_module_base(b) for b in o.bases)}
 
 
 def _is_module_base(v: SSAValue) -> bool:
@@ -76,8 +75,8 @@ def known_module(recv: SSAValue, classes: set[str]) -> bool:
     for param, pname in zip(func.params.data, func.param_names.data, strict=True):
         if pname.data == name and param.data.partition(":")[2].strip() == f"{{{{{_MODULE_SPEC}}}}}":
             return True
-    for o in func.walk():
-        if isinstance(o, pysrc.AssignOp) and o.target.data == name:
+    for o in pysrc.ops_of(func, pysrc.AssignOp):
+        if o.target.data == name:
             value = o.value.owner  # net = Net(): the first binding decides
             return isinstance(value, pysrc.CallOp) and isinstance(value.callee.owner, pysrc.NameOp) \
                 and value.callee.owner.id.data in classes
@@ -90,8 +89,9 @@ def lower_modes(module: builtin.ModuleOp, source: str, framework: str) -> None:
     if not methods or source == framework:
         return
     specs = load_ontology().specs
-    classes = _module_classes(module)
-    for call in [o for o in module.walk() if isinstance(o, pysrc.CallOp)]:
+    found = pysrc.ops_of(module, (pysrc.ClassOp, pysrc.CallOp))  # one walk for both
+    classes = _module_classes([o for o in found if type(o) is pysrc.ClassOp])
+    for call in [o for o in found if type(o) is pysrc.CallOp]:
         attr = call.callee.owner
         if not isinstance(attr, pysrc.AttrOp) or attr.attr.data not in methods:
             continue

@@ -75,7 +75,7 @@ def fold_composes(module: builtin.ModuleOp, framework: str) -> None:
     table = _one_calls(framework)
     if not table:
         return
-    for op in [o for o in module.walk() if isinstance(o, fw.CallOp) and o.framework.data == framework
+    for op in [o for o in pysrc.ops_of(module, fw.CallOp) if o.framework.data == framework
                and o.api.data in table and o.unmapped is None]:
         for call in table[op.api.data]:
             bound = _match(op, call)

@@ -432,8 +432,8 @@ def raise_layer_calls(module: builtin.ModuleOp, framework: str = "torch") -> Non
             call.detach()
             call.erase()
             calls.setdefault(callee.attr.data, []).append(apply)
-        ctors = {op.target.data[5:]: op.value.owner for op in cls.walk()
-                 if isinstance(op, pysrc.AssignOp) and op.target.data.startswith("self.")
+        ctors = {op.target.data[5:]: op.value.owner for op in pysrc.ops_of(cls, pysrc.AssignOp)
+                 if op.target.data.startswith("self.")
                  and op.target.data[5:] in layers}
         for attr, applies in calls.items():
             if isinstance(ctor := ctors.get(attr), hub.HubOp):

@@ -116,7 +116,7 @@ def _groups(block: Block) -> list[list[Operation]]:
 
 
 def _names_read(groups: list[list[Operation]]) -> set[str]:
-    return {o.id.data for g in groups for op in g for o in op.walk() if isinstance(o, pysrc.NameOp)}
+    return {o.id.data for g in groups for op in g for o in pysrc.ops_of(op, pysrc.NameOp)}
 
 
 def _assigned(groups: list[list[Operation]]) -> list[str]:
@@ -133,12 +133,11 @@ def _assigned(groups: list[list[Operation]]) -> list[str]:
 def _model(groups: list[list[Operation]], assigned: list[str]) -> str | None:
     for g in groups:
         for op in g:
-            for o in op.walk():
-                if isinstance(o, (pysrc.CallOp, hub.ApplyOp)):
-                    callee = o.callee if isinstance(o, pysrc.CallOp) else o.args[0]
-                    n = _name(callee)
-                    if n is not None and n not in assigned:
-                        return n
+            for o in pysrc.ops_of(op, (pysrc.CallOp, hub.ApplyOp)):
+                callee = o.callee if isinstance(o, pysrc.CallOp) else o.args[0]
+                n = _name(callee)
+                if n is not None and n not in assigned:
+                    return n
     return None
 
 

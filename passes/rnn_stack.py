@@ -89,7 +89,8 @@ def build_stack(spec: OpSpec, variant: Variant, framework: str, named: dict[str,
     if both and stack.bidirectional is None:
         raise BuildRefusal(f"{framework} has no layer running a recurrent layer in both directions")
     if count > 1 and not both and not stack.chains:
-        raise BuildRefusal(f"the {framework} layer returns more than its output sequence: its layers do not chain")
+        raise BuildRefusal(f"num_layers={count} has no {framework} equivalent: its layer returns more than "
+                           "its output sequence, so its layers do not chain")
     _check_calls(src)
     result_type = src.res[0].type if src.res else OBJ
     single = {n: vs for n, vs in named.items() if n not in (LAYERS, DIRECTIONS)}

@@ -53,6 +53,8 @@ def name_uses(code: str, names: dict[str, str]) -> list[tuple[int, int, str]]:
     """(line offset, column, name) of each read of one of ``names`` in ``code``; attribute
     names (``x.nn``) and keywords (``nn=1``) are not reads."""
     hits: list[tuple[int, int, str]] = []
+    if not any(name in code for name in names):
+        return hits  # a read is a token spelling the name: nothing to tokenize for
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError):
@@ -96,10 +98,13 @@ class ScanLeftovers(ModulePass):
         if not prefixes:
             return
         bound: dict[str, str] = {}
-        for o in pysrc.ops_of(op, pysrc.OpaqueStmtOp):
-            if o.kind is not None and o.kind.data == "import":
+        checked = pysrc.ops_of(op, _CHECKED)  # the ops ``check`` reads, in walk order
+        for o in checked:
+            if type(o) is pysrc.OpaqueStmtOp and o.kind is not None and o.kind.data == "import":
                 bound.update(import_bindings(o.code.data, prefixes))
-        for o in pysrc.ops_of(op, _CHECKED):  # the ops ``check`` reads, in walk order
+        for o in checked:
+            if type(o) is pysrc.NameOp and o.id.data not in bound:
+                continue  # most names: ``check`` finds nothing in them
             self.check(op, o, bound, target_chain)
 
     def check(self, module: builtin.ModuleOp, o: Operation, bound: dict[str, str], target_chain: list[str]) -> None:

@@ -16,6 +16,7 @@ from xdsl.passes import ModulePass
 
 HOST_READS = frozenset({"item", "numpy", "tolist", "cpu"})
 TENSOR = pysrc.TensorType()
+_SCANNED = (pysrc.CallOp, fw.CallOp, pysrc.IfOp, pysrc.AssignOp, pysrc.AugAssignOp, pysrc.OpaqueStmtOp)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class ScanPurity(ModulePass):
             return
         forward = traits[self.source].forward_method
         for func in [o for o in pysrc.ops_of(op, pysrc.FuncOp) if o.sym_name.data == forward]:
-            for o in func.walk():
+            for o in pysrc.ops_of(func, _SCANNED):  # the ops ``impurity`` can object to
                 why = self.impurity(o)
                 if why:
                     add_diagnostic(op, statement_loc(o), "note", f"impure {forward}: {why} (breaks jit)")

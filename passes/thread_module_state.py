@@ -26,9 +26,14 @@ def fw_placeholder(api: str) -> str:
 
 
 def _uses_free_name(func: pysrc.FuncOp, name: str) -> bool:
-    assigned = {o.target.data for o in pysrc.ops_of(func, pysrc.AssignOp)}
+    assigned: set[str] = set()
+    used = False
+    for o in pysrc.ops_of(func, (pysrc.AssignOp, pysrc.NameOp)):  # one walk for both
+        if type(o) is pysrc.AssignOp:
+            assigned.add(o.target.data)
+        elif o.id.data == name:
+            used = True
     assigned |= {p.data for p in func.param_names.data}  # already a parameter
-    used = any(isinstance(o, pysrc.NameOp) and o.id.data == name for o in func.walk())
     return used and name not in assigned
 
 
@@ -78,7 +83,9 @@ class ThreadModuleState(ModulePass):
         tensor = fw_placeholder(dst.tensor_type) if dst.tensor_type else None
         if dst.rngs_type:
             thread_function_rngs(op, "rngs", fw_placeholder(dst.rngs_type), (self.framework, dst.rngs_type))
-        for func in pysrc.ops_of(op, pysrc.FuncOp):
+        # Found before the rewrites, which change properties only: one walk for both loops.
+        found = pysrc.ops_of(op, (pysrc.FuncOp, pysrc.AssignOp))
+        for func in [o for o in found if type(o) is pysrc.FuncOp]:
             in_class = isinstance(func.parent_op(), pysrc.ClassOp)
             if in_class and func.sym_name.data == src.forward_method != dst.forward_method:
                 func.properties["sym_name"] = StringAttr(dst.forward_method)
@@ -90,7 +97,7 @@ class ThreadModuleState(ModulePass):
                 self._retype(func, tensor)
         # Annotations naming a module or layer class (``list[nn.Module]``): the target's base.
         module = fw_placeholder(dst.module_base) if dst.module_base else "object"
-        for o in pysrc.ops_of(op, (pysrc.FuncOp, pysrc.AssignOp)):
+        for o in found:
             if isinstance(o, pysrc.FuncOp):
                 params = [p.data.replace("{{Module}}", module) for p in o.params.data]
                 o.properties["params"] = pysrc.strs(params)

@@ -103,8 +103,9 @@ class _Threader:
     def run(self, op: builtin.ModuleOp) -> None:
         onto = load_ontology()
         self_chain = chain(self.framework, onto)
-        draws = [o for o in pysrc.ops_of(op, fw.CallOp) if self._draws(o, self_chain)]
-        seeds = [o for o in pysrc.ops_of(op, fw.CallOp) if self._seeds(o)]
+        fw_calls = pysrc.ops_of(op, fw.CallOp)
+        draws = [o for o in fw_calls if self._draws(o, self_chain)]
+        seeds = [o for o in fw_calls if self._seeds(o)]
         if not draws and not seeds:
             return
         key_api = target_variant(onto.specs["rng_key"], self.framework)

@@ -24,7 +24,7 @@ def _self_attr(op) -> str | None:
 def _set_in(func: pysrc.FuncOp) -> set[str]:
     """``self.X = ...`` (also in tuples and opaque statements) and ``register_buffer('X')``."""
     out: set[str] = set()
-    for op in func.walk():
+    for op in pysrc.ops_of(func, (pysrc.AssignOp, pysrc.AugAssignOp, pysrc.OpaqueStmtOp, pysrc.CallOp)):
         text = None
         if isinstance(op, (pysrc.AssignOp, pysrc.AugAssignOp)):
             text = op.target.data + " = 0"
@@ -60,7 +60,7 @@ class TrackLifecycle(ModulePass):
                 continue
             known = set(funcs) | inherited | {f for name, fn in funcs.items() for f in _set_in(fn)}
             class_level = {o.target.data for o in cls.body.block.ops if isinstance(o, pysrc.AssignOp)}
-            for use in forward.walk():
+            for use in pysrc.ops_of(forward, pysrc.AttrOp):
                 attr = _self_attr(use)
                 if attr is None or attr in known or attr in class_level:
                     continue

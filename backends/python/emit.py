@@ -49,17 +49,36 @@ class _PrintState(CodegenState):
         return _NO_POSITIONS
 
 
+class _EndOf:
+    """Entered around a watched node's code generation: on exit, notes the token it ends at."""
+
+    __slots__ = ("ends", "key", "tokens")
+
+    def __init__(self, ends: dict[int, int], key: int, tokens: list[str]) -> None:
+        self.ends, self.key, self.tokens = ends, key, tokens
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        self.ends[self.key] = len(self.tokens)
+
+
 @dataclass
 class _FitState(_PrintState):
-    """A :class:`_PrintState` noting the token where each node of ``watch`` (by id) starts."""
+    """A :class:`_PrintState` noting the tokens where each node of ``watch`` (by id) starts
+    and ends (its syntactic extent: a line's ends before its trailing comment)."""
 
     watch: dict[int, object] = field(default_factory=dict)
     starts: dict[int, int] = field(default_factory=dict)
+    ends: dict[int, int] = field(default_factory=dict)
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
-                                  end_node: cst.CSTNode | None = None) -> nullcontext[None]:
-        if id(node) in self.watch:
-            self.starts[id(node)] = len(self.tokens)
+                                  end_node: cst.CSTNode | None = None) -> nullcontext[None] | _EndOf:
+        key = id(node)
+        if key in self.watch:
+            self.starts[key] = len(self.tokens)
+            return _EndOf(self.ends, key, self.tokens)
         return _NO_POSITIONS
 
 
@@ -352,9 +371,9 @@ class PythonEmitter:
             body.append(stmt)
         module = module.with_changes(body=body)
         imports = [s for s in module.body if _is_import_line(s)]
-        reading = "".join(texts[id(s)] for s in module.body if not _is_import_line(s))
+        pieces = [texts[id(s)] for s in module.body if not _is_import_line(s)]
         asked = asked_names((small for line in imports for small in line.body), self.imports)
-        fixed = self.fix_imports(module, used_names("".join(texts.values()), asked, reading))
+        fixed = self.fix_imports(module, used_names("".join(texts.values()), asked, "".join(pieces), pieces))
         parts = [_code(line) for line in fixed.header]
         parts += [texts.get(id(s)) or _code(s) for s in fixed.body]
         parts += [_code(line) for line in fixed.footer]
@@ -389,8 +408,9 @@ class PythonEmitter:
         for key in sorted(hits, key=state.starts.__getitem__, reverse=True):
             line, indent = self._to_fit[key]
             start = offsets[state.starts[key]]
-            # to the end of what the line printed: a triple-quoted string spans more than one
-            end = start + len(_line_code(line, indent // INDENT))
+            # to the newline ending what the line printed (past its trailing comment): a
+            # triple-quoted string inside it spans more than one
+            end = text.index("\n", offsets[state.ends[key]]) + 1
             text = text[:start] + _line_code(fit_statement(line, indent, _code), indent // INDENT) + text[end:]
         return stmt, text
 

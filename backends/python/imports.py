@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import symtable
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -162,23 +162,11 @@ def asked_names(imports: Iterable[cst.BaseSmallStatement], table: ImportTable) -
     return asked
 
 
-def _symbol_uses(code: str, asked: Collection[str], reading: str) -> set[str] | None:
-    """Which of ``asked`` the code uses as :func:`used_names` would say, from the compiler's
-    symbol table (built in C, no AST objects); None when that cannot tell for certain.
-
-    A symbol some scope reads, binds (an import aside), takes as a parameter or declares
-    global is a name ``ast`` shows. The table misses keyword-argument names and, under
-    ``from __future__ import annotations``, names in annotations: a name it does not show
-    is unused only when ``reading`` (the code outside the top-level import statements)
-    never spells it as a word. Private names are mangled in the table, so they are not
-    answered here."""
-    if not code.isascii() or any("__" in q or not q.isidentifier() for q in asked):
-        return None  # NFKC-normalized or mangled identifiers: the text may not spell them
-    try:
-        tables = [symtable.symtable(code, "<output>", "exec")]
-    except (SyntaxError, ValueError):
-        return None
+def _table_uses(table: symtable.SymbolTable, asked: Collection[str]) -> set[str]:
+    """Which of ``asked`` some scope of ``table`` reads, binds (an import aside), takes as a
+    parameter or declares global: names ``ast`` shows as such."""
     found: set[str] = set()
+    tables = [table]
     while tables:
         table = tables.pop()
         for q in set(asked).intersection(table.get_identifiers()) - found:
@@ -187,19 +175,69 @@ def _symbol_uses(code: str, asked: Collection[str], reading: str) -> set[str] | 
                     or sym.is_declared_global() or sym.is_nonlocal():
                 found.add(q)
         tables.extend(table.get_children())
+    return found
+
+
+def _word(name: str) -> re.Pattern[str]:
+    """``name`` spelled as a word of its own, not as an attribute (``x.nn``)."""
+    return re.compile(rf"(?<![\w.]){name}(?!\w)")
+
+
+def _symbol_uses(code: str, asked: Collection[str], reading: str, pieces: Sequence[str] = ()) -> set[str] | None:
+    """Which of ``asked`` the code uses as :func:`used_names` would say, from the compiler's
+    symbol table (built in C, no AST objects); None when that cannot tell for certain.
+
+    A symbol some scope reads, binds (an import aside), takes as a parameter or declares
+    global is a name ``ast`` shows. The table misses keyword-argument names and, under
+    ``from __future__ import annotations``, names in annotations: a name it does not show
+    is unused only when ``reading`` (the code outside the top-level import statements)
+    never spells it as a word. Private names are mangled in the table, so they are not
+    answered here.
+
+    ``pieces``: the top-level statements ``reading`` is made of. A name ``reading``
+    never spells is unused without a table; one it spells is looked up in the table of
+    the first statement that spells it (its scopes are the module's), and only names no
+    such statement settles need the whole module's table."""
+    if not code.isascii() or any("__" in q or not q.isidentifier() for q in asked):
+        return None  # NFKC-normalized or mangled identifiers: the text may not spell them
+    words = {q: _word(q) for q in asked}
+    found: set[str] = set()
+    if pieces:
+        open_ = [q for q in asked if words[q].search(reading)]
+        for piece in pieces:
+            hits = [q for q in open_ if q in piece and words[q].search(piece)]
+            if not hits:
+                continue
+            try:
+                uses = _table_uses(symtable.symtable(piece, "<output>", "exec"), hits)
+            except (SyntaxError, ValueError):
+                continue  # a statement that does not compile alone: the whole module decides
+            found |= uses
+            open_ = [q for q in open_ if q not in uses]
+            if not open_:
+                return found
+        if not open_:
+            return found
+        asked = open_  # spelled, and no statement's own table settles it
+    try:
+        found |= _table_uses(symtable.symtable(code, "<output>", "exec"), asked)
+    except (SyntaxError, ValueError):
+        return None
     for q in asked:
-        if q not in found and re.search(rf"(?<![\w.]){q}(?!\w)", reading):
+        if q not in found and words[q].search(reading):
             return None  # a keyword argument, an annotation, a string: ``ast`` decides
     return found
 
 
-def used_names(code: str, asked: Collection[str] | None = None, reading: str | None = None) -> set[str] | None:
+def used_names(code: str, asked: Collection[str] | None = None, reading: str | None = None,
+               pieces: Sequence[str] = ()) -> set[str] | None:
     """The names :class:`UsedNames` finds in ``code``, read through ``ast`` (a C parser, and
     no LibCST visitor rebuilding every node); None when ``ast`` cannot parse the code.
     Given the names the caller will ask about (``asked``, see :func:`asked_names`) and the
-    code outside the top-level imports (``reading``), the answer may hold only those,
-    read from the symbol table when it can tell (:func:`_symbol_uses`)."""
-    if asked is not None and reading is not None and (found := _symbol_uses(code, asked, reading)) is not None:
+    code outside the top-level imports (``reading``, made of the statements ``pieces``),
+    the answer may hold only those, read from the symbol table when it can tell
+    (:func:`_symbol_uses`)."""
+    if asked is not None and reading is not None and (found := _symbol_uses(code, asked, reading, pieces)) is not None:
         return found
     try:
         tree = ast.parse(code)

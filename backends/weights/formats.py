@@ -16,10 +16,24 @@ import mmap
 import os
 import shutil
 import struct
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from switcheroo.backends.weights.kernel_copy import (
+    file_span,
+    has_mapped_files,
+    register_map,
+    write_range,
+)
+from switcheroo.backends.weights.zip_records import (
+    crc32_combine,
+    crc32_range,
+    zip_directory,
+    zip_local_header,
+    zlib_crc32,
+)
 
 _ST_DTYPES = {
     "F64": "<f8",
@@ -103,6 +117,7 @@ class SafetensorsSource(Source):
                 n = struct.unpack("<Q", fh.read(8))[0]
                 header = json.loads(fh.read(n))
                 mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+                register_map(mm, os.dup(fh.fileno()))  # kept open for kernel copies
             self._maps.append(mm)
             for key, info in header.items():
                 if key == "__metadata__":
@@ -191,7 +206,7 @@ def c_order_blocks(value: np.ndarray, block: int = _BLOCK) -> Any:
     if value.size == 0:
         return
     if value.flags.c_contiguous:
-        raw = memoryview(value.reshape(-1)).cast("B")
+        raw = memoryview(value.reshape(-1).view(np.uint8))  # any dtype, bfloat16 too
         for i in range(0, len(raw), block):
             yield raw[i : i + block]
         return
@@ -205,7 +220,7 @@ def c_order_blocks(value: np.ndarray, block: int = _BLOCK) -> Any:
                 dst[:, j : j + 256] = part[:, j : j + 256]
         else:
             np.copyto(dst, part)
-        yield memoryview(dst.reshape(-1)).cast("B")
+        yield memoryview(dst.reshape(-1).view(np.uint8))
 
 
 class Sink:
@@ -288,7 +303,9 @@ class NpzSink(Sink):
     ``.npy``: the format's own flag, read back by ``np.load`` as the same array. The
     zip is written here (stored entries, zip64 records) rather than through
     ``zipfile``, so that the CRC-32 of each block is computed by two worker threads
-    while the block is written (zlib and ``os.write`` both release the GIL).
+    while the block is written (zlib and ``os.write`` both release the GIL). A view
+    that is a plain range of a mapped source file is copied by the kernel instead
+    (:mod:`kernel_copy`), its CRC-32 read from the file beside the copy.
     """
 
     def __init__(self, path: Path) -> None:
@@ -315,9 +332,18 @@ class NpzSink(Sink):
         data = value.T if fortran else value
         size = len(head) + data.nbytes
         name, offset = f"{key}.npy".encode(), self._pos
-        self._put(_zip_local_header(name, 0, size))
+        self._put(zip_local_header(name, 0, size))
         self._put(head)
-        crc = self._stream(zlib_crc32(head), c_order_blocks(data, _contiguous_block(data)))
+        span = file_span(data)
+        if span is not None:
+            # The bytes lie as they are in a mapped source file: the kernel copies them
+            # while a worker computes their CRC-32 from the file.
+            part = self._crc_pool.submit(crc32_range, *span, data.nbytes)
+            write_range(self._fd, *span, data)
+            self._pos += data.nbytes
+            crc = crc32_combine(zlib_crc32(head), part.result(), data.nbytes)
+        else:
+            crc = self._stream(zlib_crc32(head), c_order_blocks(data, _contiguous_block(data)))
         os.pwrite(self._fd, struct.pack("<I", crc), offset + 14)  # the CRC-32 field
         self._entries.append((name, crc, size, offset))
 
@@ -347,7 +373,7 @@ class NpzSink(Sink):
         if self._fd is None:
             return
         try:
-            self._put(_zip_directory(self._entries, self._pos))
+            self._put(zip_directory(self._entries, self._pos))
         finally:
             os.close(self._fd)
             self._fd = None
@@ -362,119 +388,9 @@ class NpzSink(Sink):
         super().abort()
 
 
-def _crc32_impl() -> Any:
-    """The fastest CRC-32 (the zip polynomial) installed: ISA-L's (``isal``, several times
-    zlib's speed with carry-less multiply) when present, else zlib's. Same results."""
-    try:
-        from isal import isal_zlib
-
-        return isal_zlib.crc32
-    except ImportError:
-        import zlib
-
-        return zlib.crc32
-
-
-_CRC32 = _crc32_impl()
-
-
-def zlib_crc32(data: Any, crc: int = 0) -> int:
-    return _CRC32(data, crc)
-
-
-def _gf2_apply(mat: tuple[int, ...], vec: int) -> int:
-    """A 32x32 matrix over GF(2) (its columns as ints) times a 32-bit vector."""
-    out, i = 0, 0
-    while vec:
-        if vec & 1:
-            out ^= mat[i]
-        vec >>= 1
-        i += 1
-    return out
-
-
-def _gf2_compose(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(_gf2_apply(a, col) for col in b)
-
-
-_CRC_SHIFTS: dict[int, tuple[int, ...]] = {}
-
-
-def _crc_shift(nbytes: int) -> tuple[int, ...]:
-    """The operator taking crc(A) to crc(A followed by nbytes zeros), less the part that
-    does not depend on A (zlib's crc32_combine, which Python's zlib does not expose)."""
-    if nbytes not in _CRC_SHIFTS:
-        op = tuple(1 << i for i in range(32))
-        # One zero bit shifts the register right, folding in the polynomial; squared
-        # three times, one zero byte.
-        power = (0xEDB88320, *(1 << i for i in range(31)))
-        for _ in range(3):
-            power = _gf2_compose(power, power)
-        n = nbytes
-        while n:
-            if n & 1:
-                op = _gf2_compose(power, op)
-            n >>= 1
-            if n:
-                power = _gf2_compose(power, power)
-        _CRC_SHIFTS[nbytes] = op
-    return _CRC_SHIFTS[nbytes]
-
-
-def crc32_combine(crc_a: int, crc_b: int, len_b: int) -> int:
-    """The CRC-32 of A followed by B, from the CRC-32 of each and B's length."""
-    return _gf2_apply(_crc_shift(len_b), crc_a) ^ crc_b
-
-
 def _contiguous_block(value: np.ndarray) -> int:
     # A contiguous tensor is written straight from its memory: big blocks, few calls.
     return 16 << 20 if value.flags.c_contiguous else _BLOCK
-
-
-_ZIP64 = 0xFFFFFFFF
-_DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, the zip epoch: no time stamps
-
-
-def _zip_local_header(name: bytes, crc: int, size: int) -> bytes:
-    """A stored entry's local header with zip64 sizes (the CRC is patched in after)."""
-    fixed = struct.pack(
-        "<IHHHHHIIIHH", 0x04034B50, 45, 0x800, 0, 0, _DOS_DATE, crc, _ZIP64, _ZIP64, len(name), 20
-    )
-    return fixed + name + struct.pack("<HHQQ", 1, 16, size, size)
-
-
-def _zip_directory(entries: list[tuple[bytes, int, int, int]], start: int) -> bytes:
-    """Central directory, zip64 end record and locator, and end record."""
-    out = bytearray()
-    for name, crc, size, offset in entries:
-        out += struct.pack(
-            "<IHHHHHHIIIHHHHHII",
-            0x02014B50,
-            (3 << 8) | 45,  # made by: Unix, zip 4.5
-            45,
-            0x800,
-            0,
-            0,
-            _DOS_DATE,
-            crc,
-            _ZIP64,
-            _ZIP64,
-            len(name),
-            28,
-            0,
-            0,
-            0,
-            0o644 << 16,
-            _ZIP64,
-        )
-        out += name + struct.pack("<HHQQQ", 1, 24, size, size, offset)
-    n, cd_size, end64 = len(entries), len(out), start + len(out)
-    out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, n, n, cd_size, start)
-    out += struct.pack("<IIQI", 0x07064B50, 0, end64, 1)
-    out += struct.pack(
-        "<IHHHHIIH", 0x06054B50, 0, 0, min(n, 0xFFFF), min(n, 0xFFFF), _ZIP64, _ZIP64, 0
-    )
-    return bytes(out)
 
 
 class _Deferred:
@@ -512,6 +428,50 @@ def _c_order_copy(value: np.ndarray, release: Any, block: int = 4 << 20) -> np.n
     return out
 
 
+def _chunk_file_fits(array: np.ndarray, tspec: dict[str, Any]) -> bool:
+    """Whether ``array``'s bytes as they lie can be a zarr v2 chunk file of ``tspec``:
+    a plain local directory per array (no OCDBT), no compression, and a dtype zarr
+    stores as it is in memory (little-endian numbers and bfloat16; others go through
+    TensorStore)."""
+    dtype = array.dtype
+    little = dtype.kind in "biufc" and dtype == dtype.newbyteorder("<")
+    return (
+        tspec.get("driver") == "zarr"
+        and tspec.get("kvstore", {}).get("driver") == "file"
+        and tspec.get("metadata", {}).get("compressor", "?") is None
+        and (little or (dtype.name == "bfloat16" and sys.byteorder == "little"))
+    )
+
+
+async def _write_one_chunk(
+    array: np.ndarray, span: tuple[int, int], tspec: dict[str, Any], ts_context: Any
+) -> None:
+    """TensorStore creates the zarr array (its ``.zarray``) with one chunk holding the
+    whole array; the kernel fills that chunk file (zarr v2 key: the chunk indices
+    joined by ".", "0" for a scalar) with the source bytes."""
+    import asyncio
+
+    import tensorstore as ts
+
+    meta = {
+        **tspec["metadata"],
+        "chunks": list(array.shape),
+        "dimension_separator": ".",
+        "compressor": None,
+    }
+    await ts.open(ts.Spec({**tspec, "metadata": meta}), create=True, open=True, context=ts_context)
+    chunk = Path(tspec["kvstore"]["path"]) / (".".join("0" * array.ndim) or "0")
+
+    def fill() -> None:
+        fd = os.open(chunk, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            write_range(fd, *span, array)
+        finally:
+            os.close(fd)
+
+    await asyncio.to_thread(fill)
+
+
 def _one_at_a_time_handler() -> Any:
     """An Orbax NumPy handler that writes one array at a time, computing each only
     when its turn comes and releasing its source pages after. It records the stock
@@ -535,13 +495,18 @@ def _one_at_a_time_handler() -> Any:
             async with self._turn:
                 if isinstance(value, _Deferred):
                     array = value.make()
-                    if array.ndim > 1 and array.flags.f_contiguous and not array.flags.c_contiguous:
+                    fortran = array.flags.f_contiguous and not array.flags.c_contiguous
+                    if fortran and array.ndim > 1:
                         # A transposed view is stored as it lies: a zarr array in F
                         # order, which every reader gives back as the same array.
                         tspec = {**tspec, "metadata": {**tspec.get("metadata", {}), "order": "F"}}
+                    span = file_span(array)
+                    if span is not None and _chunk_file_fits(array, tspec):
+                        await _write_one_chunk(array, span, tspec, ts_context)
                     else:
-                        array = _c_order_copy(array, value.release)
-                    await super()._open_and_write(array, tspec, ts_context)
+                        if not fortran:
+                            array = _c_order_copy(array, value.release)
+                        await super()._open_and_write(array, tspec, ts_context)
                     del array
                     value.release()
                 else:
@@ -586,7 +551,13 @@ class OrbaxSink(Sink):
         registry = type_handlers.create_type_handler_registry(
             (np.ndarray, handler), (_Deferred, handler)
         )
-        pytree = ocp.PyTreeCheckpointHandler(use_compression=False, type_handler_registry=registry)
+        # With a mapped source, a zarr directory per array (Orbax's non-OCDBT layout),
+        # so the kernel can copy each tensor into its own chunk file.
+        pytree = ocp.PyTreeCheckpointHandler(
+            use_compression=False,
+            use_ocdbt=not has_mapped_files(),
+            type_handler_registry=registry,
+        )
         with ocp.Checkpointer(pytree) as ckpt:
             ckpt.save(self.tmp.resolve(), args=ocp.args.PyTreeSave(self._tree))
         self._tree = {}

@@ -9,9 +9,10 @@ reads and writes, never switcheroo.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
-from switcheroo.backends.weights import formats, ops
+from switcheroo.backends.weights import formats, kernel_copy, ops, zip_records
 from switcheroo.backends.weights.convert import CheckpointPlan
 
 _MAIN = '''
@@ -71,6 +72,8 @@ if __name__ == "__main__":
 
 def _body(module: object) -> str:
     text = Path(module.__file__).read_text()  # type: ignore[attr-defined]  # a module object
+    # The pasted modules import each other's names; in the script they are all one module.
+    text = re.sub(r"from switcheroo\.[\w.]+ import (\([^)]*\)|[^\n]*)\n", "", text)
     return text.replace("from __future__ import annotations\n", "")
 
 
@@ -96,6 +99,10 @@ def render_script(cp: CheckpointPlan, model_ref: str, src: str, dst: str) -> str
         head
         + "\n# ---- ops ----\n"
         + _body(ops)
+        + "\n# ---- zip records ----\n"
+        + _body(zip_records)
+        + "\n# ---- kernel copy ----\n"
+        + _body(kernel_copy)
         + "\n# ---- formats ----\n"
         + _body(formats)
         + data

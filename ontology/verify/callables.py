@@ -138,6 +138,18 @@ def _cond(draw: Any, _: OpSpec) -> Drawn:
 
 
 @st.composite
+def _if(draw: Any, _: OpSpec) -> Drawn:
+    """ONNX If: a 0-d boolean condition; the branches are graphs without inputs that read
+    a tensor of the enclosing scope (zero-argument closures here)."""
+    x = draw(_arr((draw(_dims),)))
+    branches = {
+        "then_branch": Fn("lambda: x * 2.0", lambda c: c * 2.0, x),
+        "else_branch": Fn("lambda: x - 1.0", lambda c: c - 1.0, x),
+    }
+    return Drawn({"cond": np.array(draw(st.booleans())), **branches})
+
+
+@st.composite
 def _switch(draw: Any, _: OpSpec) -> Drawn:
     x = draw(_arr((draw(_dims),)))
     branches = [ELEMENTWISE[0], ELEMENTWISE[1], Fn("lambda x: x * 2.0", lambda v: v * 2.0)]
@@ -215,6 +227,7 @@ CASES: dict[str, Callable[[OpSpec], st.SearchStrategy[Drawn]]] = {
     "cond": _cond,
     "fori_loop": _fori_loop,
     "grad": _gradient,
+    "if": _if,
     "map_fn": lambda _: _over_rows("f", "xs", ELEMENTWISE),
     "mask_indices": _mask_indices,
     "scan_loop": _scan_loop,
@@ -224,6 +237,18 @@ CASES: dict[str, Callable[[OpSpec], st.SearchStrategy[Drawn]]] = {
     "vmap": _vmap,
     "while_loop": _while_loop,
 }
+
+
+def _if_defined(drawn: Drawn) -> np.ndarray:
+    branch = drawn.args["then_branch" if bool(drawn.args["cond"]) else "else_branch"]
+    return branch.body(branch.closure)
+
+
+# op -> the op's definition applied to an example in NumPy: where every mapping of an op
+# comes from one source (ONNX If), agreeing with each other is no evidence, so each is
+# compared with this instead.
+DEFINITIONS: dict[str, Callable[[Drawn], Any]] = {"if": _if_defined}
+DEFINITION = "definition"
 # Ops whose result is a function, called on the example's call tensors.
 RETURNS_FUNCTION = frozenset({"grad", "value_and_grad", "vectorize", "vmap"})
 
@@ -272,7 +297,8 @@ def verify_callable(spec: OpSpec, runnable: list[str], max_examples: int) -> dic
     if spec.operation not in CASES:
         why = "no case of pure functions for this op in verify/callables.py"
         return {fw: PairResult("skipped", why) for fw in runnable}
-    if len(runnable) < 2:
+    defined = DEFINITIONS.get(spec.operation)
+    if len(runnable) < 2 and defined is None:
         return {fw: PairResult("skipped", "no second installed mapping to compare with") for fw in runnable}
     examples = _examples(spec, min(max_examples, 12))
     results: dict[str, list[Any]] = {}
@@ -287,6 +313,14 @@ def verify_callable(spec: OpSpec, runnable: list[str], max_examples: int) -> dic
                 outs.append(RuntimeError(f"raised {type(e).__name__}: {str(e).strip()[:200]}"))
             adapters.after_op([fw])
         results[fw] = outs
+    if defined is not None:
+        results[DEFINITION] = [defined(drawn) for drawn in examples]
+        verdicts = _verdicts(spec, DEFINITION, [*runnable, DEFINITION], examples, results)
+        verdicts.pop(DEFINITION)
+        for verdict in verdicts.values():
+            if verdict.status == "verified":
+                verdict.reason = "agrees with the op's definition in verify/callables.py"
+        return verdicts
     order = ["numpy", *FRAMEWORK_KEYS]
     best: dict[str, PairResult] | None = None
     for ref in sorted(runnable, key=order.index):

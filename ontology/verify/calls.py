@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from switcheroo.ontology import compose
 from switcheroo.ontology.odl import Compare, OpSpec, Variant, parse_layout
-from switcheroo.ontology.verify import adapters
+from switcheroo.ontology.verify import adapters, plugin_values
 from switcheroo.ontology.verify.strategies import DTypeName
 from switcheroo.passes.dropped_args import dropped_unread, has_implicit
 from switcheroo.passes.fw_common import positional_only, positional_order, values_equal
@@ -104,6 +104,9 @@ def resolve(api: str) -> tuple[Any, str]:
 
 
 def _holds(rule_op: Compare, actual: Any, expected: Any) -> bool:
+    if isinstance(actual, np.ndarray) and rule_op in (Compare.eq, Compare.neq):
+        # A tensor is no constant to lowering: it equals no literal (clip's min against None).
+        return rule_op is Compare.neq
     if rule_op is Compare.eq:
         return values_equal(actual, expected)
     if rule_op is Compare.neq:
@@ -201,7 +204,13 @@ def build_plan(spec: OpSpec, framework: str, variant: Variant, example: dict[str
         _converted_values(spec, variant, example)  # NotApplicable: a drop_args value it lacks
         return _composed_plan(spec, framework, variant.compose, example)
     api = picked.use_api if picked is not None and picked.use_api is not None else variant.api
-    values = _converted_values(spec, variant, example)
+    try:
+        example = plugin_values.before_build(variant, example)
+        values = plugin_values.lower(variant, _converted_values(spec, variant, example))
+    except plugin_values.Refused as e:
+        raise NotApplicable(str(e)) from e
+    except plugin_values.NotLiteral as e:
+        raise PlanError(str(e)) from e
     layout = variant.layout_map
     plan = CallPlan(framework, api, select=variant.output_select_index, cast=variant.output_cast)
     packed: dict[str, tuple[Any, ...]] = {}

@@ -385,7 +385,8 @@ def _unrunnable(spec: OpSpec, fw: str) -> str | None:
     have = adapters.version(fw) or "0"
     if variant.min_version and _vkey(have) < _vkey(variant.min_version):
         return f"{fw} {have} older than min_version {variant.min_version}"
-    if variant.max_version and _vkey(have) > _vkey(variant.max_version):
+    # A max_version names a release series: '2.13' covers 2.13.0, 2.13.1, ...
+    if variant.max_version and _vkey(have)[:len(_vkey(variant.max_version))] > _vkey(variant.max_version):
         return f"{fw} {have} newer than max_version {variant.max_version}"
     return None
 

@@ -11,13 +11,18 @@ compared with the reference's (the first installed mapping in ODL order):
   the true ``2 x``, so that using the declared one shows) gives the same value and the
   declared gradient;
 - ``no_grad``: the body's value equals the value outside the block and records no
-  gradient (the framework's ``GRAD_RECORDED`` probe);
+  gradient (the framework's ``GRAD_RECORDED`` probe); where gradients are computed only on
+  request (``ON_REQUEST``: JAX, MLX, Keras, NumPy) nothing records one, so the block must
+  run, compute the same and give an ordinary (untraced) array;
 - ``default_device``: the block runs with the framework's CPU device (``CPU``), arrays
   made in it are placed there (``PLACED``) and the body computes the same; only the CPU
   is present here, so this is evidence that the mapping's call forms a working context on
   a device, not that it moves work between devices;
 - ``printoptions``: inside ``printoptions(precision=2)`` an array of 1/3 and 2/3 prints
-  with two decimals, and prints with more once the block is left (the options restored).
+  with two decimals, and prints with more once the block is left (the options restored);
+- ``script_unused``: a method decorated with the mapped API computes ``x * x + 1``, what
+  it computes undecorated; ``overload_method``: a class declares a stub overload with the
+  mapped API and then defines the method: the call runs the definition (``x * x + 1``).
 
 What differs between frameworks (a device handle, a gradient, a placement) is one table
 per concern below, keyed by framework.
@@ -62,6 +67,36 @@ def _torch_tracked(x: Any) -> Any:
 # no_grad: (make an input tracked, did a result record a gradient), per framework.
 GRAD_RECORDED: dict[str, tuple[Callable[[Any], Any], Callable[[Any], bool]]] = {
     "torch": (_torch_tracked, _torch_grad_recorded),
+}
+
+
+def _jax_concrete(y: Any) -> bool:
+    import jax
+
+    return isinstance(y, jax.Array) and not isinstance(y, jax.core.Tracer)
+
+
+def _mlx_concrete(y: Any) -> bool:
+    import mlx.core as mx
+
+    return isinstance(y, mx.array)
+
+
+def _keras_concrete(y: Any) -> bool:
+    import keras
+
+    return keras.ops.is_tensor(y) and hasattr(y, "numpy")
+
+
+# no_grad where differentiation happens only on request (jax.grad, mlx.core.grad, a
+# GradientTape) or not at all (NumPy): no array ever carries a gradient record, so the
+# claim is that the mapped block runs, computes what the same code computes outside it,
+# and gives an ordinary array of the framework (not a traced or taped value), per framework.
+ON_REQUEST: dict[str, Callable[[Any], bool]] = {
+    "jax": _jax_concrete,
+    "keras": _keras_concrete,
+    "mlx": _mlx_concrete,
+    "numpy": lambda y: isinstance(y, np.ndarray),
 }
 
 
@@ -168,6 +203,14 @@ def _custom_gradient(spec: OpSpec, fw: str, api: Any) -> tuple[Any, float]:
 
 
 def _no_grad(spec: OpSpec, fw: str, api: Any) -> tuple[Any, float]:
+    if fw in ON_REQUEST:
+        x = lm.native(fw, [X])[0]
+        outside = x * x + 1.0
+        with api():
+            inside = x * x + 1.0
+        if not ON_REQUEST[fw](inside):
+            raise Mismatch(f"the block's result is not an ordinary array: {type(inside).__name__}")
+        return _np(fw, inside), _same(spec, _np(fw, inside), _np(fw, outside), "value")
     track, recorded = GRAD_RECORDED[fw]
     x = track(lm.native(fw, [X])[0])
     outside = x * x + 1.0
@@ -201,17 +244,43 @@ def _printoptions(spec: OpSpec, fw: str, api: Any) -> tuple[Any, float]:
     return THIRDS, 0.0
 
 
+def _script_unused(spec: OpSpec, fw: str, api: Any) -> tuple[Any, float]:
+    class Net:
+        @api
+        def f(self, x: Any) -> Any:
+            return x * x + 1.0
+
+    y = _np(fw, Net().f(lm.native(fw, [X])[0]))
+    return y, _same(spec, y, X * X + 1.0, "the decorated method's value")
+
+
+def _overload_method(spec: OpSpec, fw: str, api: Any) -> tuple[Any, float]:
+    class Net:
+        @api
+        def f(self, x: Any) -> Any: ...  # the declared overload: a stub
+
+        def f(self, x: Any) -> Any:  # noqa: F811 - the definition that is called
+            return x * x + 1.0
+
+    y = Net().f(lm.native(fw, [X])[0])
+    if y is None or y is Ellipsis:
+        raise Mismatch("the call ran the overload stub, not the definition that follows it")
+    return _np(fw, y), _same(spec, _np(fw, y), X * X + 1.0, "the method's value")
+
+
 CHECKS: dict[str, Callable[[OpSpec, str, Any], tuple[Any, float]]] = {
     "custom_gradient": _custom_gradient,
     "default_device": _default_device,
     "jit": _jit,
     "no_grad": _no_grad,
+    "overload_method": _overload_method,
     "printoptions": _printoptions,
+    "script_unused": _script_unused,
 }
 NEEDS: dict[str, dict[str, Any]] = {
     "custom_gradient": GRADIENT,
     "default_device": CPU,
-    "no_grad": GRAD_RECORDED,
+    "no_grad": {**GRAD_RECORDED, **ON_REQUEST},
 }
 
 

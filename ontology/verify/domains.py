@@ -20,7 +20,7 @@ from switcheroo.ontology.odl import OpSpec, StdArg
 
 DOMAINS = Path(__file__).with_name("domains.yaml")
 _ARG_FIELDS = frozenset(
-    {"type", "dtype", "rank", "min", "max", "options", "shape_spec", "structure"}
+    {"type", "dtype", "rank", "min", "max", "options", "shape_spec", "structure", "exclude"}
 )
 
 

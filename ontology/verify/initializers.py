@@ -48,6 +48,8 @@ EXAMPLES = 6
 TENSOR = Harness("w")
 FANS = (64, 96, 160)
 BOUND_SE = 6.0
+# The standard deviation of a standard normal truncated to [-2, 2].
+TRUNCATED_STD = 0.87962566103423978
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,24 @@ def _kaiming(args: dict[str, Any], fan_in: int, fan_out: int) -> float:
     return _gain(args["nonlinearity"], args["a"]) / math.sqrt(fan)
 
 
+def _variance_scaling(args: dict[str, Any], fan_in: int, fan_out: int) -> Expected:
+    """The spec's N(0, scale / n), U(-a, a) with a = sqrt(3 * scale / n), or a normal
+    truncated at two of its standard deviations and scaled back to the variance scale / n;
+    n from the ``[fan_in, fan_out]`` kernel's ``in_axis`` and ``out_axis`` (the other
+    axes' product, 1 here, is the receptive field)."""
+    shape = (fan_in, fan_out)
+    receptive = fan_in * fan_out / (shape[args["in_axis"]] * shape[args["out_axis"]])
+    fans = {"fan_in": shape[args["in_axis"]] * receptive, "fan_out": shape[args["out_axis"]] * receptive}
+    fans["fan_avg"] = (fans["fan_in"] + fans["fan_out"]) / 2
+    std = math.sqrt(args["scale"] / fans[args["mode"]])
+    if args["distribution"] == "uniform":
+        return _uniform(-math.sqrt(3) * std, math.sqrt(3) * std)
+    if args["distribution"] == "truncated_normal":
+        untruncated = std / TRUNCATED_STD
+        return _truncated(0.0, untruncated, -2 * untruncated, 2 * untruncated)
+    return Expected("normal", 0.0, std)
+
+
 # Hub op -> the distribution its spec names, from its arguments (defaults filled) and fans.
 EXPECTED: dict[str, Callable[[dict[str, Any], int, int], Expected]] = {
     "constant_init": lambda k, i, o: Expected("exact", k["val"]),
@@ -145,6 +165,7 @@ EXPECTED: dict[str, Callable[[dict[str, Any], int, int], Expected]] = {
     "orthogonal_init": lambda k, i, o: Expected("orthogonal", gain=k["gain"]),
     "trunc_normal_init": lambda k, i, o: _truncated(k["mean"], k["std"], -2.0, 2.0),
     "uniform_init": lambda k, i, o: _uniform(k["a"], k["b"]),
+    "variance_scaling": _variance_scaling,
     "xavier_normal": lambda k, i, o: Expected("normal", 0.0, k["gain"] * math.sqrt(2 / (i + o))),
     "xavier_uniform": lambda k, i, o: _uniform(-k["gain"] * math.sqrt(6 / (i + o)), k["gain"] * math.sqrt(6 / (i + o))),
     "zeros_init": lambda k, i, o: Expected("exact", 0.0),

@@ -44,11 +44,19 @@ OP_TYPE_CHECKERS: dict[OpType, str] = {
 # Layers that hold other layers (built around them, not from drawn arguments).
 CONTAINER_CHECKER = "switcheroo.ontology.verify.containers:verify_container"
 CONTAINERS = frozenset({"ModuleDict", "ModuleList", "Sequential", "WeightNorm"})
-# Functions that take functions (vmap, cond, scan, ...): drawn from a set of pure functions.
+# Functions that take functions (vmap, cond, scan, ONNX If's graphs, ...): drawn from a
+# set of pure functions.
 CALLABLE_CHECKER = "switcheroo.ontology.verify.callables:verify_callable"
-# Random keys and generators: opaque objects, checked by the streams they draw.
+# Random keys and generators (and seeding the global one): opaque objects, checked by the
+# streams they draw.
 RNG_CHECKER = "switcheroo.ontology.verify.rng:verify_rng"
-RNG_OPS = frozenset({"rng_key", "split_key"})
+RNG_OPS = frozenset({"manual_seed", "rng_key", "split_key"})
+# Gradient clipping acts on the gradients parameters hold: checked against its formula.
+CLIP_CHECKER = "switcheroo.ontology.verify.clipping:verify_clip"
+CLIP_OPS = frozenset({"clip_grad_norm"})
+# Device handles and files: checked by using the handle, and by a save/load round trip.
+HANDLE_CHECKER = "switcheroo.ontology.verify.handles:verify_handle"
+HANDLE_OPS = frozenset({"device", "load", "save", "to_device"})
 
 
 def checker_for(spec: OpSpec) -> Callable[..., dict[str, Any]] | None:
@@ -59,7 +67,11 @@ def checker_for(spec: OpSpec) -> Callable[..., dict[str, Any]] | None:
         path = CONTAINER_CHECKER
     if spec.operation in RNG_OPS:
         path = RNG_CHECKER
-    if path is None and any("Callable" in a.type for a in spec.std_args if not a.has_default):
+    if spec.operation in CLIP_OPS:
+        path = CLIP_CHECKER
+    if spec.operation in HANDLE_OPS:
+        path = HANDLE_CHECKER
+    if path is None and any("Callable" in a.type or a.type == "Graph" for a in spec.std_args if not a.has_default):
         path = CALLABLE_CHECKER
     if path is None:
         return None

@@ -188,7 +188,8 @@ def layer_case(draw: Any, spec: OpSpec, entry: dict[str, Any], ref: str) -> Case
     }
     seed = draw(st.integers(0, 2**16))
     call = lm.LayerCall(
-        tuple(i["name"] for i in entry["inputs"]), spec.call.returns if spec.call else None
+        tuple(i["name"] for i in entry["inputs"]), spec.call.returns if spec.call else None,
+        entry.get("call"),
     )
 
     def make(values: dict[str, Any]) -> Case:

@@ -54,6 +54,9 @@ class LayerCall:
 
     inputs: tuple[str, ...]
     returns: Any = None
+    # The call's argument text over the input names where it is not the names in order
+    # (an LSTM cell's state as a tuple: ``x, (h, c)``).
+    args: str | None = None
 
 
 def traits(framework: str) -> FrameworkTraits:
@@ -97,8 +100,8 @@ def model_source(
     of a call that returns several are returned."""
     plan = build_plan(spec, framework, spec.variants[framework], ctor)
     plan.return_perm = None  # a layer's layout_map is about its call, not its constructor
-    args = ", ".join(call.inputs)
-    if call.returns:
+    args = call.args or ", ".join(call.inputs)
+    if isinstance(call.returns, list):
         returns = _used(call.returns, use)
         names = [n for n in flat_returns(returns) if n != "_"]
         body = [f"{_targets(returns)} = self.layer({args})", f"return {', '.join(names)}"]

@@ -167,7 +167,7 @@ def _check_one(
         isinstance(code, lm.ConversionError)
         and not code.value_level
         and spec.call
-        and spec.call.returns
+        and isinstance(spec.call.returns, list)
     ):
         # The target's call may return fewer results (keras LSTM: only the sequence): the
         # first result is still evidence, compared on a model that uses only it.

@@ -13,6 +13,10 @@ conversion writes it (``calls.build_plan``):
 - ``split_key``: a key from the framework's own ``rng_key`` mapping, split into ``num``
   keys: ``num`` keys come back, their streams differ from each other and from the parent
   key's, and splitting the same key again gives the same keys.
+- ``manual_seed``: seeding the global generator (as the conversion writes the call) and
+  drawing ``SAMPLE`` uniforms from it (``GLOBAL_DRAW``) twice with one seed gives the same
+  numbers, with another seed others, all in [0, 1). What the call returns (torch's
+  generator, ``None`` elsewhere) is not the claim and is not compared.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ SPLITS = (2, 3)
 PROPERTY = {
     "rng_key": "property: one seed, one stream; another seed, another",
     "split_key": "property: num keys, each its own stream, the same ones on every split",
+    "manual_seed": "property: one seed, one global stream; another seed, another",
 }
 
 
@@ -58,6 +63,14 @@ DRAW: dict[str, Callable[[Any], np.ndarray]] = {
     "tensorflow": lambda g: g.uniform((SAMPLE,)).numpy(),
 }
 
+# framework -> the first SAMPLE uniforms drawn from its global generator (no key given).
+GLOBAL_DRAW: dict[str, Callable[[], np.ndarray]] = {
+    "keras": lambda: _mod("keras").ops.convert_to_numpy(_mod("keras").random.uniform((SAMPLE,))),
+    "mlx": lambda: np.array(_mod("mlx.core").random.uniform(shape=(SAMPLE,))),
+    "tensorflow": lambda: _mod("tensorflow").random.uniform((SAMPLE,)).numpy(),
+    "torch": lambda: _mod("torch").rand(SAMPLE).numpy(),
+}
+
 
 def _key(spec: OpSpec, fw: str, seed: int) -> Any:
     plan = build_plan(spec, fw, spec.variants[fw], {"seed": seed})
@@ -71,6 +84,25 @@ def _rng_key_fault(spec: OpSpec, fw: str) -> str | None:
         first, again, other = (draw(_key(spec, fw, s)) for s in (a, a, b))
         if not np.array_equal(first, again):
             return f"seed {a}: two objects built from it draw {first} and {again}"
+        if np.array_equal(first, other):
+            return f"seeds {a} and {b} draw the same numbers {first}"
+        if not ((first >= 0) & (first < 1)).all():
+            return f"seed {a}: uniform numbers outside [0, 1): {first}"
+    return None
+
+
+def _manual_seed_fault(spec: OpSpec, fw: str) -> str | None:
+    """Why ``fw``'s manual_seed does not make the global stream a function of the seed."""
+    draw = GLOBAL_DRAW[fw]
+
+    def seeded(seed: int) -> np.ndarray:
+        _key(spec, fw, seed)  # the call seeds the global generator; its result is not used
+        return draw()
+
+    for a, b in SEEDS:
+        first, again, other = seeded(a), seeded(a), seeded(b)
+        if not np.array_equal(first, again):
+            return f"seed {a}: seeded twice, the global generator draws {first} and {again}"
         if np.array_equal(first, other):
             return f"seeds {a} and {b} draw the same numbers {first}"
         if not ((first >= 0) & (first < 1)).all():
@@ -105,7 +137,7 @@ def verify_rng(spec: OpSpec, runnable: list[str], max_examples: int) -> dict[str
     key_spec = load_ontology().specs["rng_key"]
     out: dict[str, PairResult] = {}
     for fw in runnable:
-        if fw not in DRAW:
+        if fw not in (GLOBAL_DRAW if spec.operation == "manual_seed" else DRAW):
             out[fw] = PairResult("skipped", f"no sampler known for {fw}'s keys (rng.DRAW)")
             continue
         if spec.operation == "split_key" and fw not in key_spec.variants:
@@ -114,6 +146,8 @@ def verify_rng(spec: OpSpec, runnable: list[str], max_examples: int) -> dict[str
         try:
             if spec.operation == "rng_key":
                 fault = _rng_key_fault(spec, fw)
+            elif spec.operation == "manual_seed":
+                fault = _manual_seed_fault(spec, fw)
             else:
                 fault = _split_key_fault(spec, key_spec, fw)
         except Exception as e:  # noqa: BLE001 - the mapping does not build or draw: a failure
@@ -127,8 +161,8 @@ def verify_rng(spec: OpSpec, runnable: list[str], max_examples: int) -> dict[str
 
 def _snippet(spec: OpSpec, fw: str) -> str:
     """The object a conversion builds, for a failure's counterexample."""
-    example: dict[str, Any] = {"seed": SEEDS[0][0]} if spec.operation == "rng_key" else {}
-    if spec.operation != "rng_key":
+    example: dict[str, Any] = {"seed": SEEDS[0][0]} if spec.operation != "split_key" else {}
+    if spec.operation == "split_key":
         return f"# swc verify counterexample for {spec.operation!r}: see rng.DRAW for {fw}\n"
     plan = build_plan(spec, fw, spec.variants[fw], example)
     head = [f"# swc verify counterexample for {spec.operation!r}", *sorted(imports_for(plan)), ""]

@@ -93,13 +93,21 @@ def _floats(arg: StdArg) -> st.SearchStrategy[float]:
     hi = 64 if arg.max is None else math.floor(arg.max * 8)
     if lo > hi:
         raise Unsupported(f"arg {arg.name}: empty range [{arg.min}, {arg.max}]")
-    return st.integers(lo, hi).map(lambda k: k / 8)
+    excluded = set(arg.exclude or ())
+    return st.integers(lo, hi).map(lambda k: k / 8).filter(lambda v: v not in excluded)
 
 
 def _ints(arg: StdArg, dtype: str) -> st.SearchStrategy[int]:
     lo = (0 if dtype.startswith("uint") else -16) if arg.min is None else math.ceil(arg.min)
     hi = 16 if arg.max is None else math.floor(arg.max)
     return st.integers(lo, hi)
+
+
+def _specials(arg: StdArg) -> list[float]:
+    """FLOAT_SPECIALS less the argument's ``exclude`` values, a subnormal counted as the
+    zero that JAX and TensorFlow flush it to."""
+    tiny = float(np.finfo(np.float32).tiny)
+    return [s for s in FLOAT_SPECIALS if (0.0 if abs(s) < tiny else s) not in (arg.exclude or ())]
 
 
 def _specials_allowed(spec: OpSpec, arg: StdArg) -> bool:
@@ -124,7 +132,7 @@ def _array(draw: Any, spec: OpSpec, arg: StdArg, dtype: str, shape: tuple[int, .
     if arr.size and _specials_allowed(spec, arg) and draw(st.integers(0, 3)) == 3:
         flat = arr.reshape(-1)
         for i in draw(st.lists(st.integers(0, arr.size - 1), min_size=1, max_size=3)):
-            flat[i] = draw(st.sampled_from(FLOAT_SPECIALS))
+            flat[i] = draw(st.sampled_from(_specials(arg)))
     return _structured(arr, arg.structure)
 
 
@@ -328,6 +336,19 @@ def inputs_for(draw: Any, spec: OpSpec, untyped: tuple[str, ...] = ("float32",))
             if kind.optional:
                 continue  # pads, strides, ...: their length is the op's business; default
             out[arg.name] = _int_tuple(draw, arg, first_shape)
+        elif (implicit := _implicit_values(spec, arg)) and draw(st.booleans()):
+            out[arg.name] = draw(st.sampled_from(implicit))
         else:
             out[arg.name] = _scalar(draw, kind, arg)
     return out
+
+
+def _implicit_values(spec: OpSpec, arg: StdArg) -> list[Any]:
+    """The values of a required argument that a mapping dropping it computes with (its
+    ``defaults``: Keras ``truncated_normal``'s bounds -2 and 2), drawn half of the time so
+    that such a mapping is exercised at all; sorted, without repeats."""
+    if arg.has_default:
+        return []
+    found = {v.defaults[arg.name] for v in spec.variants.values()
+             if arg.name in v.drop_args and arg.name in v.defaults}
+    return sorted(found, key=repr)

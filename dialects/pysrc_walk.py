@@ -85,6 +85,7 @@ def _walk_forward(self: Operation) -> Iterator[Operation]:
 
 
 _OpT = TypeVar("_OpT", bound=Operation)
+_HITS: dict[object, dict[type, bool]] = {}  # kind -> op class -> whether it is one (see ops_of)
 
 
 def ops_of(root: Operation, kind: type[_OpT] | tuple[type[_OpT], ...]) -> list[_OpT]:
@@ -92,7 +93,12 @@ def ops_of(root: Operation, kind: type[_OpT] | tuple[type[_OpT], ...]) -> list[_
     loop, no generators, and ``isinstance`` asked once per op class (against an op class
     an op is not, it goes through ``ABCMeta.__instancecheck__``). Passes look for their ops
     this way many times a conversion."""
-    hits: dict[type, bool] = {}
+    # Whether an op class is a ``kind``, kept across calls: ``issubclass`` against op
+    # classes goes through ``ABCMeta.__subclasscheck__``, which cost a walk of a small
+    # function more than the walk itself when asked afresh per call.
+    hits = _HITS.get(kind)
+    if hits is None:
+        hits = _HITS[kind] = {}
     found: list[_OpT] = []
     hit_of, append = hits.get, found.append
 

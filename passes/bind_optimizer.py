@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology.loader import load_ontology
-from switcheroo.passes.fw_common import OBJ, RootWalker, make_const, target_variant
+from switcheroo.passes.fw_common import OBJ, RootWalker, make_const, spec_filter, target_variant
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
@@ -148,5 +148,9 @@ class BindOptimizerPass(ModulePass):
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         # Schedules first: they read the rate off the optimizer op before it is rebound.
-        RootWalker(BindScheduleRate(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)
-        RootWalker(BindOptimizer(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)
+        # Each walker visits only the ops of the specs its pattern looks at.
+        schedules = spec_filter(lambda s: s.kind.value == "schedule" and s.arg("base_lr") is not None)
+        RootWalker(BindScheduleRate(self.framework), apply_recursively=False, root=hub.HubOp,
+                   accept=schedules).rewrite_module(op)
+        RootWalker(BindOptimizer(self.framework), apply_recursively=False, root=hub.HubOp,
+                   accept=spec_filter(lambda s: s.kind.value == "optimizer")).rewrite_module(op)

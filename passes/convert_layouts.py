@@ -34,7 +34,7 @@ from switcheroo.ontology.odl import channel_move, parse_layout
 from switcheroo.passes import function_layouts, native_layout
 from switcheroo.passes.layout_moves import Move, Relayout, cancels
 from switcheroo.passes.container_layouts import CONTAINERS, container_layout, native_classes
-from switcheroo.passes.fw_common import _NO_VALUE, RootWalker, const_value, make_const, target_variant
+from switcheroo.passes.fw_common import _NO_VALUE, RootWalker, const_value, make_const, spec_filter, target_variant
 
 # Element-wise specs a permutation commutes with (one tensor in, same shape out).
 ELEMENTWISE = frozenset({"relu", "ReLU", "tanh", "sigmoid", "exp", "abs", "negative", "gelu", "silu"})
@@ -216,7 +216,8 @@ class ConvertLayouts(ModulePass):
                 continue  # a class between layers of any rank: its callers' moves stay outside it
             native_layout.native_class(cls, parse_layout(inp), parse_layout(ret), permute, forward)
         made = native_layout.native_inputs(op, permute, perm_of, ELEMENTWISE) if self.layout == "native" else set()
-        RootWalker(FoldPermutations(mixed=False), root=hub.HubOp).rewrite_module(op)
-        RootWalker(FoldPermutations(), root=hub.HubOp).rewrite_module(op)
+        moves = spec_filter(lambda s: s.operation in ("moveaxis", "permute_dims"))  # relayout_of's
+        RootWalker(FoldPermutations(mixed=False), root=hub.HubOp, accept=moves).rewrite_module(op)
+        RootWalker(FoldPermutations(), root=hub.HubOp, accept=moves).rewrite_module(op)
         if self.layout == "native":
             native_layout.native_results(op, perm_of, made)

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from switcheroo.dialects import hub
-from switcheroo.passes.fw_common import _NO_VALUE, RootWalker, const_value, make_const, target_variant
+from switcheroo.ontology.odl import OpSpec
+from switcheroo.passes.fw_common import _NO_VALUE, RootWalker, const_value, make_const, spec_filter, target_variant
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
@@ -122,5 +123,15 @@ class ExpandLossReduction(ModulePass):
     framework: str = "jax"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        RootWalker(FoldReduction(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)
-        RootWalker(ExpandReduction(self.framework), apply_recursively=False, root=hub.HubOp).rewrite_module(op)
+        # Each walker visits only the ops of the specs its pattern looks at.
+        reducers = spec_filter(lambda s: s.operation in REDUCERS.values())
+        RootWalker(FoldReduction(self.framework), apply_recursively=False, root=hub.HubOp,
+                   accept=reducers).rewrite_module(op)
+        RootWalker(ExpandReduction(self.framework), apply_recursively=False, root=hub.HubOp,
+                   accept=spec_filter(self._reduces_loss)).rewrite_module(op)
+
+    def _reduces_loss(self, spec: OpSpec) -> bool:
+        """Whether ``ExpandReduction`` looks at ops of ``spec`` (its first test)."""
+        found = target_variant(spec, self.framework)
+        return spec.arg("reduction") is not None and found is not None \
+            and "reduce_loss" in found[1].requires_plugin

@@ -4,6 +4,7 @@ and the rewrite walker they drive their patterns with."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,10 @@ class RootWalker(PatternRewriteWalker):
     the rewrites add or touch are handled as by the stock walker."""
 
     root: type[Operation] | tuple[type[Operation], ...] = Operation
+    accept: Callable[[type[Operation]], bool] | None = None
+    """Whether ops of a root class can match at all, asked once per class: the pattern
+    returns at once, changing nothing, on the others (``BindOptimizer`` on a hub op whose
+    spec is no optimizer), so they are left out of the worklist."""
 
     def _populate_worklist(self, op: Operation | Region | Block) -> None:
         # The order of ``op.walk(reverse=not walk_reverse, region_first=not
@@ -37,13 +42,16 @@ class RootWalker(PatternRewriteWalker):
         # op class that does not match goes through ``ABCMeta.__instancecheck__``.
         is_root: dict[type, bool] = {}
         push = self._worklist.push
-        root = self.root
+        root, accept = self.root, self.accept
+
+        def is_a_root(kind: type[Operation]) -> bool:
+            return issubclass(kind, root) and (accept is None or accept(kind))
 
         def visit(sub_op: Operation) -> None:
             kind = type(sub_op)
             hit = is_root.get(kind)
             if hit is None:
-                hit = is_root[kind] = issubclass(kind, root)
+                hit = is_root[kind] = is_a_root(kind)
             if hit:
                 push(sub_op)
 
@@ -67,7 +75,7 @@ class RootWalker(PatternRewriteWalker):
                     kind = type(sub_op)
                     hit = is_root.get(kind)
                     if hit is None:
-                        hit = is_root[kind] = issubclass(kind, root)
+                        hit = is_root[kind] = is_a_root(kind)
                     if hit:
                         push(sub_op)
                 sub_op = sub_op._prev_op if reverse else sub_op._next_op  # pyright: ignore[reportPrivateUsage]
@@ -79,6 +87,17 @@ class RootWalker(PatternRewriteWalker):
         else:
             for sub_op in op.walk(reverse=reverse, region_first=region_first):
                 visit(sub_op)
+
+
+def spec_filter(holds: Callable[[OpSpec], bool]) -> Callable[[type[Operation]], bool]:
+    """A ``RootWalker.accept`` for hub ops: whether ``holds`` for the spec of an op class
+    (a class with no spec is accepted, for the pattern to judge)."""
+
+    def accept(kind: type[Operation]) -> bool:
+        spec = load_ontology().specs.get(getattr(kind, "SPEC_NAME", ""))
+        return spec is None or holds(spec)
+
+    return accept
 
 
 def chain(framework: str, onto: Ontology | None = None) -> list[str]:
@@ -93,6 +112,12 @@ def chain(framework: str, onto: Ontology | None = None) -> list[str]:
 
 
 def target_variant(spec: OpSpec, framework: str) -> tuple[str, Variant] | None:
+    """(framework, variant) of the first of ``framework``'s chain that maps ``spec``
+    (its ``lower`` variant where it has one); asked per op, answered once per spec."""
+    return _answer(_target_variant, framework, spec)
+
+
+def _target_variant(spec: OpSpec, framework: str) -> tuple[str, Variant] | None:
     for fwk in chain(framework):
         if fwk in spec.variants:
             variant = spec.variants[fwk]
@@ -186,8 +211,29 @@ def values_equal(a: Any, b: Any) -> bool:
     return a == b
 
 
+# (question, framework, ids of the spec and variant asked about) -> (them, the answer):
+# questions passes ask per call site about the ontology's specs, which nothing changes.
+# An entry holds what it was asked about, so the ids stay theirs while it lives.
+_ANSWERS: dict[tuple, tuple[tuple, Any]] = {}
+
+
+def _answer(question: Callable[..., Any], framework: str, *about: Any) -> Any:
+    key = (question, framework, *map(id, about))
+    hit = _ANSWERS.get(key)
+    if hit is None:
+        if len(_ANSWERS) > 20_000:  # variants copied per use (model_copy) come and go
+            _ANSWERS.clear()
+        hit = _ANSWERS[key] = (about, question(*about, framework))
+    return hit[1]
+
+
 def positional_order(spec: OpSpec, variant: Variant, framework: str) -> list[str]:
-    """Standard names in the order the framework takes them positionally."""
+    """Standard names in the order the framework takes them positionally (not to be
+    changed: the list is shared)."""
+    return _answer(_positional_order, framework, spec, variant)
+
+
+def _positional_order(spec: OpSpec, variant: Variant, framework: str) -> list[str]:
     renamed = {fw_name: std for std, fw_name in variant.args.items()}
     sig = _signature(framework, variant.api)
     if sig:
@@ -209,7 +255,12 @@ def _signature(framework: str, api: str) -> list[str] | None:
 
 
 def positional_only(spec: OpSpec, variant: Variant, framework: str) -> set[str]:
-    """Standard names the target takes only positionally (``nnx.List(it, /)``, ``*fns``)."""
+    """Standard names the target takes only positionally (``nnx.List(it, /)``, ``*fns``;
+    not to be changed: the set is shared)."""
+    return _answer(_positional_only, framework, spec, variant)
+
+
+def _positional_only(spec: OpSpec, variant: Variant, framework: str) -> set[str]:
     from switcheroo.ontology.snapshots import signature
 
     renamed = {fw_name: std for std, fw_name in variant.args.items()}

@@ -11,6 +11,7 @@ the source API, marked ``unmapped``, so it is never dropped or guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from xdsl.context import Context
 from xdsl.dialects import builtin
@@ -91,13 +92,14 @@ class Unlowerable(Exception):
     """The target's variant cannot express this use; the source call is kept, marked."""
 
 
-def _target_requires(framework: str, api: str) -> set[str]:
+@cache  # asked per call site; the snapshots it reads do not change
+def _target_requires(framework: str, api: str) -> frozenset[str]:
     """Names of the parameters ``api`` takes with no default (from its snapshot), so a
     value equal to the spec's default must still be said."""
     params = snapshots.signature(framework, api)
     if not params:
-        return set()
-    return {p.name for p in params if not p.has_default and p.name not in ("self", "cls")}
+        return frozenset()
+    return frozenset(p.name for p in params if not p.has_default and p.name not in ("self", "cls"))
 
 
 def _missing_size(spec: OpSpec, variant: Variant, framework: str, api: str, values: dict[str, SSAValue],

@@ -320,7 +320,9 @@ class RewriteTrainStep(ModulePass):
         if self.framework == self.source or (training is not None and training.style == "imperative"):
             return  # the step is already written for this framework, or as the hub writes it
         rewriter = TrainStepRewriter(self.framework, training, self.source)
-        blocks = [blk for o in op.walk() for r in o.regions for blk in r.blocks]
+        blocks = [blk for o in pysrc.ops_of(op, Operation) for r in o.regions for blk in r.blocks]
         for blk in blocks:
-            if any(isinstance(o, pysrc._Statement) for o in blk.ops):
+            # Only a block holding ``X.step()`` holds a step (``find_step``): most are skipped
+            # before their statements are grouped.
+            if any(type(o) is pysrc.ExprStmtOp and _method_call(o, "step") is not None for o in blk.ops):
                 rewriter.run(blk)

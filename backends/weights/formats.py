@@ -28,6 +28,7 @@ from switcheroo.backends.weights.kernel_copy import (
     write_range,
 )
 from switcheroo.backends.weights.zip_records import (
+    alignment_pad,
     crc32_combine,
     crc32_range,
     zip_directory,
@@ -332,9 +333,15 @@ class NpzSink(Sink):
         data = value.T if fortran else value
         size = len(head) + data.nbytes
         name, offset = f"{key}.npy".encode(), self._pos
-        self._put(zip_local_header(name, 0, size))
-        self._put(head)
         span = file_span(data)
+        pad = 0
+        if span is not None:
+            # The kernel copies fastest between equal offsets within a page (about 1.6x
+            # the CPU otherwise): pad the header so the data lands at one.
+            at = offset + len(zip_local_header(name, 0, size)) + len(head)
+            pad = alignment_pad(at, span[1], mmap.PAGESIZE)
+        self._put(zip_local_header(name, 0, size, pad))
+        self._put(head)
         if span is not None:
             # The bytes lie as they are in a mapped source file: the kernel copies them
             # while a worker computes their CRC-32 from the file.

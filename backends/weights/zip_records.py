@@ -95,12 +95,39 @@ _ZIP64 = 0xFFFFFFFF
 _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, the zip epoch: no time stamps
 
 
-def zip_local_header(name: bytes, crc: int, size: int) -> bytes:
-    """A stored entry's local header with zip64 sizes (the CRC is patched in after)."""
+_PADDING_ID = 0xD935  # the extra field zipalign pads with; readers skip unknown fields
+
+
+def zip_local_header(name: bytes, crc: int, size: int, pad: int = 0) -> bytes:
+    """A stored entry's local header with zip64 sizes (the CRC is patched in after),
+    ``pad`` bytes longer (0, or 4 and up: a padding extra field) to align the data."""
+    if 0 < pad < 4:
+        raise ValueError(f"a padding extra field takes 4 bytes or more, not {pad}")
+    extra = struct.pack("<HHQQ", 1, 16, size, size)
+    if pad:
+        extra += struct.pack("<HH", _PADDING_ID, pad - 4) + bytes(pad - 4)
     fixed = struct.pack(
-        "<IHHHHHIIIHH", 0x04034B50, 45, 0x800, 0, 0, _DOS_DATE, crc, _ZIP64, _ZIP64, len(name), 20
+        "<IHHHHHIIIHH",
+        0x04034B50,
+        45,
+        0x800,
+        0,
+        0,
+        _DOS_DATE,
+        crc,
+        _ZIP64,
+        _ZIP64,
+        len(name),
+        len(extra),
     )
-    return fixed + name + struct.pack("<HHQQ", 1, 16, size, size)
+    return fixed + name + extra
+
+
+def alignment_pad(at: int, want: int, page: int) -> int:
+    """The padding that moves offset ``at`` to one congruent to ``want`` modulo ``page``,
+    as a padding extra field can make it (0, or 4 bytes and up)."""
+    pad = (want - at) % page
+    return pad + page if 0 < pad < 4 else pad
 
 
 def zip_directory(entries: list[tuple[bytes, int, int, int]], start: int) -> bytes:

@@ -117,13 +117,13 @@ def _verify_one(spec: OpSpec, fw: str, harness: frozenset[str], max_examples: in
             not_applicable = str(e)
             continue
         try:
-            got = DRIVERS[fw].run(lambda native: construct(plan, {PARAMS.name: native}), grads)
+            got = DRIVERS[fw].run(lambda native, plan=plan: construct(plan, {PARAMS.name: native}), grads)
         except Exception as e:  # noqa: BLE001 - any framework error is this mapping's failure
             return PairResult("failed", f"vs the spec's formula: raised {error_text(e)}", math.inf, valid,
                               "spec", _snippet(spec, fw, example, grads, harness))
         outcome = compare(spec, tuple(want), tuple(got))
         if not outcome.ok:
-            text = _snippet(spec, fw, example, grads, harness) + f"# expected (total norm, gradients): {want}\n"
+            text = _snippet(spec, fw, example, grads, harness) + f"# expected (total norm, gradients): {[w.tolist() for w in want]}\n"
             return PairResult("failed", f"vs the spec's formula: {outcome.why}", outcome.max_abs_err, valid,
                               "spec", text)
         valid, worst = valid + 1, max(worst, outcome.max_abs_err)

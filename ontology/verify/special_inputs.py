@@ -209,3 +209,25 @@ def _mel_weight_matrix(draw: Any, spec: OpSpec, array: Callable[..., Any]) -> di
 
 
 SPECIAL["mel_weight_matrix"] = _mel_weight_matrix
+
+
+@st.composite
+def _grid_sample(draw: Any, spec: OpSpec, array: Callable[..., Any]) -> dict[str, Any]:
+    """ONNX GridSample (2-D): x [N, C, H, W] and grid [N, H_out, W_out, 2] of multiples of
+    1/8 in [-1.5, 1.5], so some points fall outside the image and every padding mode
+    matters (x plus a ramp of 1/8 steps, so neighbouring pixels differ); mode,
+    padding_mode and align_corners each left out an eighth of the time (the defaults),
+    else drawn, so that each of the nine combinations is met in a run."""
+    n = draw(st.integers(1, 2))
+    x = draw(array(spec, spec.arg("x"), "float32", (n, draw(st.integers(1, 2)), draw(st.integers(1, 4)), draw(st.integers(1, 4)))))
+    x = x + np.arange(x.size, dtype=np.float32).reshape(x.shape) / 8  # neighbours differ: the taps' weights show
+    shape = (n, draw(st.integers(1, 4)), draw(st.integers(1, 4)), 2)
+    out: dict[str, Any] = {"x": x, "grid": draw(hnp.arrays(np.float32, shape, elements=st.integers(-12, 12).map(lambda k: k / 8)))}
+    for name, values in (("mode", ("linear", "nearest", "cubic")), ("padding_mode", ("zeros", "border", "reflection")),
+                         ("align_corners", (0, 1))):
+        if draw(st.integers(0, 7)):
+            out[name] = draw(st.sampled_from(values))
+    return out
+
+
+SPECIAL["grid_sample"] = _grid_sample

@@ -35,3 +35,13 @@ def test_a_later_use_api_rule_takes_the_case_back():
         *VARIANT.dispatch_rules, DispatchRule(if_arg="axis", op="absent", value=None, use_api="numpy.cumprod")]})
     plan = build_plan(CUMPROD, "numpy", variant, {"x": X})
     assert plan.compose is None and plan.api == "numpy.cumprod"
+
+
+def test_a_tensor_argument_equals_no_literal():
+    # Lowering sees a tensor as no constant: clip's `min neq None` rule holds for it.
+    clip = OpSpec(operation="clip", std_args=[StdArg(name="x"), StdArg(name="min", default=None)])
+    variant = Variant(api="numpy.clip", dispatch_rules=[
+        DispatchRule(if_arg="min", op="neq", value=None, use_compose="numpy.maximum(x, min)")])
+    low = np.array([2.0, 3.0], dtype=np.float32)
+    plan = build_plan(clip, "numpy", variant, {"x": X[0, :2], "min": low})
+    assert render_call(plan) == "numpy.maximum(x, min)"

@@ -100,3 +100,29 @@ def test_col2im_reference_matches_torch_fold():
     x = np.arange(2 * 12 * 4, dtype=np.float32).reshape(2, 12, 4)  # C=3, 2x2 blocks, 2x2 positions
     want = torch.nn.functional.fold(torch.from_numpy(x), (3, 3), (2, 2)).numpy()
     np.testing.assert_array_equal(references.col2im(x, (3, 3), (2, 2)), want)
+
+
+def test_lp_pool_agrees_with_the_reference():
+    assert verify_op(_spec("lp_pool"), ["torch"], 6)["torch"].status == "verified"
+
+
+def test_grid_sample_reference_and_torch_differ_only_near_the_edge():
+    x = np.array([[[[1.0, 2.0, 4.0, 8.0]]]], np.float32)
+
+    def both(gx: float, mode: str, padding: str) -> tuple[float, float]:
+        grid = np.array([[[[gx, 0.0]]]], np.float32)
+        torch_mode = {"linear": "bilinear", "cubic": "bicubic"}.get(mode, mode)
+        got = torch.nn.functional.grid_sample(torch.from_numpy(x), torch.from_numpy(grid), mode=torch_mode,
+                                              padding_mode=padding, align_corners=False)
+        return float(references.grid_sample(x, grid, 0, mode, padding).item()), float(got.item())
+
+    assert both(-0.375, "linear", "zeros") == pytest.approx((1.75, 1.75))  # x = 0.75
+    assert both(-1.125, "cubic", "border") == pytest.approx((1.0, 0.96484375))  # the marked difference
+    assert both(-1.5, "nearest", "reflection") == (2.0, 1.0)
+
+
+def test_mel_weight_matrix_reference_by_hand():
+    # points at 0, 398 and 1022 Hz fall in DFT bins 0, 0 and 2 ((16 + 1) * f // 8000)
+    m = references.mel_weight_matrix(np.array(1), np.array(16), np.array(8000), np.array(0.0), np.array(2000.0))
+    assert m.shape == (9, 1)
+    np.testing.assert_array_equal(m[:, 0], [1.0, 0.5, 0, 0, 0, 0, 0, 0, 0])

@@ -57,3 +57,18 @@ def test_a_required_argument_a_mapping_fixes_is_drawn_at_that_value():
     example = find(inputs_for(spec), lambda ex: ex.get("lower") == 0.3,
                    settings=settings(max_examples=200, database=None, derandomize=True))
     assert example["lower"] == 0.3  # not a multiple of 1/8: only the fixed value gives it
+
+
+def test_clip_grad_norm_is_checked_against_its_formula():
+    pytest.importorskip("torch")
+    from switcheroo.ontology.verify.clipping import verify_clip
+
+    spec = load_ontology().specs["clip_grad_norm"]
+    assert kinds.checker_for(spec) is verify_clip
+    out = verify_clip(spec, ["torch"], 3)
+    assert out["torch"].status == "verified", out["torch"].reason
+    # clipping each value instead of the global norm is caught, with a runnable snippet
+    by_value = Variant(api="torch.nn.utils.clip_grad_value_", args={"params": "parameters", "max_norm": "clip_value"},
+                       drop_args=["norm_type"])
+    wrong = verify_clip(spec.model_copy(update={"variants": {"torch": by_value}}), ["torch"], 6)
+    assert wrong["torch"].status == "failed" and "clip_grad_value_" in wrong["torch"].snippet

@@ -46,6 +46,16 @@ def test_bounds_hold_and_exclude_specials(ex):
     assert 0.5 <= ex["p"] <= 2.0
 
 
+POLES = spec({"name": "x", "exclude": [0, -1, -2]})
+
+
+@FAST
+@given(inputs_for(POLES))
+def test_excluded_values_are_never_drawn(ex):
+    flushed = np.where(np.abs(ex["x"]) < np.finfo(np.float32).tiny, 0.0, ex["x"])
+    assert not np.isin(flushed, [0.0, -1.0, -2.0]).any()
+
+
 def test_special_values_are_drawn():
     seen: set[str] = set()
 

@@ -183,3 +183,22 @@ def test_other_errors_are_raised(
     fd, offset = kernel_copy.file_span(source.get("w"))
     with open(os.devnull, "wb") as out, pytest.raises(OSError, match="I/O error"):
         kernel_copy.kernel_copy(fd, offset, out.fileno(), 16)
+
+
+def test_npz_data_shares_the_source_page_offset(source: SafetensorsSource, tmp_path: Path) -> None:
+    """Kernel copies between equal offsets within a page: the header is padded to it."""
+    import mmap
+    import struct
+
+    _convert(source, tmp_path / "a.npz")
+    with zipfile.ZipFile(tmp_path / "a.npz") as z, open(tmp_path / "a.npz", "rb") as f:
+        for key, (make, plain) in VIEWS.items():
+            info = z.getinfo(f"{key}.npy")
+            f.seek(info.header_offset + 26)
+            name_len, extra_len = struct.unpack("<HH", f.read(4))
+            f.seek(info.header_offset + 30 + name_len + extra_len)
+            np.lib.format.read_magic(f)
+            np.lib.format.read_array_header_2_0(f)
+            if plain:
+                _, offset = kernel_copy.file_span(make(source.get))
+                assert f.tell() % mmap.PAGESIZE == offset % mmap.PAGESIZE, key

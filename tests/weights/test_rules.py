@@ -25,6 +25,7 @@ SHAPES = {
         "bias_hh_l0": (12,),
     },
     "GRU": {"weight_ih_l0": (9, 4), "weight_hh_l0": (9, 3), "bias_ih_l0": (9,), "bias_hh_l0": (9,)},
+    "RNN": {"weight_ih_l0": (3, 4), "weight_hh_l0": (3, 3), "bias_ih_l0": (3,), "bias_hh_l0": (3,)},
     "MultiheadAttention": {
         "q_proj_weight": (4, 4),
         "k_proj_weight": (4, 4),

@@ -54,7 +54,9 @@ class HubOp(IRDLOperation):
     def named_args(self) -> dict[str, list]:
         """Standard arg name -> its operands (several for a variadic argument)."""
         out: dict[str, list] = {}
-        for n, v in zip(self.arg_names.data, self.args, strict=True):
+        # ``args`` is the only operand definition: the operands themselves, read without
+        # the accessor (which finds the variadic's span per read; this is asked per op often).
+        for n, v in zip(self.arg_names.data, self._operands, strict=True):  # pyright: ignore[reportPrivateUsage]
             out.setdefault(n.data, []).append(v)
         return out
 

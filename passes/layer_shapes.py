@@ -294,11 +294,14 @@ class ShapeWalk:
     def _block(self, block, env: dict[str, object], memo: dict[SSAValue, object]) -> object:
         result = None
         for op in block.ops:
-            if isinstance(op, pysrc.AssignOp):
+            # By exact class (these have no subclasses): ``isinstance`` against an op class
+            # an op is not costs an ``ABCMeta`` check, and most ops here are expressions.
+            kind = type(op)
+            if kind is pysrc.AssignOp:
                 self._assign(op.target.data, self.value(op.value, env, memo), env)
-            elif isinstance(op, (pysrc.ExprStmtOp, pysrc.ReturnOp)):
+            elif kind is pysrc.ExprStmtOp or kind is pysrc.ReturnOp:
                 values = [self.value(v, env, memo) for v in op.operands]
-                if isinstance(op, pysrc.ReturnOp) and result is None and len(values) == 1:
+                if kind is pysrc.ReturnOp and result is None and len(values) == 1:
                     result = values[0]
             elif op.regions:
                 for region in op.regions:  # a branch or loop: its layers see the shapes known here
@@ -328,19 +331,20 @@ class ShapeWalk:
         def val(v: SSAValue) -> object:
             return self.value(v, env, memo)
 
-        if isinstance(op, pysrc.NameOp):
+        kind = type(op)  # by exact class first, as in ``_block``
+        if kind is pysrc.NameOp:
             return env.get(op.id.data)
-        if isinstance(op, hub.ApplyOp):
+        if kind is hub.ApplyOp:
             layer = self._layer(op.args[0])
             return self.apply(layer, val(op.args[1])) if layer is not None and len(op.args) == 2 else None
-        if isinstance(op, pysrc.CallOp) and isinstance(m := op.callee.owner, pysrc.AttrOp) \
+        if kind is pysrc.CallOp and isinstance(m := op.callee.owner, pysrc.AttrOp) \
                 and isinstance(s := m.obj.owner, pysrc.NameOp) and s.id.data == "self" and m.attr.data in self.funcs:
             if any(n.data for n in op.arg_names.data):
                 return None
             return self.run(m.attr.data, [val(a) for a in op.args])  # self.attention(h)
-        if isinstance(op, pysrc.SubscriptOp):
+        if kind is pysrc.SubscriptOp:
             return self._subscript(val(op.value), op.index)
-        if isinstance(op, pysrc.BinOp) and op.operator.data in ("+", "-", "*", "/"):
+        if kind is pysrc.BinOp and op.operator.data in ("+", "-", "*", "/"):
             a, b = val(op.lhs), val(op.rhs)
             return _broadcast(a if isinstance(a, tuple) else None, b if isinstance(b, tuple) else None)
         if isinstance(op, hub.HubOp):

@@ -9,8 +9,9 @@ ontology: the target's variant names a plugin, or the target has no variant at a
   call (``ZeroPadding2D`` in function form) with padding 0 in the constructor — only when
   the layer is held in ``self.X`` and every use of it is such a call. Otherwise it is left,
   and lowering keeps the constructor as its source API, marked.
-- ``AdaptiveAvgPool2d(output_size=(a, b))`` where the target pools only globally: a mean
-  over equal bins at each call (see ``legalize_adaptive_pool``).
+- ``AdaptiveAvgPool2d(output_size=(a, b))`` where the target pools only globally: the
+  functional adaptive pooling at each call, else a mean over equal bins (see
+  ``legalize_adaptive_pool``).
 - ``flatten_dims(x, start_dim=s)`` with no target spelling: ``reshape(x, (x.shape[0], ...,
   x.shape[s - 1], -1))``, the same row-major order as the source's flatten.
 """
@@ -165,11 +166,27 @@ def legalize_flatten(op: hub.HubOp, framework: str) -> None:
     op.erase()
 
 
+def _replace_call(apply: hub.ApplyOp, new_ops: list[Operation], result: Operation) -> None:
+    """Insert ``new_ops`` before the layer call ``apply``, which ``result`` replaces."""
+    block = apply.parent_block()
+    assert block is not None
+    for op in new_ops:
+        block.insert_op_before(op, apply)
+    apply.res[0].replace_all_uses_with(result.res[0])
+    callee = apply.args[0].owner
+    apply.detach()
+    apply.erase()
+    if isinstance(callee, pysrc.AttrOp) and not callee.result.uses:
+        callee.detach()
+        callee.erase()
+
+
 def legalize_adaptive_pool(ctor: hub.HubOp, framework: str) -> None:
     """AdaptiveAvgPool2d(output_size=(a, b)) where the target has only global pooling: each
-    call averages equal bins, ``mean(reshape(x, (N, C, a, H // a, b, W // b)), (3, 5))`` —
-    torch's bins when a divides H and b divides W; otherwise the reshape fails at run time
-    (never a silently different result)."""
+    call becomes the functional ``adaptive_avg_pool2d(x, (a, b))`` where the target spells
+    it (torch's bins for every size); else it averages equal bins, ``mean(reshape(x, (N, C,
+    a, H // a, b, W // b)), (3, 5))`` — torch's bins when a divides H and b divides W;
+    otherwise the reshape fails at run time (never a silently different result)."""
     found = target_variant(ctor.spec, framework)
     if found is None or "global_pool" not in found[1].requires_plugin:
         return
@@ -181,8 +198,15 @@ def legalize_adaptive_pool(ctor: hub.HubOp, framework: str) -> None:
     applies = _self_attr_uses(ctor)
     if not applies:
         return
+    general = target_variant(load_ontology().specs["adaptive_avg_pool2d"], framework) is not None
     for apply in applies:
         x = apply.args[1]
+        if general:  # the target's functional pooling computes torch's bins for every size
+            size_const = make_const(sizes)
+            pooled = _hub("adaptive_avg_pool2d", ["x", "output_size"], [x, size_const[-1].results[0]],
+                          apply.res[0].type)
+            _replace_call(apply, [*size_const, pooled], pooled)
+            continue
         new_ops: list[Operation] = []
         dims: list[SSAValue] = []
         for axis, out in ((0, None), (1, None), (2, sizes[0]), (3, sizes[1])):
@@ -203,17 +227,7 @@ def legalize_adaptive_pool(ctor: hub.HubOp, framework: str) -> None:
         reshaped = _hub("reshape", ["x", "shape"], [x, tup.results[0]], x.type)
         axes = make_const((3, 5))
         mean = _hub("mean", ["x", "axis"], [reshaped.res[0], axes[-1].results[0]], apply.res[0].type)
-        block = apply.parent_block()
-        assert block is not None
-        for op in (*new_ops, tup, reshaped, *axes, mean):
-            block.insert_op_before(op, apply)
-        apply.res[0].replace_all_uses_with(mean.res[0])
-        callee = apply.args[0].owner
-        apply.detach()
-        apply.erase()
-        if isinstance(callee, pysrc.AttrOp) and not callee.result.uses:
-            callee.detach()
-            callee.erase()
+        _replace_call(apply, [*new_ops, tup, reshaped, *axes, mean], mean)
     assign = next(iter(ctor.res[0].uses)).operation
     assign.detach()
     assign.erase()  # the layer holds no state: nothing calls it any more

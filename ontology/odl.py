@@ -411,6 +411,16 @@ class ModuleWalkTraits(_Strict):
     param_write: str | None = None
 
 
+class FreezeStateTraits(_Strict):
+    """How a module whose array attributes are all parameters makes some of them
+    non-trainable state (MLX ``self.freeze(keys=["pe"], recurse=False)``), read by
+    ``normalize-module-state`` for a buffer lowered to a plain array."""
+
+    method: str  # ``self.<method>(...)``
+    keys: str  # the keyword naming the attributes, given as a list of strings
+    args: dict[str, bool | int | str] = Field(default_factory=dict)  # further keywords, fixed
+
+
 class TrainingTraits(_Strict):
     """How a framework spells one optimisation step (read by ``rewrite-train-step`` and
     ``bind-optimizer``).
@@ -540,6 +550,12 @@ class FrameworkTraits(_Strict):
     module_walk: ModuleWalkTraits | None = None
     # Module classes in setup() form (praxis), see ModuleSetupTraits.
     module_setup: ModuleSetupTraits | None = None
+    # Methods registering module state by name (torch ``self.register_buffer("pe", t)``)
+    # -> the class that wraps the value when written as an attribute (``self.pe =
+    # torch.nn.Buffer(t)``); null where the value is already wrapped (register_parameter).
+    state_methods: dict[str, str | None] = Field(default_factory=dict)
+    # Arrays held as attributes are parameters unless frozen this way (MLX).
+    freeze_state: FreezeStateTraits | None = None
 
 
 class MappingFile(_Strict):

@@ -202,7 +202,7 @@ def legalize_adaptive_pool(ctor: hub.HubOp, framework: str) -> None:
     for apply in applies:
         x = apply.args[1]
         if general:  # the target's functional pooling computes torch's bins for every size
-            size_const = make_const(sizes)
+            size_const = make_const(sizes[0] if sizes[0] == sizes[1] else sizes)  # 7, not (7, 7)
             pooled = _hub("adaptive_avg_pool2d", ["x", "output_size"], [x, size_const[-1].results[0]],
                           apply.res[0].type)
             _replace_call(apply, [*size_const, pooled], pooled)

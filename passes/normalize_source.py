@@ -9,7 +9,9 @@ target needs it (read from the ontology, never a framework branch):
 - ``mode_layers``: ``F.dropout(x, p, training=self.training)`` as a ``Dropout`` member
   where the target has no functional dropout that follows the module's mode;
 - ``grad_queries``: branches on ``tensor.requires_grad`` take their plain branch where the
-  target's arrays carry no gradient flag.
+  target's arrays carry no gradient flag;
+- ``module_state``: ``self.register_buffer("pe", t)`` as ``self.pe = torch.nn.Buffer(t)``
+  (the source's ``state_methods``), buffers frozen where the target's arrays are parameters.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from switcheroo.passes.container_forms import rewrite_container_forms
 from switcheroo.passes.grad_queries import fold_grad_queries
 from switcheroo.passes.mode_layers import hoist_mode_layers
+from switcheroo.passes.module_state import normalize_module_state
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.passes import ModulePass
@@ -36,3 +39,4 @@ class NormalizeSource(ModulePass):
         rewrite_container_forms(op, self.source)
         hoist_mode_layers(op, self.source, self.target)
         fold_grad_queries(op, self.target)
+        normalize_module_state(op, self.source, self.target)

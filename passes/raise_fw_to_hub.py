@@ -108,8 +108,8 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
     slots_all = slots
     if "pack_varargs" in variant.requires_plugin:
         # x.view(2, 3) -> reshape(x, shape=(2, 3)): positionals from the tuple slot on pack.
-        k = next((i for i, s in enumerate(slots)
-                  if spec.arg(s) is not None and spec.arg(s).type.lower().startswith(("tuple", "list[int"))), None)
+        k = next((i for i, s in enumerate(slots) if spec.arg(s) is not None
+                  and spec.arg(s).type.lower().startswith(("tuple", "list[int", "union[int, tuple"))), None)
         # torch.randn(3) too: one int where the spec takes a shape is a shape of rank 1.
         single_int = k is not None and len(positional) == k + 1 and type(const_value(positional[k])) is int
         if k is not None and (len(positional) > k + 1 or single_int):

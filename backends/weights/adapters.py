@@ -60,6 +60,11 @@ class Adapter:
     def tensors(self, obj: Any) -> dict[str, Any]:
         raise NotImplementedError
 
+    def optional_tensors(self, obj: Any) -> dict[str, Any]:
+        """A module's own tensors that its checkpoint leaves out (torch's non-persistent
+        buffers): copied between live models where both sides hold them, never required."""
+        return {}
+
     def to_numpy(self, handle: Any) -> np.ndarray:
         raise NotImplementedError
 
@@ -107,6 +112,10 @@ class TorchAdapter(Adapter):
         out.update({k: v for k, v in obj._buffers.items() if v is not None and k not in skip})
         # Parametrised weights (weight_norm) live under parametrizations.<name>.original*.
         return out
+
+    def optional_tensors(self, obj: Any) -> dict[str, Any]:
+        skip = obj._non_persistent_buffers_set
+        return {k: v for k, v in obj._buffers.items() if v is not None and k in skip}
 
     def to_numpy(self, handle: Any) -> np.ndarray:
         import torch

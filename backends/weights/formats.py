@@ -5,8 +5,11 @@ streaming), safetensors (one file or an index JSON with shards; also MLX's), ``.
 and an Orbax checkpoint of an NNX state. Sinks: safetensors, ``.npz``, Orbax and a
 PyTorch state_dict. A sink writes into a temporary path and renames it on ``commit``;
 ``abort`` removes it, so nothing is left behind on error. Keys are flat and dotted.
+A ``.npz`` or Orbax sink lets the kernel copy a tensor that is a plain byte range of a
+memory-mapped safetensors source (:mod:`kernel_copy`).
 
-This module imports nothing from switcheroo: ``swc weights script`` pastes it.
+From switcheroo this module imports only :mod:`kernel_copy` and :mod:`zip_records`,
+which import nothing from it: ``swc weights script`` pastes all three.
 """
 
 from __future__ import annotations

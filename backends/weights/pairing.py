@@ -82,7 +82,7 @@ def build_plan(
 
 def _wanted(node: LayerNode) -> list[str]:
     drop = node.form.drop if node.form else ()
-    return [p for p in node.tensors if p not in drop]
+    return [p for p in node.tensors if p not in drop and p not in node.optional]
 
 
 def _offered(node: LayerNode) -> list[str]:
@@ -90,12 +90,15 @@ def _offered(node: LayerNode) -> list[str]:
 
 
 def _pair_plain(src: LayerNode, dst: LayerNode, plan: Plan, report: Report) -> None:
+    # A tensor either side keeps out of its checkpoint (a non-persistent buffer) is copied
+    # where both hold it and is never missing: the constructor computes it.
+    optional = src.optional | dst.optional
     for name in dst.tensors:
         if name in src.tensors:
             plan.moves.append(Move(dst.key(name), ["load", src.key(name)], name, dst))
-        else:
+        elif name not in optional:
             report.missing.append(dst.key(name))
-    report.unexpected += [src.key(n) for n in src.tensors if n not in dst.tensors]
+    report.unexpected += [src.key(n) for n in src.tensors if n not in dst.tensors and n not in optional]
 
 
 def _pair_layer(

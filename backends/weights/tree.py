@@ -38,6 +38,8 @@ class LayerNode:
     # Parameter name -> the framework's own name, for one layer of a stack
     # (torch LSTM: weight_ih_l0 of hub layer (1, backward) is weight_ih_l1_reverse).
     renames: dict[str, str] = field(default_factory=dict)
+    # Tensors a checkpoint of this framework leaves out (torch's non-persistent buffers).
+    optional: set[str] = field(default_factory=set)
 
     def as_spec(self, spec: str) -> bool:
         """Re-read this layer as ``spec`` when its class also spells that one."""
@@ -151,9 +153,10 @@ def walk(model: Any, index: ClassIndex, weight_norm: bool = True) -> list[LayerN
             out.append(node)
             return
         own = adapter.tensors(obj)
-        if own:
-            node = LayerNode(hub, fw, obj, tensors=dict(own), containers=conts)
-            node.owners = {k: (obj, k) for k in own}
+        extra = adapter.optional_tensors(obj) if adapter.is_module(obj) else {}
+        if own or extra:
+            node = LayerNode(hub, fw, obj, tensors={**own, **extra}, containers=conts, optional=set(extra))
+            node.owners = {k: (obj, k) for k in node.tensors}
             out.append(node)
         cont = index.container(obj)
         attr = cont.attr if cont else None

@@ -283,4 +283,6 @@ class ExprLowering:
         spec = hit[0]
         if spec.kind.value == "layer":
             return LAYER
-        return TENSOR if spec.return_type.startswith("Tensor") and spec.kind.value == "function" else OBJ
+        # A function returning a tensor, or a tensor class (nn.Parameter, nn.Buffer).
+        tensor = spec.return_type.startswith("Tensor") and spec.kind.value in ("function", "base_class")
+        return TENSOR if tensor else OBJ

@@ -25,6 +25,21 @@ TENSOR_ANNOTATION = "{{Tensor}}"
 MODULE_ANNOTATION = "{{Module}}"
 
 
+def registered_state(node: cst.ClassDef, methods: set[str]) -> list[str]:
+    """Names a class registers as state through ``self.<method>("name", ...)``."""
+    names: list[str] = []
+
+    class Visit(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            func = call.func
+            if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self"
+                    and func.attr.value in methods and call.args and isinstance(call.args[0].value, cst.SimpleString)):
+                names.append(call.args[0].value.evaluated_value)
+
+    node.visit(Visit())
+    return names
+
+
 def _prefix_table() -> dict[str, str]:
     """Module prefix -> framework key, from the ontology's framework traits."""
     return {p: key for key, traits in load_ontology().traits.items() for p in traits.source_prefixes}
@@ -193,14 +208,20 @@ class StatementLowering(ExprLowering):
         self.block.add_op(pysrc.ClassOp.create(operands=bases, properties=props, regions=[region]))
 
     def prescan_self_attrs(self, node: cst.ClassDef) -> dict:
-        """``self.x = <layer constructor>`` anywhere in the class marks ``self.x`` a layer."""
+        """``self.x = <layer constructor>`` anywhere in the class marks ``self.x`` a layer,
+        ``self.x = nn.Parameter(...)`` and ``self.register_buffer("x", ...)`` a tensor."""
         found: dict = {}
         outer = self.name_scope, self.at
         for attr, func, self.name_scope, self.at in self.names.self_assigns[node]:
             hit = self.resolve(func)
-            if hit and self.result_kind(*hit) == LAYER:
-                found[attr] = LAYER
+            kind = self.result_kind(*hit) if hit else None
+            if kind == LAYER or (kind == TENSOR and found.get(attr) != LAYER):
+                found[attr] = kind
         self.name_scope, self.at = outer
+        traits = load_ontology().traits.get(self.framework)
+        if traits is not None and traits.state_methods:
+            for attr in registered_state(node, set(traits.state_methods)):
+                found.setdefault(attr, TENSOR)
         return found
 
     def func_def(self, node: cst.FunctionDef) -> None:

@@ -14,9 +14,13 @@ def build(module, cls: str, args: tuple, target: str, x: np.ndarray):
     """Construct the converted model as its framework expects (RNG state, a first call)."""
     model_cls = getattr(module, cls)
     if target in ("flax_nnx", "jax"):
+        import inspect
+
         from flax import nnx
 
-        model = model_cls(*args, rngs=nnx.Rngs(0))
+        # A module drawing no random numbers (no layers, fixed state) takes no rngs.
+        takes_rngs = "rngs" in inspect.signature(model_cls.__init__).parameters
+        model = model_cls(*args, rngs=nnx.Rngs(0)) if takes_rngs else model_cls(*args)
         model.eval()
     elif target in ("keras", "tensorflow"):
         model = model_cls(*args)

@@ -46,6 +46,9 @@ CASES = {
     "conv_transpose": (MODELS / "conv_extra_torch.py", "UpsampleDecoder", (), (2, 4, 5, 5)),
     "weight_norm": (MODELS / "conv_extra_torch.py", "WeightNormMLP", (), (5, 6)),
     "conv1d": (MODELS / "conv_extra_torch.py", "Conv1dNet", (), (2, 3, 11)),
+    "buffers_scale": (MODELS / "buffers_torch.py", "Scale", (), (5, 8)),
+    "buffers_frozen_bn": (MODELS / "buffers_torch.py", "FrozenBNConv", (), (2, 3, 6, 6)),
+    "buffers_sinusoidal": (MODELS / "buffers_torch.py", "SinusoidalEncoding", (), (2, 5, 16)),
 }
 TARGETS = ["flax_nnx", "jax", "keras", "tensorflow", "mlx", "numpy"]
 # Known gaps, each with its reason (they are conversions still to build, not tolerances).

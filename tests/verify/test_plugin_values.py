@@ -31,8 +31,10 @@ def test_ceil_mode_becomes_high_padding():
 
 
 def test_a_plugin_refusal_is_a_kept_call():
-    # global_pool: the mean is adaptive pooling to size 1 only; the conversion keeps the rest.
-    with pytest.raises(NotApplicable, match="output_size=2"):
-        _plan("adaptive_avg_pool2d", "jax", {"x": X, "output_size": 2})
+    # global_pool: the mean is adaptive pooling to size 1 only; an int or tuple size takes
+    # the composed bins (a dispatch rule), and any other value is refused, the call kept.
+    with pytest.raises(NotApplicable, match="only global pooling"):
+        _plan("adaptive_avg_pool2d", "jax", {"x": X, "output_size": [2, 2]})
+    assert "jax.numpy.stack" in render_call(_plan("adaptive_avg_pool2d", "jax", {"x": X, "output_size": 2}))
     plan = _plan("adaptive_avg_pool2d", "jax", {"x": X, "output_size": 1})
     assert render_call(plan) == "jax.numpy.mean(jax.numpy.asarray(x), axis=[2, 3], keepdims=True)"

@@ -415,7 +415,8 @@ class LowerHubOp(RewritePattern):
             return
         loc = op.loc.data if op.loc is not None else statement_loc(op)
         src_api = op.src_api.data if op.src_api else op.SPEC_NAME
-        self.known.setdefault((api, loc), f"{api} differs from {src_api}: {reason}")
+        label = api or f"the {self.framework} expression for {op.SPEC_NAME}"  # a compose has no api
+        self.known.setdefault((api, loc), f"{label} differs from {src_api}: {reason}")
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: hub.HubOp, rewriter: PatternRewriter) -> None:

@@ -10,7 +10,9 @@ A name that is not a literal is left alone (and reported as a leftover later).
 
 A target whose module takes every array attribute as a parameter (MLX: ``freeze_state``
 in its traits) gets the buffers of a constructor frozen after the last of them is set,
-as its own layers do: ``self.freeze(keys=["pe", "scale"], recurse=False)``.
+as its own layers do: ``self.freeze(keys=["pe", "scale"], recurse=False)``. From such a
+source, the other way: an array a constructor sets is a ``Parameter`` hub op, one it
+freezes a ``Buffer`` (``raise_array_state``).
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ from __future__ import annotations
 import ast
 import json
 
-from switcheroo.dialects import fw, pysrc
+from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.dialects.pysrc import string, strs
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.snapshots import bind_positional
 from xdsl.ir import Operation, SSAValue
 
-# The hub spec of non-trainable module state (what a target freezes).
+# The hub specs of module state: non-trainable (what a target freezes) and trainable.
 BUFFER = "Buffer"
+PARAMETER = "Parameter"
 
 
 def _is_self(v: SSAValue) -> bool:
@@ -153,3 +156,57 @@ def normalize_module_state(module: Operation, source: str, target: str) -> None:
         for init in cls.body.block.ops:
             if isinstance(init, pysrc.FuncOp) and init.sym_name.data == "__init__":
                 _freeze(init, source, target)
+
+
+def _frozen_keys(stmt: Operation, method: str, keys_arg: str) -> list[str] | None:
+    """The literal keys of ``self.<method>(<keys_arg>=[...], ...)``, else None."""
+    if not isinstance(stmt, pysrc.ExprStmtOp) or not isinstance(call := stmt.value.owner, pysrc.CallOp):
+        return None
+    callee = call.callee.owner
+    if not isinstance(callee, pysrc.AttrOp) or callee.attr.data != method or not _is_self(callee.obj):
+        return None
+    names = [n.data for n in call.arg_names.data]
+    if keys_arg not in names or not isinstance(listed := call.args[names.index(keys_arg)].owner, pysrc.TupleOp):
+        return None
+    keys = [_literal_name(e) for e in listed.elts]
+    return None if any(k is None for k in keys) else [k for k in keys if k is not None]
+
+
+def raise_array_state(module: Operation, source: str, target: str) -> None:
+    """A source whose modules take array attributes as parameters (``freeze_state``):
+    ``self.w = mx.ones(d)`` in a constructor is a ``Parameter``, an attribute it freezes
+    a ``Buffer`` (the freeze call goes: the target says non-trainable its own way)."""
+    onto = load_ontology()
+    traits, dst = onto.traits.get(source), onto.traits.get(target)
+    if traits is None or traits.freeze_state is None or not traits.module_base or (dst and dst.freeze_state):
+        return
+    spec = traits.freeze_state
+    for cls in pysrc.ops_of(module, pysrc.ClassOp):
+        if not any(isinstance(b.owner, fw.RefOp) and b.owner.api.data == traits.module_base for b in cls.bases):
+            continue
+        for init in cls.body.block.ops:
+            if not isinstance(init, pysrc.FuncOp) or init.sym_name.data != "__init__":
+                continue
+            frozen: set[str] = set()
+            for stmt in list(init.body.block.ops):
+                keys = _frozen_keys(stmt, spec.method, spec.keys)
+                if keys is not None:
+                    frozen.update(keys)
+                    call = stmt.operands[0].owner
+                    stmt.detach()
+                    stmt.erase()
+                    _erase_unused(call)
+            for stmt in list(init.body.block.ops):
+                if not (isinstance(stmt, pysrc.AssignOp) and stmt.target.data.startswith("self.")
+                        and stmt.value.type == pysrc.TensorType()):
+                    continue
+                name = stmt.target.data.removeprefix("self.")
+                if not name.isidentifier():
+                    continue
+                op = hub.op_for(BUFFER if name in frozen else PARAMETER).create(
+                    operands=[stmt.value],
+                    properties={"arg_names": strs(["data"]), "src_framework": string(source),
+                                "loc": stmt.loc or string("1:1")},
+                    result_types=[pysrc.TensorType()])
+                init.body.block.insert_op_before(op, stmt)
+                stmt.operands[0] = op.results[0]

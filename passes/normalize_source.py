@@ -11,7 +11,9 @@ target needs it (read from the ontology, never a framework branch):
 - ``grad_queries``: branches on ``tensor.requires_grad`` take their plain branch where the
   target's arrays carry no gradient flag;
 - ``module_state``: ``self.register_buffer("pe", t)`` as ``self.pe = torch.nn.Buffer(t)``
-  (the source's ``state_methods``), buffers frozen where the target's arrays are parameters.
+  (the source's ``state_methods``), buffers frozen where the target's arrays are parameters;
+- ``untyped_methods``: a source tensor method on a value the inference could not type is
+  reported and marked rather than copied silently.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from dataclasses import dataclass
 from switcheroo.passes.container_forms import rewrite_container_forms
 from switcheroo.passes.grad_queries import fold_grad_queries
 from switcheroo.passes.mode_layers import hoist_mode_layers
-from switcheroo.passes.module_state import normalize_module_state
+from switcheroo.passes.module_state import normalize_module_state, raise_array_state
+from switcheroo.passes.untyped_methods import mark_untyped_tensor_methods
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.passes import ModulePass
@@ -40,3 +43,5 @@ class NormalizeSource(ModulePass):
         hoist_mode_layers(op, self.source, self.target)
         fold_grad_queries(op, self.target)
         normalize_module_state(op, self.source, self.target)
+        raise_array_state(op, self.source, self.target)
+        mark_untyped_tensor_methods(op, self.source, self.target)

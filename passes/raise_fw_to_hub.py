@@ -407,11 +407,15 @@ def _hub_layout(apply: hub.ApplyOp, framework: str) -> None:
 def raise_layer_calls(module: builtin.ModuleOp, framework: str = "torch") -> None:
     """``self.fc1(x)`` -> ``hub.apply {layer = "Linear"}(self.fc1, x)``."""
     for cls in pysrc.ops_of(module, pysrc.ClassOp):
-        for seq in [o for o in pysrc.ops_of(cls, hub.HubOp) if o.SPEC_NAME == "Sequential"]:
+        # One walk for the three lists: the rewrites below replace hub ops and calls, but
+        # neither add nor drop a call or an assignment before its list is read.
+        found = pysrc.ops_of(cls, (hub.HubOp, pysrc.CallOp, pysrc.AssignOp))
+        for seq in [o for o in found if type(o) is not pysrc.CallOp and type(o) is not pysrc.AssignOp
+                    and o.SPEC_NAME == "Sequential"]:
             rerank_members(seq, framework)
         layers, unknown = layer_attrs(cls)
         calls: dict[str, list[hub.ApplyOp]] = {}
-        for call in pysrc.ops_of(cls, pysrc.CallOp):
+        for call in [o for o in found if type(o) is pysrc.CallOp]:
             callee = call.callee.owner
             if not (isinstance(callee, pysrc.AttrOp) and callee.attr.data in (layers.keys() | unknown.keys())):
                 continue
@@ -432,8 +436,8 @@ def raise_layer_calls(module: builtin.ModuleOp, framework: str = "torch") -> Non
             call.detach()
             call.erase()
             calls.setdefault(callee.attr.data, []).append(apply)
-        ctors = {op.target.data[5:]: op.value.owner for op in pysrc.ops_of(cls, pysrc.AssignOp)
-                 if op.target.data.startswith("self.")
+        ctors = {op.target.data[5:]: op.value.owner for op in found
+                 if type(op) is pysrc.AssignOp and op.target.data.startswith("self.")
                  and op.target.data[5:] in layers}
         for attr, applies in calls.items():
             if isinstance(ctor := ctors.get(attr), hub.HubOp):

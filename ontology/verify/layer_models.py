@@ -248,10 +248,16 @@ def _nodes(model: Any, framework: str) -> tuple[list[Any], Any]:
     return walk(model, idx), ad
 
 
+# The direction v of a weight-normalized layer, as torch names it (parametrizations, the
+# older weight_norm hook).
+DIRECTIONS = ("original1", "weight_v")
+
+
 def draw_weights(model: Any, framework: str, seed: int) -> dict[str, np.ndarray]:
     """Values for every float parameter and buffer: multiples of 1/8 in [-1, 1], so products
     with the inputs and their short sums are exact; variances (a name ending in ``var``)
-    positive."""
+    positive; a weight norm's direction v (torch's ``original1``, ``weight_v``) without
+    zeros, since ``g * v / ||v||`` is undefined (0 / 0) for a zero v."""
     rng = np.random.default_rng(seed)
     nodes, ad = _nodes(model, framework)
     out: dict[str, np.ndarray] = {}
@@ -263,6 +269,8 @@ def draw_weights(model: Any, framework: str, seed: int) -> dict[str, np.ndarray]
             value = rng.integers(-8, 9, size=current.shape) / 8
             if param.lower().endswith("var"):
                 value = np.abs(value) + 0.25
+            elif param.endswith(DIRECTIONS):
+                value = np.where(value == 0, 0.125, value)
             out[node.key(param)] = value.astype(current.dtype)
     return out
 

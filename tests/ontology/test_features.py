@@ -14,7 +14,9 @@ def test_every_variant_field_used(onto):
     unused = [
         f
         for f, info in Variant.model_fields.items()
-        if f != "note" and not _used(variants, f, info.get_default(call_default_factory=True))
+        # max_version: no mapping needs an upper bound today (its one user, torch's upsample,
+        # was removed as wrong); the loader and the verifier still honour it.
+        if f not in ("note", "max_version") and not _used(variants, f, info.get_default(call_default_factory=True))
     ]
     assert unused == []
 

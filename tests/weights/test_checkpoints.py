@@ -94,6 +94,40 @@ def test_stream_sharded_safetensors_matches(trained, tmp_path: Path) -> None:
         np.testing.assert_array_equal(a[k], b[k])
 
 
+def test_stream_safetensors_to_orbax_by_kernel_copy(trained, tmp_path: Path) -> None:
+    """Mapped safetensors -> Orbax: kernel-copied chunk files (Linear) beside TensorStore
+    writes (conv permutations), restored by a plain Orbax restore, bit-exact."""
+    import orbax.checkpoint as ocp
+    from safetensors.torch import save_file
+
+    net, ckpt = trained
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, tmp_path / "m.safetensors")
+    base = ("--from", "torch", "--to", "flax_nnx", "--model", TORCH_NET)
+    src = tmp_path / "m.safetensors"
+    assert _cli("convert", src, *base, "--stream", "-o", tmp_path / "s_orbax")[0] == 0
+    assert _cli("convert", ckpt, *base, "-o", tmp_path / "p.npz")[0] == 0
+    assert list((tmp_path / "s_orbax").rglob("0.0"))  # a zarr directory per array
+    with ocp.StandardCheckpointer() as reader:
+        tree = reader.restore((tmp_path / "s_orbax").resolve())
+    flat: dict[str, np.ndarray] = {}
+
+    def walk(node: object, prefix: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{prefix}{k}.")
+        else:
+            flat[prefix[:-1]] = np.asarray(node)
+
+    walk(tree, "")
+    want = np.load(tmp_path / "p.npz")
+    assert sorted(flat) == sorted(want.files)
+    for k in want.files:
+        np.testing.assert_array_equal(flat[k], want[k])
+    dst = build_model(FLAX_NET, "flax_nnx", abstract=False)
+    assert load_checkpoint(dst, tmp_path / "s_orbax", "flax_nnx").copied == 32
+    np.testing.assert_allclose(np.asarray(dst(X)), _torch_out(net), rtol=1e-5, atol=1e-5)
+
+
 def test_checkpoint_round_trip_bit_identical(trained, tmp_path: Path) -> None:
     net, ckpt = trained
     mid, back = tmp_path / "mid.safetensors", tmp_path / "back.pth"

@@ -63,6 +63,9 @@ CASES = {
     "rfft_keras": ("np.fft.rfft(x)", (np.array([1.0, 2.0, 0.5, -1.0], np.float32),), "keras"),
     "modf_jax": ("np.modf(x)", (np.array([np.inf, -np.inf, 2.5], np.float32),), "jax"),
     "vecdot_mlx": ("np.vecdot(x, y)", (V, np.stack([V, V])), "mlx"),
+    # tf.pad takes one (before, after) pair per axis; NumPy's int pads every axis.
+    "pad_int_tf": ("np.pad(x, 1)", (X,), "tensorflow"),
+    "pad_int_reflect_keras": ("np.pad(x, 1, mode='reflect')", (X,), "keras"),
 }
 
 

@@ -27,6 +27,9 @@ LAYOUT_FREE = frozenset({
     "Dropout", "Identity",
 })
 CONTAINERS = frozenset({"Sequential"})
+# What a norm layer told its channel axis (``channel_axis_follows_layout``) needs beside a
+# member of a fixed layout: that layout, as a move of the channel axis at any rank.
+CHANNEL_LAST = ("NC...->N...C", "N...C->NC...")
 
 
 def constructor_of(apply: hub.ApplyOp) -> Operation | None:
@@ -155,13 +158,22 @@ def container_layout(apply: hub.ApplyOp, framework: str,
     if not isinstance(ctor, hub.HubOp) or ctor.SPEC_NAME not in CONTAINERS:
         return None
     found: set = set()
+    followers: list[tuple[Operation, str]] = []
     for c in [ctor, *(o for o in _assigned_containers(apply) if o is not ctor)]:
         held = members(c)
         if None in held:
             _keep_marked(c, f"the members of this {c.SPEC_NAME} are not known where it is built, so "
                             f"the tensor layout its call needs in {framework} is not known")
             return None
-        needs = _settle_moves([member_layout(m, framework, native) for m in held])
+        raw = [member_layout(m, framework, native) for m in held]
+        follows = [n is False and _follows_layout(m, framework) for m, n in zip(held, raw)]
+        if any(follows):
+            # Beside no member of a fixed layout the norm layer keeps its channel axis in
+            # the source layout; beside one it takes that layout (BatchNorm1d after Conv1d).
+            fixed = any(n and channel_move(n[0]) is None for n in raw)
+            raw = [(CHANNEL_LAST if fixed else None) if f else n for f, n in zip(follows, raw)]
+        needs = _settle_moves(raw)
+        followers += [(m, n[0]) for m, f, n in zip(held, follows, needs) if f and n]
         wanted = {n for n in needs if n}
         if len(wanted) > 1 or (wanted and False in needs):
             _keep_marked(c, f"the members of this {c.SPEC_NAME} need different tensor layouts "
@@ -177,8 +189,19 @@ def container_layout(apply: hub.ApplyOp, framework: str,
     layout = found.pop()
     if layout is None:
         return None
+    for member, taken in followers:
+        # read by lower-hub-to-fw: the channel axis is then the last, the target's default
+        member.attributes["layout"] = StringAttr(taken)
     inp, ret = layout
     return LayoutMap(args={"input": inp}, **{"return": ret})
+
+
+def _follows_layout(member: Operation, framework: str) -> bool:
+    """Whether ``member``'s target variant is told the channel axis and may take the
+    container's channels-last layout instead (``channel_axis_follows_layout``)."""
+    spec = layer_sources.layer_spec(member)
+    found = target_variant(load_ontology().specs[spec], framework) if spec is not None else None
+    return found is not None and "channel_axis_follows_layout" in found[1].requires_plugin
 
 
 def _settle_moves(needs: list) -> list:

@@ -139,8 +139,8 @@ def insert_scaffolds(module: builtin.ModuleOp) -> None:
     if top is None:
         return
     wanted: list[str] = []
-    for op in top.walk():
-        if isinstance(op, pysrc.CallOp) and (key := op.attributes.get("swc.scaffold")) is not None:
+    for op in pysrc.ops_of(top, pysrc.CallOp):
+        if (key := op.attributes.get("swc.scaffold")) is not None:
             del op.attributes["swc.scaffold"]
             if key.data not in wanted:
                 wanted.append(key.data)

@@ -301,7 +301,12 @@ def build_call(
         operands.append(v)
         names.append(n)
     constructed = adapt_layer_calls.constructed_args(src) if spec.operation == getattr(src, "SPEC_NAME", None) else {}
-    for n, value in {**variant.inject_args, **constructed}.items():  # return_state=True for a call form
+    injected = variant.inject_args
+    if "channel_axis_follows_layout" in variant.requires_plugin and "layout" in src.attributes:
+        # a member of a container running channels-last (container_layouts): the channel
+        # axis is the last, the target's default
+        injected = {n: v for n, v in injected.items() if n != "axis"}
+    for n, value in {**injected, **constructed}.items():  # return_state=True for a call form
         ops = make_const(value)
         new_ops.extend(ops)
         operands.append(ops[-1].results[0])

@@ -11,9 +11,11 @@ Nothing is reported when the target uses the source's modules too (jax -> flax_n
 
 from __future__ import annotations
 
+import ast
 import io
 import tokenize
 from dataclasses import dataclass
+from functools import lru_cache
 
 from switcheroo.dialects import fw, pysrc
 from switcheroo.ontology.loader import load_ontology
@@ -29,16 +31,20 @@ def _owned_by(module: str, prefixes: list[str]) -> bool:
     return any(module == p or module.startswith(p + ".") for p in prefixes)
 
 
-def import_bindings(code: str, prefixes: list[str]) -> dict[str, str]:
-    """Local name -> module for the names an import statement binds from ``prefixes``."""
-    import ast
-
+@lru_cache(maxsize=4096)  # asked per source framework of each import statement, by several passes
+def _import_nodes(code: str) -> tuple[ast.Import | ast.ImportFrom, ...]:
+    """The import nodes of the statement ``code`` (none if it does not parse); read only."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return {}
+        return ()
+    return tuple(n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)))
+
+
+def import_bindings(code: str, prefixes: list[str]) -> dict[str, str]:
+    """Local name -> module for the names an import statement binds from ``prefixes``."""
     out: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in _import_nodes(code):
         if isinstance(node, ast.Import):
             for a in node.names:
                 if _owned_by(a.name, prefixes):
@@ -103,8 +109,9 @@ class ScanLeftovers(ModulePass):
             if type(o) is pysrc.OpaqueStmtOp and o.kind is not None and o.kind.data == "import":
                 bound.update(import_bindings(o.code.data, prefixes))
         for o in checked:
-            if type(o) is pysrc.NameOp and o.id.data not in bound:
-                continue  # most names: ``check`` finds nothing in them
+            kind = type(o)
+            if kind is pysrc.NameOp and o.id.data not in bound or kind is pysrc.AssignOp and o.annotation is None:
+                continue  # most names and assignments: ``check`` finds nothing in them
             self.check(op, o, bound, target_chain)
 
     def check(self, module: builtin.ModuleOp, o: Operation, bound: dict[str, str], target_chain: list[str]) -> None:

@@ -21,6 +21,26 @@ def _self_attr(op) -> str | None:
     return None
 
 
+_STORES: dict[str, frozenset[str]] = {}  # statement text -> the self.X it sets (parsed once)
+
+
+def _self_stores(text: str) -> frozenset[str]:
+    """The ``X`` of each ``self.X`` that the statement ``text`` sets (none if it does not parse)."""
+    found = _STORES.get(text)
+    if found is None:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            found = frozenset()
+        else:
+            found = frozenset(n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+                              and isinstance(n.value, ast.Name) and n.value.id == "self"
+                              and isinstance(n.ctx, ast.Store))
+        if len(_STORES) < 50_000:
+            _STORES[text] = found
+    return found
+
+
 def _set_in(func: pysrc.FuncOp) -> set[str]:
     """``self.X = ...`` (also in tuples and opaque statements) and ``register_buffer('X')``."""
     out: set[str] = set()
@@ -31,12 +51,7 @@ def _set_in(func: pysrc.FuncOp) -> set[str]:
         elif isinstance(op, pysrc.OpaqueStmtOp):
             text = op.code.data
         if text is not None and "self" in text:  # no parse for the many that cannot set self.X
-            try:
-                tree = ast.parse(text)
-            except SyntaxError:
-                continue
-            out |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
-                    and isinstance(n.value, ast.Name) and n.value.id == "self" and isinstance(n.ctx, ast.Store)}
+            out |= _self_stores(text)
         if isinstance(op, pysrc.CallOp) and _self_attr(op.callee.owner) in ("register_buffer", "register_parameter") \
                 and op.args and isinstance(op.args[0].owner, pysrc.ConstOp):
             out.add(ast.literal_eval(op.args[0].owner.code.data))

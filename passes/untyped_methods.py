@@ -24,6 +24,24 @@ _BUILTIN_METHODS = frozenset(
     name for t in (str, bytes, list, dict, set, tuple, int, float, complex) for name in dir(t))
 
 
+def _imported_names(module: Operation) -> set[str]:
+    """Names bound by the module's imports (``math``, ``np``): modules, not values."""
+    import ast
+
+    names: set[str] = set()
+    for op in pysrc.ops_of(module, pysrc.OpaqueStmtOp):
+        if op.kind is None or op.kind.data != "import":
+            continue
+        try:
+            tree = ast.parse(op.code.data)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
 def _statement(op: Operation) -> Operation | None:
     cur: Operation | None = op
     while cur is not None and not isinstance(cur, pysrc._Statement):  # pyright: ignore[reportPrivateUsage]
@@ -49,13 +67,14 @@ def mark_untyped_tensor_methods(module: Operation, source: str, target: str) -> 
     if src is None or not src.tensor_type or source in chain(target):
         return
     top = module if isinstance(module, builtin.ModuleOp) else None
+    imported = _imported_names(module)
     for call in pysrc.ops_of(module, pysrc.CallOp):
         callee = call.callee.owner
         if not isinstance(callee, pysrc.AttrOp) or callee.obj.type != pysrc.ObjectType():
             continue
         recv = callee.obj.owner
-        if isinstance(recv, pysrc.NameOp) and recv.id.data == "self":
-            continue  # the module's own methods
+        if isinstance(recv, pysrc.NameOp) and (recv.id.data == "self" or recv.id.data in imported):
+            continue  # the module's own methods, a module's functions (math.sqrt)
         method = callee.attr.data
         if method.startswith("_") or method in _BUILTIN_METHODS:
             continue

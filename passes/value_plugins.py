@@ -60,6 +60,12 @@ class ValueRefusal(Exception):
     """The value cannot be converted; the call is kept, marked."""
 
 
+def _shown(name: str, value: object) -> str:
+    """``name=value`` for a refusal message, or ``a non-literal name`` where the value is
+    not known (never the sentinel's repr)."""
+    return f"a non-literal {name}" if value is _NO_VALUE else f"{name}={value!r}"
+
+
 def _binop(lhs: SSAValue, op: str, rhs: SSAValue) -> pysrc.BinOp:
     return pysrc.BinOp.create(operands=[lhs, rhs], properties={"operator": StringAttr(op)}, result_types=[OBJ])
 
@@ -99,7 +105,7 @@ def _complement(v: SSAValue) -> list[Operation]:
 def _flat_pad_to_width(pad: object, x: SSAValue) -> list[Operation]:
     """torch ``(l, r, t, b)`` -> ``[(0, 0)] * (x.ndim - 2) + [(t, b), (l, r)]``."""
     if not (isinstance(pad, (tuple, list)) and len(pad) % 2 == 0 and pad and all(_is_int(p) for p in pad)):
-        raise ValueRefusal(f"pad={pad!r}: only a literal tuple of (before, after) pairs is converted")
+        raise ValueRefusal(f"{_shown('pad', pad)}: only a literal tuple of (before, after) pairs is converted")
     pairs = [tuple(pad[i:i + 2]) for i in range(0, len(pad), 2)][::-1]
     zero, tail, count = make_const([(0, 0)]), make_const(pairs), make_const(len(pairs))
     ndim = _ndim(x)
@@ -164,7 +170,7 @@ def _padding_pairs(pad: object, variant: Variant) -> list[Operation]:
     rank = len(lm.args["input"].partition("->")[0]) - 2 if lm and "input" in lm.args else None
     pads = (pad,) * rank if _is_int(pad) and rank else pad
     if not (isinstance(pads, (tuple, list)) and all(_is_int(p) for p in pads) and len(pads) == rank):
-        raise ValueRefusal(f"padding={pad!r}: only literal integer padding is converted")
+        raise ValueRefusal(f"{_shown('padding', pad)}: only literal integer padding is converted")
     return make_const(tuple((p, p) for p in pads))
 
 
@@ -183,7 +189,7 @@ def _ceil_mode_padding(values: dict[str, SSAValue], variant: Variant) -> list[Op
     kernel, stride = ((v,) * rank if _is_int(v) else v for v in (kernel, stride))
     if ceil is not True or not all(isinstance(v, (tuple, list)) and len(v) == rank
                                    and all(isinstance(x, (int, tuple)) for x in v) for v in (kernel, stride, pads)):
-        raise ValueRefusal(f"ceil_mode={ceil!r}: only a literal with literal window, stride and padding is converted")
+        raise ValueRefusal(f"{_shown('ceil_mode', ceil)}: only a literal with literal window, stride and padding is converted")
     if any(s > k - lo for k, s, (lo, _) in zip(kernel, stride, pads, strict=True)):
         raise ValueRefusal("ceil_mode=True with a stride above kernel - padding: a window may start in the padding")
     ops = make_const(tuple((lo, hi + s - 1) for s, (lo, hi) in zip(stride, pads, strict=True)))
@@ -201,7 +207,7 @@ def _hw_pairs_to_flat(pad: object) -> tuple[int, int, int, int] | int:
             return (pad[1], pad[1], pad[0], pad[0])
         if all(isinstance(p, (tuple, list)) and len(p) == 2 and all(_is_int(q) for q in p) for p in pad):
             return (pad[1][0], pad[1][1], pad[0][0], pad[0][1])
-    raise ValueRefusal(f"padding={pad!r}: only literal integer padding is converted")
+    raise ValueRefusal(f"{_shown('padding', pad)}: only literal integer padding is converted")
 
 
 def _is_count(value: SSAValue) -> bool:
@@ -314,10 +320,14 @@ def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operatio
             raise ValueRefusal("use_scale=False with a bias: elementwise_affine=False drops the bias too")
         del values["use_bias"]  # elementwise_affine=False says both
     if "stride_excludes_dilation" in plugins and _above_one(values.get("stride")) and _above_one(values.get("dilation")):
-        raise ValueRefusal(f"stride={const_value(values['stride'])!r} with dilation="
-                           f"{const_value(values['dilation'])!r}: the target takes a stride or a dilation, not both")
+        raise ValueRefusal(f"{_shown('stride', const_value(values['stride']))} with "
+                           f"{_shown('dilation', const_value(values['dilation']))}: the target takes a stride "
+                           "or a dilation, not both")
     if "output_padding_below_stride" in plugins and "output_padding" in values:
         pads, strides = const_value(values["output_padding"]), const_value(values["stride"]) if "stride" in values else 1
+        if _NO_VALUE in (pads, strides):
+            raise ValueRefusal(f"{_shown('output_padding', pads)} with {_shown('stride', strides)}: the target "
+                               "needs output_padding below the stride, which only literals show")
         if not _all_below(pads, strides):
             raise ValueRefusal(f"output_padding={pads!r} has no equivalent: the target needs it below the "
                                f"stride ({strides!r})")
@@ -325,6 +335,10 @@ def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operatio
         kernel = const_value(values["kernel_size"])
         stride = const_value(values["stride"]) if "stride" in values else 1
         dilation = const_value(values["dilation"]) if "dilation" in values else 1
+        if _NO_VALUE in (kernel, stride, dilation):
+            raise ValueRefusal(f"{_shown('stride', stride)} with {_shown('kernel_size', kernel)} and "
+                               f"{_shown('dilation', dilation)}: the target's output is longer where the stride "
+                               "is above the dilated kernel, which only literals show")
         if not _all_below(stride, _dilated(kernel, dilation), inclusive=True):
             raise ValueRefusal(f"stride={stride!r} above the dilated kernel ({kernel!r}): the target's output "
                                "would be longer")
@@ -336,7 +350,7 @@ def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operatio
         if factor is None:
             pass
         elif not all(isinstance(f, (int, float)) and float(f).is_integer() and f >= 1 for f in factors):
-            raise ValueRefusal(f"scale_factor={factor!r}: the target upsamples by whole factors only")
+            raise ValueRefusal(f"{_shown('scale_factor', factor)}: the target upsamples by whole factors only")
         else:
             whole = tuple(int(f) for f in factors) if isinstance(factor, (tuple, list)) else int(factor)
             new_ops.extend(ops := make_const(whole))
@@ -370,7 +384,7 @@ def lower_values(variant: Variant, values: dict[str, SSAValue]) -> list[Operatio
         pad = const_value(values["padding"])
         if not _is_int(pad):
             if not (isinstance(pad, (tuple, list)) and len(pad) == 4 and all(_is_int(p) for p in pad)):
-                raise ValueRefusal(f"padding={pad!r}: only literal integer padding is converted")
+                raise ValueRefusal(f"{_shown('padding', pad)}: only literal integer padding is converted")
             pad = ((pad[2], pad[3]), (pad[0], pad[1]))
         new_ops.extend(ops := make_const(pad))
         values["padding"] = ops[-1].results[0]

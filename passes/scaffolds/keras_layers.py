@@ -33,3 +33,21 @@ class WeightNorm(keras.layers.Layer):
         weights = [kernel if w is v else w for w in self.layer.trainable_variables]
         outputs, _ = self.layer.stateless_call(weights, self.layer.non_trainable_variables, inputs)
         return outputs
+
+
+class PReLU(keras.layers.Layer):
+    """PyTorch's PReLU: x where x >= 0, else weight * x, with one slope shared by every
+    entry (``num_parameters=1``) or one per channel on axis 1, each starting at ``init``.
+    (``keras.layers.PReLU`` learns a slope per input entry, starting at 0.)"""
+
+    def __init__(self, num_parameters=1, init=0.25, **kwargs):
+        super().__init__(**kwargs)
+        self.num_parameters, self.init = num_parameters, init
+
+    def build(self, input_shape):
+        self.weight = self.add_weight(shape=(self.num_parameters,), name="weight",
+                                      initializer=keras.initializers.Constant(self.init))
+
+    def call(self, inputs):
+        slope = ops.reshape(self.weight, (-1,) + (1,) * (len(inputs.shape) - 2))  # [C, 1, ...]
+        return ops.where(inputs >= 0, inputs, slope * inputs)

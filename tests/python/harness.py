@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -61,81 +64,97 @@ def make_input(shape: tuple, vocab: int | None = None) -> np.ndarray:
     return rng.standard_normal(shape).astype(np.float32)
 
 
-def compare_with_torch(source: str, cls: str, args: tuple, shape: tuple, target: str, tmp_path: Path,
-                       name: str, vocab: int | None = None) -> tuple[np.ndarray, np.ndarray, str]:
-    """Convert, migrate the weights with switcheroo.weights.transfer, run both sides."""
+def per_channel_statistics(model) -> None:
+    """Draw a torch model's BatchNorm statistics and affine weights per channel (fresh ones
+    are all alike, so a norm over the wrong axis would go unseen)."""
+    import torch
+
+    for m in model.modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            with torch.no_grad():
+                m.running_mean.uniform_(-1.0, 1.0)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+
+
+def _torch_input(x: np.ndarray, vocab: int | None):
+    import torch
+
+    return torch.from_numpy(x).long() if vocab else torch.from_numpy(x)
+
+
+def _build_torch(module, cls: str, args: tuple, x: np.ndarray, vocab: int | None):
+    """A converted torch model on other initial weights than the source's (a transfer must
+    overwrite them all), its lazy layers given their shapes."""
+    import torch
+
+    torch.manual_seed(1)
+    model = getattr(module, cls)(*args).eval()
+    if any(isinstance(p, torch.nn.parameter.UninitializedParameter) for p in model.parameters()):
+        with torch.no_grad():
+            model(_torch_input(x, vocab))  # lazy modules (nn.LazyLinear from keras Dense) take their shapes
+    return model
+
+
+def convert_along(source: str, cls: str, args: tuple, shape: tuple, route: tuple[str, ...], tmp_path: Path,
+                  name: str, vocab: int | None = None, prepare: Callable[[Any], None] | None = None
+                  ) -> tuple[np.ndarray, list[np.ndarray], str]:
+    """Convert a torch model along ``route`` (torch first), each framework's code read by the
+    next, and carry the weights the same way through the live models with
+    switcheroo.weights.transfer. The last conversion may warn about nothing in ``cls``.
+    ``prepare`` may change the torch model's state first (BatchNorm statistics per channel).
+    Returns torch's output, the output of each converted model in route order, and the last code."""
     import torch
     from switcheroo.weights import transfer
 
-    code, report = convert(source, "torch", target, path=f"{name}.py")
-    lines = class_lines(source, cls)
+    assert route[0] == "torch", route
+    codes = [source]
+    for src_fw, dst_fw in pairwise(route):
+        path = f"{name}.py" if len(codes) == 1 else f"{name}_{src_fw}.py"
+        code, report = convert(codes[-1], src_fw, dst_fw, path=path)
+        codes.append(code)
+    lines = class_lines(codes[-2], cls)  # the diagnostics point into the file read last
     warnings = [str(d) for d in report.diagnostics if d.severity == "warning" and d.line in lines]
     assert not warnings, warnings
-    src = import_code(source, tmp_path, f"src_{name}_{target}")
-    dst = import_code(code, tmp_path, f"dst_{name}_{target}")
+    tag = "_".join(route)
+    modules = [import_code(code, tmp_path, f"m{i}_{name}_{tag}") for i, code in enumerate(codes)]
     torch.manual_seed(0)
-    ref = getattr(src, cls)(*args).eval()
+    ref = getattr(modules[0], cls)(*args).eval()
+    if prepare is not None:
+        prepare(ref)
     x = make_input(shape, vocab)
-    out = build(dst, cls, args, target, x)
-    transfer(ref, out, src="torch", dst=target)
-    want = ref(torch.from_numpy(x).long() if vocab else torch.from_numpy(x)).detach().numpy()
-    return run(out, target, x), want, code
+    models, outs = [ref], []
+    for fw, module in zip(route[1:], modules[1:]):
+        model = _build_torch(module, cls, args, x, vocab) if fw == "torch" else build(module, cls, args, fw, x)
+        transfer(models[-1], model, src=route[len(models) - 1], dst=fw)
+        models.append(model)
+    want = ref(_torch_input(x, vocab)).detach().numpy()
+    for fw, model in zip(route[1:], models[1:]):
+        outs.append(model(_torch_input(x, vocab)).detach().numpy() if fw == "torch" else run(model, fw, x))
+    return want, outs, codes[-1]
+
+
+def compare_with_torch(source: str, cls: str, args: tuple, shape: tuple, target: str, tmp_path: Path,
+                       name: str, vocab: int | None = None,
+                       prepare: Callable[[Any], None] | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+    """torch -> ``target``; returns the target's output, torch's and the target's code."""
+    want, (got,), code = convert_along(source, cls, args, shape, ("torch", target), tmp_path, name, vocab, prepare)
+    return got, want, code
 
 
 def round_trip(source: str, cls: str, args: tuple, shape: tuple, via: str, tmp_path: Path, name: str,
                vocab: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    """torch -> ``via`` -> torch. Weights go torch -> ``via`` -> torch with transfer; returns
-    the outputs of the source, the ``via`` model and the model converted back, and its code."""
-    import torch
-    from switcheroo.weights import transfer
-
-    code, _ = convert(source, "torch", via, path=f"{name}.py")
-    back, report = convert(code, via, "torch", path=f"{name}_{via}.py")
-    lines = class_lines(code, cls)  # the diagnostics point into the file read back
-    warnings = [str(d) for d in report.diagnostics if d.severity == "warning" and d.line in lines]
-    assert not warnings, warnings
-    src = import_code(source, tmp_path, f"src_{name}_rt")
-    mid = import_code(code, tmp_path, f"mid_{name}_{via}_rt")
-    dst = import_code(back, tmp_path, f"back_{name}_{via}_rt")
-    torch.manual_seed(0)
-    ref = getattr(src, cls)(*args).eval()
-    x = make_input(shape, vocab)
-    middle = build(mid, cls, args, via, x)
-    transfer(ref, middle, src="torch", dst=via)
-    torch.manual_seed(1)  # different initial weights: the transfer must overwrite them all
-    again = getattr(dst, cls)(*args).eval()
-    tx = torch.from_numpy(x).long() if vocab else torch.from_numpy(x)
-    if any(isinstance(p, torch.nn.parameter.UninitializedParameter) for p in again.parameters()):
-        with torch.no_grad():
-            again(tx)  # lazy modules (nn.LazyLinear from keras Dense) take their shapes on a dry run
-    transfer(middle, again, src=via, dst="torch")
-    want = ref(tx).detach().numpy()
-    return want, run(middle, via, x), again(tx).detach().numpy(), back
+    """torch -> ``via`` -> torch; returns the outputs of the source, the ``via`` model and
+    the model converted back, and its code."""
+    want, (middle, back), code = convert_along(source, cls, args, shape, ("torch", via, "torch"), tmp_path, name,
+                                               vocab)
+    return want, middle, back, code
 
 
 def pair(source: str, cls: str, args: tuple, shape: tuple, via: str, target: str, tmp_path: Path, name: str,
          vocab: int | None = None) -> tuple[np.ndarray, np.ndarray, str]:
-    """torch -> ``via`` -> ``target``, neither of them torch: the torch model is converted to
-    ``via`` (known to match), that output is converted to ``target``, and the weights go
-    torch -> ``via`` -> ``target`` through the live models. Returns the target's output,
-    torch's output and the target's code."""
-    import torch
-    from switcheroo.weights import transfer
-
-    code, _ = convert(source, "torch", via, path=f"{name}.py")
-    out_code, report = convert(code, via, target, path=f"{name}_{via}.py")
-    lines = class_lines(code, cls)  # the diagnostics point into the file read
-    warnings = [str(d) for d in report.diagnostics if d.severity == "warning" and d.line in lines]
-    assert not warnings, warnings
-    src = import_code(source, tmp_path, f"src_{name}_pair")
-    mid = import_code(code, tmp_path, f"mid_{name}_{via}_pair")
-    dst = import_code(out_code, tmp_path, f"dst_{name}_{via}_{target}_pair")
-    torch.manual_seed(0)
-    ref = getattr(src, cls)(*args).eval()
-    x = make_input(shape, vocab)
-    middle = build(mid, cls, args, via, x)
-    transfer(ref, middle, src="torch", dst=via)
-    out = build(dst, cls, args, target, x)
-    transfer(middle, out, src=via, dst=target)
-    want = ref(torch.from_numpy(x).long() if vocab else torch.from_numpy(x)).detach().numpy()
-    return run(out, target, x), want, out_code
+    """torch -> ``via`` -> ``target``, neither of them torch (``via`` known to match);
+    returns the target's output, torch's output and the target's code."""
+    want, (_, got), code = convert_along(source, cls, args, shape, ("torch", via, target), tmp_path, name, vocab)
+    return got, want, code

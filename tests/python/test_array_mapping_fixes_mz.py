@@ -65,7 +65,7 @@ CASES = {
     "vecdot_mlx": ("np.vecdot(x, y)", (V, np.stack([V, V])), "mlx"),
     # tf.pad takes one (before, after) pair per axis; NumPy's int pads every axis.
     "pad_int_tf": ("np.pad(x, 1)", (X,), "tensorflow"),
-    "pad_int_reflect_keras": ("np.pad(x, 1, mode='reflect')", (X,), "keras"),
+    "pad_int_reflect_tf": ("np.pad(x, 1, mode='reflect')", (X,), "tensorflow"),
 }
 
 

@@ -14,8 +14,8 @@ import pytest
 from switcheroo.ontology.odl import channel_move
 from switcheroo.passes.layout_moves import Move, cancels
 
-from tests.python.harness import build, class_lines, make_input, run
-from tests.python.helpers import convert, import_code
+from tests.python.harness import compare_with_torch, per_channel_statistics
+from tests.python.helpers import convert
 
 torch = pytest.importorskip("torch")
 
@@ -86,28 +86,8 @@ _IMPORT = {"mlx": "mlx.core", "keras": "keras", "flax_nnx": "flax.nnx", "numpy":
 def _compare(cls: str, shape: tuple, target: str, tmp_path) -> str:
     """Convert ``cls`` to ``target``, give both sides per-channel statistics, compare."""
     pytest.importorskip(_IMPORT[target])
-    code, report = convert(SOURCE, "torch", target, path="norms.py")
-    lines = class_lines(SOURCE, cls)
-    warnings = [str(d) for d in report.diagnostics if d.severity == "warning" and d.line in lines]
-    assert not warnings, warnings
-    src = import_code(SOURCE, tmp_path, f"src_{cls}_{target}")
-    dst = import_code(code, tmp_path, f"dst_{cls}_{target}")
-    torch.manual_seed(0)
-    ref = getattr(src, cls)().eval()
-    for m in ref.modules():
-        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-            with torch.no_grad():
-                m.running_mean.uniform_(-1.0, 1.0)
-                m.running_var.uniform_(0.5, 2.0)
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.5, 0.5)
-    x = make_input(shape)
-    out = build(dst, cls, (), target, x)
-    from switcheroo.weights import transfer
-
-    transfer(ref, out, src="torch", dst=target)
-    want = ref(torch.from_numpy(x)).detach().numpy()
-    got = run(out, target, x)
+    got, want, code = compare_with_torch(SOURCE, cls, (), shape, target, tmp_path, f"norms_{cls}",
+                                         prepare=per_channel_statistics)
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
     return code

@@ -29,10 +29,11 @@ TARGETS = {"flax_nnx": "flax.nnx", "tensorflow": "tensorflow"}
 KERAS_ADAM = {"tensorflow": "keras Adam places epsilon before bias correction (see the mapping note)"}
 
 
-def batches(width: int, labels: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    rng = np.random.default_rng(1)
+def batches(width: int, labels: str, steps: int = STEPS, seed: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``steps`` batches of 16 inputs of ``width`` and their labels (classes below 4 or values)."""
+    rng = np.random.default_rng(seed)
     out = []
-    for _ in range(STEPS):
+    for _ in range(steps):
         x = rng.standard_normal((16, width)).astype(np.float32)
         y = rng.integers(0, 4, 16) if labels == "class" else rng.standard_normal((16, 1)).astype(np.float32) * 4
         out.append((x, y))

@@ -10,18 +10,16 @@ weights after every step.
 from __future__ import annotations
 
 from itertools import pairwise
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.python.helpers import convert, import_code
 from tests.python.test_round_trips import _ruff_clean
-from tests.python.test_training import CASES, KERAS_ADAM, target_run
+from tests.python.test_training import CASES, KERAS_ADAM, MODELS, batches, target_run
 
 pytest.importorskip("torch")
 
-MODELS = Path(__file__).parent / "models"
 STEPS = 3
 # route -> the frameworks it goes through, torch first.
 ROUTES = {
@@ -30,16 +28,6 @@ ROUTES = {
     "torch-flax_nnx-tensorflow": ("torch", "flax_nnx", "tensorflow"),
 }
 IMPORTS = {"flax_nnx": "flax.nnx", "tensorflow": "tensorflow", "torch": "torch"}
-
-
-def batches(width: int, labels: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    rng = np.random.default_rng(2)
-    out = []
-    for _ in range(STEPS):
-        x = rng.standard_normal((16, width)).astype(np.float32)
-        y = rng.integers(0, 4, 16) if labels == "class" else rng.standard_normal((16, 1)).astype(np.float32) * 4
-        out.append((x, y))
-    return out
 
 
 def torch_steps(module, cls: str, init: dict, data) -> list[dict]:
@@ -84,7 +72,7 @@ def test_converted_step_matches_torch(tmp_path, case, route):
         pytest.xfail(KERAS_ADAM[path[-1]])
     src = import_code(source, tmp_path, f"{name}_src")
     dst = import_code(code, tmp_path, f"{name}_dst")
-    data = batches(width, labels)
+    data = batches(width, labels, STEPS, seed=2)
 
     torch.manual_seed(0)
     ref = getattr(src, cls)()

@@ -35,6 +35,7 @@ from switcheroo.passes import container_forms, layer_build, layer_factories, lay
 from switcheroo.passes.raise_composes import fold_composes
 from switcheroo.passes.raise_call_forms import built_form, record_source_form
 from switcheroo.passes.raise_rnn_stack import fold_rnn_stacks
+from switcheroo.passes.raise_selects import PairRefused, fold_pair_reads, pair_reads
 from switcheroo.passes.plain_containers import wrap_plain_containers
 from switcheroo.passes.layer_features import fold_build_calls, infer_feature_sizes
 from switcheroo.passes.fw_common import (
@@ -329,8 +330,9 @@ class RaiseCall(RewritePattern):
         for spec, variant in hits:
             try:
                 b = bind(spec, variant, op.framework.data, op)
+                reads = pair_reads(variant, b.names, b.values, op.api.data, op.result)  # torch.sort(x)[0]
                 break
-            except Unmappable as e:
+            except (Unmappable, PairRefused) as e:
                 errors.append(str(e))
         else:
             op.properties["unmapped"] = StringAttr(errors[0])
@@ -340,6 +342,7 @@ class RaiseCall(RewritePattern):
         record_source_form(new, variant, op)
         cell = op.args[0].owner if variant.cell else None
         rewriter.replace(op, [*b.new_ops, new], [new.results[0]])
+        fold_pair_reads(reads, new.results[0], rewriter)
         if isinstance(cell, hub.HubOp) and not cell.res[0].uses:
             rewriter.erase_op(cell)  # the cell now lives in the layer's arguments
 

@@ -27,6 +27,7 @@ from xdsl.pattern_rewriter import (
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology import snapshots
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
+from switcheroo.passes.raise_selects import element_read
 from switcheroo.passes import (
     adapt_layer_calls, compose_lowering, config_fields, container_forms, deferred_build, dropped_args, layer_build, layer_factories, layer_plugins, layer_scaffold, lower_contexts,
     plain_classes, rnn_stack, setup_classes, value_plugins,
@@ -504,7 +505,8 @@ class LowerHubOp(RewritePattern):
             return
         deferred_build.add_build(spec, variant, op.named_args(), op)  # self.neg.build((None, d_in)) if needed
         self.note_known(op, variant, api)
-        rewriter.replace(op, [*new_ops, *built], [built[-1].results[0]])
+        read = element_read(variant, op, built[-1].results[0])  # torch.sort(x)[0]: the values
+        rewriter.replace(op, [*new_ops, *built, *read], [(read or built)[-1].results[0]])
 
     def keep_source(self, op: hub.HubOp, rewriter: PatternRewriter, result_type, why: str = "") -> None:
         src_fw = op.src_framework.data if op.src_framework else "torch"
@@ -542,7 +544,8 @@ class LowerHubOp(RewritePattern):
             names = ["" if n in variadic else renames.get(n, n) for n in std_names]
             props["arg_names"] = pysrc.strs(names)
             new = fw.CallOp.create(operands=operands, properties=props, result_types=[result_type])
-            rewriter.replace(op, [*packed_ops, new], [new.results[0]])
+            read = element_read(src_variant, op, new.results[0])  # the source's torch.median(x, 1)[0] again
+            rewriter.replace(op, [*packed_ops, new, *read], [(read or [new])[-1].results[0]])
             return
         rewriter.replace(op, new, [new.results[0]])
 

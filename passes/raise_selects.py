@@ -15,7 +15,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 
 from switcheroo.dialects import pysrc
 from switcheroo.ontology.odl import Variant
-from switcheroo.passes.fw_common import const_value, is_const
+from switcheroo.passes.fw_common import const_value, is_const, make_const
 
 # The field names of a (values, indices) pair, by position (torch.return_types, tf's TopKV2).
 PAIR_FIELDS = ("values", "indices")
@@ -39,7 +39,8 @@ def _selected(variant: Variant, names: list[str], values: list[SSAValue]) -> int
 def _reads(use: Operation, result: SSAValue, index: int) -> bool:
     """Whether ``use`` reads element ``index`` of ``result`` (``r[index]``, ``r.values``)."""
     if isinstance(use, pysrc.SubscriptOp):
-        return use.value is result and is_const(use.index) and const_value(use.index) == index
+        # r[0] reads as a subscript by the one-element index tuple (0,)
+        return use.value is result and is_const(use.index) and const_value(use.index) in (index, (index,))
     if isinstance(use, pysrc.AttrOp):
         return index < len(PAIR_FIELDS) and use.attr.data == PAIR_FIELDS[index]
     return False
@@ -63,5 +64,21 @@ def fold_pair_reads(reads: list[Operation], value: SSAValue, rewriter: PatternRe
     for read in reads:
         index = read.index.owner if isinstance(read, pysrc.SubscriptOp) else None
         rewriter.replace_op(read, [], [value])
-        if index is not None and not index.results[0].uses:
-            rewriter.erase_op(index)  # the literal index, read by nothing now
+        while isinstance(index, Operation) and not index.results[0].uses:
+            # the literal index (and the tuple holding it), read by nothing now
+            parts = [o.owner for o in index.operands]
+            rewriter.erase_op(index)
+            index = parts[0] if len(parts) == 1 else None
+
+
+def element_read(variant: Variant | None, op: Operation, call_result: SSAValue) -> list[Operation]:
+    """Lowering (or keeping) hub op ``op`` as ``variant``'s call: ``call[index]`` where the
+    call returns a pair and the hub op is its element (``torch.sort(x)[0]``), else nothing."""
+    if variant is None or variant.compose is not None:
+        return []  # a composed spelling reads the element itself (torch.median(...).values)
+    index = _selected(variant, [n.data for n in op.arg_names.data], list(op.operands))
+    if index is None:
+        return []
+    key = make_const((index,))  # r[0] subscripts by the tuple (0,), as the frontend reads it
+    read = pysrc.SubscriptOp.create(operands=[call_result, key[-1].results[0]], result_types=[call_result.type])
+    return [*key, read]

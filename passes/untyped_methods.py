@@ -7,7 +7,8 @@ where a method of the same name may compute something else (NumPy's ``repeat`` i
 torch's) or not exist. Such a call is reported and its line marked
 ``# swc: unmapped torch.Tensor.view`` when the method is one of the source's tensor
 methods (its API snapshot) and neither a method of its module class (``model.to(dev)``,
-``model.eval()``) nor of a Python builtin type (``s.split()``, ``d.get()``).
+``model.eval()``) nor of a Python builtin type (``s.split()``, ``d.get()``), nor one a
+later pass reads on any value (the training step's ``loss.backward()``, in-place updates).
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ def mark_untyped_tensor_methods(module: Operation, source: str, target: str) -> 
         return
     top = module if isinstance(module, builtin.ModuleOp) else None
     imported = _imported_names(module)
+    # Methods later passes read on values of any type: the training step's gradient call
+    # (raise-train-step), in-place updates (convert-init-loops, unroll-inplace).
+    grad = src.training.grad if src.training is not None else None
+    suffix = src.inplace_suffix
     for call in pysrc.ops_of(module, pysrc.CallOp):
         callee = call.callee.owner
         if not isinstance(callee, pysrc.AttrOp) or callee.obj.type != pysrc.ObjectType():
@@ -76,9 +81,9 @@ def mark_untyped_tensor_methods(module: Operation, source: str, target: str) -> 
         if isinstance(recv, pysrc.NameOp) and (recv.id.data == "self" or recv.id.data in imported):
             continue  # the module's own methods, a module's functions (math.sqrt)
         method = callee.attr.data
-        if method.startswith("_") or method in _BUILTIN_METHODS:
-            continue
         api = f"{src.tensor_type}.{method}"
+        if method.startswith("_") or method in _BUILTIN_METHODS or api == grad or (suffix and method.endswith(suffix)):
+            continue
         if not has_api(source, api) or (src.module_base and has_api(source, f"{src.module_base}.{method}")):
             continue
         stmt = _statement(call)

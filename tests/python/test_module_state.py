@@ -67,7 +67,7 @@ def test_only_parameters_train(tmp_path, target):
         assert set(nnx.state(model, nnx.Param).keys()) == {"w"}
         assert set(nnx.state(model, nnx.BatchStat).keys()) == {"scale"}
     elif target == "keras":
-        assert [v.path for v in model.trainable_variables] == ["w"] or len(model.trainable_variables) == 1
+        assert len(model.trainable_variables) == 1
         assert len(model.non_trainable_variables) == 1
     else:
         from mlx.utils import tree_flatten

@@ -35,6 +35,7 @@ from switcheroo.passes import container_forms, layer_build, layer_factories, lay
 from switcheroo.passes.raise_composes import fold_composes
 from switcheroo.passes.raise_call_forms import built_form, record_source_form
 from switcheroo.passes.raise_rnn_stack import fold_rnn_stacks
+from switcheroo.passes.raise_guards import RaiseRefused, check_raise
 from switcheroo.passes.raise_selects import PairRefused, fold_pair_reads, pair_reads
 from switcheroo.passes.plain_containers import wrap_plain_containers
 from switcheroo.passes.layer_features import fold_build_calls, infer_feature_sizes
@@ -330,9 +331,10 @@ class RaiseCall(RewritePattern):
         for spec, variant in hits:
             try:
                 b = bind(spec, variant, op.framework.data, op)
+                check_raise(variant, b.names, b.values, op.api.data)  # keras.ops.norm(x, 1): a matrix norm
                 reads = pair_reads(variant, b.names, b.values, op.api.data, op.result)  # torch.sort(x)[0]
                 break
-            except (Unmappable, PairRefused) as e:
+            except (Unmappable, RaiseRefused, PairRefused) as e:
                 errors.append(str(e))
         else:
             op.properties["unmapped"] = StringAttr(errors[0])

@@ -63,11 +63,11 @@ def fold_pair_reads(reads: list[Operation], value: SSAValue, rewriter: PatternRe
     """Each ``r[i]`` / ``r.values`` becomes the raised op's value itself."""
     for read in reads:
         index = read.index.owner if isinstance(read, pysrc.SubscriptOp) else None
-        rewriter.replace_op(read, [], [value])
+        rewriter.replace(read, [], [value])
         while isinstance(index, Operation) and not index.results[0].uses:
             # the literal index (and the tuple holding it), read by nothing now
             parts = [o.owner for o in index.operands]
-            rewriter.erase_op(index)
+            rewriter.erase(index)
             index = parts[0] if len(parts) == 1 else None
 
 

@@ -34,7 +34,9 @@ def registered_state(node: cst.ClassDef, methods: set[str]) -> list[str]:
             func = call.func
             if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self"
                     and func.attr.value in methods and call.args and isinstance(call.args[0].value, cst.SimpleString)):
-                names.append(call.args[0].value.evaluated_value)
+                value = call.args[0].value.evaluated_value
+                if isinstance(value, str):
+                    names.append(value)
 
     node.visit(Visit())
     return names

@@ -27,12 +27,12 @@ from xdsl.pattern_rewriter import (
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology import snapshots
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
-from switcheroo.passes.raise_selects import element_read
 from switcheroo.passes import (
     adapt_layer_calls, compose_lowering, config_fields, container_forms, deferred_build, dropped_args, layer_build, layer_factories, layer_plugins, layer_scaffold, lower_contexts,
     plain_classes, rnn_stack, setup_classes, value_plugins,
 )
 from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
+from switcheroo.passes.raise_selects import element_read
 from switcheroo.passes.spread_names import spread_name
 from switcheroo.passes.fw_common import (
     RootWalker,

@@ -14,10 +14,9 @@ binding, and a call the guard refuses is kept as written, marked with the reason
 
 from __future__ import annotations
 
-from xdsl.ir import SSAValue
-
 from switcheroo.ontology.odl import Variant
 from switcheroo.passes.fw_common import const_value, is_const
+from xdsl.ir import SSAValue
 
 
 class RaiseRefused(Exception):

@@ -10,12 +10,11 @@ indices read) has no hub equivalent, so the call is refused and kept as written.
 
 from __future__ import annotations
 
-from xdsl.ir import Operation, SSAValue
-from xdsl.pattern_rewriter import PatternRewriter
-
 from switcheroo.dialects import pysrc
 from switcheroo.ontology.odl import Variant
 from switcheroo.passes.fw_common import const_value, is_const, make_const
+from xdsl.ir import Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter
 
 # The field names of a (values, indices) pair, by position (torch.return_types, tf's TopKV2).
 PAIR_FIELDS = ("values", "indices")

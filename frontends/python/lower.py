@@ -221,8 +221,10 @@ class StatementLowering(ExprLowering):
                 found[attr] = kind
         self.name_scope, self.at = outer
         traits = load_ontology().traits.get(self.framework)
-        if traits is not None and traits.state_methods:
-            for attr in registered_state(node, set(traits.state_methods)):
+        methods = set(traits.state_methods) if traits is not None else set()
+        text = self.source.span(node) if methods else None  # a visit per class costs ~1 ms
+        if methods and (text is None or any(m in text for m in methods)):
+            for attr in registered_state(node, methods):
                 found.setdefault(attr, TENSOR)
         return found
 

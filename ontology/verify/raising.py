@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
 from switcheroo.ontology.verify import adapters
@@ -99,7 +98,7 @@ def check_api(spec: OpSpec, framework: str, variant: Variant) -> Finding:
         if got.shape != want.shape:
             return Finding(spec.operation, framework, variant.api, "mismatch",
                            f"shape {got.shape} != {want.shape} on a {x.shape} input")
-        if not np.allclose(got.astype(np.float64), want.astype(np.float64), rtol=1e-5, atol=1e-5, equal_nan=True):
+        if not np.allclose(got, want, rtol=1e-5, atol=1e-5, equal_nan=True):
             return Finding(spec.operation, framework, variant.api, "mismatch",
                            f"{np.ravel(got)[:3]} != {np.ravel(want)[:3]} on a {x.shape} input")
     return Finding(spec.operation, framework, variant.api, "ok")

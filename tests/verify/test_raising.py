@@ -4,7 +4,6 @@ hub op it raises to (``ontology/verify/raising.py``)."""
 from __future__ import annotations
 
 import pytest
-
 from switcheroo.ontology.verify.raising import audit
 
 # Ops whose framework defaults differ from NumPy's (the variants say them in ``defaults``):

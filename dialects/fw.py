@@ -10,7 +10,6 @@ from __future__ import annotations
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 from xdsl.ir import Dialect
 from xdsl.irdl import (
-    IRDLOperation,
     irdl_op_definition,
     opt_prop_def,
     prop_def,
@@ -20,10 +19,11 @@ from xdsl.irdl import (
 from xdsl.utils.exceptions import VerifyException
 
 from switcheroo.dialects.pysrc import ValueType
+from switcheroo.dialects.pysrc_create import FastCreate
 from switcheroo.ontology.odl import FRAMEWORK_KEYS
 
 
-class _FwOp(IRDLOperation):
+class _FwOp(FastCreate):
     framework = prop_def(StringAttr)
     api = prop_def(StringAttr)
     unmapped = opt_prop_def(StringAttr)

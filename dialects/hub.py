@@ -29,11 +29,12 @@ from xdsl.irdl import (
 )
 from xdsl.utils.exceptions import VerifyException
 
+from switcheroo.dialects.pysrc_create import FastCreate
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import OpSpec
 
 
-class HubOp(IRDLOperation):
+class HubOp(FastCreate):
     """Base of the generated ops: operands named by the spec's standard arguments."""
 
     SPEC_NAME: ClassVar[str] = ""
@@ -82,7 +83,7 @@ class HubOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ApplyOp(IRDLOperation):
+class ApplyOp(FastCreate):
     """Calls a constructed layer (operand 0, made by a layer spec's op) on its inputs;
     ``layer`` names that spec so passes know the semantics of the call."""
 

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from xdsl.dialects.builtin import ArrayAttr, StringAttr, UnitAttr
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
 from xdsl.irdl import (
-    IRDLOperation,
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
@@ -28,6 +27,7 @@ from xdsl.irdl import (
 from xdsl.traits import NoTerminator
 from xdsl.utils.exceptions import VerifyException
 
+from switcheroo.dialects.pysrc_create import FastCreate
 from switcheroo.dialects.pysrc_walk import ops_of  # noqa: F401 - passes find their ops with pysrc.ops_of
 from switcheroo.dialects.pysrc_walk import walk as _walk
 
@@ -58,7 +58,7 @@ ValueType = ObjectType | TensorType | LayerType
 _TRIVIA = ("leading", "trailing")
 
 
-class _Statement(IRDLOperation):
+class _Statement(FastCreate):
     """Base of statement ops: comments and blank lines before/after the statement."""
 
     leading = opt_prop_def(StringAttr)
@@ -102,7 +102,7 @@ def _str_list(attr: ArrayAttr[Attribute] | None) -> list[str]:
 
 
 @irdl_op_definition
-class ModuleOp(IRDLOperation):
+class ModuleOp(FastCreate):
     """A Python source file. ``header``/``footer`` hold text before/after all statements."""
 
     name = "pysrc.module"
@@ -223,7 +223,7 @@ class WhileOp(_Statement):
 
 
 @irdl_op_definition
-class YieldOp(IRDLOperation):
+class YieldOp(FastCreate):
     """Ends a ``pysrc.while`` condition region with the condition value."""
 
     name = "pysrc.yield"
@@ -255,7 +255,7 @@ class OpaqueStmtOp(_Statement):
 
 
 @irdl_op_definition
-class NameOp(IRDLOperation):
+class NameOp(FastCreate):
     """Reads a Python variable."""
 
     name = "pysrc.name"
@@ -264,7 +264,7 @@ class NameOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ConstOp(IRDLOperation):
+class ConstOp(FastCreate):
     """A literal, kept as its exact source text (``1e-5``, ``'mean'``, ``None``)."""
 
     name = "pysrc.const"
@@ -273,7 +273,7 @@ class ConstOp(IRDLOperation):
 
 
 @irdl_op_definition
-class AttrOp(IRDLOperation):
+class AttrOp(FastCreate):
     """``obj.attr``."""
 
     name = "pysrc.attr"
@@ -283,7 +283,7 @@ class AttrOp(IRDLOperation):
 
 
 @irdl_op_definition
-class CallOp(IRDLOperation):
+class CallOp(FastCreate):
     """``callee(args...)``; ``arg_names[i]`` is ``''`` (positional), a keyword, ``'*'``
     or ``'**'`` for ``args[i]``."""
 
@@ -299,7 +299,7 @@ class CallOp(IRDLOperation):
 
 
 @irdl_op_definition
-class BinOp(IRDLOperation):
+class BinOp(FastCreate):
     """``lhs OP rhs`` for a Python binary operator (``+``, ``@``, ``and``, ``<`` ...)."""
 
     name = "pysrc.binop"
@@ -310,7 +310,7 @@ class BinOp(IRDLOperation):
 
 
 @irdl_op_definition
-class UnaryOp(IRDLOperation):
+class UnaryOp(FastCreate):
     """``OP operand`` (``-``, ``not``, ``~``, ``+``)."""
 
     name = "pysrc.unaryop"
@@ -320,7 +320,7 @@ class UnaryOp(IRDLOperation):
 
 
 @irdl_op_definition
-class SubscriptOp(IRDLOperation):
+class SubscriptOp(FastCreate):
     """``value[index]``."""
 
     name = "pysrc.subscript"
@@ -330,7 +330,7 @@ class SubscriptOp(IRDLOperation):
 
 
 @irdl_op_definition
-class SliceOp(IRDLOperation):
+class SliceOp(FastCreate):
     """``lower:upper:step`` inside a subscript; ``parts`` says which are present."""
 
     name = "pysrc.slice"
@@ -346,7 +346,7 @@ class SliceOp(IRDLOperation):
 
 
 @irdl_op_definition
-class TupleOp(IRDLOperation):
+class TupleOp(FastCreate):
     """A display ``(a, b)``; ``kind`` is ``tuple``, ``list``, ``set`` or ``dict`` (for a dict
     the operands alternate key, value). ``bare``: the source wrote the tuple without
     parentheses (``return x, h``); it prints so where the statement allows it."""
@@ -367,7 +367,7 @@ class TupleOp(IRDLOperation):
 
 
 @irdl_op_definition
-class StarOp(IRDLOperation):
+class StarOp(FastCreate):
     """``*value``: a sequence unpacked into the variadic argument of a call, so that
     ``nn.Sequential(*layers)`` binds ``layers`` to the spec's variadic ``layers`` argument."""
 
@@ -377,7 +377,7 @@ class StarOp(IRDLOperation):
 
 
 @irdl_op_definition
-class OpaqueExprOp(IRDLOperation):
+class OpaqueExprOp(FastCreate):
     """An expression kept verbatim (lambda, comprehension, f-string ...)."""
 
     name = "pysrc.opaque_expr"
@@ -386,7 +386,7 @@ class OpaqueExprOp(IRDLOperation):
 
 
 @irdl_op_definition
-class CompOp(IRDLOperation):
+class CompOp(FastCreate):
     """``[elt for target in iter]`` (``kind``: list, set or gen); the body region computes
     ``elt`` for one element and ends with ``pysrc.yield``, so framework calls inside a
     comprehension (a list of layers) are converted like any other."""

@@ -85,7 +85,20 @@ def _walk_forward(self: Operation) -> Iterator[Operation]:
 
 
 _OpT = TypeVar("_OpT", bound=Operation)
-_HITS: dict[object, dict[type, bool]] = {}  # kind -> op class -> whether it is one (see ops_of)
+# kind -> op class -> what ops_of does with its ops: 1 keeps them (a ``kind``), 2 walks
+# their regions (a class that may hold any), 3 both, 0 neither (see ops_of).
+_HITS: dict[object, dict[type, int]] = {}
+_HOLDS: dict[type, bool] = {}  # op class -> whether its ops may hold regions
+
+
+def may_hold_regions(cls: type[Operation]) -> bool:
+    """Whether ops of ``cls`` may have regions: an IRDL op class defines the regions its
+    ops have (none for expression ops, most of a module); any other class may."""
+    holds = _HOLDS.get(cls)
+    if holds is None:
+        definition = getattr(cls, "get_irdl_definition", None)
+        holds = _HOLDS[cls] = True if definition is None else bool(definition().regions)
+    return holds
 
 
 def ops_of(root: Operation, kind: type[_OpT] | tuple[type[_OpT], ...]) -> list[_OpT]:
@@ -93,14 +106,15 @@ def ops_of(root: Operation, kind: type[_OpT] | tuple[type[_OpT], ...]) -> list[_
     loop, no generators, and ``isinstance`` asked once per op class (against an op class
     an op is not, it goes through ``ABCMeta.__instancecheck__``). Passes look for their ops
     this way many times a conversion."""
-    # Whether an op class is a ``kind``, kept across calls: ``issubclass`` against op
+    # What to do with an op of a class, kept across calls: ``issubclass`` against op
     # classes goes through ``ABCMeta.__subclasscheck__``, which cost a walk of a small
-    # function more than the walk itself when asked afresh per call.
+    # function more than the walk itself when asked afresh per call. Most ops (names,
+    # calls, attributes) are no ``kind`` and hold no regions: for them, one lookup.
     hits = _HITS.get(kind)
     if hits is None:
         hits = _HITS[kind] = {}
     found: list[_OpT] = []
-    hit_of, append = hits.get, found.append
+    append = found.append
 
     def regions_of(op: Operation) -> None:
         # The linked lists read through xDSL's private fields: its ``next_op`` and
@@ -110,14 +124,16 @@ def ops_of(root: Operation, kind: type[_OpT] | tuple[type[_OpT], ...]) -> list[_
             while block is not None:
                 sub = block._first_op  # pyright: ignore[reportPrivateUsage]
                 while sub is not None:
-                    cls = type(sub)
-                    hit = hit_of(cls)
-                    if hit is None:
-                        hit = hits[cls] = issubclass(cls, kind)
-                    if hit:
-                        append(sub)  # type: ignore[arg-type]
-                    if sub.regions:
-                        regions_of(sub)
+                    try:
+                        what = hits[type(sub)]
+                    except KeyError:
+                        cls = type(sub)
+                        what = hits[cls] = issubclass(cls, kind) | (2 if may_hold_regions(cls) else 0)
+                    if what:
+                        if what & 1:
+                            append(sub)  # type: ignore[arg-type]
+                        if what & 2 and sub.regions:
+                            regions_of(sub)
                     sub = sub._next_op  # pyright: ignore[reportPrivateUsage]
                 block = block._next_block  # pyright: ignore[reportPrivateUsage]
 

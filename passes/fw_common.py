@@ -12,6 +12,7 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.pattern_rewriter import PatternRewriteWalker
 
 from switcheroo.dialects import pysrc
+from switcheroo.dialects.pysrc_walk import may_hold_regions
 from switcheroo.ontology.loader import Ontology, load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
 
@@ -59,25 +60,28 @@ class RootWalker(PatternRewriteWalker):
             for b in reversed(r.blocks) if reverse else r.blocks:
                 block(b)
 
+        # Whether an op's class may hold regions, with whether it is a root: 2 | root.
+        holds: dict[type, int] = {}
+
         def block(b: Block) -> None:
             # The linked lists read through xDSL's private fields: its ``next_op`` and
             # ``prev_op`` properties are a call per op, a third of the walk.
             sub_op = b._last_op if reverse else b._first_op  # pyright: ignore[reportPrivateUsage]
             while sub_op is not None:
-                if sub_op.regions:
+                try:
+                    what = holds[type(sub_op)]
+                except KeyError:
+                    kind = type(sub_op)
+                    what = holds[kind] = (2 if may_hold_regions(kind) else 0) | is_a_root(kind)
+                if what & 2 and sub_op.regions:
                     if not region_first:
                         visit(sub_op)
                     for r in reversed(sub_op.regions) if reverse else sub_op.regions:
                         region(r)
                     if region_first:
                         visit(sub_op)
-                else:  # most ops: ``visit`` inlined
-                    kind = type(sub_op)
-                    hit = is_root.get(kind)
-                    if hit is None:
-                        hit = is_root[kind] = is_a_root(kind)
-                    if hit:
-                        push(sub_op)
+                elif what & 1:  # most ops: ``visit`` inlined
+                    push(sub_op)
                 sub_op = sub_op._prev_op if reverse else sub_op._next_op  # pyright: ignore[reportPrivateUsage]
 
         if isinstance(op, Region):

@@ -6,7 +6,7 @@ hold non-trainable state as an attribute, which the ``Buffer`` spec maps. So, be
 raising, a call of one of the source's ``state_methods`` (framework traits) on ``self``
 with a literal name becomes ``self.pe = torch.nn.Buffer(t, persistent=False)`` (the
 class the trait names wraps the value; ``register_parameter("w", p)`` is ``self.w = p``).
-A name that is not a literal is left alone (and reported as a leftover later).
+A name that is not a literal is left as written, reported and marked.
 
 A target whose module takes every array attribute as a parameter (MLX: ``freeze_state``
 in its traits) gets the buffers of a constructor frozen after the last of them is set,
@@ -24,6 +24,10 @@ from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.dialects.pysrc import string, strs
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.snapshots import bind_positional
+from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
+from switcheroo.passes.fw_common import chain
+from switcheroo.passes.untyped_methods import mark_line
+from xdsl.dialects import builtin
 from xdsl.ir import Operation, SSAValue
 
 # The hub specs of module state: non-trainable (what a target freezes) and trainable.
@@ -63,8 +67,6 @@ def _registration(stmt: pysrc.ExprStmtOp, methods: dict[str, str | None]) -> tup
     attr = call.callee.owner
     names = [n.data for n in call.arg_names.data]
     if attr.attr.data not in methods or not _is_self(attr.obj) or len(names) < 2 or names[:2] != ["", ""]:
-        return None
-    if _literal_name(call.args[0]) is None:
         return None
     return attr.attr.data, call
 
@@ -151,8 +153,16 @@ def normalize_module_state(module: Operation, source: str, target: str) -> None:
         if methods:
             for stmt in [o for o in pysrc.ops_of(cls, pysrc.ExprStmtOp)]:
                 found = _registration(stmt, methods)
-                if found is not None:
+                if found is None:
+                    continue
+                if _literal_name(found[1].args[0]) is not None:
                     _rewrite(stmt, found[0], found[1], methods[found[0]], source, traits.module_base)
+                elif source not in chain(target) and isinstance(module, builtin.ModuleOp):
+                    # self.register_buffer(name, t): the attribute it defines is not known.
+                    api = f"{traits.module_base}.{found[0]}"
+                    add_diagnostic(module, stmt.loc.data if stmt.loc else statement_loc(stmt), "warning",
+                                   f"unmapped {api}: the name it registers is not a literal")
+                    mark_line(stmt, api)
         for init in cls.body.block.ops:
             if isinstance(init, pysrc.FuncOp) and init.sym_name.data == "__init__":
                 _freeze(init, source, target)

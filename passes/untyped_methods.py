@@ -51,7 +51,8 @@ def _statement(op: Operation) -> Operation | None:
     return cur
 
 
-def _mark(stmt: Operation, api: str) -> None:
+def mark_line(stmt: Operation, api: str) -> None:
+    """``# swc: unmapped <api>`` at the end of statement ``stmt``, as the backend writes it."""
     if "trailing" not in type(stmt).get_irdl_definition().properties:
         return
     note = f"# swc: unmapped {api}"
@@ -91,4 +92,4 @@ def mark_untyped_tensor_methods(module: Operation, source: str, target: str) -> 
             continue
         add_diagnostic(top, statement_loc(call), "warning",
                        f"unmapped {api}: .{method}() on a value not known to be a tensor, kept as written")
-        _mark(stmt, api)
+        mark_line(stmt, api)

@@ -328,11 +328,23 @@ def _inner_comments(node: cst.CSTNode) -> list[cst.EmptyLine]:
     return visitor.found
 
 
+def _unchecked(self: cst.CSTNode) -> None:
+    return None
+
+
 def _parse(text: str, path: str) -> cst.Module:
+    """LibCST's module for ``text``, its nodes built without their ``_validate`` checks:
+    the native parser builds only nodes that hold them (LibCST's own note on
+    ``CSTNode.__post_init__``), and running them is an eighth of the parse. The nodes
+    the converter builds later are checked as usual."""
+    checked = cst.CSTNode.__post_init__
+    cst.CSTNode.__post_init__ = _unchecked  # type: ignore[method-assign]
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as e:
         fail(f"{path}:{e.raw_line}:{e.raw_column + 1}: error: invalid Python: {e.message}")
+    finally:
+        cst.CSTNode.__post_init__ = checked  # type: ignore[method-assign]
 
 
 def lower_python(text: str, path: str = "<stdin>", framework: str = "torch", own_scaffolds: bool = True) -> ModuleOp:

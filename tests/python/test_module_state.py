@@ -153,7 +153,21 @@ def test_mlx_source_state():
            "        super().__init__()\n        self.w = mx.ones(d)\n        self.s = mx.zeros(d)\n"
            "        self.freeze(keys=[\"s\"], recurse=False)\n\n    def __call__(self, x):\n"
            "        return x * self.w + self.s\n")
-    code, report = convert(src, "mlx", "torch", path="m.py")
+    code, _ = convert(src, "mlx", "torch", path="m.py")
     assert "self.w = nn.Parameter(torch.ones(d))" in code
     assert "self.s = nn.Buffer(torch.zeros(d))" in code
     assert "freeze" not in code
+
+
+def test_register_forms():
+    """register_parameter, a positional persistent flag, a None buffer; a name that is
+    not a literal stays as written, reported and marked."""
+    src = ("import torch\nfrom torch import nn\n\n\nclass P(nn.Module):\n    def __init__(self, d, name):\n"
+           "        super().__init__()\n        self.register_parameter(\"g\", nn.Parameter(torch.ones(d)))\n"
+           "        self.register_buffer(\"t\", torch.arange(d), False)\n        self.register_buffer(\"none\", None)\n"
+           "        self.register_buffer(name, torch.ones(d))\n\n    def forward(self, x):\n        return x * self.g + self.t\n")
+    code, report = convert(src, "torch", "flax_nnx", path="p.py")
+    for line in ("self.g = nnx.Param(jnp.ones(d))", "self.t = jnp.arange(d)", "self.none = None",
+                 "self.register_buffer(name, jnp.ones(d))  # swc: unmapped torch.nn.Module.register_buffer"):
+        assert line in code
+    assert [d.line for d in report.diagnostics if d.severity == "warning"] == [11]

@@ -2,7 +2,8 @@
 
 ``torch.median`` of an even count is the lower middle value (hub ``median_low``, not
 NumPy's mean of the two); ``torch.sort(x, d)[0]`` is the sorted values, not a row of
-them; ``keras.ops.norm`` with an ``ord`` over a matrix is a matrix norm, kept as written.
+them; ``keras.ops.norm`` with an ``ord`` over a matrix is a matrix norm, kept as written;
+``tf.math.argmax(x)`` reduces axis 0, which raising says.
 Each case converts a one-line source function and runs both sides on the same input.
 """
 
@@ -51,6 +52,9 @@ CASES = {
     "median_back_to_torch": ("numpy", "np.median(x, axis=1)", EVEN, "torch"),
     "norm_axis_keras": ("keras", "keras.ops.norm(x, ord=1, axis=1)", EVEN, "numpy"),
     "norm_frobenius_keras": ("keras", "keras.ops.norm(x)", EVEN, "numpy"),
+    # TensorFlow's argmax and cumsum without an axis work along axis 0, NumPy's flattened.
+    "argmax_tf": ("tensorflow", "tf.math.argmax(x)", EVEN, "numpy"),
+    "cumsum_tf": ("tensorflow", "tf.math.cumsum(x)", EVEN, "jax"),
 }
 
 
@@ -81,6 +85,8 @@ KEPT = {
     "norm_matrix_keras": ("keras", "keras.ops.norm(x, ord=1)", "numpy", "may be a matrix norm"),
     "norm_pair_mlx": ("mlx", "mx.linalg.norm(x, 2, axis=(0, 1))", "numpy", "may be a matrix norm"),
     "norm_pair_tf": ("tensorflow", "tf.norm(x, ord=1, axis=[0, 1])", "numpy", "may be a matrix norm"),
+    # tf.linalg.diag of a matrix is a batch of diagonal matrices; NumPy's diag extracts one
+    "diag_tf": ("tensorflow", "tf.linalg.diag(x)", "numpy", "no mapping"),
 }
 
 

@@ -248,7 +248,6 @@ class Variant(_Strict):
     layout_map: LayoutMap | None = None
     pack_as: Literal["tuple", "list"] | None = None
     output_select_index: int | None = None
-    output_cast: str | None = None
     min_version: str | None = None
     max_version: str | None = None
     required_imports: list[str | ImportSpec] = Field(default_factory=list)

@@ -2,7 +2,7 @@
 
 A :class:`CallPlan` is the framework call with every ODL feature applied: argument renames,
 value translation (``arg_values``), ``dispatch_rules``, ``inject_args``/``drop_args``,
-``layout_map`` permutations, ``pack_as``, ``output_select_index`` and ``output_cast``. The
+``layout_map`` permutations, ``pack_as``, and ``output_select_index``. The
 same plan is executed (:func:`execute`) and printed as source (:func:`render_call`), so a
 counterexample snippet runs exactly what the verifier ran.
 """
@@ -58,7 +58,6 @@ class CallPlan:
     args: list[Any] = field(default_factory=list)
     kwargs: dict[str, Any] = field(default_factory=dict)
     select: int | None = None
-    cast: str | None = None
     return_perm: tuple[int, ...] | None = None
     # A composed variant (ODL ``compose``): the expression, evaluated with ``kwargs`` (every
     # standard argument, by its standard name) bound; ``api`` is then empty.
@@ -212,7 +211,7 @@ def build_plan(spec: OpSpec, framework: str, variant: Variant, example: dict[str
     except plugin_values.NotLiteral as e:
         raise PlanError(str(e)) from e
     layout = variant.layout_map
-    plan = CallPlan(framework, api, select=variant.output_select_index, cast=variant.output_cast)
+    plan = CallPlan(framework, api, select=variant.output_select_index)
     packed: dict[str, tuple[Any, ...]] = {}
     for fw_name, parts in variant.tuple_args.items():
         # beta1, beta2 -> betas=(beta1, beta2); spec defaults fill the parts not given
@@ -349,8 +348,6 @@ def execute(plan: CallPlan, example: dict[str, Any]) -> Any:
         if plan.select is not None:
             out = out[plan.select]
         out = adapters.to_numpy(plan.framework, out)
-    if plan.cast is not None:
-        out = np.asarray(out).astype(plan.cast.rsplit(".", 1)[-1])
     if plan.return_perm is not None:
         out = np.transpose(out, plan.return_perm)
     return out
@@ -400,8 +397,6 @@ def render_call(plan: CallPlan) -> str:
         text = _render_composed(plan.compose, {k: src(v) for k, v in plan.kwargs.items()})
     if plan.select is not None:
         text += f"[{plan.select}]"
-    if plan.cast is not None:
-        text = f"numpy.asarray({text}).astype({plan.cast.rsplit('.', 1)[-1]!r})"
     if plan.return_perm is not None:
         text = f"numpy.transpose({text}, {plan.return_perm})"
     return text

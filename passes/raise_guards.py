@@ -40,6 +40,8 @@ def check_raise(variant: Variant, names: list[str], values: list[SSAValue], api:
     axis_given, axis = _literal(names, values, "axis")
     if not ord_given or order is None:
         return  # the 2-norm of every entry (Frobenius over a matrix), over any axes
+    if isinstance(order, str):  # tf.norm(ord='euclidean'): the hub's ord is a number
+        raise RaiseRefused(f"{api}: ord={order!r} is a name the hub's vector_norm does not take")
     if type(axis) is int:
         return  # one axis: a vector norm
     if "matrix_norm_on_pairs" in plugins and (not axis_given or axis is None):

@@ -19,29 +19,45 @@ from xdsl.dialects.builtin import UNKNOWN_LOC
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.core import OpResult, SSAValues, Use
 from xdsl.irdl import IRDLOperation
-from xdsl.irdl.operations import BaseAccessor, OptionalDef, VarIRConstruct
+from xdsl.irdl.operations import (
+    BaseAccessor,
+    BeforeVariadicSingleAccessor,
+    OptionalDef,
+    UniqueVariadicAccessor,
+    VarIRConstruct,
+)
 
 _Defaults = tuple[tuple[tuple[str, Attribute], ...], tuple[tuple[str, Attribute], ...]]
 # op class -> (default properties, default attributes) to fill in, or None where the class
 # does more at creation than IRDLOperation does (its own __post_init__).
 _DEFAULTS: dict[type, _Defaults | None] = {}
 _NO_VALUES: SSAValues = SSAValues()
+_item = tuple.__getitem__  # SSAValues' own, for an int index
 
 
 class _Accessor:
     """A named operand or result of an op class: xDSL's accessor's ``index`` applied to
-    the op's operand tuple (its results) directly."""
+    the op's operand tuple (its results) directly. One before any variadic (a call's
+    callee, an op's result) is read off the tuple; the only variadic of an op that has no
+    other (a call's arguments) is the tuple itself, as xDSL's slice of all of it equals."""
 
-    __slots__ = ("index", "operands")
+    __slots__ = ("at", "index", "operands", "whole")
 
     def __init__(self, accessor: BaseAccessor) -> None:
         self.index = accessor.index
         self.operands = accessor.construct is VarIRConstruct.OPERAND
+        self.at = accessor.idx if type(accessor) is BeforeVariadicSingleAccessor else None
+        self.whole = type(accessor) is UniqueVariadicAccessor and accessor.idx == 0 and accessor.num_defs == 1
 
     def __get__(self, obj: Operation | None, objtype: type | None = None) -> object:
         if obj is None:
             return self
-        return self.index(obj._operands if self.operands else obj.results)  # pyright: ignore[reportPrivateUsage]
+        values = obj._operands if self.operands else obj.results  # pyright: ignore[reportPrivateUsage]
+        if self.at is not None:
+            return _item(values, self.at)
+        if self.whole:
+            return values
+        return self.index(values)
 
     def __set__(self, obj: Operation, value: object) -> None:
         raise NotImplementedError("Cannot write to named operands, regions, results, or successors.")

@@ -38,19 +38,22 @@ class _End:
 
 @dataclass
 class _StartState(CodegenState):
-    # node -> token index where it starts (ends): LibCST records the syntactic start (after
-    # parentheses and indentation) of every statement and expression, the nodes ops point at.
-    starts: dict[cst.CSTNode, int] = field(default_factory=dict)
-    ends: dict[cst.CSTNode, int] = field(default_factory=dict)
-    open: list[cst.CSTNode] = field(default_factory=list)
+    # id(node) -> token index where it starts (ends): LibCST records the syntactic start
+    # (after parentheses and indentation) of every statement and expression, the nodes ops
+    # point at. Keyed by id: a node's ``__hash__`` is a Python call (the module the map holds
+    # keeps the nodes, and so their ids, alive).
+    starts: dict[int, int] = field(default_factory=dict)
+    ends: dict[int, int] = field(default_factory=dict)
+    open: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._end = _End(self)
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
                                   end_node: cst.CSTNode | None = None) -> _End:
-        self.starts[node] = len(self.tokens)
-        self.open.append(node)
+        key = id(node)
+        self.starts[key] = len(self.tokens)
+        self.open.append(key)
         return self._end
 
 
@@ -90,7 +93,7 @@ class SourceMap:
 
     def start(self, node: cst.CSTNode) -> str | None:
         """``line:column`` (1-based both) where ``node`` starts, None for a node not in the module."""
-        tok = self._starts.get(node)
+        tok = self._starts.get(id(node))
         if tok is None:
             return None
         off = self._offset[tok]
@@ -100,7 +103,7 @@ class SourceMap:
     def span(self, node: cst.CSTNode) -> str | None:
         """The source text from where ``node`` starts to where it ends (its syntactic extent,
         without enclosing parentheses); None for a node not in the module."""
-        start, end = self._starts.get(node), self._ends.get(node)
+        start, end = self._starts.get(id(node)), self._ends.get(id(node))
         if start is None or end is None:
             return None
         return self.text[self._offset[start]:self._offset[end]]

@@ -67,8 +67,8 @@ def _defaults(cls: type[IRDLOperation]) -> _Defaults | None:
     if cls.__post_init__ is not IRDLOperation.__post_init__:
         return None
     for name, accessor in list(vars(cls).items()):
-        if isinstance(accessor, BaseAccessor) and accessor.construct in (VarIRConstruct.OPERAND,
-                                                                         VarIRConstruct.RESULT):
+        if isinstance(accessor, BaseAccessor) and type(accessor).__get__ is BaseAccessor.__get__ \
+                and accessor.construct in (VarIRConstruct.OPERAND, VarIRConstruct.RESULT):
             setattr(cls, name, _Accessor(accessor))
     op_def = cls.get_irdl_definition()
     props = tuple((n, d.default_value) for n, d in op_def.properties.items()

@@ -257,6 +257,10 @@ class Variant(_Strict):
     # Other APIs of the framework that mean the same call (torch.nn.functional.relu for
     # torch.relu): raising recognises them; lowering always emits ``api``.
     aliases: list[str] = Field(default_factory=list)
+    # Aliases whose name says a standard argument (torch's ``x.float()`` is
+    # ``x.to(torch.float32)``): alias API -> {standard name: the hub constant it means}.
+    # Raising adds those arguments; lowering always emits ``api``.
+    implied_args: dict[str, dict[str, str]] = Field(default_factory=dict)
     # "lower": used only to lower hub -> framework, when several specs share one API
     # (Conv1d/Conv2d/Conv3d -> flax.nnx.Conv); raising that API picks the "both" variant.
     direction: Literal["both", "lower"] = "both"
@@ -320,6 +324,12 @@ class Variant(_Strict):
                 raise ValueError("a composed variant is lowering-only (direction: lower)")
             data = {**data, "direction": "lower"}
         return data
+
+    @model_validator(mode="after")
+    def _implied_by_aliases(self) -> Variant:
+        if stray := sorted(set(self.implied_args) - set(self.aliases)):
+            raise ValueError(f"implied_args names APIs that are not aliases: {', '.join(stray)}")
+        return self
 
     @model_validator(mode="after")
     def _api_or_compose(self) -> Variant:

@@ -240,6 +240,8 @@ def positional_order(spec: OpSpec, variant: Variant, framework: str) -> list[str
 def _positional_order(spec: OpSpec, variant: Variant, framework: str) -> list[str]:
     renamed = {fw_name: std for std, fw_name in variant.args.items()}
     sig = _signature(framework, variant.api)
+    if sig and "self" in renamed and "self" not in sig:
+        sig = ["self", *sig]  # torch.Tensor.to: the receiver comes first, though not named so
     if sig:
         order = [renamed.get(p, p) for p in sig]
         # Derived arguments hold their place too (DepthwiseConv2d's out_channels, by keyword).

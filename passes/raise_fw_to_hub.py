@@ -31,7 +31,8 @@ from switcheroo.ontology.snapshots import bind_positional, signature
 from switcheroo.passes.layer_attrs import layer_attrs, mark_unknown_call
 from switcheroo.passes.layer_rank import rerank, rerank_members
 from switcheroo.passes.raise_partials import raise_partials
-from switcheroo.passes import container_forms, layer_build, layer_factories, layer_scaffold, plain_classes, value_plugins
+from switcheroo.passes import (
+    container_forms, dtype_values, layer_build, layer_factories, layer_scaffold, plain_classes, value_plugins)
 from switcheroo.passes.raise_composes import fold_composes
 from switcheroo.passes.raise_call_forms import built_form, record_source_form
 from switcheroo.passes.raise_rnn_stack import fold_rnn_stacks
@@ -194,6 +195,8 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
         value_plugins.raise_values(call.api.data, variant, names, values, new_ops)  # torch pad, tf split
     except value_plugins.ValueRefusal as e:
         raise Unmappable(f"{call.api.data}: {e}") from e
+    # x.float(): dtype=float32; ops.cast(x, "float16"): the hub's float16 constant.
+    dtype_values.raise_dtypes(spec, variant, framework, call.api.data, names, values, new_ops)
     for i, (n, v) in enumerate(zip(names, values)):
         rev = _reverse_value(variant, n, v)
         if rev:

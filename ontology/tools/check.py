@@ -162,6 +162,11 @@ def _method_classes(fw: str) -> tuple[str, ...]:
     return tuple(sorted({a.rsplit(".", 1)[0] for a, e in snap.apis.items() if e[0] == "m"}))
 
 
+# Guards that refuse a raising by its arguments (passes/raise_guards.py): variants of one API
+# that differ in them are told apart when raising.
+_RAISE_GUARDS = frozenset({"device_argument", "dtype_argument"})
+
+
 def _variant_key(var: Variant) -> tuple:
     """What tells two variants of one API apart when raising a call to the hub."""
     return (
@@ -170,6 +175,7 @@ def _variant_key(var: Variant) -> tuple:
         var.output_select_index,
         var.as_value,
         var.cell,  # nnx.RNN(nnx.LSTMCell(...)) is LSTM, nnx.RNN(nnx.GRUCell(...)) is GRU
+        tuple(sorted(set(var.requires_plugin) & _RAISE_GUARDS)),  # x.to(dtype) astype, x.to(device) to_device
     )
 
 

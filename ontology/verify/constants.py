@@ -54,6 +54,15 @@ def _value(spec: OpSpec, fw: str) -> tuple[Any, str]:
     return resolve(variant.api)[0], variant.api
 
 
+def _named_dtype(name: str) -> np.dtype:
+    """The NumPy dtype a name says; bfloat16 is known once ``ml_dtypes`` (a JAX dependency) is loaded."""
+    try:
+        import ml_dtypes  # noqa: F401 - registers bfloat16 with NumPy
+    except ImportError:
+        pass
+    return np.dtype(name)
+
+
 def verify_constant(spec: OpSpec, runnable: list[str], max_examples: int) -> dict[str, PairResult]:
     """Every runnable framework's verdict for a constant spec (see the module docstring)."""
     values: dict[str, Any] = {}
@@ -61,6 +70,8 @@ def verify_constant(spec: OpSpec, runnable: list[str], max_examples: int) -> dic
     for fw in runnable:
         try:
             raw, _ = _value(spec, fw)
+            if spec.return_type == "dtype" and isinstance(raw, str):
+                raw = _named_dtype(raw)  # Keras names dtypes: "float32"
             values[fw] = denoted(raw)
         except Exception as e:  # noqa: BLE001 - a name that does not resolve is a failure
             out[fw] = PairResult("failed", f"raised {type(e).__name__}: {e}", math.inf, 1)

@@ -417,10 +417,13 @@ class LowerHubOp(RewritePattern):
             return
         reason = variant.verify_known or next(
             (v.verify_known for v in op.spec.variants.values() if v.lower is variant), None)
-        if reason is None:
-            return
         loc = op.loc.data if op.loc is not None else statement_loc(op)
         src_api = op.src_api.data if op.src_api else op.SPEC_NAME
+        if reason is None:
+            if variant.note and variant.compose is not None and variant.compose.strip().isidentifier():
+                # x.cuda() -> x on MLX: the call is dropped, and the output says why
+                self.known.setdefault((src_api, loc), f"{src_api} is left out: {variant.note}")
+            return
         label = api or f"the {self.framework} expression for {op.SPEC_NAME}"  # a compose has no api
         self.known.setdefault((api, loc), f"{label} differs from {src_api}: {reason}")
 

@@ -23,7 +23,7 @@ def _is_device_name(value: object) -> bool:
 
 def _is_device_handle(op: Operation | None) -> bool:
     if isinstance(op, hub.HubOp):
-        return op.SPEC_NAME == "device"
+        return op.SPEC_NAME in ("device", "accelerator_device")
     return isinstance(op, fw.CallOp) and op.api.data == "torch.device"
 
 

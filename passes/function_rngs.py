@@ -39,7 +39,8 @@ def _takes(f: pysrc.FuncOp, name: str) -> bool:
 
 
 def _callee_takes(call: pysrc.CallOp, name: str, takers: set[str], methods: list[pysrc.FuncOp]) -> bool:
-    """Whether ``call`` calls something that takes the stream ``name``."""
+    """Whether ``call`` calls something that takes the stream ``name``; ``methods``: the
+    file's methods that take it."""
     callee = call.callee.owner
     if isinstance(callee, pysrc.NameOp):
         if callee.id.data in takers:
@@ -49,10 +50,12 @@ def _callee_takes(call: pysrc.CallOp, name: str, takers: set[str], methods: list
             return bool(imported.layers)  # its converted twin builds layers: it takes the stream
         classes = layer_sources.class_values(callee) if callee.id.data != "self" else None
         return bool(classes) and classes <= takers  # block(...), block bound to BasicBlock
-    if _super_init_of(call) & takers:
+    if takers and _super_init_of(call) & takers:
         return True  # super().__init__(...) of a class of this file whose constructor takes it
+    if not methods:
+        return False  # no method takes it: no ``self.m(...)`` call needs it
     target = layer_sources.same_file_function(call) if isinstance(callee, pysrc.AttrOp) else None
-    return target is not None and any(target is m for m in methods) and _takes(target, name)
+    return target is not None and any(target is m for m in methods)
 
 
 def _super_init_of(call: pysrc.CallOp) -> set[str]:
@@ -90,9 +93,10 @@ def thread_function_rngs(module: Operation, name: str, annotation: str,
         takers |= {c.sym_name.data for c in classes if any(
             isinstance(i, pysrc.FuncOp) and i.sym_name.data == "__init__" and _needs(i, name)
             for i in c.body.block.ops)}
+        taking = [m for m in methods if _takes(m, name)]  # the loop below adds no parameter
         for call in pysrc.ops_of(top, pysrc.CallOp):
             names = [n.data for n in call.arg_names.data]
-            if name in names or not _callee_takes(call, name, takers, methods):
+            if name in names or not _callee_takes(call, name, takers, taking):
                 continue
             caller = _enclosing_func(call)
             if caller is None:

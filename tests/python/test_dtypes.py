@@ -28,11 +28,10 @@ def f(x: torch.Tensor):
     g = y.type(torch.int32)
     h = y.bool()
     k = y.half()
-    m = torch.full((2,), 3, dtype=torch.int64)
     n = torch.arange(4, dtype=torch.float32)
     p = y.long()
     q = y.to(y.dtype)
-    return a, b, d, e, g, h, k, m, n, p, q
+    return a, b, d, e, g, h, k, n, p, q
 """
 
 
@@ -54,11 +53,11 @@ def _target(name: str):
     return np.asarray, _numpy
 
 
-def _assert_same(got, want, code: str) -> None:
+def _assert_same(got, want, code: str, canonical=np.dtype) -> None:
     assert len(got) == len(want), code
     for i, (g, w) in enumerate(zip(got, want, strict=True)):
         g, w = np.asarray(g), np.asarray(w)
-        assert g.dtype == w.dtype, f"result {i}: {g.dtype} != {w.dtype}\n{code}"
+        assert g.dtype == canonical(w.dtype), f"result {i}: {g.dtype} != {w.dtype}\n{code}"
         np.testing.assert_allclose(g.astype(np.float64), w.astype(np.float64), rtol=1e-5, atol=1e-5, err_msg=code)
 
 
@@ -72,7 +71,13 @@ def test_torch_dtypes_convert_and_compute_the_same(target, tmp_path):
             for o in import_code(TORCH_SOURCE, tmp_path, "src_dtypes").f(torch.from_numpy(X))]
     to_native, from_native = _target(target)
     got = [from_native(o) for o in import_code(code, tmp_path, f"dst_dtypes_{target}").f(to_native(X))]
-    _assert_same(got, want, code)
+    canonical = np.dtype
+    if target in ("jax", "flax_nnx"):
+        # JAX makes 64-bit types 32-bit unless x64 is enabled (a process-wide setting).
+        from jax import dtypes
+
+        canonical = dtypes.canonicalize_dtype
+    _assert_same(got, want, code, canonical)
 
 
 @pytest.mark.parametrize("target", ["keras", "tensorflow", "mlx", "numpy"])
@@ -88,15 +93,30 @@ def test_torch_double_converts_to_float64(target, tmp_path):
 
 
 SOURCES = {
-    "jax": ("import jax.numpy as jnp\n\n\ndef f(x):\n    y = jnp.tanh(x)\n"
-            "    return (y.astype(jnp.float16), jnp.astype(y, jnp.int32), jnp.zeros((3,), dtype=jnp.float32),\n"
-            "            jnp.ones((2,), dtype='int32'), y > 0, jnp.astype(y > 0, jnp.bool_))\n", "jax.numpy"),
-    "numpy": ("import numpy as np\n\n\ndef f(x):\n    y = np.tanh(x)\n"
-              "    return (y.astype(np.float16), np.astype(y, np.int64), np.zeros((3,), dtype='int64'),\n"
-              "            np.ones(2, dtype=np.float32), np.astype(y, np.bool_), y.astype(np.float64))\n", "numpy"),
-    "keras": ("from keras import ops\n\n\ndef f(x):\n    y = ops.tanh(x)\n"
-              "    return (ops.cast(y, 'float16'), ops.cast(y, dtype='int64'), ops.zeros((3,), dtype='int64'),\n"
-              "            ops.cast(y, 'bool'), ops.ones((2,), dtype='float32'))\n", "tensorflow"),
+    "jax": ("""import jax.numpy as jnp
+
+
+def f(x):
+    y = jnp.tanh(x)
+    return (y.astype(jnp.float16), jnp.astype(y, jnp.int32), jnp.zeros((3,), dtype=jnp.float32),
+            jnp.ones((2,), dtype="int32"), y > 0, jnp.astype(y > 0, jnp.bool_))
+""", "jax.numpy"),
+    "numpy": ("""import numpy as np
+
+
+def f(x):
+    y = np.tanh(x)
+    return (y.astype(np.float16), np.astype(y, np.int64), np.zeros((3,), dtype="int64"),
+            np.ones(2, dtype=np.float32), np.astype(y, np.bool_), y.astype(np.float64))
+""", "numpy"),
+    "keras": ("""from keras import ops
+
+
+def f(x):
+    y = ops.tanh(x)
+    return (ops.cast(y, "float16"), ops.cast(y, dtype="int64"), ops.zeros((3,), dtype="int64"),
+            ops.cast(y, "bool"), ops.ones((2,), dtype="float32"))
+""", "tensorflow"),
 }
 
 
@@ -107,19 +127,22 @@ def test_dtypes_convert_to_torch(source_fw, tmp_path):
     mod = pytest.importorskip(native)
     code, report = convert(source, source_fw, "torch", path="dtypes.py")
     assert not [d for d in report.diagnostics if d.severity == "warning"], [str(d) for d in report.diagnostics]
-    to_native = getattr(mod, "convert_to_tensor", None) or getattr(mod, "asarray")
+    to_native = getattr(mod, "convert_to_tensor", None) or mod.asarray
     want = [np.asarray(o) for o in import_code(source, tmp_path, f"src_{source_fw}").f(to_native(X))]
     got = [o.numpy() for o in import_code(code, tmp_path, f"dst_{source_fw}").f(torch.from_numpy(X))]
     _assert_same(got, want, code)
 
 
 @pytest.mark.parametrize("arg", ['"cpu"', "dev", "other"])
-def test_to_without_a_dtype_is_kept_and_marked(arg):
+def test_to_without_a_dtype_is_no_cast(arg):
+    # A device moves the tensor (to_device, where the target has one); another tensor's
+    # dtype and device are not known here: kept and marked.
     source = f"import torch\n\n\ndef f(x: torch.Tensor, other: torch.Tensor, dev):\n    return torch.relu(x).to({arg})\n"
     code, report = convert(source, "torch", "jax", path="to.py")
-    assert f".to({arg})  # swc: unmapped torch.Tensor.to" in code, code
     assert "astype" not in code, code
-    assert any(d.severity == "warning" and "torch.Tensor.to" in str(d) for d in report.diagnostics)
+    if arg == "other":
+        assert ".to(other)  # swc: unmapped torch.Tensor.to" in code, code
+        assert any(d.severity == "warning" and "torch.Tensor.to" in str(d) for d in report.diagnostics)
 
 
 @pytest.mark.parametrize("name", ["float32", "bfloat16", "bool", "int64", "uint8", "complex64"])

@@ -148,15 +148,30 @@ def _literal(code: str) -> Any:
     return value
 
 
+# op class -> which of const_value's forms its ops are: 1 a literal, 2 a unary operator,
+# 3 a tuple, 0 none. Asked once per class: most operands are names and calls, and
+# ``isinstance`` against an op class they are not goes through ``ABCMeta.__instancecheck__``.
+_CONST_FORMS: dict[type, int] = {}
+
+
+def _const_form(kind: type) -> int:
+    forms = (pysrc.ConstOp, pysrc.UnaryOp, pysrc.TupleOp)
+    form = _CONST_FORMS[kind] = next((i for i, c in enumerate(forms, 1) if issubclass(kind, c)), 0)
+    return form
+
+
 def const_value(v: SSAValue) -> Any:
     """The Python value of a literal operand, or ``_NO_VALUE`` when it is not a literal."""
     op = v.owner
-    if isinstance(op, pysrc.ConstOp):
+    form = _CONST_FORMS.get(type(op))
+    if form is None:
+        form = _const_form(type(op))
+    if form == 1:
         return _literal(op.code.data)
-    if isinstance(op, pysrc.UnaryOp) and op.operator.data == "-":
+    if form == 2 and op.operator.data == "-":
         inner = const_value(op.operand)
         return -inner if isinstance(inner, (int, float)) else _NO_VALUE
-    if isinstance(op, pysrc.TupleOp) and op.kind.data != "dict":
+    if form == 3 and op.kind.data != "dict":
         vals = [const_value(e) for e in op.elts]
         return _NO_VALUE if any(x is _NO_VALUE for x in vals) else tuple(vals)
     return _NO_VALUE

@@ -97,9 +97,9 @@ class ExprLowering:
 
     def resolve(self, node: cst.CSTNode) -> tuple[str, str] | None:
         """(framework, qualified api) when the node names a framework object."""
-        if not isinstance(node, (cst.Name, cst.Attribute)):
+        if type(node) is not cst.Name and type(node) is not cst.Attribute:  # as names.dotted
             return None
-        if isinstance(node, cst.Name) and node.value in self.own:
+        if type(node) is cst.Name and node.value in self.own:
             found = lookup(self.name_scope, node.value, self.name_scope)
             if found is not None and found[0] is self.names.global_scope:
                 return self.own[node.value], node.value  # ``Linear``: a scaffold is its variant's api

@@ -83,10 +83,12 @@ def _qualified(bindings: list[Binding], full: str) -> list[str]:
 def dotted(node: cst.CSTNode) -> str | None:
     """``a.b.c`` for a chain of plain names, else None."""
     parts = []
-    while isinstance(node, cst.Attribute):
+    # Exact classes (LibCST's are final): ``isinstance`` against a node class a node is not
+    # goes through ``ABCMeta.__instancecheck__``, and this is asked of most expressions.
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if not isinstance(node, cst.Name):
+    if type(node) is not cst.Name:
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))

@@ -340,7 +340,23 @@ def inputs_for(draw: Any, spec: OpSpec, untyped: tuple[str, ...] = ("float32",))
             out[arg.name] = draw(st.sampled_from(implicit))
         else:
             out[arg.name] = _scalar(draw, kind, arg)
-    return out
+    return _integral_cast_defined(out)
+
+
+def _integral_cast_defined(example: dict[str, Any]) -> dict[str, Any]:
+    """``example`` with nan and ±inf in float tensors made 0 where a dtype argument names
+    an integer type: the Array API's astype says "Casting floating-point NaN and infinity
+    values to integral data types is not specified and is implementation-dependent"
+    (NumPy gives the most negative integer, JAX and torch 0), so no result is defined there."""
+    if not any(isinstance(v, DTypeName) and v.name.startswith(("int", "uint")) for v in example.values()):
+        return example
+
+    def finite(a: Any) -> Any:
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            return np.where(np.isfinite(a), a, a.dtype.type(0))
+        return [finite(p) for p in a] if isinstance(a, list) else a
+
+    return {k: finite(v) for k, v in example.items()}
 
 
 def _implicit_values(spec: OpSpec, arg: StdArg) -> list[Any]:

@@ -269,9 +269,33 @@ def _member(trainable: bool) -> Callable[[OpSpec, Subject, Subject], float]:
         flag = getattr(member, "trainable", trainable)  # variables that carry the flag
         if flag is not trainable:
             raise Mismatch(f"the converted attribute has trainable={flag}")
+        if spec.variants[s.framework].compose is not None:
+            _same_trainable_count(s, r)  # a plain array: the module's trainable state says
         return _outputs_equal(spec, _call(s), _call(r), "output")
 
     return check
+
+
+def _same_trainable_count(s: Subject, r: Subject) -> None:
+    """The converted model has as many trainable arrays as torch's (a plain array attribute
+    is trainable or not by its module: MLX's ``freeze``); nothing to count where the
+    framework maps no ``parameters`` (NumPy does not train)."""
+    spec = load_ontology().specs.get("parameters")
+    if spec is None or s.framework not in spec.variants:
+        return
+    got = _float_arrays(s.framework, _api("parameters", s.framework)(s.model))
+    expected = _float_arrays(REFERENCE, list(_api("parameters", REFERENCE)(r.model)))
+    if len(got) != len(expected):
+        raise Mismatch(f"{len(got)} trainable arrays, torch has {len(expected)}")
+
+
+def _mapped_class(spec: OpSpec, fw: str) -> Any:
+    """The class a converted attribute is an instance of: the mapping's API, or the
+    framework's array type where the mapping writes the value itself (``compose: data``)."""
+    variant = spec.variants[fw]
+    if variant.compose is not None:
+        return _api("Tensor", fw)
+    return resolve(variant.api)[0]
 
 
 def _tensor(spec: OpSpec, s: Subject, r: Subject) -> float:
@@ -310,7 +334,7 @@ def _subject(spec: OpSpec, fw: str, source: str, seed: int, ref: Subject | None)
             lm.set_weights(model, fw, lm.draw_weights(model, fw, seed))
         else:
             transfer(ref.model, model, src=REFERENCE, dst=fw)
-    return Subject(fw, resolve(spec.variants[fw].api)[0], code, module, model, x)
+    return Subject(fw, _mapped_class(spec, fw), code, module, model, x)
 
 
 def _verdict(spec: OpSpec, fw: str, source: str) -> PairResult:
@@ -347,7 +371,7 @@ def _snippet(spec: OpSpec, fw: str, code: str, seed: int) -> str:
     return (
         f"# swc verify counterexample for {spec.operation!r} [{fw}]: the converted program\n"
         f"# below, weights transferred from torch (seed {seed}), acted on by "
-        f"{spec.variants[fw].api}\n{code}"
+        f"{spec.variants[fw].api or spec.variants[fw].compose}\n{code}"
     )
 
 

@@ -55,3 +55,21 @@ def test_wrong_method_mapping_is_caught_with_a_counterexample():
     assert "6 arrays" in res["mlx"].reason and "torch has 4" in res["mlx"].reason
     assert "class Net(nn.Module)" in res["mlx"].snippet
     assert "mlx.nn.Module.parameters" in res["mlx"].snippet
+
+
+@pytest.mark.parametrize("op", ["Buffer", "Parameter"])
+def test_state_written_as_the_array_itself_verifies(op):
+    # mlx and numpy spell a buffer/parameter as the array itself (compose: data): the
+    # attribute is checked against the framework's array type.
+    res = _verified(op, ["torch", "mlx", "numpy"])
+    assert res["torch"].reason == "reference; agrees with mlx, numpy"
+
+
+def test_unfrozen_mlx_buffer_is_caught(monkeypatch):
+    # Without the freeze, MLX trains the buffer: one trainable array more than torch.
+    from switcheroo.passes import module_state
+
+    monkeypatch.setattr(module_state, "_freeze", lambda *args: None)
+    res = verify_op(load_ontology().specs["Buffer"], ["torch", "mlx"], max_examples=2)
+    assert res["mlx"].status == "failed"
+    assert "3 trainable arrays, torch has 2" in res["mlx"].reason

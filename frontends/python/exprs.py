@@ -51,6 +51,13 @@ class Scope:
 
     names: dict[str, Attribute] = field(default_factory=dict)
     self_attrs: dict[str, Attribute] = field(default_factory=dict)
+    # Names bound to a tuple or list of tensors (``parts = jnp.split(x, 2)``): their items
+    # (``parts[0]``, ``for p in parts``) are tensors.
+    seqs: set[str] = field(default_factory=set)
+
+
+# Return types (as the ODL writes them) of ops giving a tuple or list of tensors.
+_TENSOR_SEQS = ("tuple[Tensor", "Tuple[Tensor", "list[Tensor]", "List[Tensor]")
 
 
 class ExprLowering:
@@ -71,6 +78,7 @@ class ExprLowering:
         self.block = Block()
         self.scope = Scope()
         self.own: dict[str, str] = {}  # module-level scaffolds -> their framework (own_scaffolds.py)
+        self.tensor_seqs: set[SSAValue] = set()  # values known to be tuples/lists of tensors
 
     # -- helpers ---------------------------------------------------------------------
     def add(self, op: Operation) -> SSAValue:
@@ -136,7 +144,10 @@ class ExprLowering:
                 return self.const(v)
             case cst.Name(value=v):
                 t = self.scope.names.get(v, OBJ)
-                return self.add(pysrc.NameOp.create(properties={"id": string(v)}, result_types=[t]))
+                val = self.add(pysrc.NameOp.create(properties={"id": string(v)}, result_types=[t]))
+                if v in self.scope.seqs:
+                    self.tensor_seqs.add(val)
+                return val
             case cst.Integer() | cst.Float() | cst.Imaginary() | cst.SimpleString() | cst.ConcatenatedString():
                 return self.const(self.code(node))
             case cst.Ellipsis():
@@ -188,13 +199,17 @@ class ExprLowering:
         outer_names, outer_at = self.name_scope, self.at
         self.block = Block()
         self.name_scope, self.at = NameScope(outer_names), 0
+        saved_seqs = set(self.scope.seqs)
         for name in _bound_names(comp.target):
             self.scope.names.pop(name, None)
+            self.scope.seqs.discard(name)
             self.name_scope.bind(name, -1)  # the target shadows imports inside the comprehension
+        if it in self.tensor_seqs and isinstance(comp.target, cst.Name):
+            self.scope.names[comp.target.value] = TENSOR  # [p.sum() for p in parts]
         value = self.lower(elt)
         self.block.add_op(pysrc.YieldOp.create(operands=[value]))
         body, self.block = self.block, outer
-        self.scope.names = saved
+        self.scope.names, self.scope.seqs = saved, saved_seqs
         self.name_scope, self.at = outer_names, outer_at
         kind = "list" if isinstance(node, cst.ListComp) else "gen"
         return self.add(pysrc.CompOp.create(
@@ -219,8 +234,13 @@ class ExprLowering:
         else:
             iv = self.add(pysrc.TupleOp.create(
                 operands=idx, properties={"kind": string("tuple")}, result_types=[OBJ]))
-        return self.add(pysrc.SubscriptOp.create(
-            operands=[bv, iv], result_types=[TENSOR if bv.type == TENSOR else OBJ]))
+        # An item of a tuple/list of tensors is a tensor, a slice of it such a sequence.
+        item = bv in self.tensor_seqs and len(idx) == 1 and not isinstance(elems[0].slice, cst.Slice)
+        val = self.add(pysrc.SubscriptOp.create(
+            operands=[bv, iv], result_types=[TENSOR if bv.type == TENSOR or item else OBJ]))
+        if bv in self.tensor_seqs and not item:
+            self.tensor_seqs.add(val)
+        return val
 
     def index(self, s: cst.BaseSlice) -> SSAValue:
         if isinstance(s, cst.Index):
@@ -243,11 +263,14 @@ class ExprLowering:
         hit = self.resolve(node.func)
         if hit is not None:
             vals, names = self.call_args(list(node.args))
-            return self.add(fw.CallOp.create(
+            val = self.add(fw.CallOp.create(
                 operands=vals,
                 properties={"framework": string(hit[0]), "api": string(hit[1]),
                             "arg_names": strs(names), "loc": self.loc(node)},
                 result_types=[self.result_kind(hit[0], hit[1])]))
+            if self.returns_tensors(hit[0], hit[1]):
+                self.tensor_seqs.add(val)
+            return val
         func = node.func
         if isinstance(func, cst.Attribute):
             recv = self.lower(func.value)
@@ -272,6 +295,13 @@ class ExprLowering:
         out = TENSOR if callee.type == LAYER or any(v.type == TENSOR for v in vals) else OBJ
         return self.add(pysrc.CallOp.create(
             operands=[callee, *vals], properties={"arg_names": strs(names)}, result_types=[out]))
+
+    def returns_tensors(self, framework: str, api: str) -> bool:
+        """Whether the API gives a tuple or list of tensors (``jnp.split``, ``torch.chunk``)."""
+        from switcheroo.ontology.loader import load_ontology
+
+        hit = load_ontology().lookup_api(framework, api)
+        return hit is not None and hit[0].kind.value == "function" and hit[0].return_type.startswith(_TENSOR_SEQS)
 
     def result_kind(self, framework: str, api: str) -> Attribute:
         from switcheroo.ontology.loader import load_ontology

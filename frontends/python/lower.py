@@ -116,6 +116,8 @@ class StatementLowering(ExprLowering):
                 self.if_stmt(node)
             case cst.For(asynchronous=None, orelse=None):
                 it = self.lower(node.iter)
+                if it in self.tensor_seqs:
+                    self.note_assign(node.target, TENSOR)  # for p in jnp.split(x, 3): tensors
                 props = self.trivia(node, {"target": string(self.code(node.target))})
                 self.block.add_op(pysrc.ForOp.create(operands=[it], properties=props, regions=[self.suite(node.body)]))
             case cst.With(asynchronous=None) if all(i.asname is None or isinstance(i.asname.name, cst.Name) for i in node.items):
@@ -138,7 +140,7 @@ class StatementLowering(ExprLowering):
         match node:
             case cst.Assign(targets=[cst.AssignTarget(target=t)], value=v):
                 val = self.lower(v)
-                self.note_assign(t, val.type)
+                self.note_assign(t, val.type, val in self.tensor_seqs)
                 props["target"] = string(self.code(t))
                 self.block.add_op(pysrc.AssignOp.create(operands=[val], properties=props))
             case cst.AnnAssign(target=t, annotation=ann, value=v) if v is not None:
@@ -163,14 +165,20 @@ class StatementLowering(ExprLowering):
             case _:
                 self.opaque_stmt(line)
 
-    def note_assign(self, target: cst.BaseExpression, t) -> None:
+    def note_assign(self, target: cst.BaseExpression, t, seq: bool = False) -> None:
+        """What ``target = <value of type t>`` binds; ``seq``: the value is a tuple or list
+        of tensors (``jnp.split(x, 2)``)."""
         if isinstance(target, (cst.Tuple, cst.List)):
             # q, k, v = qkv.chunk(3) / out, _ = self.lstm(x): unpacking a tensor result gives tensors.
             for e in target.elements:
-                self.note_assign(e.value, t if t == TENSOR else OBJ)
+                self.note_assign(e.value, TENSOR if t == TENSOR or seq else OBJ)
             return
         if isinstance(target, cst.Name):
             self.scope.names[target.value] = t
+            if seq:
+                self.scope.seqs.add(target.value)
+            else:
+                self.scope.seqs.discard(target.value)
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
             if t in (LAYER, TENSOR):
                 self.scope.self_attrs[target.attr.value] = t
@@ -238,7 +246,7 @@ class StatementLowering(ExprLowering):
         if node.decorators:
             props["decorators"] = strs([self.code(d.decorator) for d in node.decorators])
         saved, outer_names, outer_at = self.scope, self.name_scope, self.at
-        self.scope = Scope(dict(saved.names), saved.self_attrs)
+        self.scope = Scope(dict(saved.names), saved.self_attrs, set(saved.seqs))
         for p in self.all_params(node.params):
             ann = self.annotation(p.annotation) if p.annotation else None
             # A module's forward inputs are tensors; annotated tensors are tensors.
@@ -247,6 +255,7 @@ class StatementLowering(ExprLowering):
                 self.scope.names[p.name.value] = TENSOR
             else:
                 self.scope.names.pop(p.name.value, None)
+            self.scope.seqs.discard(p.name.value)
         self.name_scope = self.names.scopes[node]
         region = self.suite(node.body)
         self.scope, self.name_scope, self.at = saved, outer_names, outer_at

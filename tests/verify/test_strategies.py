@@ -138,3 +138,24 @@ def test_classify_and_dtypes():
 def test_broadcast_shapes_are_compatible(data):
     ex = data.draw(inputs_for(spec({"name": "a"}, {"name": "b"})))
     np.broadcast_shapes(ex["a"].shape, ex["b"].shape)
+
+
+def test_no_nan_or_inf_cast_to_an_integer_dtype():
+    # The Array API leaves casting nan and ±inf to an integer type unspecified: where a
+    # dtype argument names one, float tensors hold finite values only; else specials stay.
+    seen = {"int": 0, "float": 0}
+    cumsum = spec({"name": "x"}, {"name": "dtype", "type": "dtype | None", "default": None})
+
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True)
+    @given(inputs_for(cumsum))
+    def collect(ex):
+        dtype = ex.get("dtype")
+        integral = isinstance(dtype, DTypeName) and dtype.name.startswith("int")
+        if not np.isfinite(ex["x"]).all():
+            assert not integral, ex
+            seen["float"] += 1
+        elif integral:
+            seen["int"] += 1
+
+    collect()
+    assert seen["int"] and seen["float"]

@@ -104,6 +104,7 @@ _STMT_CASES = (pysrc.AssignOp, pysrc.AugAssignOp, pysrc.ExprStmtOp, pysrc.Return
                pysrc.ClassOp, pysrc.FuncOp, pysrc.IfOp, pysrc.WithOp, pysrc.ForOp)
 _CASE_OF: dict[tuple[type, tuple[type, ...]], type | None] = {}
 _CASES_UNKNOWN = object()
+_IS_STATEMENT: dict[type, bool] = {}  # op class -> whether it is a statement op
 
 
 def _case(op: object, cases: tuple[type, ...]) -> type | None:
@@ -233,10 +234,18 @@ class PythonEmitter:
     # -- statements ------------------------------------------------------------------
     def block(self, block: Block | None) -> list[cst.BaseStatement]:
         out: list[cst.BaseStatement] = []
-        for op in block.ops if block else []:
-            stmt = self.statement(op)
-            if stmt is not None:
+        # The block's linked list read directly (xDSL's iterator is a call per op), and the
+        # expression ops, most of a block, passed over by their class: they are printed
+        # where their statement uses them.
+        op = block._first_op if block else None  # pyright: ignore[reportPrivateUsage]
+        while op is not None:
+            kind = type(op)
+            is_statement = _IS_STATEMENT.get(kind)
+            if is_statement is None:
+                is_statement = _IS_STATEMENT[kind] = issubclass(kind, pysrc._Statement)
+            if is_statement and (stmt := self.statement(op)) is not None:
                 out.append(stmt)
+            op = op._next_op  # pyright: ignore[reportPrivateUsage]
         return out
 
     def indented(self, block: Block | None, footer=None) -> cst.IndentedBlock:

@@ -141,6 +141,32 @@ def _to_device(spec: OpSpec, fw: str, calls: list[str]) -> float:
     return err
 
 
+# accelerator_device where no accelerator is present: the CPU, in the framework's own form
+# (a handle, or the name `with tf.device(...)` and NumPy's `device=` take).
+NO_ACCELERATOR_IS_CPU: dict[str, Callable[[Any], bool]] = {
+    **IS_CPU,
+    "numpy": lambda d: d == "cpu",
+    "tensorflow": lambda d: isinstance(d, str) and d.upper().endswith("CPU:0"),
+}
+
+
+def _has_accelerator() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def _accelerator_device(spec: OpSpec, fw: str, calls: list[str]) -> float:
+    if _has_accelerator():
+        raise NotApplicable("this machine has an accelerator: the check is for one without")
+    plan = _plan("accelerator_device", fw, {})
+    calls.append(render_call(plan))
+    handle = invoke(plan, {})
+    if not NO_ACCELERATOR_IS_CPU[fw](handle):
+        raise Mismatch(f"with no accelerator present the device is {handle!r}, not the CPU")
+    return 0.0
+
+
 def _round_trip(spec: OpSpec, fw: str, calls: list[str]) -> float:
     err = 0.0
     with tempfile.TemporaryDirectory() as tmp:
@@ -161,19 +187,21 @@ def _round_trip(spec: OpSpec, fw: str, calls: list[str]) -> float:
 # op -> check(spec, framework, calls): the largest error seen; ``calls`` is filled with
 # the source of the calls being run, for the report of a failure.
 CHECKS: dict[str, Callable[[OpSpec, str, list[str]], float]] = {
+    "accelerator_device": _accelerator_device,
     "device": _device,
     "load": _round_trip,
     "save": _round_trip,
     "to_device": _to_device,
 }
 VERIFIED = {
+    "accelerator_device": "with no accelerator present the device is the CPU",
     "device": "device('cpu') and device('cpu:0') are the CPU and hold arrays there",
     "load": "a save then load round trip gives the arrays back",
     "save": "a save then load round trip gives the arrays back",
     "to_device": "to_device(x, device('cpu')) gives x, on the CPU",
 }
 # Frameworks each check has the probes for (the rest are skipped with the reason).
-NEEDS: dict[str, dict[str, Any]] = {"device": IS_CPU, "to_device": PLACED}
+NEEDS: dict[str, dict[str, Any]] = {"accelerator_device": NO_ACCELERATOR_IS_CPU, "device": IS_CPU, "to_device": PLACED}
 
 
 def verify_handle(spec: OpSpec, runnable: list[str], max_examples: int) -> dict[str, PairResult]:

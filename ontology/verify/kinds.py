@@ -56,7 +56,7 @@ CLIP_CHECKER = "switcheroo.ontology.verify.clipping:verify_clip"
 CLIP_OPS = frozenset({"clip_grad_norm"})
 # Device handles and files: checked by using the handle, and by a save/load round trip.
 HANDLE_CHECKER = "switcheroo.ontology.verify.handles:verify_handle"
-HANDLE_OPS = frozenset({"device", "load", "save", "to_device"})
+HANDLE_OPS = frozenset({"accelerator_device", "device", "load", "save", "to_device"})
 
 
 def checker_for(spec: OpSpec) -> Callable[..., dict[str, Any]] | None:

@@ -46,9 +46,12 @@ def framework_calls(code: str) -> list[tuple[int, str, list[str]]]:
     """(line, qualified API, keyword names) of each call of a praxis/paxml API."""
     tree = ast.parse(code)
     names = _imports(tree)
+    local = {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and (api := _qualified(node.func, names)) and api.split(".")[0] in ROOTS:
+            if api == CONFIG and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in local:
+                continue  # pax_fiddle.Config(FrozenBatchNorm2d, num_features=4): the file's own layer's fields
             if api == CONFIG and node.args and (built := _qualified(node.args[0], names)):
                 api = built  # pax_fiddle.Config(Conv2D, filter_shape=...) configures Conv2D
             found.append((node.lineno, api, [k.arg for k in node.keywords if k.arg]))

@@ -27,3 +27,25 @@ def import_code(code: str, tmp_path: Path, name: str):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def native_adapters(framework: str):
+    """(NumPy array -> the framework's array, the framework's array -> NumPy); skips the
+    test where the framework is not installed."""
+    import numpy as np
+    import pytest
+
+    if framework == "torch":
+        torch = pytest.importorskip("torch")
+        return (lambda a: torch.from_numpy(np.array(a))), (lambda t: t.numpy())
+    if framework == "jax":
+        jnp = pytest.importorskip("jax.numpy")
+        return jnp.asarray, np.asarray
+    if framework in ("keras", "tensorflow"):
+        tf = pytest.importorskip("tensorflow")
+        pytest.importorskip(framework)
+        return tf.convert_to_tensor, np.asarray
+    if framework == "mlx":
+        mx = pytest.importorskip("mlx.core")
+        return mx.array, np.asarray
+    return np.asarray, np.asarray

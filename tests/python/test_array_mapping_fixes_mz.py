@@ -14,27 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.python.helpers import convert, import_code
+from tests.python.helpers import convert, import_code, native_adapters
 
 X = np.array([[3.0, -1.0, 2.0, 0.5], [-1.0, 0.0, 3.0, np.inf]], dtype=np.float32)
 V = np.array([1.0, -2.0, 0.5], dtype=np.float32)
 SORTED = np.array([-1.0, 0.0, 0.5, 2.0], dtype=np.float32)
 LOOKUP = np.array([[0.25, -3.0], [2.0, 0.0]], dtype=np.float32)
-
-
-def _adapter(framework: str):
-    if framework == "torch":
-        torch = pytest.importorskip("torch")
-        return (lambda a: torch.from_numpy(np.array(a))), (lambda t: t.numpy())
-    if framework == "jax":
-        jnp = pytest.importorskip("jax.numpy")
-        return jnp.asarray, np.asarray
-    if framework in ("tensorflow", "keras"):
-        tf = pytest.importorskip("tensorflow")
-        pytest.importorskip(framework)
-        return tf.convert_to_tensor, np.asarray
-    mx = pytest.importorskip("mlx.core")
-    return mx.array, np.asarray
 
 
 CASES = {
@@ -80,7 +65,7 @@ def _run(code: str, tmp_path, name: str, args: tuple, to_native, from_native):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_numpy_source_converts_and_computes_the_same(name, tmp_path):
     expr, args, target = CASES[name]
-    to_native, from_native = _adapter(target)
+    to_native, from_native = native_adapters(target)
     params = ", ".join("xy"[: len(args)])
     source = f"import numpy as np\n\n\ndef f({params}):\n    return {expr}\n"
     code, report = convert(source, "numpy", target, path=f"{name}.py")

@@ -12,31 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.python.helpers import convert, import_code
+from tests.python.helpers import convert, import_code, native_adapters
 
 EVEN = np.array([[3.0, -1.0, 2.0, 0.5], [-1.0, 0.0, 3.0, 7.0]], dtype=np.float32)
 NANS = np.array([[3.0, np.nan, 2.0, 0.5], [-1.0, 0.0, np.nan, 7.0]], dtype=np.float32)
 
 SOURCES = {"torch": "import torch", "numpy": "import numpy as np", "keras": "import keras",
            "mlx": "import mlx.core as mx", "tensorflow": "import tensorflow as tf"}
-
-
-def _native(framework: str):
-    """(to the framework's array, back to NumPy)."""
-    if framework == "torch":
-        torch = pytest.importorskip("torch")
-        return (lambda a: torch.from_numpy(np.array(a))), (lambda t: t.numpy())
-    if framework == "jax":
-        jnp = pytest.importorskip("jax.numpy")
-        return jnp.asarray, np.asarray
-    if framework in ("keras", "tensorflow"):
-        tf = pytest.importorskip("tensorflow")
-        pytest.importorskip(framework)
-        return tf.convert_to_tensor, np.asarray
-    if framework == "mlx":
-        mx = pytest.importorskip("mlx.core")
-        return mx.array, np.asarray
-    return np.asarray, np.asarray
 
 
 CASES = {
@@ -59,14 +41,14 @@ CASES = {
 
 
 def _run(code: str, tmp_path, name: str, x, framework: str):
-    to_native, from_native = _native(framework)
+    to_native, from_native = native_adapters(framework)
     return from_native(import_code(code, tmp_path, name).f(to_native(x)))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_raised_call_computes_the_same(name, tmp_path):
     src, expr, x, dst = CASES[name]
-    _native(src)
+    native_adapters(src)
     source = f"{SOURCES[src]}\n\n\ndef f(x):\n    return {expr}\n"
     code, report = convert(source, src, dst, path=f"{name}.py")
     assert "unmapped" not in code, code

@@ -16,16 +16,22 @@ from itertools import accumulate
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
-from xdsl.dialects import builtin
-from xdsl.ir import Block, Operation, SSAValue
-
 from switcheroo.backends.python import parsed
-from switcheroo.backends.python.imports import ImportTable, UsedNames, asked_names, prune_import, used_names
+from switcheroo.backends.python.imports import (
+    ImportTable,
+    UsedNames,
+    asked_names,
+    prune_import,
+    used_names,
+)
 from switcheroo.backends.python.layout import INDENT, LINE_LENGTH, fit_def, fit_statement
 from switcheroo.backends.python.precedence import binop_node, primary, unary_node
-from switcheroo.frontends.python.trivia import decode_comment, decode_lines, with_comment
 from switcheroo.diagnostics import Report
 from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.frontends.python.cst_print import Printer
+from switcheroo.frontends.python.trivia import decode_comment, decode_lines, with_comment
+from xdsl.dialects import builtin
+from xdsl.ir import Block, Operation, SSAValue
 
 _PLACEHOLDER = re.compile(r"\{\{fw:([A-Za-z0-9_.]+)\}\}")
 _KEYWORD_EQUAL = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))  # ``f(x=1)``
@@ -85,7 +91,7 @@ class _FitState(_PrintState):
 def _code(node: cst.CSTNode) -> str:
     """``_PRINTER.code_for_node(node)``."""
     state = _PrintState(default_indent=_PRINTER.default_indent, default_newline=_PRINTER.default_newline)
-    node._codegen(state)
+    Printer(state).print(node)
     return "".join(state.tokens)
 
 
@@ -94,7 +100,7 @@ def _line_code(line: cst.SimpleStatementLine, depth: int) -> str:
     continuation lines indented to match)."""
     state = _PrintState(default_indent=_PRINTER.default_indent, default_newline=_PRINTER.default_newline)
     state.indent_tokens = [_PRINTER.default_indent] * depth
-    (line.with_changes(leading_lines=()) if line.leading_lines else line)._codegen(state)
+    Printer(state).print(line.with_changes(leading_lines=()) if line.leading_lines else line)
     return "".join(state.tokens[depth:])  # from after its indentation, a token per level
 
 
@@ -398,7 +404,7 @@ class PythonEmitter:
         what counts) and gets their new text in place of their old, without that print."""
         state = _FitState(default_indent=_PRINTER.default_indent, default_newline=_PRINTER.default_newline,
                           watch=self._to_fit)
-        stmt._codegen(state)
+        Printer(state, state.starts, state.ends, state.watch).print(stmt)
         text = "".join(state.tokens)
         if not state.starts or all(len(line) < LINE_LENGTH - 1 for line in text.split("\n")):
             return stmt, text

@@ -16,6 +16,7 @@ from itertools import accumulate
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
+from switcheroo.frontends.python.cst_print import Printer
 
 _NEWLINE = re.compile(r"\r\n?|\n")
 
@@ -83,7 +84,7 @@ class SourceMap:
     def __init__(self, module: cst.Module) -> None:
         self.module = module
         state = _StartState(default_indent=module.default_indent, default_newline=module.default_newline)
-        module._codegen(state)
+        Printer(state, state.starts, state.ends).print(module)
         tokens = state.tokens
         self.text = "".join(tokens)
         self._offset = list(accumulate(map(len, tokens), initial=0))
@@ -115,4 +116,6 @@ class SourceMap:
             return node.value
         if isinstance(node, cst.Attribute) and (text := _dotted(node)) is not None:
             return text
-        return self.module.code_for_node(node)
+        state = CodegenState(default_indent=self.module.default_indent, default_newline=self.module.default_newline)
+        Printer(state).print(node)  # ``self.module.code_for_node(node)``
+        return "".join(state.tokens)

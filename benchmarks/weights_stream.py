@@ -12,10 +12,14 @@ on a shared machine wall times follow the load, CPU times much less so; and the 
 of NumPy/Python heap allocations (tracemalloc) over the largest tensor, since RSS also
 counts file pages the process has mapped. ``--user-space`` adds each target converted
 with the kernel copy turned off (``copy_file_range`` and ``sendfile`` hidden, as on a
-system without them), so both paths are timed under the same load. Everything is
-written under one temporary directory, removed at the end.
+system without them), so both paths are timed under the same load. ``--baseline DIR``
+adds each target converted by another version of the package, found as
+``DIR/switcheroo`` (say ``git archive HEAD`` unpacked there), so a change is timed
+against what it replaces in the same runs. Everything is written under one temporary
+directory, removed at the end.
 
-Run: python benchmarks/weights_stream.py [--gb 1.0] [--repeat 3] [--user-space] [--dir DIR]
+Run: python benchmarks/weights_stream.py [--gb 1.0] [--repeat 3] [--user-space]
+     [--baseline DIR] [--dir DIR]
 """
 
 from __future__ import annotations
@@ -109,13 +113,18 @@ def main() -> None:
     ap.add_argument(
         "--user-space", action="store_true", help="also time each target without kernel copies"
     )
+    ap.add_argument(
+        "--baseline", type=Path, default=None, help="also time the package found in DIR/switcheroo"
+    )
     ap.add_argument("--child", nargs=4, metavar=("SRC", "OUT", "N", "MODE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(Path(args.child[0]), Path(args.child[1]), int(args.child[2]), args.child[3])
         return
     modes = ("kernel", "user") if args.user_space else ("kernel",)
-    runs = [(target, mode) for mode in modes for target in ("out.npz", "out_orbax")]
+    runs = [(target, mode, None) for mode in modes for target in ("out.npz", "out_orbax")]
+    if args.baseline is not None:
+        runs += [(target, "kernel", args.baseline) for target in ("out.npz", "out_orbax")]
     n = _layers(args.gb)
     largest = WIDTH * WIDTH * 4
     work = Path(tempfile.mkdtemp(prefix="swc-weights-bench-", dir=args.dir))
@@ -139,16 +148,20 @@ def main() -> None:
             copy_s = min(copy_s, this_copy)
             copy_cpu = min(copy_cpu, time.process_time() - c0)
             (work / "copy").unlink()
-            for target, mode in runs:
+            for target, mode, package in runs:
                 out = work / target
                 os.sync()
                 cmd = [sys.executable, __file__, "--child", str(src), str(out), str(n), mode]
-                res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+                env = dict(os.environ)
+                if package is not None:  # found before the installed package
+                    env["PYTHONPATH"] = str(package.resolve())
+                res = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
                 if res.returncode != 0:
                     print(f"{target}: failed: {res.stderr.strip().splitlines()[-1:]}")
                     return
                 r = json.loads(res.stdout.strip().splitlines()[-1])
                 name = target if mode == "kernel" else f"{target} (user)"
+                name = name if package is None else f"{target} (baseline)"
                 paired.setdefault(name, []).append(this_copy / r["seconds"])
                 old = best.setdefault(name, r)
                 old["seconds"] = min(old["seconds"], r["seconds"])
@@ -162,7 +175,7 @@ def main() -> None:
         )
         for target, r in best.items():
             print(
-                f"--stream -> {target:17s} {r['seconds']:.2f} s  "
+                f"--stream -> {target:24s} {r['seconds']:.2f} s  "
                 f"throughput {copy_s / r['seconds']:.2f}x copy (target >= 0.5)  "
                 f"peak RSS {r['rss_peak_growth'] / largest:.2f}x largest tensor (target <= 1.5)  "
                 f"heap {r['heap_peak'] / largest:.2f}x  "

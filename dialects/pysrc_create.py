@@ -94,21 +94,26 @@ class FastCreate(IRDLOperation):
         successors: Sequence[Block] = (),
         regions: Sequence[Region] = (),
     ) -> Self:
-        if cls in _DEFAULTS:
+        try:
             defaults = _DEFAULTS[cls]
-        else:
+        except KeyError:
             defaults = _DEFAULTS[cls] = _defaults(cls)
         if defaults is None or successors:
             return Operation.create.__func__(  # type: ignore[attr-defined]
                 cls, operands=operands, result_types=result_types, properties=properties,
                 attributes=attributes, location=location, successors=successors, regions=regions)
         op = cls.__new__(cls)
-        # As the ``operands`` setter: the uses, added in operand order.
+        # As the ``operands`` setter: the uses, added in operand order (``add_use`` inlined:
+        # each new use goes first in its value's list).
         if operands:
             values = SSAValues(operands)
             uses = tuple([Use(op, i) for i in range(len(values))])
             for value, use in zip(values, uses):
-                value.add_use(use)
+                first = value.first_use
+                use._next_use = first  # pyright: ignore[reportPrivateUsage]
+                if first is not None:
+                    first._prev_use = use  # pyright: ignore[reportPrivateUsage]
+                value.first_use = use
             op._operands = values  # pyright: ignore[reportPrivateUsage]
             op._operand_uses = uses  # pyright: ignore[reportPrivateUsage]
         else:

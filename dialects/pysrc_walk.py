@@ -8,7 +8,8 @@ walk passes use to find the ops they rewrite.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from types import FunctionType
 from typing import TypeVar
 
 from xdsl.ir import Block, Operation, Region
@@ -114,30 +115,50 @@ def ops_of(root: Operation, kind: type[_OpT] | tuple[type[_OpT], ...]) -> list[_
     if hits is None:
         hits = _HITS[kind] = {}
     found: list[_OpT] = []
-    append = found.append
-
-    def regions_of(op: Operation) -> None:
-        # The linked lists read through xDSL's private fields: its ``next_op`` and
-        # ``blocks`` properties are a call each, a third of the walk.
-        for region in op.regions:
-            block = region._first_block  # pyright: ignore[reportPrivateUsage]
-            while block is not None:
-                sub = block._first_op  # pyright: ignore[reportPrivateUsage]
-                while sub is not None:
-                    try:
-                        what = hits[type(sub)]
-                    except KeyError:
-                        cls = type(sub)
-                        what = hits[cls] = issubclass(cls, kind) | (2 if may_hold_regions(cls) else 0)
-                    if what:
-                        if what & 1:
-                            append(sub)  # type: ignore[arg-type]
-                        if what & 2 and sub.regions:
-                            regions_of(sub)
-                    sub = sub._next_op  # pyright: ignore[reportPrivateUsage]
-                block = block._next_block  # pyright: ignore[reportPrivateUsage]
-
-    if isinstance(root, kind):
-        found.append(root)
-    regions_of(root)
+    try:
+        what = hits[type(root)]
+    except KeyError:
+        what = _classify(hits, type(root), kind)
+    if what & 1:
+        found.append(root)  # type: ignore[arg-type]
+    _collect(root.regions, hits, kind, found.append)
     return found
+
+
+def ops_where(regions: Sequence[Region], hits: dict[type, int], kind: object) -> list[Operation]:
+    """The ops under ``regions``, in ``walk`` order, whose class ``hits`` maps to an odd
+    number: :func:`ops_of` with the caller's own table (``kind`` is a predicate on op
+    classes; see :func:`_classify`), for a walker whose roots are more than a class."""
+    found: list[Operation] = []
+    _collect(regions, hits, kind, found.append)
+    return found
+
+
+def _classify(hits: dict[type, int], cls: type, kind: object) -> int:
+    """What :func:`_collect` does with ops of ``cls``: 1 keeps them (``kind`` is a class or
+    tuple of classes it subclasses, or a predicate that holds for it), 2 walks their regions."""
+    keep = kind(cls) if isinstance(kind, FunctionType) else issubclass(cls, kind)  # type: ignore[arg-type]
+    what = hits[cls] = bool(keep) | (2 if may_hold_regions(cls) else 0)
+    return what
+
+
+def _collect(regions: Sequence[Region], hits: dict[type, int], kind: object,
+             append: Callable[[Operation], None]) -> None:
+    # The linked lists read through xDSL's private fields: its ``next_op`` and ``blocks``
+    # properties are a call each, a third of the walk.
+    for region in regions:
+        block = region._first_block  # pyright: ignore[reportPrivateUsage]
+        while block is not None:
+            sub = block._first_op  # pyright: ignore[reportPrivateUsage]
+            while sub is not None:
+                try:
+                    what = hits[type(sub)]
+                except KeyError:
+                    what = _classify(hits, type(sub), kind)
+                if what:
+                    if what & 1:
+                        append(sub)
+                    if what & 2 and sub.regions:
+                        _collect(sub.regions, hits, kind, append)
+                sub = sub._next_op  # pyright: ignore[reportPrivateUsage]
+            block = block._next_block  # pyright: ignore[reportPrivateUsage]

@@ -21,17 +21,19 @@ from switcheroo.passes import layer_sources
 from switcheroo.passes.sibling_classes import sibling_classes
 
 
-def _needs(func: pysrc.FuncOp, name: str) -> bool:
-    from switcheroo.passes.thread_module_state import _uses_free_name
-
-    return name in [p.data for p in func.param_names.data] or _uses_free_name(func, name)
-
-
 def _enclosing_func(op: Operation) -> pysrc.FuncOp | None:
     p = op.parent_op()
     while p is not None and not isinstance(p, pysrc.FuncOp):
         p = p.parent_op()
     return p
+
+
+def _enclosing_funcs(op: Operation) -> list[pysrc.FuncOp]:
+    out: list[pysrc.FuncOp] = []
+    while (func := _enclosing_func(op)) is not None:
+        out.append(func)
+        op = func
+    return out
 
 
 def _takes(f: pysrc.FuncOp, name: str) -> bool:
@@ -75,13 +77,24 @@ def thread_function_rngs(module: Operation, name: str, annotation: str,
     """Give builder functions and methods a keyword ``name`` parameter and pass it at their
     calls. A call outside any function (``model = Net()`` at module level) gets a fresh
     stream, ``fresh`` = (framework, API) of the stream type: ``Net(rngs=nnx.Rngs(0))``."""
-    from switcheroo.passes.thread_module_state import add_keyword_param
+    from switcheroo.passes.thread_module_state import _uses_free_name, add_keyword_param
 
     top = next(o for o in module.walk() if isinstance(o, pysrc.ModuleOp))
     funcs = [o for o in top.body.block.ops if isinstance(o, pysrc.FuncOp)]
     classes = [o for o in top.body.block.ops if isinstance(o, pysrc.ClassOp)]
     methods = [m for c in classes for m in c.body.block.ops
                if isinstance(m, pysrc.FuncOp) and m.sym_name.data != "__init__"]
+    # Whether a function's body reads ``name`` without assigning it, kept until a call in
+    # it gets ``name=name`` (the only change below to what a body reads or assigns).
+    free: dict[pysrc.FuncOp, bool] = {}
+
+    def _needs(func: pysrc.FuncOp, name: str) -> bool:
+        if _takes(func, name):
+            return True
+        if func not in free:
+            free[func] = _uses_free_name(func, name)
+        return free[func]
+
     changed = True
     while changed:
         changed = False
@@ -105,6 +118,8 @@ def thread_function_rngs(module: Operation, name: str, annotation: str,
                 continue
             if "**" in names and not _takes(caller, name):
                 continue  # the caller's **kwargs carry the stream the user passed
+            for func in _enclosing_funcs(call):
+                free.pop(func, None)
             _pass_keyword(call, name)
             changed = True
 

@@ -12,7 +12,7 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.pattern_rewriter import PatternRewriteWalker
 
 from switcheroo.dialects import pysrc
-from switcheroo.dialects.pysrc_walk import may_hold_regions
+from switcheroo.dialects.pysrc_walk import may_hold_regions, ops_where
 from switcheroo.ontology.loader import Ontology, load_ontology
 from switcheroo.ontology.odl import OpSpec, Variant
 
@@ -47,6 +47,13 @@ class RootWalker(PatternRewriteWalker):
 
         def is_a_root(kind: type[Operation]) -> bool:
             return issubclass(kind, root) and (accept is None or accept(kind))
+
+        if reverse and region_first and isinstance(op, Region):
+            # The stock order (the worklist pops ops in program order, outer ops first) is
+            # a forward walk's, reversed: collected in ``ops_where``'s loop.
+            for sub_op in reversed(ops_where((op,), {}, is_a_root)):
+                push(sub_op)
+            return
 
         def visit(sub_op: Operation) -> None:
             kind = type(sub_op)

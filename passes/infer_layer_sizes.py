@@ -157,13 +157,15 @@ def fold_wrapped_builds(cls: pysrc.ClassOp, init: pysrc.FuncOp) -> None:
     ``Sequential`` (its first member's input), or of a layer whose ``build_shape`` has
     another rank than the call's (``BatchNormalization`` over images). The size goes to the
     layer, by its source variant's ``build_shape``, and the call goes."""
-    ctors = _ctors(cls)
+    ctors: dict[str, Operation] | None = None  # read at the first build call, before any change
     for stmt in [s for s in init.body.block.ops if isinstance(s, pysrc.ExprStmtOp)]:
         call = stmt.value.owner
         if not (isinstance(call, pysrc.CallOp) and len(call.args) == 1 and isinstance(m := call.callee.owner, pysrc.AttrOp)
                 and m.attr.data == "build" and isinstance(a := m.obj.owner, pysrc.AttrOp)
                 and isinstance(s := a.obj.owner, pysrc.NameOp) and s.id.data == "self"):
             continue
+        if ctors is None:
+            ctors = _ctors(cls)
         layer = _inner_layer(ctors.get(a.attr.data))
         feature = IN_FEATURES.get(layer.SPEC_NAME) if layer is not None else None
         shape = call.args[0].owner

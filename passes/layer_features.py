@@ -33,10 +33,11 @@ KEEP_FEATURES = frozenset({"relu", "relu6", "silu", "gelu", "tanh", "sigmoid", "
                            "mish", "hard_swish", "hard_sigmoid"})
 
 
-def _ctors(cls: pysrc.ClassOp) -> dict[str, hub.HubOp]:
-    """``self.X = <layer op>`` in the class: attribute -> the op (assigned once only)."""
+def _ctors(cls: pysrc.ClassOp, assigns: list[pysrc.AssignOp] | None = None) -> dict[str, hub.HubOp]:
+    """``self.X = <layer op>`` in the class: attribute -> the op (assigned once only).
+    ``assigns``: the class's assignments, where the caller has walked it for them."""
     seen: dict[str, list[Operation | None]] = {}
-    for op in pysrc.ops_of(cls, pysrc.AssignOp):
+    for op in pysrc.ops_of(cls, pysrc.AssignOp) if assigns is None else assigns:
         if op.target.data.startswith("self."):
             seen.setdefault(op.target.data[5:], []).append(op.operands[0].owner)
     return {a: ops[0] for a, ops in seen.items() if len(ops) == 1 and isinstance(ops[0], hub.HubOp)}
@@ -99,14 +100,24 @@ def _portable(value: SSAValue, init: pysrc.FuncOp) -> Operation | None:
     return None
 
 
-def infer_feature_sizes(cls: pysrc.ClassOp) -> None:
-    """Fill each missing input size of a layer of ``cls`` from the layer feeding it."""
+def class_ops(cls: pysrc.ClassOp) -> list[Operation]:
+    """The ops of ``cls`` that :func:`fold_build_calls` and :func:`infer_feature_sizes`
+    read, in one walk."""
+    return pysrc.ops_of(cls, (pysrc.ExprStmtOp, pysrc.AssignOp, hub.ApplyOp))
+
+
+def infer_feature_sizes(cls: pysrc.ClassOp, found: list[Operation] | None = None) -> None:
+    """Fill each missing input size of a layer of ``cls`` from the layer feeding it
+    (``found``: :func:`class_ops` of ``cls`` as it stands, where the caller has them)."""
     init = next((o for o in cls.body.block.ops if isinstance(o, pysrc.FuncOp) and o.sym_name.data == "__init__"),
                 None)
     if init is None:
         return
-    ctors = _ctors(cls)
-    for apply in [o for o in pysrc.ops_of(cls, hub.ApplyOp) if len(o.args) > 1]:
+    # One walk for the assignments and the layer calls, both read before any change.
+    if found is None:
+        found = pysrc.ops_of(cls, (pysrc.AssignOp, hub.ApplyOp))
+    ctors = _ctors(cls, [o for o in found if type(o) is pysrc.AssignOp])
+    for apply in [o for o in found if type(o) is hub.ApplyOp and len(o.args) > 1]:
         layer = _layer_of(apply, ctors)
         if layer is None or (want := IN_SIZE.get(layer.SPEC_NAME)) is None or want in layer.named_args():
             continue
@@ -136,21 +147,27 @@ def _ancestors(op: Operation) -> list[Operation]:
     return out
 
 
-def fold_build_calls(cls: pysrc.ClassOp) -> None:
+def fold_build_calls(cls: pysrc.ClassOp, found: list[Operation] | None = None) -> bool:
     """``self.neg.build((None, d_in))`` after ``self.neg = <layer>``: the sizes the shape
     gives the layer's arguments, by its source variant's ``build_shape`` (``(None,
     in_features)``), become those arguments and the call goes (the target builds its layers
-    when they are made, or lazily)."""
+    when they are made, or lazily). ``found``: :func:`class_ops` of ``cls``, where the
+    caller has them. Whether any call went."""
     from switcheroo.ontology.compose import parse
     from switcheroo.ontology.loader import load_ontology
 
-    ctors = _ctors(cls)
-    for stmt in pysrc.ops_of(cls, pysrc.ExprStmtOp):
+    ctors: dict[str, hub.HubOp] | None = None  # read at the first build call, before any change
+    folded = False
+    stmts = pysrc.ops_of(cls, pysrc.ExprStmtOp) if found is None else \
+        [o for o in found if type(o) is pysrc.ExprStmtOp]
+    for stmt in stmts:
         call = stmt.operands[0].owner
         if not (isinstance(call, pysrc.CallOp) and len(call.args) == 1 and isinstance(m := call.callee.owner, pysrc.AttrOp)
                 and m.attr.data == "build" and isinstance(a := m.obj.owner, pysrc.AttrOp)
                 and isinstance(s := a.obj.owner, pysrc.NameOp) and s.id.data == "self"):
             continue
+        if ctors is None:
+            ctors = _ctors(cls, None if found is None else [o for o in found if type(o) is pysrc.AssignOp])
         layer = ctors.get(a.attr.data)
         if layer is None or layer.src_framework is None or layer.src_api is None:
             continue
@@ -181,6 +198,8 @@ def fold_build_calls(cls: pysrc.ClassOp) -> None:
         layer.operands = [v for _, v in pairs]
         layer.arg_names = ArrayAttr([StringAttr(n) for n, _ in pairs])
         _erase_statement(stmt)
+        folded = True
+    return folded
 
 
 def _erase_statement(stmt: Operation) -> None:

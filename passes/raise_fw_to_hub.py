@@ -39,7 +39,7 @@ from switcheroo.passes.raise_rnn_stack import fold_rnn_stacks
 from switcheroo.passes.raise_guards import RaiseRefused, check_raise
 from switcheroo.passes.raise_selects import PairRefused, fold_pair_reads, pair_reads
 from switcheroo.passes.plain_containers import wrap_plain_containers
-from switcheroo.passes.layer_features import fold_build_calls, infer_feature_sizes
+from switcheroo.passes.layer_features import class_ops, fold_build_calls, infer_feature_sizes
 from switcheroo.passes.fw_common import (
     OBJ, RootWalker, chain, const_value, is_const, make_const, positional_order, values_equal)
 
@@ -475,5 +475,6 @@ class RaiseFwToHub(ModulePass):
         fold_rnn_stacks(op, frameworks)  # nnx.Sequential(nnx.Bidirectional(...), ...) -> one LSTM
         raise_layer_calls(op, self.framework)
         for cls in pysrc.ops_of(op, pysrc.ClassOp):
-            fold_build_calls(cls)  # keras self.neg.build((None, d_in)): in_features=d_in
-            infer_feature_sizes(cls)  # keras LayerNormalization() after Dense(d): num_features=d
+            found = class_ops(cls)  # one walk for both, unless the first changes the class
+            folded = fold_build_calls(cls, found)  # keras self.neg.build((None, d_in)): in_features=d_in
+            infer_feature_sizes(cls, None if folded else found)  # keras LayerNormalization() after Dense(d)

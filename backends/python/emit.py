@@ -16,22 +16,17 @@ from itertools import accumulate
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
+from xdsl.dialects import builtin
+from xdsl.ir import Block, Operation, SSAValue
+
 from switcheroo.backends.python import parsed
-from switcheroo.backends.python.imports import (
-    ImportTable,
-    UsedNames,
-    asked_names,
-    prune_import,
-    used_names,
-)
+from switcheroo.backends.python.imports import ImportTable, UsedNames, asked_names, prune_import, used_names
 from switcheroo.backends.python.layout import INDENT, LINE_LENGTH, fit_def, fit_statement
 from switcheroo.backends.python.precedence import binop_node, primary, unary_node
 from switcheroo.diagnostics import Report
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.frontends.python.cst_print import Printer
 from switcheroo.frontends.python.trivia import decode_comment, decode_lines, with_comment
-from xdsl.dialects import builtin
-from xdsl.ir import Block, Operation, SSAValue
 
 _PLACEHOLDER = re.compile(r"\{\{fw:([A-Za-z0-9_.]+)\}\}")
 _KEYWORD_EQUAL = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))  # ``f(x=1)``

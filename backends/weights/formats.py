@@ -8,8 +8,8 @@ PyTorch state_dict. A sink writes into a temporary path and renames it on ``comm
 A ``.npz`` or Orbax sink lets the kernel copy a tensor that is a plain byte range of a
 memory-mapped safetensors source (:mod:`kernel_copy`).
 
-From switcheroo this module imports only :mod:`kernel_copy` and :mod:`zip_records`,
-which import nothing from it: ``swc weights script`` pastes all three.
+From switcheroo this module imports only :mod:`kernel_copy`, :mod:`orbax_layout` and
+:mod:`zip_records`, which import nothing from it: ``swc weights script`` pastes all four.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import mmap
 import os
 import shutil
 import struct
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from switcheroo.backends.weights.kernel_copy import (
     register_map,
     write_range,
 )
+from switcheroo.backends.weights.orbax_layout import fortran_spec, shard_fits, write_shard
 from switcheroo.backends.weights.zip_records import (
     alignment_pad,
     crc32_combine,
@@ -438,50 +438,6 @@ def _c_order_copy(value: np.ndarray, release: Any, block: int = 4 << 20) -> np.n
     return out
 
 
-def _chunk_file_fits(array: np.ndarray, tspec: dict[str, Any]) -> bool:
-    """Whether ``array``'s bytes as they lie can be a zarr v2 chunk file of ``tspec``:
-    a plain local directory per array (no OCDBT), no compression, and a dtype zarr
-    stores as it is in memory (little-endian numbers and bfloat16; others go through
-    TensorStore)."""
-    dtype = array.dtype
-    little = dtype.kind in "biufc" and dtype == dtype.newbyteorder("<")
-    return (
-        tspec.get("driver") == "zarr"
-        and tspec.get("kvstore", {}).get("driver") == "file"
-        and tspec.get("metadata", {}).get("compressor", "?") is None
-        and (little or (dtype.name == "bfloat16" and sys.byteorder == "little"))
-    )
-
-
-async def _write_one_chunk(
-    array: np.ndarray, span: tuple[int, int], tspec: dict[str, Any], ts_context: Any
-) -> None:
-    """TensorStore creates the zarr array (its ``.zarray``) with one chunk holding the
-    whole array; the kernel fills that chunk file (zarr v2 key: the chunk indices
-    joined by ".", "0" for a scalar) with the source bytes."""
-    import asyncio
-
-    import tensorstore as ts
-
-    meta = {
-        **tspec["metadata"],
-        "chunks": list(array.shape),
-        "dimension_separator": ".",
-        "compressor": None,
-    }
-    await ts.open(ts.Spec({**tspec, "metadata": meta}), create=True, open=True, context=ts_context)
-    chunk = Path(tspec["kvstore"]["path"]) / (".".join("0" * array.ndim) or "0")
-
-    def fill() -> None:
-        fd = os.open(chunk, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            write_range(fd, *span, array)
-        finally:
-            os.close(fd)
-
-    await asyncio.to_thread(fill)
-
-
 def _one_at_a_time_handler() -> Any:
     """An Orbax NumPy handler that writes one array at a time, computing each only
     when its turn comes and releasing its source pages after. It records the stock
@@ -506,14 +462,14 @@ def _one_at_a_time_handler() -> Any:
                 if isinstance(value, _Deferred):
                     array = value.make()
                     fortran = array.flags.f_contiguous and not array.flags.c_contiguous
-                    if fortran and array.ndim > 1:
-                        # A transposed view is stored as it lies: a zarr array in F
-                        # order, which every reader gives back as the same array.
-                        tspec = {**tspec, "metadata": {**tspec.get("metadata", {}), "order": "F"}}
                     span = file_span(array)
-                    if span is not None and _chunk_file_fits(array, tspec):
-                        await _write_one_chunk(array, span, tspec, ts_context)
+                    if span is not None and shard_fits(array, tspec):
+                        await write_shard(array, span, tspec, ts_context)
                     else:
+                        if fortran and array.ndim > 1:
+                            # A transposed view is stored as it lies, in F order, which
+                            # every reader gives back as the same array.
+                            tspec = fortran_spec(tspec, array.ndim)
                         if not fortran:
                             array = _c_order_copy(array, value.release)
                         await super()._open_and_write(array, tspec, ts_context)
@@ -561,11 +517,13 @@ class OrbaxSink(Sink):
         registry = type_handlers.create_type_handler_registry(
             (np.ndarray, handler), (_Deferred, handler)
         )
-        # With a mapped source, a zarr directory per array (Orbax's non-OCDBT layout),
-        # so the kernel can copy each tensor into its own chunk file.
+        # With a mapped source, a zarr v3 directory per array (Orbax's non-OCDBT
+        # layout), so the kernel can copy each tensor into its own shard file.
+        mapped = has_mapped_files()
         pytree = ocp.PyTreeCheckpointHandler(
             use_compression=False,
-            use_ocdbt=not has_mapped_files(),
+            use_ocdbt=not mapped,
+            use_zarr3=mapped,
             type_handler_registry=registry,
         )
         with ocp.Checkpointer(pytree) as ckpt:

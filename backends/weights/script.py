@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from switcheroo.backends.weights import formats, kernel_copy, ops, zip_records
+from switcheroo.backends.weights import formats, kernel_copy, ops, orbax_layout, zip_records
 from switcheroo.backends.weights.convert import CheckpointPlan
 
 _MAIN = '''
@@ -103,6 +103,8 @@ def render_script(cp: CheckpointPlan, model_ref: str, src: str, dst: str) -> str
         + _body(zip_records)
         + "\n# ---- kernel copy ----\n"
         + _body(kernel_copy)
+        + "\n# ---- orbax layout ----\n"
+        + _body(orbax_layout)
         + "\n# ---- formats ----\n"
         + _body(formats)
         + data

@@ -32,6 +32,7 @@ VIEWS = {
     "p.h": (lambda g: g("h").T, True),
     "p.perm": (lambda g: g("conv").transpose(2, 3, 1, 0)[::-1], False),  # not one range
     "p.cast": (lambda g: g("w").astype(np.float64), False),
+    "p.castT": (lambda g: g("w").astype(np.float64).T, False),  # F order, computed
     "p.rows": (lambda g: g("w")[::2], False),
 }
 
@@ -114,15 +115,32 @@ def test_kernel_copy_is_bit_exact(
     assert sorted(copies) == sorted(plain)  # the plain ranges, and only they
 
 
-def test_orbax_chunk_files_are_the_source_bytes(source: SafetensorsSource, tmp_path: Path) -> None:
+def test_orbax_shards_hold_the_source_bytes_at_its_page_offset(
+    source: SafetensorsSource, tmp_path: Path
+) -> None:
+    """Each kernel-copied array is one zarr v3 shard: a hole up to the source's offset
+    within a page, the source bytes, then the shard index (offset, size, CRC-32C)."""
     pytest.importorskip("orbax.checkpoint")
     import json
+    import mmap
+    import struct
+
+    from switcheroo.backends.weights.orbax_layout import crc32c
 
     _convert(source, tmp_path / "o")
-    zarray = json.loads((tmp_path / "o" / "p.t" / ".zarray").read_text())
-    assert zarray["order"] == "F" and zarray["chunks"] == [260, 300]
-    assert (tmp_path / "o" / "p.t" / "0.0").read_bytes() == TENSORS["w"].tobytes()
-    assert (tmp_path / "o" / "p.s" / "0").read_bytes() == TENSORS["s"].tobytes()
+    meta = json.loads((tmp_path / "o" / "p.t" / "zarr.json").read_text())
+    shard = meta["codecs"][0]
+    assert shard["name"] == "sharding_indexed"
+    assert shard["configuration"]["chunk_shape"] == [260, 300]
+    assert shard["configuration"]["codecs"][0]["name"] == "transpose"  # stored as it lies
+    for key, shard_key, tensor in [("p.t", "c/0/0", "w"), ("p.b", "c/0", "b"), ("p.s", "c", "s")]:
+        raw = (tmp_path / "o" / key / shard_key).read_bytes()
+        _, offset = kernel_copy.file_span(source.get(tensor))
+        index = raw[-20:-4]
+        at, size = struct.unpack("<QQ", index)
+        assert struct.unpack("<I", raw[-4:])[0] == crc32c(index)
+        assert at == offset % mmap.PAGESIZE and raw[:at] == bytes(at)
+        assert raw[at : at + size] == TENSORS[tensor].tobytes() and at + size + 20 == len(raw)
 
 
 def _no_copy_file_range(*_: object) -> int:

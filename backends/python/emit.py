@@ -140,7 +140,7 @@ class PythonEmitter:
         for v, n in zip(values, names, strict=True):
             if n in ("*", "**"):
                 out.append(cst.Arg(value=self.expr(v), star=n, **_ARG_WS))
-            elif isinstance(v.owner, pysrc.StarOp):  # a variadic argument given as *seq
+            elif type(v.owner) is pysrc.StarOp:  # a variadic argument given as *seq
                 out.append(cst.Arg(value=self.expr(v.owner.value), star="*", **_ARG_WS))
             elif n:
                 out.append(cst.Arg(value=self.expr(v), keyword=cst.Name(n), equal=_KEYWORD_EQUAL, **_ARG_WS))
@@ -213,7 +213,7 @@ class PythonEmitter:
         """``v`` as a statement's whole value (``return``, ``=``, ``for ... in``): a tuple the
         source wrote bare prints bare; anywhere else tuples keep their parentheses."""
         node = self.expr(v)
-        if isinstance(v.owner, pysrc.TupleOp) and v.owner.bare is not None and isinstance(node, cst.Tuple):
+        if type(v.owner) is pysrc.TupleOp and v.owner.bare is not None and type(node) is cst.Tuple:
             return node.with_changes(lpar=[], rpar=[])
         return node
 
@@ -275,7 +275,11 @@ class PythonEmitter:
         return _PLACEHOLDER.sub(lambda m: self.imports.spell(m.group(1)), s)
 
     def statement(self, op: Operation) -> cst.BaseStatement | None:
-        if not isinstance(op, pysrc._Statement):
+        kind = type(op)
+        is_statement = _IS_STATEMENT.get(kind)
+        if is_statement is None:
+            is_statement = _IS_STATEMENT[kind] = issubclass(kind, pysrc._Statement)
+        if not is_statement:
             return None  # expression ops are printed where they are used
         self._unmapped = []
         match _case(op, _STMT_CASES):

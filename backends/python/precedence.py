@@ -25,9 +25,20 @@ _CMP = {
 _UNARY = {"-": (cst.Minus, "u-"), "+": (cst.Plus, "u+"), "~": (cst.BitInvert, "~"), "not": (cst.Not, "not")}
 
 
+_BIN_PREC = {cls: _PREC[op] for op, cls in _BIN.items()}
+# node classes that bind as atoms; the others are asked by a class pattern
+_ATOMS = frozenset({cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float,
+                    cst.SimpleString, cst.Tuple, cst.List, cst.Dict})
+
+
 def _prec(node: cst.BaseExpression) -> int:
     if node.lpar:
         return 100
+    kind = type(node)
+    if kind in _ATOMS:
+        return 100
+    if kind is cst.BinaryOperation:
+        return _BIN_PREC[type(node.operator)]
     match node:
         case cst.BinaryOperation(operator=op):
             return _PREC[next(k for k, v in _BIN.items() if isinstance(op, v))]

@@ -83,7 +83,7 @@ def _comma(p: Printer, comma: Any, default: bool, text: str = ", ") -> None:
     if comma is _DEFAULT:
         if default:
             p.tokens.append(text)
-    elif isinstance(comma, _COMMA):
+    elif type(comma) is _COMMA or isinstance(comma, _COMMA):
         _gen(p, comma)
 
 
@@ -152,9 +152,10 @@ def _arg(p: Printer, n: cst.Arg, default_comma: bool = False) -> None:
     if keyword is not None:
         _gen(p, keyword)
     equal = n.equal
-    if equal is _DEFAULT and keyword is not None:
-        t.append(" = ")
-    elif isinstance(equal, _ASSIGN_EQUAL):
+    if equal is _DEFAULT:
+        if keyword is not None:
+            t.append(" = ")
+    elif type(equal) is _ASSIGN_EQUAL or isinstance(equal, _ASSIGN_EQUAL):
         _gen(p, equal)
     _gen(p, n.value)
     p._close(key)
@@ -508,9 +509,10 @@ def _param(p: Printer, n: cst.Param, default_comma: bool, default_star: str = ""
         else:
             annotation._codegen(p.state, default_indicator=":")
     equal, default = n.equal, n.default
-    if equal is _DEFAULT and default is not None:
-        t.append(" = ")
-    elif isinstance(equal, _ASSIGN_EQUAL):
+    if equal is _DEFAULT:
+        if default is not None:
+            t.append(" = ")
+    elif type(equal) is _ASSIGN_EQUAL or isinstance(equal, _ASSIGN_EQUAL):
         _gen(p, equal)
     if default is not None:
         _gen(p, default)

@@ -57,6 +57,7 @@ class Scope:
 
 
 # Return types (as the ODL writes them) of ops giving a tuple or list of tensors.
+_CONSTANTS = frozenset({cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString})
 _TENSOR_SEQS = ("tuple[Tensor", "Tuple[Tensor", "list[Tensor]", "List[Tensor]")
 
 
@@ -127,7 +128,7 @@ class ExprLowering:
 
     # -- expressions -----------------------------------------------------------------
     def lower(self, node: cst.BaseExpression) -> SSAValue:
-        stripped = bool(node.lpar) and not isinstance(node, (cst.Tuple, cst.GeneratorExp))
+        stripped = bool(node.lpar) and type(node) is not cst.Tuple and type(node) is not cst.GeneratorExp
         if stripped:
             node = node.with_changes(lpar=[], rpar=[])
         # A parenthesized name was never looked up (the copy without parentheses is not in
@@ -139,17 +140,21 @@ class ExprLowering:
                             "loc": self.loc(node)},
                 result_types=[OBJ],
             ))
-        match node:
-            case cst.Name(value=v) if v in ("True", "False", "None"):
+        kind = type(node)  # the frequent kinds by their class: a class pattern is an ABC check
+        if kind is cst.Name:
+            v = node.value
+            if v in ("True", "False", "None"):
                 return self.const(v)
-            case cst.Name(value=v):
-                t = self.scope.names.get(v, OBJ)
-                val = self.add(pysrc.NameOp.create(properties={"id": string(v)}, result_types=[t]))
-                if v in self.scope.seqs:
-                    self.tensor_seqs.add(val)
-                return val
-            case cst.Integer() | cst.Float() | cst.Imaginary() | cst.SimpleString() | cst.ConcatenatedString():
-                return self.const(self.code(node))
+            t = self.scope.names.get(v, OBJ)
+            val = self.add(pysrc.NameOp.create(properties={"id": string(v)}, result_types=[t]))
+            if v in self.scope.seqs:
+                self.tensor_seqs.add(val)
+            return val
+        if kind in _CONSTANTS:
+            return self.const(self.code(node))
+        if kind is cst.Call:
+            return self.call(node)
+        match node:
             case cst.Ellipsis():
                 return self.const("...")
             case cst.Attribute(value=obj, attr=cst.Name(value=a)):

@@ -57,13 +57,13 @@ class StatementLowering(ExprLowering):
 
     def trivia(self, node: cst.CSTNode, props: dict) -> dict:
         lead = getattr(node, "leading_lines", ())
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node.decorators:
+        if (type(node) is cst.FunctionDef or type(node) is cst.ClassDef) and node.decorators:
             lead = node.leading_lines
         if (enc := encode_lines(lead)) is not None:
             props["leading"] = enc
         trailing = getattr(node, "trailing_whitespace", None)
         body = getattr(node, "body", None)
-        if isinstance(body, cst.IndentedBlock):
+        if type(body) is cst.IndentedBlock:
             trailing = body.header
             if (foot := encode_lines(body.footer)) is not None:
                 props["footer"] = foot

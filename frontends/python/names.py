@@ -100,7 +100,7 @@ def qualified_names(node: cst.CSTNode, scope: NameScope, at: float) -> list[str]
     full = dotted(node)
     if full is None:
         return []
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         found = lookup(scope, full, scope)
         if found is None:
             return []

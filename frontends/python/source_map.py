@@ -18,6 +18,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 from switcheroo.frontends.python.cst_print import Printer
 
+_ATOMS = frozenset({cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString})
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
@@ -112,9 +113,9 @@ class SourceMap:
     def code(self, node: cst.CSTNode) -> str:
         """The text of ``node`` as ``Module.code_for_node`` prints it. The frontend asks for
         names, dotted names and numbers mostly: those are read off the node."""
-        if isinstance(node, (cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString)) and not node.lpar:
+        if type(node) in _ATOMS and not node.lpar:
             return node.value
-        if isinstance(node, cst.Attribute) and (text := _dotted(node)) is not None:
+        if type(node) is cst.Attribute and (text := _dotted(node)) is not None:
             return text
         state = CodegenState(default_indent=self.module.default_indent, default_newline=self.module.default_newline)
         Printer(state).print(node)  # ``self.module.code_for_node(node)``

@@ -21,6 +21,7 @@ from switcheroo.passes.fw_common import chain
 from xdsl.dialects import builtin
 from xdsl.ir import Operation
 
+_OBJ = pysrc.ObjectType()
 _BUILTIN_METHODS = frozenset(
     name for t in (str, bytes, list, dict, set, tuple, int, float, complex) for name in dir(t))
 
@@ -76,7 +77,7 @@ def mark_untyped_tensor_methods(module: Operation, source: str, target: str) -> 
     suffix = src.inplace_suffix
     for call in pysrc.ops_of(module, pysrc.CallOp):
         callee = call.callee.owner
-        if not isinstance(callee, pysrc.AttrOp) or callee.obj.type != pysrc.ObjectType():
+        if type(callee) is not pysrc.AttrOp or callee.obj.type != _OBJ:
             continue
         recv = callee.obj.owner
         if isinstance(recv, pysrc.NameOp) and (recv.id.data == "self" or recv.id.data in imported):

@@ -83,13 +83,20 @@ def load(framework: str) -> Snapshot | None:
     return Snapshot(data["framework"], data.get("versions", {}), data["apis"])
 
 
+@cache
+def _stored() -> tuple[str, ...]:
+    """:func:`available`, listed once: converters ask :func:`find` per call site, and a
+    directory listing per question cost more than the rest of the lookup."""
+    return tuple(available())
+
+
 def find(framework: str, api: str) -> Snapshot | None:
     """The snapshot holding ``api``: the framework's own first, then any other (an API's
     qualified name says which package it lives in, so flax_nnx code may call ``jax.*``)."""
     own = load(framework)
     if own is not None and api in own.apis:
         return own
-    for other in available():
+    for other in _stored():
         snap = load(other)
         if snap is not None and api in snap.apis:
             return snap

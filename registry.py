@@ -47,6 +47,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "convert-layouts": _lazy("passes.convert_layouts", "ConvertLayouts"),
     "convert-stablehlo-to-hub": _lazy("passes.convert_stablehlo_to_hub", "ConvertStablehloToHub"),
     "expand-loss-reduction": _lazy("passes.expand_loss_reduction", "ExpandLossReduction"),
+    "explicit-dtypes": _lazy("passes.explicit_dtypes", "ExplicitDtypes"),
     "infer-layer-sizes": _lazy("passes.infer_layer_sizes", "InferLayerSizes"),
     "legalize-for-target": _lazy("passes.legalize_for_target", "LegalizeForTarget"),
     "lift-functional-model": _lazy("passes.lift_functional_model", "LiftFunctionalModel"),
@@ -100,7 +101,7 @@ TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         "expand-loss-reduction{{framework={dst}}},"
         "bind-optimizer{{framework={dst}}},rewrite-train-step{{framework={dst} source={src}}},"
         "legalize-for-target{{framework={dst}}},convert-layouts{{framework={dst}{layout}}},adapt-layer-calls{{source={src} framework={dst}}},"
-        "convert-init-loops{{source={src} framework={dst}}},"
+        "convert-init-loops{{source={src} framework={dst}}},explicit-dtypes{{source={src} framework={dst}}},"
         "lower-hub-to-fw{{framework={dst}}},thread-rng{{source={src} framework={dst}}},"
         "thread-module-state{{source={src} framework={dst}}},"
         "scan-leftovers{{source={src} framework={dst}}}",

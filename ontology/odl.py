@@ -293,6 +293,9 @@ class Variant(_Strict):
     # ``sum(x, dim=None, keepdim=True)``: no overload takes keepdim without dim):
     # ``{keepdims: [axis]}`` passes axis, spelling the spec's default, when keepdims is passed.
     required_with: dict[str, list[str]] = Field(default_factory=dict)
+    # Optional standard arguments written positionally, in the framework's order, while
+    # every argument before them is too (``np.arange(0, 5, 0.5)``, not ``stop=5, step=0.5``).
+    positional: list[str] = Field(default_factory=list)
     # The framework spells the op as an expression of other calls (keras has no vecdot:
     # ``keras.ops.sum(keras.ops.multiply(x1, x2), axis=axis)``), over the standard argument
     # names; see ``ontology/compose.py``. Lowering-only.
@@ -346,6 +349,18 @@ class Variant(_Strict):
                                        "lower": None, "cell": None, "direction": "lower"})
 
 
+class ResultDtype(_Strict):
+    """The dtype a creation op gives where its ``dtype`` argument is left out: always the
+    framework's default of one kind (``ones``: ``default: float``), or the kind of the
+    values ``from_args`` hold (a Python float -> the default float, an int -> the default
+    int, a bool -> bool; ``full``'s fill_value, ``arange``'s bounds, ``asarray``'s data).
+    Read by ``explicit-dtypes``, which writes the source's dtype where the target's differs."""
+
+    arg: str = "dtype"
+    default: Literal["float", "int"] | None = None
+    from_args: list[str] = Field(default_factory=list)
+
+
 class OpSpec(_Strict):
     """One abstract operation of the hub."""
 
@@ -372,6 +387,8 @@ class OpSpec(_Strict):
     tolerance_reason: str | None = None
     scaffold_plugins: list[str] = Field(default_factory=list)
     call: CallSpec | None = None
+    # A creation op's dtype where none is given (see ResultDtype).
+    result_dtype: ResultDtype | None = None
     variants: dict[str, Variant] = Field(default_factory=dict)
 
     @field_validator("variants")
@@ -565,6 +582,13 @@ class FrameworkTraits(_Strict):
     state_methods: dict[str, str | None] = Field(default_factory=dict)
     # Arrays held as attributes are parameters unless frozen this way (MLX).
     freeze_state: FreezeStateTraits | None = None
+    # The hub dtypes a creation call gives without a dtype (specs' result_dtype): torch
+    # float32/int64, NumPy float64/int64, JAX float32/int32.
+    default_float: str | None = None
+    default_int: str | None = None
+    # Dtypes computed in a narrower one by default (JAX without jax_enable_x64): writing
+    # them changes nothing, so explicit-dtypes notes the difference instead.
+    narrows: dict[str, str] = Field(default_factory=dict)
 
 
 class MappingFile(_Strict):

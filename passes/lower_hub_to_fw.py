@@ -287,7 +287,8 @@ def build_call(
         # A container's layers (``nn.ModuleList([...])``) go positionally as its content,
         # though optional; other arguments with a default go by keyword.
         content = not names and "Layer" in arg.type and target_order[:1] == [arg.name]
-        keyword = keyword or (arg.has_default and arg.name not in only_positional and not content)
+        keyword = keyword or (arg.has_default and arg.name not in only_positional
+                              and arg.name not in variant.positional and not content)
         for v in vs:
             operands.append(v)
             names.append(fw_name if keyword else "")

@@ -38,6 +38,9 @@ variant's ``requires_plugin``) compute a value from another convention:
   or non-literal factor is refused.
 - ``torch_cubic``: the target's bicubic kernel is Keys' with a = -0.5 (TensorFlow's
   resize), torch's has a = -0.75: ``mode='bicubic'`` is refused.
+- ``expand_sizes``: torch's ``expand``/``broadcast_to`` take ``-1`` for "keep this
+  dimension"; raising writes ``x.shape[j - n]`` for each literal ``-1`` and refuses a
+  non-literal entry that may be ``-1`` (``passes/expand_sizes.py``).
 - ``affine_covers_bias``: torch LayerNorm's ``elementwise_affine=False`` drops the bias as
   well as the scale: raising adds the hub's ``use_bias=False``; lowering refuses a scale-free
   norm that keeps its bias (torch cannot say it).
@@ -53,6 +56,7 @@ from xdsl.ir import Operation, SSAValue
 from switcheroo.dialects import pysrc
 from switcheroo.ontology.odl import Variant
 from switcheroo.passes.compose_lowering import _plain
+from switcheroo.passes import expand_sizes
 from switcheroo.passes.fw_common import OBJ, _NO_VALUE, const_value, make_const
 
 
@@ -228,6 +232,16 @@ def raise_values(api: str, variant: Variant, names: list[str], values: list[SSAV
         new_ops.extend(ops)
         names.append("use_bias")
         values.append(ops[-1].results[0])
+    if "expand_sizes" in plugins and "shape" in names:
+        # x.expand(b, -1, -1): each -1 as the size it keeps (passes/expand_sizes.py)
+        i = names.index("shape")
+        try:
+            ops = expand_sizes.kept_sizes(values[names.index("x")], values[i], pure_read)
+        except expand_sizes.SizeRefusal as e:
+            raise ValueRefusal(str(e)) from e
+        if ops:
+            new_ops.extend(ops)
+            values[i] = ops[-1].results[0]
     if "pad_from_last_dim" in plugins and "pad_width" in names:
         i = names.index("pad_width")
         ops = _flat_pad_to_width(const_value(values[i]), values[names.index("x")])

@@ -69,7 +69,9 @@ def _accepts(fw: str, api: str, names: set[str]) -> set[str]:
     params = snapshots.signature(fw, api)
     if params is None or any(p.kind == "W" for p in params):
         return set()
-    return names - {p.name for p in params}
+    snap = snapshots.find(fw, api)
+    receiver = {"self"} if snap is not None and snap.kind(api) == "m" else set()  # x.new_zeros: x is self
+    return names - {p.name for p in params} - receiver
 
 
 def _check_variant(onto: Ontology, spec: OpSpec, fw: str, var: Variant, rep: Report) -> None:

@@ -43,6 +43,15 @@ _EXACT_ELEMENTWISE = re.compile(
     r"floor|ceil|round|trunc|real|imag|conj)"
 )
 _CONSTANTS = ("e", "inf", "nan", "newaxis", "pi")
+# Creation functions -> how their result dtype is chosen without a ``dtype`` (what the
+# standard's docstrings say in prose: "the default real-valued floating-point data type",
+# "inferred from fill_value"); see ``ResultDtype`` in ``ontology/odl.py``.
+RESULT_DTYPES: dict[str, dict[str, Any]] = {
+    **{name: {"default": "float"} for name in ("empty", "eye", "linspace", "ones", "zeros")},
+    "arange": {"from_args": ["start", "stop", "step"]},
+    "asarray": {"from_args": ["obj"]},
+    "full": {"from_args": ["fill_value"]},
+}
 
 
 def _first_paragraph(doc: str | None) -> str:
@@ -118,6 +127,8 @@ def _spec_of(fn: ast.FunctionDef, doc_mode: str, module: str) -> dict[str, Any]:
     spec["std_args"] = std_args
     spec["return_type"] = _type_text(fn.returns)
     spec["verification_mode"] = mode
+    if fn.name in RESULT_DTYPES:
+        spec["result_dtype"] = RESULT_DTYPES[fn.name]
     return spec
 
 

@@ -176,7 +176,7 @@ def test_jax_broadcast_to_raises_to_torch_and_runs(tmp_path):
     import jax.numpy as jnp
     import torch
 
-    src = "import jax.numpy as jnp\n\n\ndef f(x: jnp.ndarray):\n    return jnp.broadcast_to(x, (2, 3, 4))\n"
+    src = "import jax\nimport jax.numpy as jnp\n\n\ndef f(x: jax.Array):\n    return jnp.broadcast_to(x, (2, 3, 4))\n"
     code, report = convert(src, "jax", "torch", path="bt.py")
     assert "torch.broadcast_to(x, (2, 3, 4))" in code, code
     assert not [d for d in report.diagnostics if d.severity == "warning"]

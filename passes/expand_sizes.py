@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from switcheroo.dialects import fw, hub, pysrc
+from switcheroo.passes.fw_common import _NO_VALUE, OBJ, const_value, make_const
 from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Operation, SSAValue
-
-from switcheroo.dialects import fw, hub, pysrc
-from switcheroo.passes.fw_common import OBJ, _NO_VALUE, const_value, make_const
 
 
 class SizeRefusal(Exception):
@@ -98,10 +97,8 @@ def kept_sizes(x: SSAValue, shape: SSAValue, pure_read: Callable[[SSAValue], boo
     owner = shape.owner
     if isinstance(owner, pysrc.TupleOp) and owner.kind.data in ("tuple", "list"):
         entries = list(owner.elts)
-    elif type(const_value(shape)) is int and const_value(shape) >= 0:
-        return []
     elif is_size(shape):
-        return []
+        return []  # one size: x.expand(5), a shape of rank 1
     else:
         raise SizeRefusal("the target shape is not a literal tuple; an entry may be -1 (keep "
                           "that dimension), which only a literal shows")

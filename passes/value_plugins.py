@@ -55,8 +55,8 @@ from xdsl.ir import Operation, SSAValue
 
 from switcheroo.dialects import pysrc
 from switcheroo.ontology.odl import Variant
-from switcheroo.passes.compose_lowering import _plain
 from switcheroo.passes import expand_sizes
+from switcheroo.passes.compose_lowering import _plain
 from switcheroo.passes.fw_common import OBJ, _NO_VALUE, const_value, make_const
 
 

@@ -317,11 +317,18 @@ class RaiseCall(RewritePattern):
         if op.framework.data not in self.frameworks or op.unmapped is not None:
             return
         onto = load_ontology()
-        hits = (
-            onto.lookup_method(op.framework.data, op.method.data)
-            if op.method is not None
-            else onto.lookup_api_all(op.framework.data, op.api.data)
-        )
+        source = op.framework.data  # whose mappings bind the call
+        if op.method is not None:
+            # A tensor method is mapped by the framework that owns the tensor type: a
+            # Flax NNX model's ``y.reshape(2, -1)`` is a JAX array's (the fallback chain).
+            hits = []
+            for owner in chain(source, onto):
+                hits = onto.lookup_method(owner, op.method.data)
+                if hits:
+                    source = owner
+                    break
+        else:
+            hits = onto.lookup_api_all(source, op.api.data)
         if not hits and op.method is not None:
             hits = onto.lookup_api_all(op.framework.data, op.api.data)  # x.repeat: an alias of tile
         if not hits:
@@ -333,7 +340,7 @@ class RaiseCall(RewritePattern):
         errors: list[str] = []
         for spec, variant in hits:
             try:
-                b = bind(spec, variant, op.framework.data, op)
+                b = bind(spec, variant, source, op)
                 check_raise(variant, b.names, b.values, op.api.data)  # keras.ops.norm(x, 1): a matrix norm
                 reads = pair_reads(variant, b.names, b.values, op.api.data, op.result)  # torch.sort(x)[0]
                 break

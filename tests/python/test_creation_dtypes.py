@@ -35,7 +35,8 @@ def f():
     p = torch.as_tensor([1.5, -2.0])
     q = torch.tensor([True, False])
     r = torch.arange(2, 7)
-    return a, b, c, d, e, g, h, i, j, k, m, n, p, q, r
+    s = torch.full((2,), 2.5, dtype=torch.int32)
+    return a, b, c, d, e, g, h, i, j, k, m, n, p, q, r, s
 """
 
 NUMPY_SOURCE = """import numpy as np

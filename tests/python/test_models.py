@@ -49,6 +49,7 @@ CASES = {
     "buffers_scale": (MODELS / "buffers_torch.py", "Scale", (), (5, 8)),
     "buffers_frozen_bn": (MODELS / "buffers_torch.py", "FrozenBNConv", (), (2, 3, 6, 6)),
     "buffers_sinusoidal": (MODELS / "buffers_torch.py", "SinusoidalEncoding", (), (2, 5, 16)),
+    "vit_tiny": (MODELS / "vit_tiny_torch.py", "ViTTiny", (), (2, 6, 12)),
 }
 TARGETS = ["flax_nnx", "jax", "keras", "tensorflow", "mlx", "numpy"]
 # Known gaps, each with its reason (they are conversions still to build, not tolerances).

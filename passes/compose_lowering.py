@@ -42,6 +42,8 @@ def build_composed(spec: OpSpec, variant: Variant, framework: str, named: dict[s
     args: dict[str, SSAValue] = {}
     for arg in spec.std_args:
         vs = named.get(arg.name)
+        if vs is None and not arg.has_default and not uses[arg.name]:
+            continue  # permute_dims without axes, said by a rule that reads x only
         if vs is None:
             if not arg.has_default:
                 raise ComposeRefusal(f"{spec.operation}: argument {arg.name!r} not given")

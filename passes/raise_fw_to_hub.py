@@ -115,7 +115,10 @@ def bind(spec: OpSpec, variant: Variant, framework: str, call: fw.CallOp) -> Bin
                   and spec.arg(s).type.lower().startswith(("tuple", "list[int", "union[int, tuple"))), None)
         # torch.randn(3) too: one int where the spec takes a shape is a shape of rank 1.
         single_int = k is not None and len(positional) == k + 1 and type(const_value(positional[k])) is int
-        if k is not None and (len(positional) > k + 1 or single_int):
+        # np.reshape(x, (2, 3), 'F'): a tuple or a string is no size; the order stays unbound.
+        sizes = k is not None and not any(isinstance(v.owner, pysrc.TupleOp) or type(const_value(v)) is str
+                                          for v in positional[k:])
+        if sizes and (len(positional) > k + 1 or single_int):
             tup = pysrc.TupleOp.create(operands=positional[k:], properties={"kind": StringAttr("tuple")},
                                        result_types=[OBJ])
             new_ops.append(tup)
@@ -330,7 +333,14 @@ class RaiseCall(RewritePattern):
         else:
             hits = onto.lookup_api_all(source, op.api.data)
         if not hits and op.method is not None:
-            hits = onto.lookup_api_all(op.framework.data, op.api.data)  # x.repeat: an alias of tile
+            # x.repeat: an alias of tile; an ndarray's x.flatten: of ravel, named on the array type.
+            for owner in chain(op.framework.data, onto):
+                tensor_type = onto.traits[owner].tensor_type if owner in onto.traits else None
+                hits = onto.lookup_api_all(owner, op.api.data) or (
+                    onto.lookup_api_all(owner, f"{tensor_type}.{op.method.data}") if tensor_type else [])
+                if hits:
+                    source = owner
+                    break
         if not hits:
             op.properties["unmapped"] = StringAttr(f"{op.api.data}: no mapping in the ontology")
             rewriter.notify_op_modified(op)

@@ -558,6 +558,13 @@ class FrameworkTraits(_Strict):
     rngs_streams: dict[Literal["init", "call"], str] = Field(default_factory=dict)
     training_flag: str | None = None
     fallback: list[str] = Field(default_factory=list)
+    # APIs of this framework that are another's function under a second name, the same
+    # object (``flax.nnx.relu`` is ``jax.nn.relu``): a call raises through that function's
+    # mapping when none of this framework's own binds (``nnx.relu`` is also the ReLU layer).
+    reexports: dict[str, str] = Field(default_factory=dict)
+    # A module class's constructor must call ``super().__init__()`` (torch, Keras, MLX;
+    # a Flax NNX module need not): thread-module-state adds the call where it is missing.
+    init_calls_super: bool = False
     import_aliases: dict[str, str] = Field(default_factory=dict)
     source_prefixes: list[str] = Field(default_factory=list)
     tensor_type: str | None = None

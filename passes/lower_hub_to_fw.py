@@ -26,6 +26,7 @@ from xdsl.pattern_rewriter import (
 
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.ontology import snapshots
+from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import Compare, DispatchRule, OpSpec, Variant
 from switcheroo.passes import (
     adapt_layer_calls, compose_lowering, config_fields, container_forms, deferred_build, dropped_args, layer_build, layer_factories, layer_plugins, layer_scaffold, lower_contexts,
@@ -403,6 +404,18 @@ def bound_function(spec: OpSpec, variant: Variant, framework: str, op: hub.HubOp
     return [*new_ops, *layer_plugins.as_partial(keyword, call, result_type)]
 
 
+def _tensor_method(framework: str, api: str, names: list[str]) -> str | None:
+    """The method name when ``api`` is a method of ``framework``'s tensor class
+    (``torch.Tensor.item``) called with its receiver first and positional: written as a
+    method call, as users write it."""
+    traits = load_ontology().traits.get(framework)
+    prefix = f"{traits.tensor_type}." if traits is not None and traits.tensor_type else None
+    if prefix is None or not api.startswith(prefix) or not names or names[0] != "":
+        return None
+    method = api[len(prefix):]
+    return method if method.isidentifier() else None
+
+
 @dataclass
 class LowerHubOp(RewritePattern):
     framework: str
@@ -500,6 +513,8 @@ class LowerHubOp(RewritePattern):
             return
         props["api"] = StringAttr(api)
         props["arg_names"] = pysrc.strs(names)
+        if (method := _tensor_method(fwk, api, names)) is not None:
+            props["method"] = StringAttr(method)  # torch.Tensor.item(x) is written x.item()
         call = fw.CallOp.create(operands=operands, properties=props, result_types=[result_type])
         try:
             built = layer_scaffold.as_local_class(variant, call, op) if layer_scaffold.scaffold_of(variant) \

@@ -311,6 +311,20 @@ def _hub_op(spec: OpSpec, b: Binding, result_type: Any, src: fw.CallOp | fw.RefO
     return hub.op_for(spec.operation).create(operands=b.values, properties=props, result_types=[result_type])
 
 
+def _reexported(onto: Any, framework: str, api: str) -> tuple[str, list[tuple[OpSpec, Variant]]] | None:
+    """(framework, its mappings) of the function ``api`` re-exports (``reexports`` trait),
+    looked up along ``framework``'s fallback chain; None where there is none."""
+    traits = onto.traits.get(framework)
+    target = traits.reexports.get(api) if traits is not None else None
+    if target is None:
+        return None
+    for owner in chain(framework, onto)[1:]:
+        found = onto.lookup_api_all(owner, target)
+        if found:
+            return owner, found
+    return None
+
+
 @dataclass
 class RaiseCall(RewritePattern):
     frameworks: tuple[str, ...]
@@ -341,14 +355,18 @@ class RaiseCall(RewritePattern):
                 if hits:
                     source = owner
                     break
-        if not hits:
+        # ``nnx.relu(x)``: the ReLU layer's reference in flax, and jax.nn.relu called.
+        reexported = _reexported(onto, op.framework.data, op.api.data) if op.method is None else None
+        if not hits and reexported is None:
             op.properties["unmapped"] = StringAttr(f"{op.api.data}: no mapping in the ontology")
             rewriter.notify_op_modified(op)
             return
         # A plain variant first; one with injected arguments only matches when they agree.
-        hits = sorted(hits, key=lambda h: bool(h[1].inject_args))
+        tries = [(spec, variant, source) for spec, variant in sorted(hits, key=lambda h: bool(h[1].inject_args))]
+        if reexported is not None:
+            tries += [(spec, variant, reexported[0]) for spec, variant in reexported[1]]
         errors: list[str] = []
-        for spec, variant in hits:
+        for spec, variant, source in tries:
             try:
                 b = bind(spec, variant, source, op)
                 check_raise(variant, b.names, b.values, op.api.data)  # keras.ops.norm(x, 1): a matrix norm

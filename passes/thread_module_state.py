@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
+from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
-from switcheroo.dialects import pysrc
+from switcheroo.dialects import fw, pysrc
+from switcheroo.passes.fw_common import chain
 from switcheroo.passes.function_rngs import thread_function_rngs
 from switcheroo.ontology.loader import load_ontology
 
@@ -69,6 +71,38 @@ def drop_unused_param(func: pysrc.FuncOp, name: str) -> None:
     func.properties["param_names"] = ArrayAttr([StringAttr(p) for p in names])
 
 
+def _is_docstring(op: Operation) -> bool:
+    if type(op) is pysrc.OpaqueStmtOp:
+        return op.code.data.lstrip("rRbBuU").startswith(("'", '"'))
+    return type(op) is pysrc.ExprStmtOp and type(op.value.owner) is pysrc.ConstOp \
+        and op.value.owner.code.data.lstrip("rRbBuU").startswith(("'", '"'))
+
+
+def add_super_init(module: Operation, framework: str) -> None:
+    """``super().__init__()`` first in the constructor of each class deriving from a
+    ``framework`` class (``nn.Module``) that does not call it (a Flax NNX source need not),
+    after its docstring: torch, Keras and MLX modules fail without it."""
+    frameworks = set(chain(framework))
+    for cls in pysrc.ops_of(module, pysrc.ClassOp):
+        if not any(type(b.owner) is fw.RefOp and b.owner.framework.data in frameworks for b in cls.bases):
+            continue
+        init = next((o for o in cls.body.block.ops if type(o) is pysrc.FuncOp and o.sym_name.data == "__init__"), None)
+        if init is None or any(n.id.data == "super" for n in pysrc.ops_of(init, pysrc.NameOp)) \
+                or any("super(" in o.code.data for o in pysrc.ops_of(init, pysrc.OpaqueStmtOp)):
+            continue
+        block = init.body.block
+        first = block.first_op
+        while first is not None and not isinstance(first, pysrc._Statement):  # pyright: ignore[reportPrivateUsage]
+            first = first.next_op  # the expression ops of the first statement
+        call = pysrc.OpaqueStmtOp.create(properties={"code": StringAttr("super().__init__()")})
+        if first is not None and _is_docstring(first):
+            block.insert_op_after(call, first)
+        elif first is not None:
+            block.insert_op_before(call, block.first_op)
+        else:
+            block.add_op(call)
+
+
 @dataclass(frozen=True)
 class ThreadModuleState(ModulePass):
     """Adapt module classes to the target framework's conventions (see module docstring)."""
@@ -95,6 +129,8 @@ class ThreadModuleState(ModulePass):
                 drop_unused_param(func, "rngs")
             if tensor:
                 self._retype(func, tensor)
+        if dst.init_calls_super and not src.init_calls_super:
+            add_super_init(op, self.framework)
         # Annotations naming a module or layer class (``list[nn.Module]``): the target's base.
         module = fw_placeholder(dst.module_base) if dst.module_base else "object"
         for o in found:

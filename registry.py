@@ -97,7 +97,7 @@ TRANSLATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
         "python",
         "lift-functional-model{{framework={src} target={dst}}},normalize-source{{source={src} target={dst}}},scan-dependencies,scan-purity{{source={src} framework={dst}}},track-lifecycle{{source={src}}},"
         "unroll-inplace{{source={src} framework={dst}}},convert-factory-params{{source={src} framework={dst}}},"
-        "raise-fw-to-hub{{framework={src}}},infer-layer-sizes{{source={src}{sizes}}},raise-train-step{{source={src} framework={dst}}},"
+        "raise-fw-to-hub{{framework={src}}},infer-layer-sizes{{source={src} framework={dst}{sizes}}},raise-train-step{{source={src} framework={dst}}},"
         "expand-loss-reduction{{framework={dst}}},"
         "bind-optimizer{{framework={dst}}},rewrite-train-step{{framework={dst} source={src}}},"
         "legalize-for-target{{framework={dst}}},convert-layouts{{framework={dst}{layout}}},adapt-layer-calls{{source={src} framework={dst}}},"

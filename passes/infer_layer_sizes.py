@@ -32,7 +32,7 @@ from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.compose import parse
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes import analysis_common
-from switcheroo.passes.fw_common import OBJ
+from switcheroo.passes.fw_common import OBJ, chain
 from switcheroo.passes.layer_features import _erase_statement, _portable
 from switcheroo.passes.layer_shapes import (
     IN_FEATURES,
@@ -216,6 +216,9 @@ class InferLayerSizes(ModulePass):
     name = "infer-layer-sizes"
     source: str = "torch"
     input_shapes: tuple[str, ...] = ()
+    framework: str = ""
+    """The target, when known: marks (step 3) are written only for a target with a layer
+    that builds lazily (a variant with ``build_shape``); empty: always."""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         module = analysis_common.source_module(op)
@@ -237,14 +240,43 @@ class InferLayerSizes(ModulePass):
                 analysis_common.add_diagnostic(op, "1:1", "warning", f"--input-shape names no class and the file "
                                                f"has {len(top)} model classes ({names}): give it as CLASS:SHAPE")
         inputs |= {k: v for k, v in given.items() if k}
+        marks = not self.framework or _builds_lazily(self.framework)
         for cls in models:
             init = _func(cls, "__init__")
             assert init is not None
             fold_wrapped_builds(cls, init)
             ctors = _ctors(cls)
             shapes = inputs.get(cls.sym_name.data, [])
-            ShapeWalk(cls, ctors, partial(_fill, init=init)).run(forward, shapes)
-            ShapeWalk(cls, ctors, _mark).run(forward, [])
+            if _lacks_size(cls):  # else _fill finds nothing to fill: the walk is skipped
+                ShapeWalk(cls, ctors, partial(_fill, init=init)).run(forward, shapes)
+            if marks:
+                ShapeWalk(cls, ctors, _mark).run(forward, [])
+
+
+def _lacks_size(cls: pysrc.ClassOp) -> bool:
+    """Whether a layer in ``cls`` has no input size yet (what ``_fill`` gives)."""
+    for layer in pysrc.ops_of(cls, hub.HubOp):
+        feature = IN_FEATURES.get(layer.SPEC_NAME)
+        if feature is not None and feature[0] not in layer.named_args():
+            return True
+    return False
+
+
+_LAZY: dict[str, bool] = {}
+
+
+def _builds_lazily(framework: str) -> bool:
+    """Whether a layer of ``framework`` (or its fallbacks) builds on its first call, so
+    that lowering may write ``self.X.build(...)`` for a layer marked ``size_from_input``."""
+    found = _LAZY.get(framework)
+    if found is None:
+        onto = load_ontology()
+        owners = chain(framework, onto)
+        found = _LAZY[framework] = any(
+            (v := spec.variants.get(owner)) is not None
+            and (v.build_shape is not None or (v.lower is not None and v.lower.build_shape is not None))
+            for spec in onto.specs.values() for owner in owners)
+    return found
 
 
 def _top_level(models: list[pysrc.ClassOp]) -> list[pysrc.ClassOp]:

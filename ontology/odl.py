@@ -565,6 +565,9 @@ class FrameworkTraits(_Strict):
     # A module class's constructor must call ``super().__init__()`` (torch, Keras, MLX;
     # a Flax NNX module need not): thread-module-state adds the call where it is missing.
     init_calls_super: bool = False
+    # Modules are plain classes holding arrays: the trailing comment word that marks a
+    # buffer's line (``# buffer``), written and read back (passes/array_state.py).
+    buffer_mark: str | None = None
     import_aliases: dict[str, str] = Field(default_factory=dict)
     source_prefixes: list[str] = Field(default_factory=list)
     tensor_type: str | None = None

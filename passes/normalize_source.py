@@ -24,6 +24,7 @@ from switcheroo.passes.container_forms import rewrite_container_forms
 from switcheroo.passes.grad_queries import fold_grad_queries
 from switcheroo.passes.mode_layers import hoist_mode_layers
 from switcheroo.passes.module_devices import raise_module_moves
+from switcheroo.passes.array_state import mark_buffers, raise_plain_array_state
 from switcheroo.passes.module_state import normalize_module_state, raise_array_state
 from switcheroo.passes.untyped_methods import mark_untyped_tensor_methods
 from xdsl.context import Context
@@ -44,6 +45,8 @@ class NormalizeSource(ModulePass):
         hoist_mode_layers(op, self.source, self.target)
         fold_grad_queries(op, self.target)
         normalize_module_state(op, self.source, self.target)
+        mark_buffers(op, self.source, self.target)  # self.pe = np.zeros(...)  # buffer
         raise_array_state(op, self.source, self.target)
+        raise_plain_array_state(op, self.source)  # a NumPy class's arrays: parameters, marked buffers
         raise_module_moves(op, self.source, self.target)
         mark_untyped_tensor_methods(op, self.source, self.target)

@@ -12,7 +12,7 @@ from xdsl.dialects import builtin
 from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Operation, SSAValue
 
-from switcheroo.dialects import fw, pysrc
+from switcheroo.dialects import fw, hub, pysrc
 
 
 def _is_object(value: SSAValue) -> bool:
@@ -62,6 +62,12 @@ def drop_object_bases(module: builtin.ModuleOp) -> None:
                 _erase_tree(stmts[0])
 
 
+def _is_state(value: SSAValue) -> bool:
+    """A parameter or buffer (``array_state.raise_plain_array_state``)."""
+    owner = value.owner
+    return isinstance(owner, hub.HubOp) and owner.SPEC_NAME in ("Parameter", "Buffer")
+
+
 def _super_init() -> list[Operation]:
     """The ops of the statement ``super().__init__()``."""
     sup = pysrc.NameOp.create(properties={"id": StringAttr("super")}, result_types=[pysrc.ObjectType()])
@@ -88,7 +94,8 @@ def add_object_bases(module: builtin.ModuleOp, framework: str) -> None:
         init = next((o for o in cls.body.block.ops if isinstance(o, pysrc.FuncOp) and o.sym_name.data == "__init__"),
                     None)
         if init is None or not any(isinstance(a, pysrc.AssignOp) and a.target.data.startswith("self.")
-                                   and isinstance(a.operands[0].type, pysrc.LayerType) for a in init.body.block.ops):
+                                   and (isinstance(a.operands[0].type, pysrc.LayerType) or _is_state(a.operands[0]))
+                                   for a in init.body.block.ops):
             continue
         ref = fw.RefOp.create(properties={"framework": StringAttr(framework), "api": StringAttr("builtins.object")},
                               result_types=[pysrc.ObjectType()])

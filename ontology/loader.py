@@ -49,6 +49,7 @@ class Ontology:
     by_api: dict[tuple[str, str], tuple[str, Variant]] = field(default_factory=dict)
     all_by_api: dict[tuple[str, str], list[tuple[str, Variant]]] = field(default_factory=dict)
     by_method: dict[tuple[str, str], list[tuple[str, Variant]]] = field(default_factory=dict)
+    by_property: dict[tuple[str, str], tuple[str, Variant]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     plugins: dict[str, str] = field(default_factory=dict)
     mapping_files: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -58,7 +59,7 @@ class Ontology:
         # The API indexes are rebuilt on first lookup (a few ms) rather than pickled: they
         # would cost more to unpickle than to build, and most loads never look one up.
         state = dict(self.__dict__)
-        state.update(by_api={}, all_by_api={}, by_method={}, _indexed=False)
+        state.update(by_api={}, all_by_api={}, by_method={}, by_property={}, _indexed=False)
         return state
 
     def _index(self) -> None:
@@ -79,6 +80,8 @@ class Ontology:
                         self.by_api.setdefault((fw, rule.use_api), (name, var))
                 if var.method:
                     self.by_method.setdefault((fw, var.method), []).append((name, var))
+                if var.property:
+                    self.by_property.setdefault((fw, var.property), (name, var))
 
     def lookup_api_all(self, framework: str, api: str) -> list[tuple[OpSpec, Variant]]:
         """Every (spec, variant) whose variant is spelled ``api`` (several specs can share
@@ -92,6 +95,17 @@ class Ontology:
         if hit is None:
             return None
         return self.specs[hit[0]], hit[1]
+
+    def property_names(self, frameworks: list[str]) -> set[str]:
+        """The tensor attributes (``property:``) any of ``frameworks`` maps."""
+        self._index()
+        return {name for fw, name in self.by_property if fw in frameworks}
+
+    def lookup_property(self, framework: str, name: str) -> tuple[OpSpec, Variant] | None:
+        """The (spec, variant) a tensor attribute ``x.<name>`` computes (``property:``)."""
+        self._index()
+        hit = self.by_property.get((framework, name))
+        return (self.specs[hit[0]], hit[1]) if hit is not None else None
 
     def lookup_method(self, framework: str, method: str) -> list[tuple[OpSpec, Variant]]:
         self._index()

@@ -233,6 +233,9 @@ class Variant(_Strict):
     # Empty only for a composed variant (``compose``), which names its APIs in the expression.
     api: str = ""
     method: str | None = None
+    # A tensor attribute that computes the op on its receiver, bound to the first standard
+    # argument (``x.T``: permute_dims with no axes; ``x.mT``: matrix_transpose).
+    property: str | None = None
     args: dict[str, str] = Field(default_factory=dict)
     arg_values: dict[str, dict[Any, Any]] = Field(default_factory=dict)
     defaults: dict[str, Any] = Field(default_factory=dict)

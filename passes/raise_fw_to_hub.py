@@ -34,6 +34,7 @@ from switcheroo.passes.raise_partials import raise_partials
 from switcheroo.passes import (
     container_forms, dtype_values, layer_build, layer_factories, layer_scaffold, plain_classes, value_plugins)
 from switcheroo.passes.raise_composes import fold_composes
+from switcheroo.passes.raise_properties import raise_tensor_properties
 from switcheroo.passes.raise_call_forms import built_form, record_source_form
 from switcheroo.passes.raise_rnn_stack import fold_rnn_stacks
 from switcheroo.passes.raise_guards import RaiseRefused, check_raise
@@ -504,6 +505,7 @@ class RaiseFwToHub(ModulePass):
             wrap_plain_containers(op, fwk)  # MLX's self.blocks = [layers] -> a ModuleList
         for fwk in frameworks:
             fold_composes(op, fwk)  # numpy.maximum(x, 0) -> hub.relu(x)
+        raise_tensor_properties(op, frameworks)  # w.T -> hub.permute_dims(w)
         raise_partials(op, frameworks, bind, Unmappable)  # functools.partial(nnx.max_pool, ...)
         RootWalker(RaiseCall(frameworks), apply_recursively=False, root=fw.CallOp).rewrite_module(op)
         RootWalker(RaiseRef(frameworks), apply_recursively=False, root=fw.RefOp).rewrite_module(op)

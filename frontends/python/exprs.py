@@ -76,6 +76,11 @@ class ExprLowering:
         self.prefixes = prefixes  # module prefix -> framework key
         self._framework_of: dict[str, str | None] = {}
         self.framework = framework
+        from switcheroo.ontology.loader import load_ontology
+
+        onto = load_ontology()
+        owners = [framework, *(onto.traits[framework].fallback if framework in onto.traits else [])]
+        self.tensor_properties = onto.property_names(owners)  # x.T, x.mT
         self.block = Block()
         self.scope = Scope()
         self.own: dict[str, str] = {}  # module-level scaffolds -> their framework (own_scaffolds.py)
@@ -162,6 +167,8 @@ class ExprLowering:
                 t = OBJ
                 if isinstance(obj, cst.Name) and obj.value == "self":
                     t = self.scope.self_attrs.get(a, OBJ)
+                elif base.type == TENSOR and a in self.tensor_properties:
+                    t = TENSOR  # w.T, x.mT: raised to the op they compute (raise_properties.py)
                 return self.add(pysrc.AttrOp.create(
                     operands=[base], properties={"attr": string(a)}, result_types=[t]))
             case cst.Call():

@@ -35,6 +35,7 @@ from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.ontology.odl import CallForm, CallProtocol, CallSpec, OpSpec
 from switcheroo.passes import rnn_stack
+from switcheroo.passes.call_mode_args import drop_mode_arguments
 from switcheroo.passes.container_layouts import _keep_marked, constructor_of
 from switcheroo.passes.fw_common import OBJ, _NO_VALUE, chain, const_value, make_const, target_variant, values_equal
 from switcheroo.passes.raise_call_forms import source_form
@@ -455,6 +456,7 @@ class AdaptLayerCalls(ModulePass):
     framework: str = "flax_nnx"
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        drop_mode_arguments(op, self.source, self.framework)  # Keras self.drop(h, training=training)
         for apply in pysrc.ops_of(op, hub.ApplyOp):
             try:
                 adapt(apply, self.source, self.framework)

@@ -336,7 +336,13 @@ class ShapeWalk:
             return env.get(op.id.data)
         if kind is hub.ApplyOp:
             layer = self._layer(op.args[0])
-            return self.apply(layer, val(op.args[1])) if layer is not None and len(op.args) == 2 else None
+            # one input; keyword arguments (Keras' training=, mask=) leave its shape as it is
+            inputs = [i for i, n in enumerate(op.arg_names.data) if i and not n.data]
+            if layer is None or inputs != [1]:
+                return None
+            for v in op.args[2:]:
+                val(v)  # layers applied inside the keyword arguments
+            return self.apply(layer, val(op.args[1]))
         if kind is pysrc.CallOp and isinstance(m := op.callee.owner, pysrc.AttrOp) \
                 and isinstance(s := m.obj.owner, pysrc.NameOp) and s.id.data == "self" and m.attr.data in self.funcs:
             if any(n.data for n in op.arg_names.data):

@@ -24,6 +24,7 @@ from switcheroo.passes.container_forms import rewrite_container_forms
 from switcheroo.passes.grad_queries import fold_grad_queries
 from switcheroo.passes.mode_layers import hoist_mode_layers
 from switcheroo.passes.module_devices import raise_module_moves
+from switcheroo.passes.fused_activations import unfuse_activations
 from switcheroo.passes.array_state import mark_buffers, raise_plain_array_state
 from switcheroo.passes.module_state import normalize_module_state, raise_array_state
 from switcheroo.passes.untyped_methods import mark_untyped_tensor_methods
@@ -42,6 +43,7 @@ class NormalizeSource(ModulePass):
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         rewrite_container_forms(op, self.source)
+        unfuse_activations(op, self.source)  # Keras Dense(8, activation="relu") -> ops.relu(self.d(h))
         hoist_mode_layers(op, self.source, self.target)
         fold_grad_queries(op, self.target)
         normalize_module_state(op, self.source, self.target)

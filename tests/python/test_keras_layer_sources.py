@@ -65,3 +65,60 @@ def test_keras_layer_with_training_calls(tmp_path, target):
         dst.eval()
         got = np.asarray(dst(X))
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+FUSED = '''import keras
+from keras import layers, ops
+
+
+class Residual(keras.layers.Layer):
+    def __init__(self, units: int, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(units, activation="relu")
+        self.out = layers.Dense(units, activation="linear")
+        self.norm = layers.LayerNormalization(epsilon=1e-5)
+        self.drop = layers.Dropout(0.1)
+
+    def call(self, x, training=False):
+        h = self.drop(self.dense(x), training=training)
+        h = ops.mean(h, axis=-1, keepdims=True) * self.out(h)
+        return self.norm(x + h)
+'''
+
+
+@pytest.mark.parametrize("target", ["torch", "flax_nnx", "mlx"])
+def test_fused_activation_becomes_its_call(tmp_path, target):
+    pytest.importorskip("keras")
+    report = Report()
+    code = Translator("keras", target, input_shapes="?x4").run(FUSED, "residual_keras.py", report)
+    assert "unmapped" not in code and "activation" not in code, code
+    assert "relu(self.dense(x))" in code, code
+    from switcheroo.weights import transfer
+
+    src = import_code(FUSED, tmp_path, f"keras_residual_{target}").Residual(4)
+    src(X)
+    want = np.asarray(src(X, training=False))
+    dst_mod = import_code(code, tmp_path, f"ported_residual_{target}")
+    if target == "torch":
+        import torch
+
+        dst = dst_mod.Residual(4)
+        transfer(src, dst, src="keras", dst="torch")
+        dst.eval()
+        with torch.no_grad():
+            got = dst(torch.from_numpy(X)).numpy()
+    elif target == "flax_nnx":
+        from flax import nnx
+
+        dst = dst_mod.Residual(4, rngs=nnx.Rngs(0))
+        transfer(src, dst, src="keras", dst="flax_nnx")
+        dst.eval()
+        got = np.asarray(dst(X))
+    else:
+        import mlx.core as mx
+
+        dst = dst_mod.Residual(4)
+        transfer(src, dst, src="keras", dst="mlx")
+        dst.eval()
+        got = np.asarray(dst(mx.array(X)))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

@@ -6,15 +6,20 @@ activation the traits name (``functional_model.activations``) and whose methods 
 call ``self.X(...)``, the argument goes and each call is wrapped in the activation's own
 call, in the source's terms (``keras.ops.relu(self.X(h))``): the forward-model half of
 ``lift_functional_model``'s rewrite, for subclassed models. ``"linear"`` (or ``None``) is
-no call at all. A layer used any other way (passed along, put in a list) or an activation
-the table does not name is left as it is, and stays marked unmapped.
+no call at all. A weightless layer that is one function of its input
+(``self.pool = layers.GlobalAveragePooling2D()``, ``functional_model.functional_layers``)
+becomes that function at each call (``keras.ops.mean(h, axis=(1, 2))``) and the layer
+goes. A layer used any other way (passed along, put in a list) or an activation the table
+does not name is left as it is, and stays marked unmapped.
 """
 
 from __future__ import annotations
 
 from switcheroo.dialects import fw, pysrc
 from switcheroo.ontology.loader import load_ontology
+from switcheroo.passes.functional_layers import function_call, functional_form
 from switcheroo.passes.fw_common import chain, const_value, is_const
+from switcheroo.passes.layer_features import _erase_statement
 from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Operation
 
@@ -48,6 +53,9 @@ def unfuse_activations(module: Operation, source: str) -> None:
             ctor = stmts[0].value.owner
             if len(stmts) != 1 or type(ctor) is not fw.CallOp or ctor.framework.data not in frameworks:
                 continue
+            if (form := functional_form(ctor, traits)) is not None:
+                _as_function(stmts[0], form, owner, reads.get(name, []))
+                continue
             names = [n.data for n in ctor.arg_names.data]
             if traits.activation_arg not in names:
                 continue
@@ -73,6 +81,29 @@ def unfuse_activations(module: Operation, source: str) -> None:
                 if api:
                     for call in calls:
                         _wrap(call, owner, api)
+
+
+def _as_function(stmt: pysrc.AssignOp, form, framework: str, reads: list[pysrc.AttrOp]) -> None:
+    """A weightless layer (``self.pool = layers.GlobalAveragePooling2D()``) whose every use
+    is a call on one input: each call becomes the function (``keras.ops.mean(h, axis=(1,
+    2))``) and the layer goes, as the functional lift writes it."""
+    calls = []
+    for attr in reads:
+        uses = list(attr.result.uses)
+        if not uses or any(type(u.operation) is not pysrc.CallOp or u.index != 0 or len(u.operation.args) != 1
+                           or any(n.data for n in u.operation.arg_names.data) for u in uses):
+            return
+        calls += [u.operation for u in uses]
+    built = [function_call(form, framework, call.args[0], None) for call in calls]
+    if not calls or any(b is None for b in built):
+        return
+    for call, (ops, value) in zip(calls, built, strict=True):
+        block = call.parent_block()
+        assert block is not None
+        block.insert_ops_before(ops, call)
+        call.result.replace_all_uses_with(value)
+        _erase_statement(call)
+    _erase_statement(stmt)
 
 
 def _wrap(call: pysrc.CallOp, framework: str, api: str) -> None:

@@ -120,7 +120,9 @@ class ExprLowering:
         for q in qualified_names(node, self.name_scope, self.at):  # None unless plain dotted names
             fwk = self.framework_of(q)
             if fwk is not None:
-                return fwk, public_name(fwk, q)
+                public = public_name(fwk, q)
+                # tf.keras.layers.Dense is keras.layers.Dense: the public name's framework
+                return (self.framework_of(public) or fwk) if public != q else fwk, public
         return None
 
     def opaque(self, node: cst.CSTNode) -> SSAValue:

@@ -122,3 +122,47 @@ def test_fused_activation_becomes_its_call(tmp_path, target):
         dst.eval()
         got = np.asarray(dst(mx.array(X)))
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+TF_KERAS = '''import tensorflow as tf
+
+
+class Net(tf.keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.conv = tf.keras.layers.Conv2D(8, 3, padding="same", activation="relu")
+        self.pool = tf.keras.layers.GlobalAveragePooling2D()
+        self.fc = tf.keras.layers.Dense(10)
+
+    def call(self, x):
+        h = self.pool(self.conv(x))
+        return tf.nn.softmax(self.fc(h), axis=-1)
+'''
+
+
+@pytest.mark.parametrize("target", ["torch", "flax_nnx"])
+def test_tf_keras_model(tmp_path, target):
+    pytest.importorskip("tensorflow")
+    report = Report()
+    code = Translator("tensorflow", target, input_shapes="?x8x8x3").run(TF_KERAS, "net_tf.py", report)
+    assert "unmapped" not in code and "keras" not in code, code
+    from switcheroo.weights import transfer
+
+    x = np.random.default_rng(2).standard_normal((2, 8, 8, 3)).astype(np.float32)
+    src = import_code(TF_KERAS, tmp_path, f"tf_net_{target}").Net()
+    want = np.asarray(src(x))
+    dst_mod = import_code(code, tmp_path, f"ported_tf_net_{target}")
+    if target == "torch":
+        import torch
+
+        dst = dst_mod.Net()
+        transfer(src, dst, src="tensorflow", dst="torch")
+        with torch.no_grad():
+            got = dst(torch.from_numpy(x)).numpy()
+    else:
+        from flax import nnx
+
+        dst = dst_mod.Net(rngs=nnx.Rngs(0))
+        transfer(src, dst, src="tensorflow", dst="flax_nnx")
+        got = np.asarray(dst(x))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

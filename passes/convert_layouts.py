@@ -10,31 +10,40 @@ does not know (``NC...->N...C``): its one moving axis goes through ``hub.moveaxi
 identity on [N, C]. Back-to-back permutations and moves that compose to the identity are
 then removed (a move beside a fixed permutation takes that permutation's rank), and
 elementwise ops between them are crossed so that ``conv -> relu -> conv`` keeps a single
-pair.
+pair. A permutation every element of a ``concat`` (or both operands of ``+``) goes through
+is moved below it, and one a variable's reads all undo is sunk into them
+(passes/layout_sinking.py): a squeezenet Fire block keeps one transpose in, one out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from switcheroo.dialects import hub, pysrc
+from switcheroo.ontology.loader import load_ontology
+from switcheroo.ontology.odl import channel_move, parse_layout
+from switcheroo.passes import function_layouts, layout_sinking, native_layout
+from switcheroo.passes.container_layouts import CONTAINERS, container_layout, native_classes
+from switcheroo.passes.fw_common import (
+    _NO_VALUE,
+    RootWalker,
+    const_value,
+    make_const,
+    spec_filter,
+    target_variant,
+)
+from switcheroo.passes.layout_moves import Move, Relayout, cancels
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
     PatternRewriter,
     RewritePattern,
     op_type_rewrite_pattern,
 )
-
-from switcheroo.dialects import hub, pysrc
-from switcheroo.ontology.loader import load_ontology
-from switcheroo.ontology.odl import channel_move, parse_layout
-from switcheroo.passes import function_layouts, native_layout
-from switcheroo.passes.layout_moves import Move, Relayout, cancels
-from switcheroo.passes.container_layouts import CONTAINERS, container_layout, native_classes
-from switcheroo.passes.fw_common import _NO_VALUE, RootWalker, const_value, make_const, spec_filter, target_variant
 
 # Element-wise specs a permutation commutes with (one tensor in, same shape out).
 ELEMENTWISE = frozenset({"relu", "ReLU", "tanh", "sigmoid", "exp", "abs", "negative", "gelu", "silu"})
@@ -194,6 +203,118 @@ class FoldPermutations(RewritePattern):
             rewriter.replace(op, [*moved, new_inner], [new_inner.res[0]])
 
 
+def elementwise_input(op: Operation | None) -> int | None:
+    """The index of the one tensor operand of an element-wise op (``relu(x)``, or a call of
+    an element-wise layer ``self.act(x)`` with no layout of its own); None for other ops."""
+    if isinstance(op, hub.HubOp) and op.SPEC_NAME in ELEMENTWISE and len(op.args) == 1:
+        return 0
+    if isinstance(op, hub.ApplyOp) and op.layer.data in ELEMENTWISE and len(op.args) == 2 \
+            and "layout" not in op.properties:
+        return 1
+    return None
+
+
+def _permuted_element(v: SSAValue) -> tuple[tuple[int, ...], Operation, Operation | None] | None:
+    """``P(a)`` or ``E(P(a))`` (each result used once): (P, the permute, E or None)."""
+    if not v.has_one_use():
+        return None
+    p = perm_of(v.owner)
+    if p is not None:
+        return p, v.owner, None
+    i = elementwise_input(v.owner)
+    if i is None or not v.owner.operands[i].has_one_use():
+        return None
+    inner = v.owner.operands[i].owner
+    p = perm_of(inner)
+    return (p, inner, v.owner) if p is not None else None
+
+
+@dataclass
+class FoldConcatPermutations(RewritePattern):
+    """``concat([P(a1), E(P(a2)), ...], axis=k)`` -> ``P(concat([a1, E(a2), ...],
+    axis=P[k]))`` when every element goes through the same fixed permutation P (E
+    element-wise, each value used once): the elements are joined in their own layout and
+    one permutation follows, which a permutation after the concat then cancels."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: hub.HubOp, rewriter: PatternRewriter) -> None:
+        if op.SPEC_NAME != "concat":
+            return
+        named = op.named_args()
+        arrays, axes = named.get("arrays", []), named.get("axis", [])
+        if len(arrays) != 1 or len(axes) != 1 or not isinstance(arrays[0].owner, pysrc.TupleOp) \
+                or arrays[0].owner.kind.data not in ("list", "tuple") or not arrays[0].has_one_use():
+            return
+        seq = arrays[0].owner
+        axis = const_value(axes[0])
+        elements = [_permuted_element(v) for v in seq.elts]
+        if not elements or any(e is None for e in elements) or len({e[0] for e in elements if e}) != 1 \
+                or not isinstance(axis, int) or isinstance(axis, bool):
+            return
+        perm = elements[0][0] if elements[0] else ()
+        if not -len(perm) <= axis < len(perm):
+            return
+        # each element in its own layout: a, or a clone of E reading a
+        new_ops: list[Operation] = []
+        joined: list[SSAValue] = []
+        for e in elements:
+            assert e is not None
+            _, permute_op, ew = e
+            if ew is None:
+                joined.append(permute_op.operands[0])
+                continue
+            clone = ew.clone()
+            clone.operands[elementwise_input(ew)] = permute_op.operands[0]
+            new_ops.append(clone)
+            joined.append(clone.results[0])
+        new_seq = pysrc.TupleOp.create(operands=joined, properties=dict(seq.properties),
+                                       result_types=[seq.result.type])
+        # the output's axis k is the elements' axis perm[k] (permute_dims: out axis j = in axis perm[j])
+        axis_ops = make_const(perm[axis % len(perm)])
+        operands = [new_seq.result if v is arrays[0] else axis_ops[-1].results[0] if v is axes[0] else v
+                    for v in op.operands]
+        joined_op = op.clone()
+        joined_op.operands = operands
+        back = permute(joined_op.results[0], perm)
+        rewriter.replace(op, [*new_ops, new_seq, *axis_ops, joined_op, *back], [back[-1].results[0]])
+        rewriter.erase(seq)
+        for e in elements:
+            assert e is not None
+            if e[2] is not None:
+                rewriter.erase(e[2])
+            rewriter.erase(e[1])
+
+
+@dataclass
+class FoldBinaryPermutations(RewritePattern):
+    """``P(a) + P(b)`` -> ``P(a + b)`` for an element-wise operator of two arrays permuted
+    alike (each permuted value used once): one permutation after the op instead of two."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: pysrc.BinOp, rewriter: PatternRewriter) -> None:
+        if op.operator.data not in ELEMENTWISE_OPERATORS:
+            return
+        perms = [perm_of(v.owner) if v.has_one_use() else None for v in (op.lhs, op.rhs)]
+        if perms[0] is None or perms[0] != perms[1]:
+            return
+        inner = op.clone()
+        inner.operands = [op.lhs.owner.operands[0], op.rhs.owner.operands[0]]
+        back = permute(inner.results[0], perms[0])
+        old = [op.lhs.owner, op.rhs.owner]
+        rewriter.replace(op, [inner, *back], [back[-1].results[0]])
+        for o in old:
+            rewriter.erase(o)
+
+
+def fold_all(region: Region) -> None:
+    """Fold the permutations in ``region``: pairs that cancel, across element-wise ops and
+    concatenations, and one permutation below a concatenation or an operator of arrays
+    permuted alike."""
+    accept = spec_filter(lambda s: s.operation in ("moveaxis", "permute_dims", "concat"))
+    patterns = GreedyRewritePatternApplier([FoldPermutations(), FoldConcatPermutations(), FoldBinaryPermutations()])
+    RootWalker(patterns, root=(hub.HubOp, pysrc.BinOp), accept=accept).rewrite_region(region)
+
+
 @dataclass(frozen=True)
 class ConvertLayouts(ModulePass):
     """Insert and fold layout permutations for the target (see module docstring)."""
@@ -218,6 +339,7 @@ class ConvertLayouts(ModulePass):
         made = native_layout.native_inputs(op, permute, perm_of, ELEMENTWISE) if self.layout == "native" else set()
         moves = spec_filter(lambda s: s.operation in ("moveaxis", "permute_dims"))  # relayout_of's
         RootWalker(FoldPermutations(mixed=False), root=hub.HubOp, accept=moves).rewrite_module(op)
-        RootWalker(FoldPermutations(), root=hub.HubOp, accept=moves).rewrite_module(op)
+        fold_all(op.body)
         if self.layout == "native":
             native_layout.native_results(op, perm_of, made)
+        layout_sinking.sink_assignments(op, fold_all, permute, perm_of, elementwise_input)

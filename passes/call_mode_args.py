@@ -16,7 +16,7 @@ from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
 from switcheroo.passes.fw_common import target_variant
-from switcheroo.passes.untyped_methods import mark_line
+from switcheroo.passes.untyped_methods import _statement, mark_line
 from xdsl.dialects import builtin
 from xdsl.ir import Operation
 
@@ -27,14 +27,6 @@ def _enclosing_func(op: Operation) -> pysrc.FuncOp | None:
     cur = op.parent_op()
     while cur is not None and not isinstance(cur, pysrc.FuncOp):
         cur = cur.parent_op()
-    return cur
-
-
-def _statement(op: Operation) -> Operation | None:
-    cur: Operation | None = op
-    while cur is not None and not isinstance(cur, pysrc._Statement):  # pyright: ignore[reportPrivateUsage]
-        users = [u.operation for r in cur.results for u in r.uses]
-        cur = users[0] if users else cur.parent_op()
     return cur
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.python.helpers import convert, import_code
+from tests.python.helpers import convert, import_code, native_adapters
 
 X = np.array([[0.3, -1.2, 2.0, 0.5], [-0.7, 0.25, 1.5, -2.0], [1.1, -0.4, 0.9, 0.05]], dtype=np.float32)
 X3 = np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 7.0 - 1.0
@@ -71,13 +71,7 @@ FRAMEWORKS = {"jax": "jax.numpy", "numpy": "numpy", "mlx": "mlx.core", "torch": 
 
 
 def _native(framework: str, a: np.ndarray):
-    if framework == "torch":
-        return pytest.importorskip("torch").from_numpy(a.copy())
-    if framework in ("jax", "flax_nnx"):
-        return pytest.importorskip("jax.numpy").asarray(a)
-    if framework == "mlx":
-        return pytest.importorskip("mlx.core").array(a)
-    return a.copy()
+    return native_adapters("jax" if framework == "flax_nnx" else framework)[0](a)
 
 
 def _np(v):

@@ -8,7 +8,7 @@ import pytest
 
 from switcheroo.diagnostics import Report
 from switcheroo.translate_main import Translator
-from tests.python.helpers import import_code
+from tests.python.helpers import import_code, native_adapters
 
 SOURCES = {
     "torch": '''import torch
@@ -40,23 +40,7 @@ W = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
 
 
 def _native(framework: str, a: np.ndarray):
-    if framework == "torch":
-        import torch
-
-        return torch.from_numpy(a.copy())
-    if framework == "jax":
-        import jax.numpy as jnp
-
-        return jnp.asarray(a)
-    if framework == "tensorflow":
-        import tensorflow as tf
-
-        return tf.constant(a)
-    if framework == "mlx":
-        import mlx.core as mx
-
-        return mx.array(a)
-    return a
+    return native_adapters(framework)[0](a)
 
 
 @pytest.mark.parametrize(("src", "dst"), PAIRS)

@@ -18,12 +18,11 @@ import re
 from switcheroo.dialects import fw, hub, pysrc
 from switcheroo.dialects.pysrc import string, strs
 from switcheroo.ontology.loader import load_ontology
-from switcheroo.passes.fw_common import chain, const_value
+from switcheroo.passes.fw_common import chain, class_method, const_value
+from switcheroo.passes.module_state import BUFFER, PARAMETER
 from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Operation, SSAValue
 
-BUFFER = "Buffer"
-PARAMETER = "Parameter"
 _UNSAVED = "not saved"
 
 
@@ -56,7 +55,7 @@ def _self_assigns(init: pysrc.FuncOp) -> list[pysrc.AssignOp]:
 def _inits(module: Operation) -> list[tuple[pysrc.ClassOp, pysrc.FuncOp]]:
     out = []
     for cls in pysrc.ops_of(module, pysrc.ClassOp):
-        init = next((o for o in cls.body.block.ops if type(o) is pysrc.FuncOp and o.sym_name.data == "__init__"), None)
+        init = class_method(cls, "__init__")
         if init is not None:
             out.append((cls, init))
     return out

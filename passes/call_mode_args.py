@@ -15,19 +15,12 @@ from __future__ import annotations
 from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes.analysis_common import add_diagnostic, statement_loc
+from switcheroo.passes.function_rngs import _enclosing_func
 from switcheroo.passes.fw_common import target_variant
 from switcheroo.passes.untyped_methods import _statement, mark_line
 from xdsl.dialects import builtin
-from xdsl.ir import Operation
 
 _PLUGIN = "inject_training_flag"
-
-
-def _enclosing_func(op: Operation) -> pysrc.FuncOp | None:
-    cur = op.parent_op()
-    while cur is not None and not isinstance(cur, pysrc.FuncOp):
-        cur = cur.parent_op()
-    return cur
 
 
 def drop_mode_arguments(module: builtin.ModuleOp, source: str, target: str) -> None:

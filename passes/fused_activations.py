@@ -18,7 +18,7 @@ from __future__ import annotations
 from switcheroo.dialects import fw, pysrc
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes.functional_layers import function_call, functional_form
-from switcheroo.passes.fw_common import chain, const_value, is_const
+from switcheroo.passes.fw_common import chain, class_method, const_value, is_const
 from switcheroo.passes.layer_features import _erase_statement
 from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Operation
@@ -38,7 +38,7 @@ def unfuse_activations(module: Operation, source: str) -> None:
     traits = onto.traits[owner].functional_model
     frameworks = set(chain(source, onto))
     for cls in pysrc.ops_of(module, pysrc.ClassOp):
-        init = next((o for o in cls.body.block.ops if type(o) is pysrc.FuncOp and o.sym_name.data == "__init__"), None)
+        init = class_method(cls, "__init__")
         if init is None:
             continue
         assigns: dict[str, list[pysrc.AssignOp]] = {}

@@ -111,6 +111,11 @@ def spec_filter(holds: Callable[[OpSpec], bool]) -> Callable[[type[Operation]], 
     return accept
 
 
+def class_method(cls: pysrc.ClassOp, name: str) -> pysrc.FuncOp | None:
+    """The method ``name`` defined in the body of ``cls`` (``__init__``, the forward)."""
+    return next((o for o in cls.body.block.ops if type(o) is pysrc.FuncOp and o.sym_name.data == name), None)
+
+
 def chain(framework: str, onto: Ontology | None = None) -> list[str]:
     """The framework followed by its fallbacks: where its mappings are looked up."""
     onto = onto or load_ontology()

@@ -32,7 +32,7 @@ from switcheroo.dialects import hub, pysrc
 from switcheroo.ontology.compose import parse
 from switcheroo.ontology.loader import load_ontology
 from switcheroo.passes import analysis_common
-from switcheroo.passes.fw_common import OBJ, chain
+from switcheroo.passes.fw_common import OBJ, chain, class_method
 from switcheroo.passes.layer_features import _erase_statement, _portable
 from switcheroo.passes.layer_shapes import (
     IN_FEATURES,
@@ -68,10 +68,6 @@ def parse_input_shapes(entries: tuple[str, ...]) -> dict[str, list[Shape]]:
         shape = tuple(None if d in ("?", "None") else int(d) for d in dims.split("x"))
         out.setdefault(cls, []).append(shape)
     return out
-
-
-def _func(cls: pysrc.ClassOp, name: str) -> pysrc.FuncOp | None:
-    return next((o for o in cls.body.block.ops if isinstance(o, pysrc.FuncOp) and o.sym_name.data == name), None)
 
 
 def _ctors(cls: pysrc.ClassOp) -> dict[str, Operation]:
@@ -227,7 +223,7 @@ class InferLayerSizes(ModulePass):
         given = parse_input_shapes(self.input_shapes)
         forward = load_ontology().traits[self.source].forward_method
         models = [c for c in module.body.block.ops if isinstance(c, pysrc.ClassOp)
-                  and _func(c, forward) is not None and _func(c, "__init__") is not None]
+                  and class_method(c, forward) is not None and class_method(c, "__init__") is not None]
         lifted = {c.sym_name.data: next(iter(parse_input_shapes((c.attributes[INPUT_SHAPE].data,)).values()))
                   for c in models if isinstance(c.attributes.get(INPUT_SHAPE), StringAttr)}
         inputs = lifted | _module_builds(module, {c.sym_name.data for c in models})
@@ -242,7 +238,7 @@ class InferLayerSizes(ModulePass):
         inputs |= {k: v for k, v in given.items() if k}
         marks = not self.framework or _builds_lazily(self.framework)
         for cls in models:
-            init = _func(cls, "__init__")
+            init = class_method(cls, "__init__")
             assert init is not None
             fold_wrapped_builds(cls, init)
             ctors = _ctors(cls)

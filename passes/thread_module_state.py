@@ -17,8 +17,9 @@ from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
 from switcheroo.dialects import fw, pysrc
-from switcheroo.passes.fw_common import chain
+from switcheroo.passes.fw_common import chain, class_method
 from switcheroo.passes.function_rngs import thread_function_rngs
+from switcheroo.passes.plain_classes import _super_init
 from switcheroo.ontology.loader import load_ontology
 
 
@@ -86,7 +87,7 @@ def add_super_init(module: Operation, framework: str) -> None:
     for cls in pysrc.ops_of(module, pysrc.ClassOp):
         if not any(type(b.owner) is fw.RefOp and b.owner.framework.data in frameworks for b in cls.bases):
             continue
-        init = next((o for o in cls.body.block.ops if type(o) is pysrc.FuncOp and o.sym_name.data == "__init__"), None)
+        init = class_method(cls, "__init__")
         if init is None or any(n.id.data == "super" for n in pysrc.ops_of(init, pysrc.NameOp)) \
                 or any("super(" in o.code.data for o in pysrc.ops_of(init, pysrc.OpaqueStmtOp)):
             continue
@@ -94,13 +95,13 @@ def add_super_init(module: Operation, framework: str) -> None:
         first = block.first_op
         while first is not None and not isinstance(first, pysrc._Statement):  # pyright: ignore[reportPrivateUsage]
             first = first.next_op  # the expression ops of the first statement
-        call = pysrc.OpaqueStmtOp.create(properties={"code": StringAttr("super().__init__()")})
+        call = _super_init()  # the statement's ops, as raising from NumPy's plain classes builds it
         if first is not None and _is_docstring(first):
-            block.insert_op_after(call, first)
+            block.insert_ops_after(call, first)
         elif first is not None:
-            block.insert_op_before(call, block.first_op)
+            block.insert_ops_before(call, block.first_op)
         else:
-            block.add_op(call)
+            block.add_ops(call)
 
 
 @dataclass(frozen=True)
